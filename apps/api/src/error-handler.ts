@@ -1,0 +1,34 @@
+import { AppError, type TApiError } from "@slipway/contracts";
+import type { FastifyError, FastifyInstance } from "fastify";
+
+/** The one place errors become HTTP answers. Internal messages and stacks never leave. */
+export function registerErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | AppError | Error, req, reply) => {
+    const mapped = toAppError(err);
+    if (mapped.status >= 500) req.log.error({ err }, "request failed");
+    else req.log.info({ code: mapped.code, message: mapped.message }, "request rejected");
+    const body: TApiError = { error: { code: mapped.code, message: mapped.message, ...(mapped.details === undefined ? {} : { details: mapped.details }) } };
+    void reply.status(mapped.status).send(body);
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const body: TApiError = { error: { code: "not_found", message: `no route ${req.method} ${req.url.split("?")[0]}` } };
+    void reply.status(404).send(body);
+  });
+}
+
+function toAppError(err: FastifyError | AppError | Error): AppError {
+  if (err instanceof AppError) return err;
+  const f = err as FastifyError;
+  switch (f.code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return new AppError("payload_too_large", "request body is larger than the limit (25 MB for webhooks, as GitHub caps them)");
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return new AppError("unsupported_media_type", `unsupported Content-Type; send application/json`);
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return new AppError("bad_request", "body is empty; send a JSON object");
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+      return new AppError("bad_request", "body is not valid JSON");
+  }
+  if (f.statusCode && f.statusCode >= 400 && f.statusCode < 500) return new AppError("bad_request", f.message);
+  return new AppError("internal", "internal error");
+}

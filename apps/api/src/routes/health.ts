@@ -1,0 +1,20 @@
+import type { FastifyInstance } from "fastify";
+import type { ApiDeps } from "../server";
+
+const withTimeout = <T>(p: Promise<T>, ms: number, what: string) =>
+  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms).unref())]);
+
+/** /healthz: the process is up. /readyz: PostgreSQL and Redis answer (503 naming what does not). */
+export async function registerHealthRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
+  app.get("/healthz", async () => ({ status: "ok" }));
+
+  app.get("/readyz", async (_req, reply) => {
+    const checks = await Promise.allSettled([
+      withTimeout(deps.db.$queryRaw`SELECT 1`, 2000, "PostgreSQL"),
+      withTimeout(deps.redis.ping(), 2000, "Redis"),
+    ]);
+    const [pg, redis] = checks.map((c) => (c.status === "fulfilled" ? "ok" : "unavailable"));
+    const ready = pg === "ok" && redis === "ok";
+    return reply.status(ready ? 200 : 503).send({ status: ready ? "ready" : "not_ready", checks: { postgres: pg, redis } });
+  });
+}

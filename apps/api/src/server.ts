@@ -1,0 +1,38 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { Db } from "@slipway/db";
+import type { SignatureVerifier } from "@slipway/ingest";
+import type { Logger } from "@slipway/logger";
+import type { Redis } from "ioredis";
+import { registerErrorHandler } from "./error-handler";
+import { registerBuildRoutes } from "./routes/builds";
+import { registerHealthRoutes } from "./routes/health";
+import { registerWebhookRoutes } from "./routes/webhooks";
+
+/** GitHub caps webhook payloads at 25 MB. */
+export const WEBHOOK_BODY_LIMIT = 25 * 1024 * 1024;
+
+export interface ApiDeps {
+  db: Db;
+  redis: Redis;
+  logger: Logger;
+  verifier: SignatureVerifier;
+  bootstrapToken: string;
+  /** called after a delivery stored a new build: run the outbox relay now */
+  onBuildStored: () => void;
+}
+
+/** The api's HTTP server, built from injected dependencies (tests build it the same way). */
+export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    // pino 10 and Fastify's logger types differ only in typing; the instance is the same pino.
+    loggerInstance: deps.logger as unknown as FastifyBaseLogger,
+    bodyLimit: 1024 * 1024,
+    trustProxy: true,
+    genReqId: (req) => (req.headers["x-github-delivery"] as string | undefined) ?? crypto.randomUUID(),
+  });
+  registerErrorHandler(app);
+  await app.register(registerHealthRoutes, { deps });
+  await app.register(registerWebhookRoutes, { deps });
+  await app.register(registerBuildRoutes, { deps, prefix: "/api/v1" });
+  return app;
+}

@@ -1,0 +1,88 @@
+// Starts the real api (Fastify on 127.0.0.1, real PostgreSQL database of the test's own,
+// real Redis with a key prefix of the test's own) exactly as src/index.ts wires it.
+import { randomBytes } from "node:crypto";
+import { Writable } from "node:stream";
+import { OUTBOX_BUILD_ENQUEUE } from "@slipway/contracts";
+import { createDb, type Db } from "@slipway/db";
+import { SignatureVerifier } from "@slipway/ingest";
+import { createLogger } from "@slipway/logger";
+import { BuildQueue, createBuildEnqueueHandler, createRedis, OutboxRelay } from "@slipway/queue";
+import { createTestDatabase, testEnv, type TestDatabase } from "@slipway/testing";
+import type { FastifyInstance } from "fastify";
+import type { Redis } from "ioredis";
+import { buildServer } from "../src/server";
+
+export const WEBHOOK_SECRET = "test-webhook-secret-0123456789";
+export const API_TOKEN = "test-bootstrap-token-0123456789abcdef";
+
+export interface TestApi {
+  url: string;
+  db: Db;
+  database: TestDatabase;
+  redis: Redis;
+  queue: BuildQueue;
+  relay: OutboxRelay;
+  app: FastifyInstance;
+  /** every log line the api wrote, as text */
+  logs: () => string;
+  close: () => Promise<void>;
+}
+
+export async function startTestApi(opts: { redisUrl?: string; pollIntervalMs?: number } = {}): Promise<TestApi> {
+  const database = await createTestDatabase(testEnv.adminDatabaseUrl);
+  const db = createDb({ databaseUrl: database.url, poolSize: 30 });
+  const redis = createRedis(opts.redisUrl ?? testEnv.redisUrl, "producer");
+  redis.on("error", () => {});
+  const queue = new BuildQueue(redis, { prefix: `t${randomBytes(4).toString("hex")}` });
+  const chunks: string[] = [];
+  const sink = new Writable({ write(chunk, _enc, cb) { chunks.push(String(chunk)); cb(); } });
+  const logger = createLogger({ name: "api-test", level: "debug", destination: sink });
+  const relay = new OutboxRelay({
+    db,
+    logger,
+    handlers: { [OUTBOX_BUILD_ENQUEUE]: createBuildEnqueueHandler(queue) },
+    pollIntervalMs: opts.pollIntervalMs ?? 200,
+  });
+  const app = await buildServer({
+    db, redis, logger,
+    verifier: new SignatureVerifier(WEBHOOK_SECRET),
+    bootstrapToken: API_TOKEN,
+    onBuildStored: () => relay.kick(),
+  });
+  relay.start();
+  await app.listen({ port: 0, host: "127.0.0.1" });
+  const addr = app.server.address();
+  const port = typeof addr === "object" && addr ? addr.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    db, database, redis, queue, relay, app,
+    logs: () => chunks.join(""),
+    close: async () => {
+      await app.close();
+      await relay.stop();
+      await queue.queue.obliterate({ force: true }).catch(() => {});
+      await queue.close();
+      redis.disconnect();
+      await db.$disconnect();
+      await database.drop();
+    },
+  };
+}
+
+/** Polls `fn` until it returns true (outcome checks, not timing). */
+export async function eventually(fn: () => Promise<boolean>, timeoutMs = 20_000, what = "condition"): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await fn()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Counts of what ingest stores, to assert that bad input stored nothing. */
+export async function storedCounts(db: Db) {
+  const [deliveries, builds, outbox, repositories] = await Promise.all([
+    db.webhookDelivery.count(), db.build.count(), db.outboxMessage.count(), db.repository.count(),
+  ]);
+  return { deliveries, builds, outbox, repositories };
+}

@@ -1,0 +1,117 @@
+import { createRequire } from "node:module";
+import { randomUUID } from "node:crypto";
+import { postDelivery } from "@slipway/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { API_TOKEN, eventually, startTestApi, storedCounts, WEBHOOK_SECRET, type TestApi } from "./harness";
+
+// GitHub's own example payloads, as published by @octokit/webhooks-examples.
+const require = createRequire(import.meta.url);
+const examples: { name: string; examples: any[] }[] = require("@octokit/webhooks-examples");
+const pushExamples = examples.find((e) => e.name === "push")!.examples;
+const pingExample = examples.find((e) => e.name === "ping")!.examples[0];
+const issuesExample = examples.find((e) => e.name === "issues")!.examples[0];
+
+let api: TestApi;
+beforeAll(async () => { api = await startTestApi(); });
+afterAll(async () => { await api?.close(); });
+
+describe("POST /webhooks/github with GitHub's example push payloads", () => {
+  it("queues one build per branch or tag push and ignores ref deletions", async () => {
+    expect(pushExamples.length).toBeGreaterThanOrEqual(3);
+    const results = [];
+    for (const payload of pushExamples) {
+      const deliveryId = randomUUID();
+      const res = await postDelivery(api.url, { event: "push", payload, secret: WEBHOOK_SECRET, deliveryId });
+      results.push({ payload, deliveryId, res });
+    }
+    const building = results.filter((r) => !r.payload.deleted);
+    const deleting = results.filter((r) => r.payload.deleted);
+    expect(building.length).toBeGreaterThan(0);
+    expect(deleting.length).toBeGreaterThan(0);
+
+    for (const { payload, deliveryId, res } of building) {
+      expect(res.status).toBe(202);
+      expect(res.body).toMatchObject({ deliveryId, outcome: "build_queued", duplicate: false });
+      const build = await api.db.build.findUniqueOrThrow({ where: { id: res.body.buildId }, include: { repository: true, delivery: true } });
+      expect(build.status).toBe("queued");
+      expect(build.trigger).toBe("push");
+      expect(build.ref).toBe(payload.ref);
+      expect(build.sha).toBe(payload.after);
+      expect(build.beforeSha).toBe(payload.before);
+      expect(build.pusher).toBe(payload.pusher.name);
+      expect(build.attempt).toBe(1);
+      expect(build.repository.fullName).toBe(payload.repository.full_name);
+      expect(build.repository.githubId).toBe(BigInt(payload.repository.id));
+      expect(build.repository.cloneUrl).toBe(payload.repository.clone_url);
+      expect(build.delivery?.githubDelivery).toBe(deliveryId);
+      expect(build.delivery?.event).toBe("push");
+      const [refType, refName] = payload.ref.startsWith("refs/tags/") ? ["tag", payload.ref.slice(10)] : ["branch", payload.ref.slice(11)];
+      expect(build.refType).toBe(refType);
+      expect(build.refName).toBe(refName);
+    }
+    for (const { deliveryId, res, payload } of deleting) {
+      expect(res.status).toBe(202);
+      expect(res.body).toMatchObject({ deliveryId, outcome: "ignored", buildId: null, reason: `push deleted ${payload.ref}` });
+    }
+
+    // One BullMQ job per build, with the build id as job id and ids only in the payload.
+    await eventually(async () => (await api.queue.queue.getJobCounts("waiting")).waiting === building.length, 20_000, "jobs enqueued");
+    for (const { res } of building) {
+      const job = await api.queue.queue.getJob(res.body.buildId);
+      expect(job?.id).toBe(res.body.buildId);
+      expect(job?.name).toBe("build");
+      expect(job?.data).toEqual({ buildId: res.body.buildId, attempt: 1 });
+    }
+    expect(await api.db.outboxMessage.count({ where: { dispatchedAt: null } })).toBe(0);
+    // Every delivery is stored, the ignored ones too; one repository row for all of them.
+    const counts = await storedCounts(api.db);
+    expect(counts).toEqual({ deliveries: pushExamples.length, builds: building.length, outbox: building.length, repositories: 1 });
+  });
+
+  it("answers ping with 200 and stores it without a build", async () => {
+    const before = await storedCounts(api.db);
+    const res = await postDelivery(api.url, { event: "ping", payload: pingExample, secret: WEBHOOK_SECRET });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ outcome: "ping", buildId: null });
+    const after = await storedCounts(api.db);
+    expect(after.builds).toBe(before.builds);
+    expect(after.deliveries).toBe(before.deliveries + 1);
+  });
+
+  it("answers other events with 202 and a reason, without a build", async () => {
+    const before = await storedCounts(api.db);
+    const res = await postDelivery(api.url, { event: "issues", payload: issuesExample, secret: WEBHOOK_SECRET });
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ outcome: "ignored", buildId: null, reason: 'event "issues" does not trigger builds' });
+    expect((await storedCounts(api.db)).builds).toBe(before.builds);
+  });
+
+  it("ignores pushes to refs that are neither branches nor tags", async () => {
+    const payload = { ...pushExamples.find((p) => !p.deleted), ref: "refs/notes/commits" };
+    const res = await postDelivery(api.url, { event: "push", payload, secret: WEBHOOK_SECRET });
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ outcome: "ignored", reason: "ref refs/notes/commits is neither a branch nor a tag" });
+  });
+
+  it("accepts form-encoded deliveries (payload=<json>), signed over the form body", async () => {
+    const payload = pushExamples.find((p) => !p.deleted && p.ref.startsWith("refs/heads/"));
+    const rawBody = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+    const res = await postDelivery(api.url, {
+      event: "push", payload, rawBody, secret: WEBHOOK_SECRET,
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    expect(res.status).toBe(202);
+    expect(res.body.outcome).toBe("build_queued");
+    const build = await api.db.build.findUniqueOrThrow({ where: { id: res.body.buildId } });
+    expect(build.sha).toBe(payload.after);
+  });
+
+  it("never writes the webhook secret, signature or API token to the service log", async () => {
+    await fetch(`${api.url}/api/v1/builds`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
+    const logs = api.logs();
+    expect(logs).toContain("webhook delivery stored");
+    expect(logs).not.toContain(API_TOKEN);
+    expect(logs).not.toContain(WEBHOOK_SECRET);
+    expect(logs).not.toMatch(/sha256=[0-9a-f]{64}/);
+  });
+});

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# `npm run farm`: install what is missing, start the services (unless the environment points
+# at them), apply migrations, then run the farm's processes in the foreground until Ctrl-C,
+# which stops the processes and the services this run started. Safe to run again.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/services.sh"
+cd "$ROOT_DIR"
+
+# Optional overrides from .env (see .env.example); the real environment wins.
+if [ -f .env ]; then
+  say "reading .env"
+  while IFS='=' read -r k v; do
+    [[ "$k" =~ ^[A-Z_][A-Z0-9_]*$ ]] || continue
+    [ -z "${!k:-}" ] && export "$k=$v"
+  done < <(grep -v '^\s*#' .env)
+fi
+
+bash infra/install.sh
+ensure_node_deps
+
+APP_PIDS=()
+cleanup() {
+  trap - EXIT INT TERM
+  local pid
+  for pid in "${APP_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${APP_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  services_down
+  say "farm stopped"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+PORT="${PORT:-8080}"
+check_port_free "$PORT" "the api" PORT
+services_up farm
+
+# Secrets: from the environment, else made once and kept in the state folder.
+secrets="$STATE/secrets.env"
+if [ ! -f "$secrets" ]; then
+  umask 077
+  {
+    echo "FARM_WEBHOOK_SECRET=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+    echo "FARM_API_TOKEN=slw_$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  } >"$secrets"
+  umask 022
+fi
+# shellcheck disable=SC1090
+source "$secrets"
+export SLIPWAY_WEBHOOK_SECRET="${SLIPWAY_WEBHOOK_SECRET:-$FARM_WEBHOOK_SECRET}"
+export SLIPWAY_API_TOKEN="${SLIPWAY_API_TOKEN:-$FARM_API_TOKEN}"
+export PORT
+
+say "applying database migrations"
+npx --no-install tsx packages/db/src/migrate/cli.ts deploy || die "database migration failed"
+
+export NODE_ENV="${NODE_ENV:-production}"
+start_app() { # NAME ENTRY
+  npx --no-install tsx "$2" &
+  APP_PIDS+=($!)
+  say "started $1 (pid $!)"
+}
+start_app api apps/api/src/index.ts
+
+cat >&2 <<INFO
+
+  Slipway farm is running. Ctrl-C stops it.
+    API            http://127.0.0.1:$PORT   (health: /healthz, /readyz)
+    Webhook URL    http://127.0.0.1:$PORT/webhooks/github   (content type application/json)
+    Webhook secret $SLIPWAY_WEBHOOK_SECRET
+    API token      $SLIPWAY_API_TOKEN   (Authorization: Bearer ...)
+    PostgreSQL     $DATABASE_URL
+    Redis          $REDIS_URL
+    Docker         $DOCKER_HOST
+    Registry       $SLIPWAY_REGISTRY
+
+INFO
+
+# Run until one process exits or Ctrl-C.
+set +e
+wait -n "${APP_PIDS[@]}"
+rc=$?
+say "a farm process exited (code $rc); stopping the farm"
+exit $rc

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Installs the system packages Slipway needs on Debian 12, idempotently:
+#   - from Debian 12: redis-server, postgresql, docker-registry (Distribution v2.8), git,
+#     tini, iptables, busybox-static (test base images)
+#   - from Debian 13 (private apt list, the system stays on Debian 12): containerd,
+#     docker.io (Engine 26 with the containerd image store) and docker-buildx,
+#     because Debian 12's docker.io (20.10) has no buildx and so no registry cache mode=max.
+# Downloaded Debian 13 .debs are kept in $SLIPWAY_CACHE/debs, named by version, so a
+# reinstall reuses them and a newer version is never shadowed by a stale file.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+CACHE_DIR="${SLIPWAY_CACHE:-/var/cache/slipway}"
+
+have_all() { for b in "$@"; do command -v "$b" >/dev/null 2>&1 || return 1; done; }
+pg_bin_ok() { [ -x /usr/lib/postgresql/15/bin/initdb ] && [ -x /usr/lib/postgresql/15/bin/pg_ctl ]; }
+docker_ok() {
+  command -v dockerd >/dev/null 2>&1 || return 1
+  local v; v=$(dockerd --version 2>/dev/null | sed -E 's/.*version ([0-9]+).*/\1/')
+  [ "${v:-0}" -ge 26 ] && [ -x /usr/libexec/docker/cli-plugins/docker-buildx ]
+}
+
+APT_UPDATED=0
+apt_update_once() {
+  [ "$APT_UPDATED" = 1 ] && return 0
+  say "apt-get update (Debian 12 lists)"
+  apt-get update -qq || die "apt-get update failed: is the Debian mirror reachable?"
+  APT_UPDATED=1
+}
+
+install_bookworm() {
+  local missing=()
+  have_all redis-server || missing+=(redis-server)
+  pg_bin_ok || missing+=(postgresql)
+  have_all docker-registry || missing+=(docker-registry)
+  have_all git || missing+=(git)
+  have_all tini || missing+=(tini)
+  have_all iptables || missing+=(iptables)
+  [ -x /bin/busybox ] && /bin/busybox --help 2>&1 | grep -q static || missing+=(busybox-static)
+  if [ ${#missing[@]} -eq 0 ]; then say "Debian 12 packages present"; return 0; fi
+  apt_update_once
+  say "installing from Debian 12: ${missing[*]}"
+  # Package scripts may try to start services through invoke-rc.d; we start our own
+  # instances, so forbid that (policy-rc.d exit 101 = action not allowed).
+  local prc=/usr/sbin/policy-rc.d created=0
+  if [ ! -e $prc ]; then printf '#!/bin/sh\nexit 101\n' >$prc; chmod +x $prc; created=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+    || { [ $created = 1 ] && rm -f $prc; die "apt-get install ${missing[*]} failed"; }
+  [ $created = 1 ] && rm -f $prc
+  return 0
+}
+
+install_trixie_docker() {
+  if docker_ok; then say "Docker Engine $(dockerd --version | awk '{print $3}' | tr -d ,) + buildx present"; return 0; fi
+  [ -f /etc/apt/sources.list.d/debian.sources ] || die "no /etc/apt/sources.list.d/debian.sources: cannot find the Debian mirror"
+  local mirror; mirror=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources)
+  [ -n "$mirror" ] || die "could not read the Debian mirror from /etc/apt/sources.list.d/debian.sources"
+  local d="$CACHE_DIR/apt-trixie" debs="$CACHE_DIR/debs"
+  mkdir -p "$d/lists/partial" "$d/cache/archives/partial" "$debs"
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie main" >"$d/sources.list"
+  local APT=(-o "Dir::Etc::sourcelist=$d/sources.list" -o Dir::Etc::sourceparts=- -o "Dir::State::Lists=$d/lists" -o "Dir::Cache=$d/cache")
+  say "apt-get update (private Debian 13 list for Docker Engine 26 + buildx)"
+  apt-get "${APT[@]}" update -qq || die "apt-get update of the Debian 13 list failed"
+  local pkgs=(containerd docker.io docker-buildx) files=() p v f
+  command -v docker >/dev/null 2>&1 || pkgs+=(docker-cli)
+  for p in "${pkgs[@]}"; do
+    v=$(apt-cache "${APT[@]}" show --no-all-versions "$p" 2>/dev/null | awk '/^Version:/{print $2; exit}' || true)
+    [ -n "$v" ] || die "Debian 13 has no package $p"
+    f=$(ls "$debs/${p}_${v//:/%3a}_"*.deb 2>/dev/null | head -1 || true)
+    if [ -z "$f" ]; then
+      say "downloading $p $v"
+      (cd "$debs" && apt-get "${APT[@]}" download "$p=$v" >/dev/null) || die "download of $p $v failed"
+      f=$(ls "$debs/${p}_${v//:/%3a}_"*.deb 2>/dev/null | head -1 || true)
+      [ -n "$f" ] || die "apt-get download $p=$v left no .deb in $debs"
+    else
+      say "using cached $(basename "$f")"
+    fi
+    files+=("$f")
+  done
+  apt_update_once
+  say "installing ${pkgs[*]} from Debian 13"
+  local prc=/usr/sbin/policy-rc.d created=0
+  if [ ! -e $prc ]; then printf '#!/bin/sh\nexit 101\n' >$prc; chmod +x $prc; created=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${files[@]}" >/dev/null \
+    || { [ $created = 1 ] && rm -f $prc; die "installing Docker from Debian 13 failed"; }
+  [ $created = 1 ] && rm -f $prc
+  docker_ok || die "Docker Engine 26 + buildx still missing after install"
+}
+
+main() {
+  if have_all redis-server docker-registry git tini iptables && [ -x /bin/busybox ] && pg_bin_ok && docker_ok; then
+    say "system packages present"; return 0
+  fi
+  require_root
+  command -v apt-get >/dev/null 2>&1 || die "apt-get not found: Slipway's set-up supports Debian 12 (bookworm) only"
+  install_bookworm
+  install_trixie_docker
+}
+main "$@"

@@ -1,0 +1,48 @@
+# Shared helpers for Slipway's infra scripts. Source it; do not run it.
+# Every function says what it does and fails with a one-line reason, never a stack trace.
+
+say()  { printf '\033[1;34m[slipway]\033[0m %s\n' "$*" >&2; }
+warn() { printf '\033[1;33m[slipway]\033[0m %s\n' "$*" >&2; }
+die()  { printf '\033[1;31m[slipway] error:\033[0m %s\n' "$*" >&2; exit 1; }
+
+ROOT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+require_root() {
+  [ "$(id -u)" = 0 ] || die "this step installs system packages and starts daemons, so it must run as root (you are $(id -un))"
+}
+
+# port_in_use PORT -> 0 if something listens on 127.0.0.1:PORT
+port_in_use() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && { exec 3>&- 3<&- 2>/dev/null; return 0; }
+  return 1
+}
+
+# wait_for DESCRIPTION SECONDS CMD... -> polls CMD until it succeeds
+wait_for() {
+  local what=$1 secs=$2; shift 2
+  local i
+  for ((i = 0; i < secs * 10; i++)); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
+
+pid_alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null; }
+read_pid() { [ -f "$1" ] && cat "$1" 2>/dev/null || true; }
+
+# Installs npm dependencies when package-lock.json changed since the last install
+# (npm ci on a fresh checkout), then generates the Prisma client if the schema changed.
+ensure_node_deps() {
+  command -v node >/dev/null 2>&1 || die "node is not on PATH: install Node.js 20.19+ first"
+  local major; major=$(node -p 'process.versions.node.split(".")[0]')
+  [ "$major" -ge 20 ] || die "Node.js 20.19+ is needed, this is $(node -v)"
+  local stamp="$ROOT_DIR/node_modules/.slipway-lock-hash" hash
+  hash=$(sha256sum "$ROOT_DIR/package-lock.json" | cut -c1-32)
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$hash" ]; then
+    say "installing npm dependencies (npm ci)"
+    (cd "$ROOT_DIR" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed"
+    echo "$hash" >"$stamp"
+  fi
+  bash "$ROOT_DIR/infra/prisma-generate.sh"
+}

@@ -1,0 +1,166 @@
+# Starts and stops the services Slipway needs, under one git-ignored state folder.
+# Source it, then: services_up PROFILE ; ... ; services_down
+#   PROFILE farm: ports pg 15432, redis 16379, registry 5000 (state .slipway/farm)
+#   PROFILE test: ports pg 25432, redis 26379, registry 25000 + 25001 (state .slipway/test)
+# A service is skipped when the environment already points at one (DATABASE_URL, REDIS_URL,
+# DOCKER_HOST, SLIPWAY_REGISTRY). A service already running from an earlier run of the same
+# profile is reused (and then left running by services_down). services_down stops only what
+# this shell started, by the PIDs it recorded.
+# shellcheck shell=bash
+
+STARTED=()   # "name:pid" of what this shell started
+
+profile_ports() {
+  case "$1" in
+    farm) PG_PORT=15432 REDIS_PORT=16379 REGISTRY_PORT=5000 REGISTRY2_PORT= ;;
+    test) PG_PORT=25432 REDIS_PORT=26379 REGISTRY_PORT=25000 REGISTRY2_PORT=25001 ;;
+    *) die "unknown profile $1 (farm or test)" ;;
+  esac
+}
+
+# A short per-checkout, per-profile folder under /run for unix sockets: socket paths are
+# limited to 108 bytes, and a deep checkout path would overflow them.
+runtime_dir() { echo "/run/slipway-$(printf '%s' "$ROOT_DIR:$1" | sha256sum | cut -c1-10)"; }
+
+check_port_free() { # PORT WHAT ENVVAR
+  if port_in_use "$1"; then
+    die "port $1 is taken by another process, so $2 cannot start there. Free the port, or set $3 to use a $2 you already run."
+  fi
+}
+
+start_postgres() {
+  local dir="$STATE/pg" pgbin=/usr/lib/postgresql/15/bin pid
+  if [ -n "${DATABASE_URL:-}" ]; then say "PostgreSQL: using DATABASE_URL from the environment"; return 0; fi
+  export DATABASE_URL="postgresql://slipway:slipway@127.0.0.1:$PG_PORT/slipway"
+  pid=$(head -1 "$dir/data/postmaster.pid" 2>/dev/null || true)
+  if pid_alive "$pid"; then say "PostgreSQL: already running (pid $pid, port $PG_PORT)"; return 0; fi
+  check_port_free "$PG_PORT" PostgreSQL DATABASE_URL
+  mkdir -p "$dir"; chown postgres:postgres "$dir"
+  # postgres must be able to reach its folder: make the parents traversable.
+  local p="$dir"; while [ "$p" != / ]; do p=$(dirname "$p"); chmod o+x "$p" 2>/dev/null || true; done
+  if [ ! -f "$dir/data/PG_VERSION" ]; then
+    say "PostgreSQL: initdb in $dir/data"
+    runuser -u postgres -- "$pgbin/initdb" -D "$dir/data" -A trust -U postgres -E UTF8 >"$dir/initdb.log" 2>&1 \
+      || die "PostgreSQL initdb failed, see $dir/initdb.log"
+  fi
+  say "PostgreSQL: starting on 127.0.0.1:$PG_PORT"
+  runuser -u postgres -- "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
+    -o "-p $PG_PORT -k $dir -c listen_addresses=127.0.0.1 -c fsync=${PG_FSYNC:-on} -c max_connections=200" start >/dev/null \
+    || die "PostgreSQL did not start, see $dir/postgres.log"
+  pid=$(head -1 "$dir/data/postmaster.pid")
+  STARTED+=("postgres:$pid")
+  runuser -u postgres -- psql -h "$dir" -p "$PG_PORT" -U postgres -qtAc \
+    "DO \$\$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname='slipway') THEN CREATE ROLE slipway LOGIN PASSWORD 'slipway' CREATEDB; END IF; END\$\$;" >/dev/null \
+    || die "could not create the PostgreSQL role slipway"
+  if [ "$(runuser -u postgres -- psql -h "$dir" -p "$PG_PORT" -U postgres -qtAc "SELECT 1 FROM pg_database WHERE datname='slipway'")" != 1 ]; then
+    runuser -u postgres -- createdb -h "$dir" -p "$PG_PORT" -U postgres -O slipway slipway || die "could not create database slipway"
+  fi
+}
+
+start_redis() {
+  local dir="$STATE/redis" pid
+  if [ -n "${REDIS_URL:-}" ]; then say "Redis: using REDIS_URL from the environment"; return 0; fi
+  export REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+  pid=$(read_pid "$dir/redis.pid")
+  if pid_alive "$pid"; then say "Redis: already running (pid $pid, port $REDIS_PORT)"; return 0; fi
+  check_port_free "$REDIS_PORT" Redis REDIS_URL
+  mkdir -p "$dir"
+  # The farm keeps queue state across restarts (AOF, as BullMQ recommends); tests need none.
+  local persist=(--save "" --appendonly no)
+  [ "$PROFILE" = farm ] && persist=(--save "" --appendonly yes --appendfsync everysec)
+  say "Redis: starting on 127.0.0.1:$REDIS_PORT"
+  redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$dir" "${persist[@]}" \
+    --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" >/dev/null \
+    || die "Redis did not start, see $dir/redis.log"
+  wait_for redis 10 redis-cli -p "$REDIS_PORT" ping || die "Redis did not answer, see $dir/redis.log"
+  STARTED+=("redis:$(read_pid "$dir/redis.pid")")
+}
+
+start_dockerd() {
+  local dir="$STATE/docker" run pid
+  if [ -n "${DOCKER_HOST:-}" ]; then say "Docker: using DOCKER_HOST from the environment"; return 0; fi
+  run=$(runtime_dir "$PROFILE")
+  export DOCKER_HOST="unix://$run/docker.sock"
+  pid=$(read_pid "$run/docker.pid")
+  if pid_alive "$pid" && docker info >/dev/null 2>&1; then say "Docker: already running (pid $pid)"; return 0; fi
+  mkdir -p "$dir/data" "$run"
+  # containerd-snapshotter: registry cache export needs the containerd image store.
+  # bridge none + iptables false: the same behaviour on every start (see ENVIRONMENT.md);
+  # builds then run RUN steps with --network host.
+  cat >"$dir/daemon.json" <<JSON
+{
+  "features": { "containerd-snapshotter": true },
+  "data-root": "$dir/data",
+  "exec-root": "$run/exec",
+  "pidfile": "$run/docker.pid",
+  "hosts": ["$DOCKER_HOST"],
+  "bridge": "none",
+  "iptables": false,
+  "ip6tables": false
+}
+JSON
+  say "Docker: starting dockerd ($DOCKER_HOST)"
+  setsid dockerd --config-file "$dir/daemon.json" >"$dir/dockerd.log" 2>&1 </dev/null &
+  local dpid=$!
+  wait_for docker 60 docker info || die "dockerd did not answer within 60 s, see $dir/dockerd.log"
+  STARTED+=("dockerd:$dpid")
+}
+
+start_registry() { # NAME PORT STATE_SUBDIR
+  local name=$1 port=$2 dir="$STATE/$3" pid
+  mkdir -p "$dir/data"
+  pid=$(read_pid "$dir/registry.pid")
+  if pid_alive "$pid"; then say "registry $name: already running (pid $pid, port $port)"; return 0; fi
+  check_port_free "$port" "the $name registry" SLIPWAY_REGISTRY
+  cat >"$dir/config.yml" <<YAML
+version: 0.1
+log: { level: warn }
+storage:
+  filesystem: { rootdirectory: $dir/data }
+  delete: { enabled: true }
+http:
+  addr: 127.0.0.1:$port
+YAML
+  say "registry $name: starting on 127.0.0.1:$port"
+  setsid docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 </dev/null &
+  echo $! >"$dir/registry.pid"
+  wait_for registry 20 port_in_use "$port" || die "registry $name did not answer, see $dir/registry.log"
+  STARTED+=("registry-$name:$(read_pid "$dir/registry.pid")")
+}
+
+services_up() { # PROFILE
+  PROFILE=$1
+  profile_ports "$PROFILE"
+  STATE="$ROOT_DIR/.slipway/$PROFILE"
+  mkdir -p "$STATE"
+  start_postgres
+  start_redis
+  start_dockerd
+  if [ -n "${SLIPWAY_REGISTRY:-}" ]; then
+    say "registry: using SLIPWAY_REGISTRY=$SLIPWAY_REGISTRY from the environment"
+  else
+    start_registry internal "$REGISTRY_PORT" registry
+    export SLIPWAY_REGISTRY="127.0.0.1:$REGISTRY_PORT"
+  fi
+  if [ -n "$REGISTRY2_PORT" ]; then
+    start_registry publish "$REGISTRY2_PORT" registry-publish
+    export SLIPWAY_TEST_PUBLISH_REGISTRY="127.0.0.1:$REGISTRY2_PORT"
+  fi
+}
+
+# Stops, newest first, only what this shell started.
+services_down() {
+  local i entry name pid
+  for ((i = ${#STARTED[@]} - 1; i >= 0; i--)); do
+    entry=${STARTED[$i]}; name=${entry%%:*}; pid=${entry#*:}
+    pid_alive "$pid" || continue
+    say "stopping $name (pid $pid)"
+    if [ "$name" = postgres ]; then
+      runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$STATE/pg/data" -m fast -w stop >/dev/null 2>&1 || kill "$pid"
+    else
+      kill "$pid" 2>/dev/null || true
+      wait_for "$name exit" 30 bash -c "! kill -0 $pid" || kill -9 "$pid" 2>/dev/null || true
+    fi
+  done
+  STARTED=()
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# `npm test`: the farm's set-up as far as tests need it, then type-check, the circular-import
+# check and every test (vitest) against real PostgreSQL, Redis, Docker and registries.
+# Services this run started are stopped at the end.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/services.sh"
+cd "$ROOT_DIR"
+
+bash infra/install.sh
+ensure_node_deps
+
+trap services_down EXIT
+trap 'exit 130' INT TERM
+# Tests make their own databases; durability is not under test, speed is.
+PG_FSYNC=off services_up test
+# Each test file creates its own database from this admin URL (role with CREATEDB).
+export SLIPWAY_TEST_ADMIN_DATABASE_URL="$DATABASE_URL"
+
+say "type-check"
+npx --no-install turbo run typecheck --concurrency=2 --output-logs=errors-only || die "type-check failed"
+say "circular-import check"
+npx --no-install madge --circular --extensions ts --ts-config tsconfig.json apps packages >/dev/null 2>&1 \
+  || { npx --no-install madge --circular --extensions ts --ts-config tsconfig.json apps packages; die "circular imports found"; }
+
+say "tests"
+mkdir -p .slipway/test
+set +e
+npx --no-install vitest run --reporter=default --reporter=json --outputFile.json=.slipway/test/vitest.json "$@"
+rc=$?
+set -e
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(".slipway/test/vitest.json", "utf8"));
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests + r.numTodoTests ? `, ${r.numPendingTests + r.numTodoTests} skipped` : ""));
+' || true
+exit $rc

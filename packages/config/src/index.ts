@@ -1,0 +1,2 @@
+export { ConfigError, loadConfig } from "./load-config";
+export { zBool, zDatabaseUrl, zDockerHost, zLogLevel, zPort, zPositiveInt, zRedisUrl, zRegistryHost, zSecret } from "./env-fields";

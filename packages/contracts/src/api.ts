@@ -1,0 +1,58 @@
+import { z } from "zod";
+
+export const ZBuildStatus = z.enum(["queued", "running", "succeeded", "failed", "cancelled"]);
+export type TBuildStatus = z.infer<typeof ZBuildStatus>;
+
+/** A build as the REST API shows it. */
+export const ZBuild = z.object({
+  id: z.string(),
+  repository: z.string(),
+  status: ZBuildStatus,
+  trigger: z.enum(["push", "retry", "manual", "pull_request"]),
+  ref: z.string(),
+  refType: z.enum(["branch", "tag"]),
+  refName: z.string(),
+  sha: z.string(),
+  pusher: z.string().nullable(),
+  commitMessage: z.string().nullable(),
+  attempt: z.number(),
+  workerId: z.string().nullable(),
+  host: z.string().nullable(),
+  imageRef: z.string().nullable(),
+  digest: z.string().nullable(),
+  cachedSteps: z.number().nullable(),
+  totalSteps: z.number().nullable(),
+  error: z.object({ class: z.enum(["user", "infrastructure"]), message: z.string() }).nullable(),
+  queuedAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  durationMs: z.number().nullable(),
+});
+export type TBuild = z.infer<typeof ZBuild>;
+
+export const ZListBuildsQuery = z.object({
+  repo: z.string().regex(/^[^/\s]+\/[^/\s]+$/, "must be owner/name").optional(),
+  status: ZBuildStatus.optional(),
+  cursor: z.string().uuid("must be a build id from nextCursor").optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+export type TListBuildsQuery = z.infer<typeof ZListBuildsQuery>;
+
+export const ZBuildList = z.object({ builds: z.array(ZBuild), nextCursor: z.string().nullable() });
+export type TBuildList = z.infer<typeof ZBuildList>;
+
+/** Every error answer has this shape. */
+export const ZApiError = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});
+export type TApiError = z.infer<typeof ZApiError>;
+
+/** What POST /webhooks/github answers with. */
+export const ZWebhookAccepted = z.object({
+  deliveryId: z.string(),
+  outcome: z.enum(["build_queued", "ping", "ignored"]),
+  buildId: z.string().nullable(),
+  reason: z.string().nullable(),
+  duplicate: z.boolean(),
+});
+export type TWebhookAccepted = z.infer<typeof ZWebhookAccepted>;

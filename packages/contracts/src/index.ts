@@ -1,0 +1,7 @@
+export { ZERO_SHA, ZGithubPushPayload, type TGithubPushPayload } from "./github-push";
+export { OUTBOX_BUILD_ENQUEUE, ZBuildJobData, type TBuildJobData } from "./jobs";
+export {
+  ZApiError, ZBuild, ZBuildList, ZBuildStatus, ZListBuildsQuery, ZWebhookAccepted,
+  type TApiError, type TBuild, type TBuildList, type TBuildStatus, type TListBuildsQuery, type TWebhookAccepted,
+} from "./api";
+export { AppError, ERROR_STATUS, type TErrorCode } from "./app-error";

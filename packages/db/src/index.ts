@@ -1,0 +1,6 @@
+export { createDb, isUniqueViolation, type CreateDbOptions, type Db } from "./create-db";
+export { Prisma } from "./generated/prisma/client";
+export type {
+  ApiToken, Build, BuildLogChunk, BuildStep, OutboxMessage, Publish, Repository, WebhookDelivery,
+} from "./generated/prisma/client";
+export { BuildStatus, BuildTrigger, DeliveryOutcome, FailureClass, RefType } from "./generated/prisma/enums";

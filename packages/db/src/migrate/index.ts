@@ -1,0 +1,3 @@
+export { createMigration, deployMigrations, migrationStatus } from "./migrate";
+export type { DeployResult, MigrateOptions, MigrationStatus } from "./migrate";
+export { MigrateError } from "./migrate-error";

@@ -1,0 +1,3 @@
+export { receiveDelivery, type Received, type ReceiveDeps } from "./receive-delivery";
+export { SignatureVerifier } from "./verify-signature";
+export type { RawDelivery } from "./parse-delivery";

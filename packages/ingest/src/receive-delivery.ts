@@ -1,0 +1,39 @@
+import type { TWebhookAccepted } from "@slipway/contracts";
+import type { Db } from "@slipway/db";
+import { classifyPush } from "./classify-push";
+import { parseDelivery, type RawDelivery } from "./parse-delivery";
+import { storeDelivery, type DeliveryPlan } from "./store-delivery";
+import type { SignatureVerifier } from "./verify-signature";
+
+export interface ReceiveDeps {
+  db: Db;
+  verifier: SignatureVerifier;
+}
+
+export interface Received {
+  /** 200 for ping, 202 otherwise */
+  status: 200 | 202;
+  body: TWebhookAccepted;
+  queuedNew: boolean;
+}
+
+/**
+ * POST /webhooks/github, start to end: signature (401), headers and JSON (400), the push
+ * fields a build needs (422), then one transaction. Throws AppError for bad input, having
+ * stored nothing.
+ */
+export async function receiveDelivery(deps: ReceiveDeps, raw: RawDelivery): Promise<Received> {
+  await deps.verifier.verify(raw.body, raw.signature256);
+  const delivery = parseDelivery(raw);
+  const plan = planDelivery(delivery.event, delivery.payload);
+  const stored = await storeDelivery(deps.db, delivery, plan);
+  return { status: plan.outcome === "ping" ? 200 : 202, body: stored.accepted, queuedNew: stored.queuedNew };
+}
+
+function planDelivery(event: string, payload: unknown): DeliveryPlan {
+  if (event === "ping") return { outcome: "ping", reason: null };
+  if (event !== "push") return { outcome: "ignored", reason: `event "${event}" does not trigger builds` };
+  const decision = classifyPush(payload);
+  if (decision.kind === "ignore") return { outcome: "ignored", reason: decision.reason, push: decision.push };
+  return { outcome: "build_queued", reason: null, push: decision.push, refType: decision.refType, refName: decision.refName };
+}

@@ -1,0 +1,104 @@
+import { OUTBOX_BUILD_ENQUEUE, type TGithubPushPayload, type TWebhookAccepted } from "@slipway/contracts";
+import { isUniqueViolation, Prisma, type Db } from "@slipway/db";
+import type { ParsedDelivery } from "./parse-delivery";
+
+export type DeliveryPlan =
+  | { outcome: "ping"; reason: null }
+  | { outcome: "ignored"; reason: string; push?: TGithubPushPayload }
+  | { outcome: "build_queued"; reason: null; push: TGithubPushPayload; refType: "branch" | "tag"; refName: string };
+
+export interface StoredDelivery {
+  accepted: TWebhookAccepted;
+  /** true when this call wrote a build + outbox row (the relay should run) */
+  queuedNew: boolean;
+}
+
+/**
+ * Stores the delivery, and for a build its repository, Build row and outbox row, in ONE
+ * transaction: GitHub does not redeliver by itself, so nothing is acknowledged unless stored.
+ * A delivery id seen before answers with what the first one stored (duplicate: true).
+ */
+export async function storeDelivery(db: Db, delivery: ParsedDelivery, plan: DeliveryPlan): Promise<StoredDelivery> {
+  // A unique violation means a concurrent copy of this delivery won the race; after it
+  // commits, its row is visible. Retry once in case the violation was on another key.
+  for (let tries = 0; tries < 3; tries++) {
+    try {
+      return await db.$transaction((tx) => write(tx, delivery, plan));
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      const existing = await findExisting(db, delivery.deliveryId);
+      if (existing) return { accepted: existing, queuedNew: false };
+    }
+  }
+  throw new Error(`delivery ${delivery.deliveryId} kept conflicting on a unique key`);
+}
+
+async function write(tx: Prisma.TransactionClient, delivery: ParsedDelivery, plan: DeliveryPlan): Promise<StoredDelivery> {
+  const push = plan.outcome === "ping" ? undefined : plan.push;
+  const repositoryId = push ? await upsertRepository(tx, push) : null;
+  const row = await tx.webhookDelivery.create({
+    data: {
+      githubDelivery: delivery.deliveryId,
+      event: delivery.event,
+      action: typeof delivery.payload.action === "string" ? delivery.payload.action : null,
+      hookId: delivery.hookId ?? null,
+      repositoryId,
+      outcome: plan.outcome,
+      reason: plan.reason ?? null,
+      payload: delivery.payload as Prisma.InputJsonObject,
+    },
+  });
+  if (plan.outcome !== "build_queued" || !repositoryId) {
+    return { accepted: accepted(delivery.deliveryId, plan.outcome, null, plan.reason ?? null, false), queuedNew: false };
+  }
+  const p = plan.push;
+  const build = await tx.build.create({
+    data: {
+      repositoryId,
+      deliveryId: row.id,
+      trigger: "push",
+      ref: p.ref,
+      refType: plan.refType,
+      refName: plan.refName,
+      sha: p.after,
+      beforeSha: p.before,
+      pusher: p.pusher?.name ?? p.sender?.login ?? null,
+      commitMessage: p.head_commit?.message ?? null,
+    },
+  });
+  await tx.outboxMessage.create({ data: { topic: OUTBOX_BUILD_ENQUEUE, payload: { buildId: build.id, attempt: 1 } } });
+  return { accepted: accepted(delivery.deliveryId, "build_queued", build.id, null, false), queuedNew: true };
+}
+
+async function upsertRepository(tx: Prisma.TransactionClient, push: TGithubPushPayload): Promise<string> {
+  const r = push.repository;
+  const data = {
+    fullName: r.full_name,
+    owner: r.owner.login ?? r.owner.name ?? r.full_name.split("/")[0]!,
+    name: r.name,
+    cloneUrl: r.clone_url,
+    htmlUrl: r.html_url ?? null,
+    defaultBranch: r.default_branch ?? r.master_branch ?? null,
+    private: r.private ?? false,
+  };
+  const repo = await tx.repository.upsert({
+    where: { githubId: BigInt(r.id) },
+    create: { githubId: BigInt(r.id), ...data },
+    update: data,
+    select: { id: true },
+  });
+  return repo.id;
+}
+
+async function findExisting(db: Db, deliveryId: string): Promise<TWebhookAccepted | null> {
+  const row = await db.webhookDelivery.findUnique({
+    where: { githubDelivery: deliveryId },
+    select: { outcome: true, reason: true, builds: { select: { id: true }, take: 1 } },
+  });
+  if (!row) return null;
+  return accepted(deliveryId, row.outcome, row.builds[0]?.id ?? null, row.reason, true);
+}
+
+function accepted(deliveryId: string, outcome: TWebhookAccepted["outcome"], buildId: string | null, reason: string | null, duplicate: boolean): TWebhookAccepted {
+  return { deliveryId, outcome, buildId, reason, duplicate };
+}

@@ -1,0 +1,18 @@
+// Vitest global setup: migrate a template database once; every test file copies it.
+import { fileURLToPath } from "node:url";
+import { deployMigrations } from "@slipway/db/migrate";
+import { adminQuery, TEMPLATE_DB, withDatabase } from "./databases";
+import { testEnv } from "./test-env";
+
+const root = fileURLToPath(new URL("../../../", import.meta.url));
+
+export default async function setup(): Promise<void> {
+  const admin = testEnv.adminDatabaseUrl;
+  await adminQuery(admin, `DROP DATABASE IF EXISTS ${TEMPLATE_DB} WITH (FORCE)`);
+  await adminQuery(admin, `CREATE DATABASE ${TEMPLATE_DB}`);
+  await deployMigrations({
+    databaseUrl: withDatabase(admin, TEMPLATE_DB),
+    schemaPath: `${root}prisma/schema.prisma`,
+    migrationsDir: `${root}prisma/migrations`,
+  });
+}

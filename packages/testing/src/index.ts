@@ -1,0 +1,4 @@
+export { adminQuery, createTestDatabase, TEMPLATE_DB, withDatabase, type TestDatabase } from "./databases";
+export { postDelivery, type DeliveryRequest } from "./github-delivery";
+export { freePort, TestRedis } from "./redis-server";
+export { testEnv } from "./test-env";

@@ -1,0 +1,16 @@
+// The one place test code reads process.env: the services infra/test.sh started.
+
+function required(name: string): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run tests through \`npm test\` (infra/test.sh starts the services)`);
+  return v;
+}
+
+export const testEnv = {
+  /** a PostgreSQL role with CREATEDB; tests make their own databases */
+  get adminDatabaseUrl() { return required("SLIPWAY_TEST_ADMIN_DATABASE_URL"); },
+  /** the shared test Redis; tests isolate by key prefix */
+  get redisUrl() { return required("REDIS_URL"); },
+  get dockerHost() { return required("DOCKER_HOST"); },
+  get registry() { return required("SLIPWAY_REGISTRY"); },
+};
