@@ -20,8 +20,7 @@ export SLIPWAY_TEST_ADMIN_DATABASE_URL="$DATABASE_URL"
 say "type-check"
 npx --no-install turbo run typecheck --concurrency=2 --output-logs=errors-only || die "type-check failed"
 say "circular-import check"
-npx --no-install madge --circular --extensions ts --ts-config tsconfig.json apps packages >/dev/null 2>&1 \
-  || { npx --no-install madge --circular --extensions ts --ts-config tsconfig.json apps packages; die "circular imports found"; }
+out=$(npx --no-install madge --circular --no-spinner apps packages 2>&1) || { echo "$out"; die "circular imports found"; }
 
 say "tests"
 mkdir -p .slipway/test

@@ -1,25 +1,11 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
-import type { Db } from "@slipway/db";
-import type { SignatureVerifier } from "@slipway/ingest";
-import type { Logger } from "@slipway/logger";
-import type { Redis } from "ioredis";
+import type { ApiDeps } from "./deps";
 import { registerErrorHandler } from "./error-handler";
 import { registerBuildRoutes } from "./routes/builds";
 import { registerHealthRoutes } from "./routes/health";
 import { registerWebhookRoutes } from "./routes/webhooks";
 
-/** GitHub caps webhook payloads at 25 MB. */
-export const WEBHOOK_BODY_LIMIT = 25 * 1024 * 1024;
-
-export interface ApiDeps {
-  db: Db;
-  redis: Redis;
-  logger: Logger;
-  verifier: SignatureVerifier;
-  bootstrapToken: string;
-  /** called after a delivery stored a new build: run the outbox relay now */
-  onBuildStored: () => void;
-}
+export type { ApiDeps } from "./deps";
 
 /** The api's HTTP server, built from injected dependencies (tests build it the same way). */
 export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {

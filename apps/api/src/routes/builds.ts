@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { authenticate } from "@slipway/auth";
 import { getBuild, listBuilds } from "@slipway/builds";
 import { AppError, ZListBuildsQuery } from "@slipway/contracts";
-import type { ApiDeps } from "../server";
+import type { ApiDeps } from "../deps";
 
 /** /api/v1/builds: read API, behind a bearer token. */
 export async function registerBuildRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {

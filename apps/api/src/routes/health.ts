@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import type { ApiDeps } from "../server";
+import type { ApiDeps } from "../deps";
 
 const withTimeout = <T>(p: Promise<T>, ms: number, what: string) =>
   Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms).unref())]);

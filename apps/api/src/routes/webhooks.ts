@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { receiveDelivery } from "@slipway/ingest";
-import { WEBHOOK_BODY_LIMIT, type ApiDeps } from "../server";
+import { WEBHOOK_BODY_LIMIT, type ApiDeps } from "../deps";
 
 const header = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 

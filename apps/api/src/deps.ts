@@ -1,0 +1,18 @@
+import type { Db } from "@slipway/db";
+import type { SignatureVerifier } from "@slipway/ingest";
+import type { Logger } from "@slipway/logger";
+import type { Redis } from "ioredis";
+
+/** GitHub caps webhook payloads at 25 MB. */
+export const WEBHOOK_BODY_LIMIT = 25 * 1024 * 1024;
+
+/** What the api's routes need; built by src/index.ts (and by tests, the same way). */
+export interface ApiDeps {
+  db: Db;
+  redis: Redis;
+  logger: Logger;
+  verifier: SignatureVerifier;
+  bootstrapToken: string;
+  /** called after a delivery stored a new build: run the outbox relay now */
+  onBuildStored: () => void;
+}
