@@ -13,8 +13,8 @@ require_root() {
 
 # port_in_use PORT -> 0 if something listens on 127.0.0.1:PORT
 port_in_use() {
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && { exec 3>&- 3<&- 2>/dev/null; return 0; }
-  return 1
+  # the subshell opens the connection and closes it as it exits
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
 # wait_for DESCRIPTION SECONDS CMD... -> polls CMD until it succeeds

@@ -35,6 +35,8 @@ start_postgres() {
   pid=$(head -1 "$dir/data/postmaster.pid" 2>/dev/null || true)
   if pid_alive "$pid"; then say "PostgreSQL: already running (pid $pid, port $PG_PORT)"; return 0; fi
   check_port_free "$PG_PORT" PostgreSQL DATABASE_URL
+  [ "$(id -u)" = 0 ] || die "starting PostgreSQL as the postgres user needs root (you are $(id -un)); run as root, or set DATABASE_URL to a PostgreSQL you already run"
+  id postgres >/dev/null 2>&1 || die "no postgres user: the postgresql package is not installed (run infra/install.sh as root)"
   mkdir -p "$dir"; chown postgres:postgres "$dir"
   # postgres must be able to reach its folder: make the parents traversable.
   local p="$dir"; while [ "$p" != / ]; do p=$(dirname "$p"); chmod o+x "$p" 2>/dev/null || true; done
@@ -79,6 +81,7 @@ start_redis() {
 start_dockerd() {
   local dir="$STATE/docker" run pid
   if [ -n "${DOCKER_HOST:-}" ]; then say "Docker: using DOCKER_HOST from the environment"; return 0; fi
+  [ "$(id -u)" = 0 ] || die "starting dockerd needs root (you are $(id -un)); run as root, or set DOCKER_HOST to a Docker daemon you already run"
   run=$(runtime_dir "$PROFILE")
   export DOCKER_HOST="unix://$run/docker.sock"
   pid=$(read_pid "$run/docker.pid")
