@@ -103,7 +103,10 @@ start_dockerd() {
 }
 JSON
   say "Docker: starting dockerd ($DOCKER_HOST)"
-  setsid dockerd --config-file "$dir/daemon.json" >"$dir/dockerd.log" 2>&1 </dev/null &
+  # BuildKit clips step logs at 2 MiB and throttles them to 200 KiB/s by default; a farm
+  # keeps every line (builds printing 100k lines must survive), so lift both limits.
+  BUILDKIT_STEP_LOG_MAX_SIZE=-1 BUILDKIT_STEP_LOG_MAX_SPEED=-1 \
+    setsid dockerd --config-file "$dir/daemon.json" >"$dir/dockerd.log" 2>&1 </dev/null &
   local dpid=$!
   wait_for docker 60 docker info || die "dockerd did not answer within 60 s, see $dir/dockerd.log"
   STARTED+=("dockerd:$dpid")

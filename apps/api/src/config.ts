@@ -18,6 +18,10 @@ export const ZApiConfig = z.object({
   DOCKER_HOST: zDockerHost,
   /** how often the outbox relay looks for undispatched builds, ms @defaultValue 1000 */
   SLIPWAY_OUTBOX_POLL_MS: zPositiveInt(1000),
+  /** tries of a build attempt before an infrastructure failure fails it @defaultValue 3 */
+  SLIPWAY_BUILD_ATTEMPTS: zPositiveInt(3),
+  /** first retry delay after an infrastructure failure, ms (doubles each try) @defaultValue 10000 */
+  SLIPWAY_BUILD_BACKOFF_MS: zPositiveInt(10_000),
   LOG_LEVEL: zLogLevel,
 });
 export type ApiConfig = z.infer<typeof ZApiConfig>;

@@ -3,8 +3,7 @@ import { ConfigError } from "@slipway/config";
 import { createDb } from "@slipway/db";
 import { SignatureVerifier } from "@slipway/ingest";
 import { createLogger } from "@slipway/logger";
-import { BuildQueue, createBuildEnqueueHandler, createRedis, OutboxRelay } from "@slipway/queue";
-import { OUTBOX_BUILD_ENQUEUE } from "@slipway/contracts";
+import { createOutboxHandlers, createProducers, createRedis, OutboxRelay } from "@slipway/queue";
 import { loadApiConfig, type ApiConfig } from "./config";
 import { buildServer } from "./server";
 
@@ -26,11 +25,11 @@ async function main(): Promise<void> {
   const db = createDb({ databaseUrl: config.DATABASE_URL });
   const redis = createRedis(config.REDIS_URL, "producer");
   redis.on("error", (err) => logger.warn({ err: err.message }, "redis connection error"));
-  const buildQueue = new BuildQueue(redis);
+  const producers = createProducers(redis, { build: { attempts: config.SLIPWAY_BUILD_ATTEMPTS, backoffMs: config.SLIPWAY_BUILD_BACKOFF_MS } });
   const relay = new OutboxRelay({
     db,
     logger: logger.child({ component: "outbox-relay" }),
-    handlers: { [OUTBOX_BUILD_ENQUEUE]: createBuildEnqueueHandler(buildQueue) },
+    handlers: createOutboxHandlers(producers),
     pollIntervalMs: config.SLIPWAY_OUTBOX_POLL_MS,
   });
   const app = await buildServer({
@@ -51,7 +50,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, "shutting down");
     await app.close();
     await relay.stop();
-    await buildQueue.close();
+    await producers.close();
     redis.disconnect();
     await db.$disconnect();
     process.exit(0);

@@ -2,11 +2,10 @@
 // real Redis with a key prefix of the test's own) exactly as src/index.ts wires it.
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
-import { OUTBOX_BUILD_ENQUEUE } from "@slipway/contracts";
 import { createDb, type Db } from "@slipway/db";
 import { SignatureVerifier } from "@slipway/ingest";
 import { createLogger } from "@slipway/logger";
-import { BuildQueue, createBuildEnqueueHandler, createRedis, OutboxRelay } from "@slipway/queue";
+import { BUILD_JOB, createOutboxHandlers, createProducers, createRedis, OutboxRelay, type JobProducer, type Producers } from "@slipway/queue";
 import { createTestDatabase, testEnv, type TestDatabase } from "@slipway/testing";
 import type { FastifyInstance } from "fastify";
 import type { Redis } from "ioredis";
@@ -20,7 +19,10 @@ export interface TestApi {
   db: Db;
   database: TestDatabase;
   redis: Redis;
-  queue: BuildQueue;
+  /** the build queue producer */
+  queue: JobProducer<typeof BUILD_JOB.schema>;
+  producers: Producers;
+  prefix: string;
   relay: OutboxRelay;
   app: FastifyInstance;
   /** every log line the api wrote, as text */
@@ -28,19 +30,21 @@ export interface TestApi {
   close: () => Promise<void>;
 }
 
-export async function startTestApi(opts: { redisUrl?: string; pollIntervalMs?: number } = {}): Promise<TestApi> {
+export async function startTestApi(opts: { redisUrl?: string; pollIntervalMs?: number; buildAttempts?: number; buildBackoffMs?: number } = {}): Promise<TestApi> {
   const database = await createTestDatabase(testEnv.adminDatabaseUrl);
   const db = createDb({ databaseUrl: database.url, poolSize: 30 });
   const redis = createRedis(opts.redisUrl ?? testEnv.redisUrl, "producer");
   redis.on("error", () => {});
-  const queue = new BuildQueue(redis, { prefix: `t${randomBytes(4).toString("hex")}` });
+  const prefix = `t${randomBytes(4).toString("hex")}`;
+  const producers = createProducers(redis, { prefix, build: { attempts: opts.buildAttempts ?? 3, backoffMs: opts.buildBackoffMs ?? 200 } });
+  const queue = producers.build;
   const chunks: string[] = [];
   const sink = new Writable({ write(chunk, _enc, cb) { chunks.push(String(chunk)); cb(); } });
   const logger = createLogger({ name: "api-test", level: "debug", destination: sink });
   const relay = new OutboxRelay({
     db,
     logger,
-    handlers: { [OUTBOX_BUILD_ENQUEUE]: createBuildEnqueueHandler(queue) },
+    handlers: createOutboxHandlers(producers),
     pollIntervalMs: opts.pollIntervalMs ?? 200,
   });
   const app = await buildServer({
@@ -55,13 +59,14 @@ export async function startTestApi(opts: { redisUrl?: string; pollIntervalMs?: n
   const port = typeof addr === "object" && addr ? addr.port : 0;
   return {
     url: `http://127.0.0.1:${port}`,
-    db, database, redis, queue, relay, app,
+    db, database, redis, queue, producers, prefix, relay, app,
     logs: () => chunks.join(""),
     close: async () => {
       await app.close();
       await relay.stop();
       await queue.queue.obliterate({ force: true }).catch(() => {});
-      await queue.close();
+      await producers.publish.queue.obliterate({ force: true }).catch(() => {});
+      await producers.close();
       redis.disconnect();
       await db.$disconnect();
       await database.drop();

@@ -1,5 +1,5 @@
 export { ZERO_SHA, ZGithubPushPayload, type TGithubPushPayload } from "./github-push";
-export { OUTBOX_BUILD_ENQUEUE, ZBuildJobData, type TBuildJobData } from "./jobs";
+export { CANCEL_CHANNEL, logStreamKey, OUTBOX_BUILD_ENQUEUE, OUTBOX_PUBLISH_ENQUEUE, ZBuildJobData, ZPublishJobData, type TBuildJobData, type TPublishJobData } from "./jobs";
 export {
   ZApiError, ZBuild, ZBuildList, ZBuildStatus, ZListBuildsQuery, ZWebhookAccepted,
   type TApiError, type TBuild, type TBuildList, type TBuildStatus, type TListBuildsQuery, type TWebhookAccepted,

@@ -9,3 +9,19 @@ export type TBuildJobData = z.infer<typeof ZBuildJobData>;
 
 /** Outbox topic: enqueue a build attempt on the build queue. Payload: TBuildJobData. */
 export const OUTBOX_BUILD_ENQUEUE = "build.enqueue";
+
+/** Redis Stream of a build attempt's live log lines (fields: n = line number, l = line). */
+export const logStreamKey = (buildId: string, attempt: number) => `slipway:log:${buildId}:${attempt}`;
+
+/** Payload of a job on the "publish" queue. */
+export const ZPublishJobData = z.object({
+  buildId: z.string().uuid(),
+  attempt: z.number().int().positive(),
+});
+export type TPublishJobData = z.infer<typeof ZPublishJobData>;
+
+/** Outbox topic: enqueue the publish of a built attempt. Payload: TPublishJobData. */
+export const OUTBOX_PUBLISH_ENQUEUE = "publish.enqueue";
+
+/** Redis pub/sub channel on which build ids to cancel are announced to workers. */
+export const CANCEL_CHANNEL = "slipway:cancel";

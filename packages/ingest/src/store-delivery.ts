@@ -64,6 +64,7 @@ async function write(tx: Prisma.TransactionClient, delivery: ParsedDelivery, pla
       beforeSha: p.before,
       pusher: p.pusher?.name ?? p.sender?.login ?? null,
       commitMessage: p.head_commit?.message ?? null,
+      attempts: { create: { attempt: 1, trigger: "push" } },
     },
   });
   await tx.outboxMessage.create({ data: { topic: OUTBOX_BUILD_ENQUEUE, payload: { buildId: build.id, attempt: 1 } } });

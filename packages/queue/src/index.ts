@@ -1,5 +1,5 @@
-export { BUILD_JOB, buildJobId, type JobDefinition } from "./job-catalog";
-export { BuildQueue, type QueueOptions } from "./build-queue";
+export { BUILD_JOB, buildJobId, PUBLISH_JOB, type JobDefinition } from "./job-catalog";
+export { JobProducer, type ProducerOptions } from "./job-producer";
+export { createOutboxHandlers, createProducers, type Producers } from "./create-producers";
 export { createRedis, type RedisRole } from "./create-redis";
 export { OutboxRelay, type OutboxHandler, type OutboxRelayOptions } from "./outbox-relay";
-export { createBuildEnqueueHandler } from "./build-enqueue-topic";

@@ -1,24 +1,17 @@
-import { ZBuildJobData } from "@slipway/contracts";
+import { ZBuildJobData, ZPublishJobData } from "@slipway/contracts";
 import type { z } from "zod";
 
 /** One job kind, declared once: queue, payload schema, retry policy. Handlers live elsewhere. */
-export interface JobDefinition<S extends z.ZodType> {
+export interface JobDefinition<S extends z.ZodType = z.ZodType> {
   queue: string;
   name: string;
   schema: S;
   /** BullMQ attempts (infrastructure failures only; user failures are never retried) */
   attempts: number;
   backoff: { type: "exponential" | "fixed"; delay: number };
+  /** the BullMQ job id for a payload: deterministic, so enqueueing twice adds one job */
+  jobId: (data: z.infer<S>) => string;
 }
-
-/** The "build" queue: one job per build attempt. @defaultValue attempts 3, backoff 10 s exponential */
-export const BUILD_JOB = {
-  queue: "build",
-  name: "build",
-  schema: ZBuildJobData,
-  attempts: 3,
-  backoff: { type: "exponential", delay: 10_000 },
-} as const satisfies JobDefinition<typeof ZBuildJobData>;
 
 /**
  * The BullMQ job id of a build attempt. The first attempt uses the build id itself, so an
@@ -28,3 +21,23 @@ export const BUILD_JOB = {
 export function buildJobId(buildId: string, attempt: number): string {
   return attempt === 1 ? buildId : `${buildId}-attempt-${attempt}`;
 }
+
+/** The "build" queue: one job per build attempt. @defaultValue attempts 3, backoff 10 s exponential */
+export const BUILD_JOB = {
+  queue: "build",
+  name: "build",
+  schema: ZBuildJobData,
+  attempts: 3,
+  backoff: { type: "exponential", delay: 10_000 },
+  jobId: (d) => buildJobId(d.buildId, d.attempt),
+} as const satisfies JobDefinition<typeof ZBuildJobData>;
+
+/** The "publish" queue: copy a built attempt to its targets. @defaultValue attempts 5, backoff 5 s exponential */
+export const PUBLISH_JOB = {
+  queue: "publish",
+  name: "publish",
+  schema: ZPublishJobData,
+  attempts: 5,
+  backoff: { type: "exponential", delay: 5_000 },
+  jobId: (d) => `publish-${d.buildId}-${d.attempt}`,
+} as const satisfies JobDefinition<typeof ZPublishJobData>;

@@ -1,6 +1,7 @@
 // Vitest global setup: migrate a template database once; every test file copies it.
 import { fileURLToPath } from "node:url";
 import { deployMigrations } from "@slipway/db/migrate";
+import { pushBusyboxBaseImage } from "./base-image";
 import { adminQuery, TEMPLATE_DB, withDatabase } from "./databases";
 import { testEnv } from "./test-env";
 
@@ -15,4 +16,6 @@ export default async function setup(): Promise<void> {
     schemaPath: `${root}prisma/schema.prisma`,
     migrationsDir: `${root}prisma/migrations`,
   });
+  // Base images for build tests (no public registry is reachable).
+  pushBusyboxBaseImage({ ...process.env, DOCKER_HOST: testEnv.dockerHost }, testEnv.registry);
 }

@@ -2,3 +2,5 @@ export { adminQuery, createTestDatabase, TEMPLATE_DB, withDatabase, type TestDat
 export { postDelivery, type DeliveryRequest } from "./github-delivery";
 export { freePort, TestRedis } from "./redis-server";
 export { testEnv } from "./test-env";
+export { pushBusyboxBaseImage } from "./base-image";
+export { TestGitServer } from "./git-server";

@@ -13,4 +13,6 @@ export const testEnv = {
   get redisUrl() { return required("REDIS_URL"); },
   get dockerHost() { return required("DOCKER_HOST"); },
   get registry() { return required("SLIPWAY_REGISTRY"); },
+  /** a second registry: the tests' publish target */
+  get publishRegistry() { return required("SLIPWAY_TEST_PUBLISH_REGISTRY"); },
 };

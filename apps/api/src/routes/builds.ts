@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { authenticate } from "@slipway/auth";
-import { getBuild, listBuilds } from "@slipway/builds";
-import { AppError, ZListBuildsQuery } from "@slipway/contracts";
+import { cancelBuild, getBuild, listBuilds, readBuildLog, retryBuild } from "@slipway/builds";
+import { AppError, CANCEL_CHANNEL, ZListBuildsQuery } from "@slipway/contracts";
 import type { ApiDeps } from "../deps";
 
 /** /api/v1/builds: read API, behind a bearer token. */
@@ -20,4 +20,23 @@ export async function registerBuildRoutes(app: FastifyInstance, { deps }: { deps
   });
 
   app.get<{ Params: { id: string } }>("/builds/:id", async (req) => getBuild(deps.db, req.params.id));
+
+  app.get<{ Params: { id: string }; Querystring: { attempt?: string } }>("/builds/:id/logs", async (req, reply) => {
+    const attempt = req.query.attempt === undefined ? undefined : Number(req.query.attempt);
+    const text = await readBuildLog(deps.db, req.params.id, attempt);
+    return reply.type("text/plain; charset=utf-8").send(text);
+  });
+
+  app.post<{ Params: { id: string } }>("/builds/:id/retry", async (req, reply) => {
+    const build = await retryBuild(deps.db, req.params.id);
+    deps.onBuildStored();
+    return reply.status(202).send(build);
+  });
+
+  app.post<{ Params: { id: string } }>("/builds/:id/cancel", async (req, reply) => {
+    const build = await cancelBuild(deps.db, req.params.id);
+    // Best effort: a worker that misses the message still cannot overwrite the cancel.
+    await deps.redis.publish(CANCEL_CHANNEL, build.id).catch((err: unknown) => req.log.warn({ err: (err as Error).message }, "cancel announcement failed"));
+    return reply.status(202).send(build);
+  });
 }

@@ -1,0 +1,31 @@
+import { hostname } from "node:os";
+import { loadConfig, zDatabaseUrl, zDockerHost, zLogLevel, zPositiveInt, zRedisUrl, zRegistryHost } from "@slipway/config";
+import { z } from "zod";
+
+/** The build worker's configuration. */
+export const ZWorkerConfig = z.object({
+  DATABASE_URL: zDatabaseUrl,
+  REDIS_URL: zRedisUrl,
+  /** internal registry host:port @defaultValue 127.0.0.1:5000 */
+  SLIPWAY_REGISTRY: zRegistryHost,
+  /** the Docker daemon builds run on; unset: the docker CLI's default */
+  DOCKER_HOST: zDockerHost,
+  /** this worker's id @defaultValue <hostname>-<pid> */
+  SLIPWAY_WORKER_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, "letters, digits, . _ - only").optional(),
+  /** the build host label recorded on builds @defaultValue the machine's hostname */
+  SLIPWAY_BUILD_HOST: z.string().min(1).default(hostname()),
+  /** RUN network for every build. Part of BuildKit's cache key: use the same value on every
+   * worker. "host" suits daemons without a bridge; isolate untrusted builds with "none" or
+   * the default bridge. @defaultValue host */
+  SLIPWAY_BUILD_NETWORK: z.string().regex(/^(host|none|default)$/, "must be host, none or default").default("host"),
+  /** build timeout in minutes @defaultValue 60 */
+  SLIPWAY_BUILD_TIMEOUT_MIN: zPositiveInt(60),
+  /** builds at once per worker process @defaultValue 1 */
+  SLIPWAY_WORKER_CONCURRENCY: zPositiveInt(1),
+  /** git mirrors and scratch folders @defaultValue /var/cache/slipway/worker */
+  SLIPWAY_WORKER_CACHE_DIR: z.string().min(1).default("/var/cache/slipway/worker"),
+  LOG_LEVEL: zLogLevel,
+});
+export type WorkerConfig = z.infer<typeof ZWorkerConfig>;
+
+export const loadWorkerConfig = (env: Record<string, string | undefined>) => loadConfig(ZWorkerConfig, env);

@@ -1,0 +1,79 @@
+// The build worker process: read config, build dependencies, consume the build queue.
+import { join } from "node:path";
+import { BuildWorker } from "@slipway/builder";
+import { ConfigError } from "@slipway/config";
+import { createDb } from "@slipway/db";
+import { createLogger } from "@slipway/logger";
+import { createOutboxHandlers, createProducers, createRedis, OutboxRelay } from "@slipway/queue";
+import { loadWorkerConfig, type WorkerConfig } from "./config";
+
+function readConfig(): WorkerConfig {
+  try {
+    return loadWorkerConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`slipway worker: ${err.message}\n`);
+      process.exit(78);
+    }
+    throw err;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const workerId = config.SLIPWAY_WORKER_ID ?? `${config.SLIPWAY_BUILD_HOST}-${process.pid}`;
+  const logger = createLogger({ name: "worker", level: config.LOG_LEVEL }).child({ workerId });
+  const db = createDb({ databaseUrl: config.DATABASE_URL, poolSize: 5 });
+  const connection = createRedis(config.REDIS_URL, "worker");
+  const subscriber = createRedis(config.REDIS_URL, "worker");
+  const producerRedis = createRedis(config.REDIS_URL, "producer");
+  for (const r of [connection, subscriber, producerRedis]) r.on("error", (err) => logger.warn({ err: err.message }, "redis connection error"));
+  // The worker relays its own outbox rows (publish after a build) so publishing does not
+  // wait on the api; any relay may dispatch any row (SKIP LOCKED, idempotent job ids).
+  const producers = createProducers(producerRedis);
+  const relay = new OutboxRelay({ db, logger: logger.child({ component: "outbox-relay" }), handlers: createOutboxHandlers(producers) });
+  relay.start();
+
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  if (config.DOCKER_HOST) env.DOCKER_HOST = config.DOCKER_HOST;
+  const worker = new BuildWorker(
+    {
+      db,
+      redis: producerRedis,
+      logger,
+      settings: {
+        workerId,
+        host: config.SLIPWAY_BUILD_HOST,
+        registry: config.SLIPWAY_REGISTRY,
+        network: config.SLIPWAY_BUILD_NETWORK,
+        cacheDir: config.SLIPWAY_WORKER_CACHE_DIR,
+        workDir: join(config.SLIPWAY_WORKER_CACHE_DIR, "work"),
+        timeoutMs: config.SLIPWAY_BUILD_TIMEOUT_MIN * 60_000,
+        env,
+      },
+    },
+    { connection, subscriber, concurrency: config.SLIPWAY_WORKER_CONCURRENCY },
+  );
+  worker.worker.on("completed", () => relay.kick());
+  logger.info({ registry: config.SLIPWAY_REGISTRY, network: config.SLIPWAY_BUILD_NETWORK }, "build worker started");
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, "shutting down: waiting for running builds");
+    await worker.close();
+    await relay.stop();
+    await producers.close();
+    for (const r of [connection, subscriber, producerRedis]) r.disconnect();
+    await db.$disconnect();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`slipway worker: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

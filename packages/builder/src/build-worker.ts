@@ -1,0 +1,77 @@
+import { CANCEL_CHANNEL, ZBuildJobData } from "@slipway/contracts";
+import { UnrecoverableError, Worker, type Job } from "bullmq";
+import type { Redis } from "ioredis";
+import { executeBuild, type BuildDeps } from "./execute-build";
+import { InfrastructureFailure } from "./failures";
+
+export interface BuildWorkerOptions {
+  /** blocking connection for BullMQ (maxRetriesPerRequest: null) */
+  connection: Redis;
+  /** a separate connection for the cancel subscription */
+  subscriber: Redis;
+  /** key prefix @defaultValue "slipway" */
+  prefix?: string;
+  /** builds at once in this process @defaultValue 1 */
+  concurrency?: number;
+}
+
+/**
+ * The build queue's consumer. A user failure ends the job for good (UnrecoverableError, no
+ * retry); an infrastructure failure throws, so BullMQ retries it with the job's backoff.
+ * Cancels arrive on a Redis channel and abort the running build's process group.
+ * Lifecycle: start by constructing; `close()` waits for running builds (SIGTERM).
+ */
+export class BuildWorker {
+  readonly worker: Worker;
+  private readonly running = new Map<string, AbortController>();
+
+  constructor(private readonly deps: BuildDeps, private readonly opts: BuildWorkerOptions) {
+    this.worker = new Worker("build", (job) => this.process(job), {
+      connection: opts.connection,
+      prefix: opts.prefix ?? "slipway",
+      concurrency: opts.concurrency ?? 1,
+      // Builds are long: renew the lock often enough, and treat a worker that stops renewing
+      // (SIGKILL, host gone) as stalled so another worker takes the job over.
+      lockDuration: 60_000,
+      maxStalledCount: 2,
+    });
+    this.worker.on("error", (err) => deps.logger.warn({ err: err.message }, "build worker error"));
+    this.worker.on("failed", (job, err) => deps.logger.info({ jobId: job?.id, err: err.message }, "build job failed"));
+    void opts.subscriber.subscribe(CANCEL_CHANNEL).catch((err: unknown) => deps.logger.warn({ err: (err as Error).message }, "cancel subscription failed"));
+    opts.subscriber.on("message", (channel: string, buildId: string) => {
+      if (channel !== CANCEL_CHANNEL) return;
+      const ctl = this.running.get(buildId);
+      if (ctl) {
+        deps.logger.info({ buildId }, "cancel received; stopping the build");
+        ctl.abort();
+      }
+    });
+  }
+
+  private async process(job: Job): Promise<unknown> {
+    const data = ZBuildJobData.parse(job.data);
+    const ctl = new AbortController();
+    this.running.set(data.buildId, ctl);
+    try {
+      const maxTries = job.opts.attempts ?? 1;
+      const tryNumber = job.attemptsMade + 1;
+      const outcome = await executeBuild(this.deps, { ...data, tryNumber, finalTry: tryNumber >= maxTries }, ctl.signal);
+      if (outcome.kind === "failed") {
+        if (outcome.failure instanceof InfrastructureFailure && outcome.retrying) throw outcome.failure;
+        throw new UnrecoverableError(outcome.failure.message);
+      }
+      return { outcome: outcome.kind, ...(outcome.kind === "succeeded" ? { digest: outcome.digest } : {}) };
+    } catch (err) {
+      if (err instanceof InfrastructureFailure || err instanceof UnrecoverableError) throw err;
+      // Anything unexpected (Postgres down while recording, ...) is ours: retry.
+      throw new InfrastructureFailure(err instanceof Error ? err.message : String(err));
+    } finally {
+      this.running.delete(data.buildId);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.worker.close();
+    await this.opts.subscriber.unsubscribe(CANCEL_CHANNEL).catch(() => {});
+  }
+}

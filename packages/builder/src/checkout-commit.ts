@@ -1,0 +1,93 @@
+import { createHash } from "node:crypto";
+import { mkdir, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import lockfile from "proper-lockfile";
+import { InfrastructureFailure, UserFailure } from "./failures";
+import { runCommand } from "./run-command";
+
+export interface CheckoutOptions {
+  /** the worker's cache folder; mirrors live in <cacheDir>/git */
+  cacheDir: string;
+  cloneUrl: string;
+  sha: string;
+  /** empty or missing folder that receives the commit's files (no .git) */
+  destDir: string;
+  /** git runs with this environment: GIT_CONFIG_* / url.<base>.insteadOf apply as usual */
+  env: NodeJS.ProcessEnv;
+  onLine: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+const UNREACHABLE = /Could not resolve host|Connection refused|Connection timed out|unable to access|Could not read from remote repository|early EOF|the remote end hung up|Operation timed out|Failed to connect|unable to connect/i;
+const NOT_FOUND = /Repository not found|not found|does not appear to be a git repository|Authentication failed|could not read Username|terminal prompts disabled/i;
+
+/**
+ * Checks out exactly `sha` into `destDir`: a bare mirror per repository on this worker
+ * (fetched, never re-cloned; skipped entirely when the commit is already there), then the
+ * commit's tree written with a throwaway index, so the context holds that commit only.
+ * Plain git: url.<base>.insteadOf in the environment or git config can redirect hosts.
+ * Mirrors are shared by the worker processes of a host; a lock file serialises fetches.
+ */
+export async function checkoutCommit(o: CheckoutOptions): Promise<{ commitTime: Date; mirrorDir: string }> {
+  const mirrorDir = join(o.cacheDir, "git", `${createHash("sha256").update(o.cloneUrl).digest("hex").slice(0, 24)}.git`);
+  await mkdir(mirrorDir, { recursive: true });
+  const env = { ...o.env, GIT_TERMINAL_PROMPT: "0", GIT_ASKPASS: "/bin/true" };
+  const git = (args: string[], cwd?: string) => runCommand("git", args, { env, signal: o.signal, ...(cwd ? { cwd } : {}) });
+
+  const release = await lockfile.lock(mirrorDir, { retries: { retries: 600, minTimeout: 100, maxTimeout: 1000 }, stale: 10 * 60_000, realpath: false });
+  try {
+    if ((await git(["--git-dir", mirrorDir, "rev-parse", "--is-bare-repository"])).stdout.trim() !== "true") {
+      o.onLine(`slipway: creating git mirror of ${o.cloneUrl}`);
+      const init = await git(["init", "--bare", "--quiet", mirrorDir]);
+      if (init.code !== 0) throw new InfrastructureFailure(`git init failed: ${init.stderr.trim()}`);
+    }
+    const has = async () => (await git(["--git-dir", mirrorDir, "cat-file", "-e", `${o.sha}^{commit}`])).code === 0;
+    if (await has()) {
+      o.onLine(`slipway: commit ${o.sha} already in the mirror, no fetch needed`);
+    } else {
+      o.onLine(`slipway: fetching ${o.cloneUrl}`);
+      const started = Date.now();
+      let f = await git(["--git-dir", mirrorDir, "fetch", "--prune", "--no-tags", "--quiet", o.cloneUrl, "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"]);
+      if (f.code === 0 && !(await has())) {
+        // Not on a branch or tag any more (force-pushed) but maybe still fetchable by id.
+        f = await git(["--git-dir", mirrorDir, "fetch", "--quiet", o.cloneUrl, o.sha]);
+      }
+      if (f.code !== 0) {
+        const err = f.stderr.trim().split("\n").filter(Boolean).slice(-2).join(" / ");
+        if (UNREACHABLE.test(f.stderr)) throw new InfrastructureFailure(`git server unreachable for ${o.cloneUrl}: ${err}`);
+        if (!(await has()) && /not our ref|no such remote ref|couldn't find remote ref|unadvertised object/i.test(f.stderr)) {
+          throw new UserFailure(`commit ${o.sha} not found in ${o.cloneUrl} (was it force-pushed away?)`);
+        }
+        if (NOT_FOUND.test(f.stderr)) throw new UserFailure(`cannot fetch ${o.cloneUrl}: repository not found or access denied (${err})`);
+        throw new InfrastructureFailure(`git fetch of ${o.cloneUrl} failed: ${err}`);
+      }
+      if (!(await has())) throw new UserFailure(`commit ${o.sha} not found in ${o.cloneUrl} (was it force-pushed away?)`);
+      o.onLine(`slipway: fetched in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    }
+  } finally {
+    await release();
+  }
+
+  await rm(o.destDir, { recursive: true, force: true });
+  await mkdir(o.destDir, { recursive: true });
+  const index = `${o.destDir}.index`;
+  const co = await runCommand("git", ["--git-dir", mirrorDir, "--work-tree", o.destDir, "checkout", "--force", "--quiet", o.sha, "--", "."], {
+    env: { ...env, GIT_INDEX_FILE: index },
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
+  await rm(index, { force: true });
+  if (co.code !== 0) throw new InfrastructureFailure(`git checkout of ${o.sha} failed: ${co.stderr.trim()}`);
+  const ct = await git(["--git-dir", mirrorDir, "show", "-s", "--format=%ct", o.sha]);
+  const commitTime = new Date(Number(ct.stdout.trim()) * 1000);
+  o.onLine(`slipway: checked out ${o.sha}`);
+  return { commitTime, mirrorDir };
+}
+
+export async function pathExists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,112 @@
+import { join } from "node:path";
+import { mkdir, rm } from "node:fs/promises";
+import type { Db } from "@slipway/db";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import { BuildLogSink } from "./build-log-sink";
+import { checkoutCommit } from "./checkout-commit";
+import { BuildCancelled, InfrastructureFailure, UserFailure } from "./failures";
+import { internalRefs } from "./image-refs";
+import { prepareBuild } from "./prepare-build";
+import { recordOutcome, type AttemptOutcome } from "./record-outcome";
+import { runBuildx } from "./run-buildx";
+
+/** How this worker builds. Same for every job; from the worker's config. */
+export interface WorkerSettings {
+  workerId: string;
+  /** the build host (Docker daemon) label recorded on builds @defaultValue the machine's hostname */
+  host: string;
+  /** internal registry host:port */
+  registry: string;
+  /** RUN network for every build: part of the cache key, so the same on every worker */
+  network: string;
+  /** git mirrors */
+  cacheDir: string;
+  /** per-build scratch folders */
+  workDir: string;
+  timeoutMs: number;
+  /** environment for git and docker (DOCKER_HOST, GIT_CONFIG_*) */
+  env: NodeJS.ProcessEnv;
+}
+
+export interface BuildDeps {
+  db: Db;
+  /** for the live log stream */
+  redis: Redis;
+  logger: Logger;
+  settings: WorkerSettings;
+}
+
+export interface BuildJob {
+  buildId: string;
+  attempt: number;
+  /** 1 for the first time a worker runs this attempt */
+  tryNumber: number;
+  /** no retry follows an infrastructure failure of this try */
+  finalTry: boolean;
+}
+
+/**
+ * Runs one try of one build attempt, start to end, and records the outcome. Returns the
+ * outcome; throws InfrastructureFailure when the try should be retried and UserFailure when the
+ * build failed for good (the caller maps them to BullMQ). `signal` aborts = cancel.
+ */
+export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: AbortSignal): Promise<AttemptOutcome> {
+  const { db, settings } = deps;
+  const log = deps.logger.child({ buildId: job.buildId, attempt: job.attempt, try: job.tryNumber });
+  const build = await db.build.findUnique({ where: { id: job.buildId }, include: { repository: true } });
+  if (!build) throw new UserFailure(`build ${job.buildId} does not exist`);
+  if (build.status === "cancelled" || build.attempt !== job.attempt) {
+    log.info({ status: build.status, current: build.attempt }, "build no longer wants this attempt; skipping");
+    return { kind: "skipped" };
+  }
+  const startedAt = new Date();
+  const running = await db.build.updateMany({
+    where: { id: build.id, attempt: job.attempt, status: { in: ["queued", "running"] } },
+    data: { status: "running", workerId: settings.workerId, host: settings.host, startedAt, finishedAt: null, durationMs: null, errorClass: null, errorMessage: null },
+  });
+  if (running.count === 0) return { kind: "skipped" };
+  await db.buildAttempt.update({
+    where: { buildId_attempt: { buildId: build.id, attempt: job.attempt } },
+    data: { status: "running", workerId: settings.workerId, host: settings.host, startedAt, tries: { increment: 1 }, errorClass: null, errorMessage: null },
+  });
+
+  const sink = new BuildLogSink({ db, redis: deps.redis, logger: log, buildId: build.id, attempt: job.attempt });
+  await sink.resume();
+  const line = (s: string) => sink.write(s);
+  line(`slipway: build ${build.id} attempt ${job.attempt}${job.tryNumber > 1 ? ` (try ${job.tryNumber})` : ""} on worker ${settings.workerId}, host ${settings.host}`);
+  line(`slipway: ${build.repository.fullName} ${build.ref} @ ${build.sha}`);
+
+  const timeout = AbortSignal.timeout(settings.timeoutMs);
+  const signal = AbortSignal.any([cancel, timeout]);
+  const scratch = join(settings.workDir, `${build.id}-${job.attempt}`);
+  let outcome: AttemptOutcome;
+  try {
+    await mkdir(scratch, { recursive: true });
+    const src = join(scratch, "src");
+    const { commitTime } = await checkoutCommit({ cacheDir: settings.cacheDir, cloneUrl: build.repository.cloneUrl, sha: build.sha, destDir: src, env: settings.env, onLine: line, signal });
+    const prepared = await prepareBuild({ srcDir: src, repository: build.repository, sha: build.sha, commitTime, onLine: line });
+    const refs = internalRefs({ registry: settings.registry, fullName: build.repository.fullName, buildId: build.id, attempt: job.attempt, refType: build.refType, refName: build.refName, defaultBranch: build.repository.defaultBranch });
+    line(`slipway: building ${prepared.config.dockerfile} (context ${prepared.config.context}${prepared.config.target ? `, target ${prepared.config.target}` : ""}) -> ${refs.image}`);
+    line(`slipway: cache from ${refs.cacheFrom.join(", ")}; cache to ${refs.cacheTo}`);
+    const result = await runBuildx(
+      { ...prepared.request, network: settings.network, imageRef: refs.image, cacheFrom: refs.cacheFrom, cacheTo: refs.cacheTo, metadataFile: join(scratch, "metadata.json") },
+      { env: settings.env, onLine: line, signal },
+    );
+    outcome = prepared.outcomeOf(result, { timedOut: timeout.aborted, cancelled: cancel.aborted, timeoutMs: settings.timeoutMs, imageRef: refs.image });
+  } catch (err) {
+    outcome = toOutcome(err, timeout.aborted, cancel.aborted, settings.timeoutMs);
+  } finally {
+    await rm(scratch, { recursive: true, force: true }).catch(() => {});
+  }
+  return recordOutcome({ db, sink, log, build, job, startedAt, outcome });
+}
+
+function toOutcome(err: unknown, timedOut: boolean, cancelled: boolean, timeoutMs: number): AttemptOutcome {
+  if (cancelled) return { kind: "cancelled", message: "cancelled" };
+  if (timedOut) return { kind: "failed", failure: new UserFailure(`build exceeded the timeout of ${Math.round(timeoutMs / 60_000)} min and was stopped`) };
+  if (err instanceof UserFailure || err instanceof InfrastructureFailure) return { kind: "failed", failure: err };
+  if (err instanceof BuildCancelled) return { kind: "cancelled", message: err.message };
+  return { kind: "failed", failure: new InfrastructureFailure(err instanceof Error ? err.message : String(err)) };
+}
+

@@ -1,0 +1,35 @@
+/** A string made into a valid OCI tag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}. */
+export function sanitizeTag(s: string): string {
+  let t = s.replace(/[^A-Za-z0-9_.-]+/g, "-");
+  t = t.replace(/^[.-]+/, "");
+  if (!t) t = "_";
+  if (t.length > 128) t = t.slice(0, 128);
+  return t;
+}
+
+/** "Codertocat/Hello-World" -> "codertocat/hello-world" (registries want lowercase). */
+export function repositoryPath(fullName: string): string {
+  return fullName.toLowerCase().replace(/[^a-z0-9._/-]+/g, "-");
+}
+
+export interface InternalRefs {
+  /** immutable per attempt: <registry>/<owner>/<repo>:build-<id>[-<attempt>] */
+  image: string;
+  /** cache export ref: this ref */
+  cacheTo: string;
+  /** cache import refs: this ref, then the default branch */
+  cacheFrom: string[];
+}
+
+/** Where a build attempt pushes its image and its layer cache in the internal registry. */
+export function internalRefs(o: { registry: string; fullName: string; buildId: string; attempt: number; refType: "branch" | "tag"; refName: string; defaultBranch: string | null }): InternalRefs {
+  const repo = `${o.registry}/${repositoryPath(o.fullName)}`;
+  const cache = `${o.registry}/cache/${repositoryPath(o.fullName)}`;
+  const own = `${cache}:${sanitizeTag(`${o.refType}-${o.refName}`)}`;
+  const from = [own];
+  if (o.defaultBranch) {
+    const def = `${cache}:${sanitizeTag(`branch-${o.defaultBranch}`)}`;
+    if (def !== own) from.push(def);
+  }
+  return { image: `${repo}:build-${o.buildId}${o.attempt > 1 ? `-${o.attempt}` : ""}`, cacheTo: own, cacheFrom: from };
+}

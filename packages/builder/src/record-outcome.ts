@@ -1,0 +1,79 @@
+import { OUTBOX_PUBLISH_ENQUEUE } from "@slipway/contracts";
+import type { Build, Db, Prisma } from "@slipway/db";
+import type { Logger } from "pino";
+import type { TBuildConfig } from "./build-config";
+import type { BuildLogSink } from "./build-log-sink";
+import { InfrastructureFailure, type UserFailure } from "./failures";
+import type { StepRecord } from "./step-tracker";
+
+type Counts = { cached: number; total: number };
+
+export type AttemptOutcome =
+  | { kind: "succeeded"; digest: string; imageRef: string; steps: StepRecord[]; counts: Counts; config: TBuildConfig }
+  | { kind: "failed"; failure: UserFailure | InfrastructureFailure; steps?: StepRecord[]; counts?: Counts; retrying?: boolean }
+  | { kind: "cancelled"; message: string; steps?: StepRecord[]; counts?: Counts }
+  | { kind: "skipped" };
+
+interface RecordInput {
+  db: Db;
+  sink: BuildLogSink;
+  log: Logger;
+  build: Build;
+  job: { buildId: string; attempt: number; finalTry: boolean };
+  startedAt: Date;
+  outcome: AttemptOutcome;
+}
+
+/**
+ * Writes the end of a try: steps, the log's last lines, and the Build + BuildAttempt rows (and,
+ * on success, the publish outbox row) in one transaction. Only a build still `running` this
+ * attempt is updated: a cancel that landed meanwhile wins.
+ */
+export async function recordOutcome(i: RecordInput): Promise<AttemptOutcome> {
+  const { db, sink, build, job, outcome } = i;
+  if (outcome.kind === "skipped") return outcome;
+  const finishedAt = new Date();
+  const durationMs = finishedAt.getTime() - i.startedAt.getTime();
+  const secs = (durationMs / 1000).toFixed(1);
+  const counts = outcome.counts;
+  const retrying = outcome.kind === "failed" && outcome.failure instanceof InfrastructureFailure && !job.finalTry;
+
+  if (outcome.kind === "succeeded") {
+    sink.write(`slipway: build succeeded in ${secs}s: ${outcome.imageRef}@${outcome.digest} (${outcome.counts.cached}/${outcome.counts.total} steps cached)`);
+  } else if (outcome.kind === "cancelled") {
+    sink.write(`slipway: build ${outcome.message} after ${secs}s`);
+  } else {
+    const cls = outcome.failure instanceof InfrastructureFailure ? "infrastructure" : "user";
+    sink.write(`slipway: build failed (${cls} failure) after ${secs}s: ${outcome.failure.message}`);
+    if (retrying) sink.write("slipway: infrastructure failures are retried; this attempt will run again");
+  }
+  await sink.close().catch((err: unknown) => {
+    throw new InfrastructureFailure(`could not store the build log: ${(err as Error).message}`);
+  });
+
+  const status = outcome.kind === "succeeded" ? "succeeded" : outcome.kind === "cancelled" ? "cancelled" : retrying ? "queued" : "failed";
+  const error = outcome.kind === "failed" ? { errorClass: outcome.failure instanceof InfrastructureFailure ? ("infrastructure" as const) : ("user" as const), errorMessage: outcome.failure.message } : { errorClass: null, errorMessage: null };
+  const result = outcome.kind === "succeeded" ? { digest: outcome.digest, imageRef: outcome.imageRef } : {};
+  const stats = counts ? { cachedSteps: counts.cached, totalSteps: counts.total } : {};
+  const timing = retrying ? {} : { finishedAt, durationMs };
+
+  await db.$transaction(async (tx) => {
+    await tx.buildStep.deleteMany({ where: { buildId: build.id, attempt: job.attempt } });
+    if (outcome.steps?.length) {
+      await tx.buildStep.createMany({
+        data: outcome.steps.map((s) => ({ buildId: build.id, attempt: job.attempt, index: s.index, vertexDigest: s.vertexDigest, name: s.name, startedAt: s.startedAt, completedAt: s.completedAt, cached: s.cached, error: s.error })),
+        skipDuplicates: true,
+      });
+    }
+    const updated = await tx.build.updateMany({ where: { id: build.id, attempt: job.attempt, status: "running" }, data: { status, ...error, ...result, ...stats, ...timing } });
+    await tx.buildAttempt.update({
+      where: { buildId_attempt: { buildId: build.id, attempt: job.attempt } },
+      data: { status: updated.count ? status : "cancelled", ...error, ...result, ...stats, ...timing, ...(outcome.kind === "succeeded" ? { config: outcome.config as unknown as Prisma.InputJsonObject } : {}) },
+    });
+    if (updated.count && outcome.kind === "succeeded" && outcome.config.publish.length) {
+      await tx.outboxMessage.create({ data: { topic: OUTBOX_PUBLISH_ENQUEUE, payload: { buildId: build.id, attempt: job.attempt } } });
+    }
+  });
+  i.log.info({ status, durationMs, digest: outcome.kind === "succeeded" ? outcome.digest : undefined, error: error.errorMessage }, "build try finished");
+  return outcome.kind === "failed" ? { ...outcome, retrying } : outcome;
+}

@@ -1,0 +1,28 @@
+import { AppError, OUTBOX_BUILD_ENQUEUE, type TBuild } from "@slipway/contracts";
+import type { Db } from "@slipway/db";
+import { getBuild } from "./get-build";
+
+/**
+ * Queues a new attempt of a failed or cancelled build: same build, same commit, attempt + 1.
+ * Earlier attempts keep their steps, logs and outcome (BuildAttempt rows). 409 otherwise.
+ */
+export async function retryBuild(db: Db, id: string): Promise<TBuild> {
+  const current = await getBuild(db, id);
+  if (current.status !== "failed" && current.status !== "cancelled") {
+    throw new AppError("conflict", `build ${id} is ${current.status}; only failed or cancelled builds can be retried`);
+  }
+  const attempt = current.attempt + 1;
+  await db.$transaction(async (tx) => {
+    const moved = await tx.build.updateMany({
+      where: { id, attempt: current.attempt, status: { in: ["failed", "cancelled"] } },
+      data: {
+        attempt, status: "queued", queuedAt: new Date(), startedAt: null, finishedAt: null, durationMs: null,
+        workerId: null, host: null, imageRef: null, digest: null, cachedSteps: null, totalSteps: null, errorClass: null, errorMessage: null,
+      },
+    });
+    if (moved.count === 0) throw new AppError("conflict", `build ${id} changed while retrying; try again`);
+    await tx.buildAttempt.create({ data: { buildId: id, attempt, trigger: "retry" } });
+    await tx.outboxMessage.create({ data: { topic: OUTBOX_BUILD_ENQUEUE, payload: { buildId: id, attempt } } });
+  });
+  return getBuild(db, id);
+}

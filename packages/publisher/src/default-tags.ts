@@ -1,0 +1,39 @@
+import semver from "semver";
+
+const sanitize = (s: string) => {
+  let t = s.replace(/[^A-Za-z0-9_.-]+/g, "-").replace(/^[.-]+/, "");
+  if (!t) t = "_";
+  return t.slice(0, 128);
+};
+
+export interface TagInput {
+  refType: "branch" | "tag";
+  refName: string;
+  sha: string;
+  /** the repository's default branch, if known */
+  defaultBranch: string | null;
+}
+
+/**
+ * The tags a publish target gets, as docker/metadata-action's defaults do:
+ * - branch push: `<branch>` (sanitised to a valid tag), `sha-<7 chars>`, and `latest` on the
+ *   default branch;
+ * - tag `v1.2.3` or `1.2.3`: `1.2.3`, `1.2`, `1`; pre-releases get only their full version,
+ *   and a 0 major gets no `0` tag (0.x promises no compatibility);
+ * - any other tag: the tag itself (sanitised).
+ */
+export function defaultTags(i: TagInput): string[] {
+  if (i.refType === "branch") {
+    const tags = [sanitize(i.refName), `sha-${i.sha.slice(0, 7)}`];
+    if (i.defaultBranch && i.refName === i.defaultBranch) tags.push("latest");
+    return [...new Set(tags)];
+  }
+  const v = /^v?\d+\.\d+\.\d+/.test(i.refName) ? semver.parse(i.refName.replace(/^v/, "")) : null;
+  if (!v) return [sanitize(i.refName)];
+  // Build metadata (+...) is not allowed in tags; it does not change precedence either.
+  const full = sanitize(v.build.length ? `${v.version}-${v.build.join(".")}` : v.version);
+  if (v.prerelease.length) return [full];
+  const tags = [full, `${v.major}.${v.minor}`];
+  if (v.major > 0) tags.push(`${v.major}`);
+  return tags;
+}

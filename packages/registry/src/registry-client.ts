@@ -1,0 +1,62 @@
+import { copyImage, type CopyResult, type ImageSource, type ImageTarget } from "./copy-image";
+import { fetchManifest, type FetchedManifest } from "./fetch-manifest";
+import { isVerifiableDigest, REPOSITORY, TAG } from "./reference-grammar";
+import type { RegistryCredentials } from "./registry-auth";
+import { RegistryError } from "./registry-error";
+import { RegistryTransport } from "./registry-transport";
+
+export interface RegistryClientOptions {
+  /** plain HTTP for these hosts; default: hosts that are localhost / 127.x / [::1] */
+  insecure?: (host: string) => boolean;
+  /** basic auth, and the credentials sent to a bearer token realm */
+  credentials?: (host: string) => RegistryCredentials | undefined;
+  /** retries for 5xx/429/network errors @defaultValue 4 */
+  retries?: number;
+  /** base backoff ms @defaultValue 200 */
+  backoffMs?: number;
+  /** injectable for tests of retry timing only; default: the global fetch */
+  fetch?: typeof fetch;
+}
+
+/** A registry on the loopback interface is the farm's own (or a test's): no TLS there. */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : (host.split(":")[0] ?? "");
+  return name === "localhost" || name === "[::1]" || /^127(?:\.\d{1,3}){3}$/.test(name);
+}
+
+/**
+ * Client for the OCI distribution API. The state it keeps (auth challenges, tokens) is per
+ * host, so one client should serve a whole publish: tokens are reused across images.
+ */
+export class RegistryClient {
+  private readonly transport: RegistryTransport;
+
+  constructor(opts: RegistryClientOptions = {}) {
+    this.transport = new RegistryTransport({
+      insecure: opts.insecure ?? isLoopbackHost,
+      credentials: opts.credentials ?? (() => undefined),
+      retries: Math.max(0, opts.retries ?? 4),
+      backoffMs: Math.max(0, opts.backoffMs ?? 200),
+      fetch: opts.fetch ?? ((input, init) => fetch(input, init)),
+    });
+  }
+
+  /** GET a manifest (OCI index or manifest, Docker manifest list or v2 manifest): exact bytes, media type, digest. */
+  async getManifest(registry: string, repository: string, reference: string): Promise<FetchedManifest> {
+    if (!REPOSITORY.test(repository)) {
+      throw new RegistryError(`${registry}: repository ${JSON.stringify(repository)} is not a valid repository name`, { registry, kind: "user" });
+    }
+    if (!TAG.test(reference) && !isVerifiableDigest(reference)) {
+      throw new RegistryError(`${registry}/${repository}: ${JSON.stringify(reference)} is neither a tag nor a sha256/sha512 digest`, {
+        registry,
+        kind: "user",
+      });
+    }
+    return fetchManifest(this.transport, registry, repository, reference);
+  }
+
+  /** Copy `src` (by digest) to `dst` and put each tag; returns the digest every tag now points at (the source digest). */
+  copyImage(src: ImageSource, dst: ImageTarget, tags: string[]): Promise<CopyResult> {
+    return copyImage(this.transport, src, dst, tags);
+  }
+}

@@ -1,0 +1,99 @@
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { freePort } from "./redis-server";
+
+const git = (args: string[], cwd?: string) =>
+  execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, GIT_AUTHOR_NAME: "Codertocat", GIT_AUTHOR_EMAIL: "octocat@github.com", GIT_COMMITTER_NAME: "Codertocat", GIT_COMMITTER_EMAIL: "octocat@github.com" } }).trim();
+
+/**
+ * A stand-in for github.com as a git host: a real `git daemon` on 127.0.0.1 serving bare
+ * repositories at <owner>/<name>.git. Workers reach it through git's own
+ * url.<base>.insteadOf (see gitEnv()), so they fetch "https://github.com/owner/name.git"
+ * unchanged. stop() kills only the daemon this server started, by PID.
+ */
+export class TestGitServer {
+  private proc: ChildProcess | undefined;
+  readonly root = mkdtempSync(join(tmpdir(), "slipway-git-"));
+  private constructor(readonly port: number) {}
+
+  static async start(): Promise<TestGitServer> {
+    const s = new TestGitServer(await freePort());
+    await s.start();
+    return s;
+  }
+
+  async start(): Promise<void> {
+    this.proc = spawn("git", ["daemon", "--reuseaddr", "--export-all", `--base-path=${this.root}`, "--listen=127.0.0.1", `--port=${this.port}`, this.root], { stdio: "ignore" });
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      const up = await new Promise<boolean>((r) => { const c = net.connect(this.port, "127.0.0.1"); c.once("connect", () => { c.destroy(); r(true); }); c.once("error", () => r(false)); });
+      if (up) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error("git daemon did not start");
+  }
+
+  async stop(): Promise<void> {
+    const p = this.proc;
+    if (!p || p.exitCode !== null) return;
+    const exited = new Promise((r) => p.once("exit", r));
+    p.kill("SIGKILL");
+    await exited;
+  }
+
+  async destroy(): Promise<void> {
+    await this.stop();
+    rmSync(this.root, { recursive: true, force: true });
+  }
+
+  /** Environment that makes git fetch https://github.com/... from this server. */
+  gitEnv(): Record<string, string> {
+    return { GIT_CONFIG_COUNT: "1", GIT_CONFIG_KEY_0: `url.git://127.0.0.1:${this.port}/.insteadOf`, GIT_CONFIG_VALUE_0: "https://github.com/" };
+  }
+
+  /** Commits `files` (path -> content, null deletes) on `branch` of owner/name; returns the sha. */
+  commit(fullName: string, files: Record<string, string | null>, opts: { branch?: string; message?: string; tag?: string } = {}): string {
+    const bare = join(this.root, `${fullName}.git`);
+    const work = join(this.root, ".work", fullName);
+    const branch = opts.branch ?? "main";
+    if (!exists(join(bare, "HEAD"))) {
+      mkdirSync(dirname(bare), { recursive: true });
+      git(["init", "--bare", "--quiet", "--initial-branch=main", bare]);
+      mkdirSync(work, { recursive: true });
+      git(["init", "--quiet", "--initial-branch=main"], work);
+      git(["remote", "add", "origin", bare], work);
+    }
+    const branches = git(["branch", "--list", "--all"], work);
+    if (branches.includes(branch)) git(["checkout", "--quiet", branch], work);
+    else git(["checkout", "--quiet", "-b", branch], work);
+    for (const [path, content] of Object.entries(files)) {
+      const p = join(work, path);
+      if (content === null) rmSync(p, { force: true });
+      else {
+        mkdirSync(dirname(p), { recursive: true });
+        writeFileSync(p, content);
+      }
+    }
+    git(["add", "--all"], work);
+    git(["commit", "--quiet", "--allow-empty", "-m", opts.message ?? "commit"], work);
+    const sha = git(["rev-parse", "HEAD"], work);
+    git(["push", "--quiet", "--force", "origin", branch], work);
+    if (opts.tag) {
+      git(["tag", "-f", opts.tag], work);
+      git(["push", "--quiet", "--force", "origin", `refs/tags/${opts.tag}`], work);
+    }
+    return sha;
+  }
+}
+
+function exists(p: string): boolean {
+  try {
+    execFileSync("test", ["-e", p]);
+    return true;
+  } catch {
+    return false;
+  }
+}

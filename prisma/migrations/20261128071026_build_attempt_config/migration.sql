@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "build_attempts" ADD COLUMN     "config" JSONB;

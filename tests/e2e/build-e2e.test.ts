@@ -1,0 +1,131 @@
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { RegistryClient } from "@slipway/registry";
+import { testEnv } from "@slipway/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { API_TOKEN, eventually } from "../../apps/api/test/harness";
+import { startTestFarm, type TestFarm } from "./farm-harness";
+import { PUSH_EXAMPLE, pushCommit } from "./push-payload";
+
+const REPO = PUSH_EXAMPLE.repository.full_name as string; // Codertocat/Hello-World
+const BRANCH = (PUSH_EXAMPLE.ref as string).slice(11); // master, also the default branch
+const TARGET = `${testEnv.publishRegistry}/codertocat/hello-world`;
+const docker = (...args: string[]) => execFileSync("docker", args, { encoding: "utf8", env: { ...process.env, DOCKER_HOST: testEnv.dockerHost } });
+
+// A multi-stage build: the builder stage generates 200,000 lines and checksums them (real
+// work, so a cold build has something to do), the runtime stage COPY --from's the results.
+const DOCKERFILE = `FROM ${testEnv.registry}/base/busybox:1 AS builder
+ARG GREETING=hello
+RUN mkdir -p /out && i=0; while [ $i -lt 200000 ]; do i=$((i+1)); echo "line $i"; done > /out/data.txt && sha256sum /out/data.txt | cut -d' ' -f1 > /out/checksum && echo "$GREETING from slipway" > /out/greeting.txt && echo "generated $(wc -l < /out/data.txt) lines"
+
+FROM ${testEnv.registry}/base/busybox:1 AS runtime
+COPY --from=builder /out/greeting.txt /out/checksum /srv/
+CMD ["cat", "/srv/greeting.txt", "/srv/checksum"]
+`;
+const SLIPWAY_YML = `dockerfile: Dockerfile
+target: runtime
+buildArgs:
+  GREETING: howdy
+publish:
+  - image: ${TARGET}
+`;
+const expectedChecksum = createHash("sha256").update(Array.from({ length: 200_000 }, (_, i) => `line ${i + 1}\n`).join("")).digest("hex");
+
+let farm: TestFarm;
+let sha: string;
+beforeAll(async () => {
+  farm = await startTestFarm();
+  sha = farm.git.commit(REPO, { Dockerfile: DOCKERFILE, ".slipway.yml": SLIPWAY_YML, "README.md": "hello\n" }, { branch: BRANCH });
+});
+afterAll(async () => { await farm?.close(); });
+
+const api = (path: string, init: RequestInit = {}) => fetch(`${farm.api.url}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${API_TOKEN}`, ...init.headers } });
+async function waitForBuild(id: string, statuses = ["succeeded", "failed", "cancelled"]) {
+  await eventually(async () => statuses.includes((await farm.api.db.build.findUniqueOrThrow({ where: { id } })).status), 180_000, `build ${id} to end`);
+  return farm.api.db.build.findUniqueOrThrow({ where: { id }, include: { steps: { orderBy: { index: "asc" } }, publishes: true, attempts: true } });
+}
+
+describe("a push becomes a published image", () => {
+  let first: Awaited<ReturnType<typeof waitForBuild>>;
+
+  it("builds the pushed commit, pushes it to the internal registry and publishes the default tags", async () => {
+    const id = await pushCommit(farm.api.url, sha);
+    first = await waitForBuild(id);
+    expect(first.errorMessage).toBeNull();
+    expect(first.status).toBe("succeeded");
+    expect(first.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(first.imageRef).toBe(`${testEnv.registry}/codertocat/hello-world:build-${id}`);
+    expect(first.workerId).toBe("e2e-worker");
+    expect(first.host).toBe("e2e-host");
+    expect(first.durationMs).toBeGreaterThan(0);
+    expect(first.attempts).toHaveLength(1);
+    expect(first.attempts[0]).toMatchObject({ attempt: 1, status: "succeeded", tries: 1, digest: first.digest });
+
+    // Steps: every BuildKit vertex, with the Dockerfile's RUN and COPY counted as build steps.
+    const names = first.steps.map((s) => s.name);
+    expect(names.some((n) => /^\[builder 2\/2\] RUN mkdir -p \/out/.test(n))).toBe(true);
+    expect(names.some((n) => /^\[runtime 2\/2\] COPY --from=builder/.test(n))).toBe(true);
+    for (const s of first.steps.filter((s) => /^\[(builder|runtime) 2\/2\]/.test(s.name))) {
+      expect(s.vertexDigest).toMatch(/^sha256:/);
+      expect(s.startedAt).not.toBeNull();
+      expect(s.completedAt).not.toBeNull();
+      expect(s.cached).toBe(false);
+      expect(s.error).toBeNull();
+    }
+    expect(first.totalSteps).toBe(2);
+    expect(first.cachedSteps).toBe(0);
+
+    // The image in the internal registry is the recorded digest.
+    const registry = new RegistryClient();
+    const internal = await registry.getManifest(testEnv.registry, "codertocat/hello-world", `build-${id}`);
+    expect(internal.digest).toBe(first.digest);
+
+    // Published: one row per tag, all at the build's digest, and the registry agrees.
+    await eventually(async () => (await farm.api.db.publish.count({ where: { buildId: id, status: "pushed" } })) === 3, 60_000, "publishes");
+    const publishes = await farm.api.db.publish.findMany({ where: { buildId: id }, orderBy: { tag: "asc" } });
+    expect(publishes.map((p) => p.tag)).toEqual(["latest", BRANCH, `sha-${sha.slice(0, 7)}`].sort());
+    for (const p of publishes) {
+      expect(p).toMatchObject({ target: TARGET, status: "pushed", digest: first.digest });
+      const m = await registry.getManifest(testEnv.publishRegistry, "codertocat/hello-world", p.tag);
+      expect(m.digest).toBe(first.digest);
+    }
+
+    // Pull a published tag, run it, check what the build generated.
+    docker("pull", "--quiet", `${TARGET}:latest`);
+    const out = docker("run", "--rm", "--network", "none", `${TARGET}:latest`);
+    expect(out).toBe(`howdy from slipway\n${expectedChecksum}\n`);
+    const labels = JSON.parse(docker("image", "inspect", "--format", "{{json .Config.Labels}}", `${TARGET}:latest`));
+    expect(labels["org.opencontainers.image.revision"]).toBe(sha);
+    expect(labels["org.opencontainers.image.source"]).toBe(PUSH_EXAMPLE.repository.html_url);
+    expect(new Date(labels["org.opencontainers.image.created"]).getTime()).toBeGreaterThan(0);
+
+    // The full log through the API: Slipway's own steps, BuildKit's steps and the RUN output.
+    const res = await api(`/builds/${id}/logs`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/plain");
+    const log = await res.text();
+    expect(log).toContain(`slipway: checked out ${sha}`);
+    expect(log).toContain("slipway: read .slipway.yml");
+    expect(log).toMatch(/#\d+ \[builder 2\/2\] RUN mkdir -p \/out/);
+    expect(log).toMatch(/#\d+ generated 200000 lines/);
+    expect(log).toContain(`slipway: build succeeded in`);
+    expect(log).toContain(`slipway: published ${TARGET}:{`);
+    const byApi = await (await api(`/builds/${id}`)).json() as any;
+    expect(byApi).toMatchObject({ id, status: "succeeded", digest: first.digest, totalSteps: 2, cachedSteps: 0, error: null });
+  });
+
+  it("pushing the same commit again reports every step cached and builds faster", async () => {
+    const id = await pushCommit(farm.api.url, sha);
+    const second = await waitForBuild(id);
+    expect(second.status).toBe("succeeded");
+    expect(second.totalSteps).toBe(2);
+    expect(second.cachedSteps).toBe(2);
+    for (const s of second.steps.filter((s) => /^\[(builder|runtime) 2\/2\]/.test(s.name))) expect(s.cached).toBe(true);
+    // Relative, within one run: the cold build's RUN generated 200k lines, the warm one ran nothing.
+    expect(second.durationMs!).toBeLessThan(first.durationMs!);
+    const log = await (await api(`/builds/${id}/logs`)).text();
+    expect(log).toContain(`slipway: commit ${sha} already in the mirror, no fetch needed`);
+    expect(log).toMatch(/#\d+ CACHED/);
+    expect(log).toContain("(2/2 steps cached)");
+  });
+});

@@ -1,0 +1,82 @@
+// A whole farm in one test process: the real api (HTTP), a build worker and a publisher, all
+// on the test's own database and queue prefix, building on the real dockerd and registries.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BuildWorker } from "@slipway/builder";
+import { createLogger } from "@slipway/logger";
+import { PublishWorker } from "@slipway/publisher";
+import { createRedis } from "@slipway/queue";
+import { RegistryClient } from "@slipway/registry";
+import { testEnv, TestGitServer } from "@slipway/testing";
+import { startTestApi, type TestApi } from "../../apps/api/test/harness";
+
+export interface TestFarm {
+  api: TestApi;
+  git: TestGitServer;
+  worker: BuildWorker;
+  publisher: PublishWorker;
+  cacheDir: string;
+  /** restart the build worker with other settings (e.g. a dead DOCKER_HOST) */
+  restartWorker: (env?: Record<string, string>) => Promise<void>;
+  close: () => Promise<void>;
+}
+
+export async function startTestFarm(opts: { buildAttempts?: number; timeoutMs?: number } = {}): Promise<TestFarm> {
+  const api = await startTestApi({ buildAttempts: opts.buildAttempts ?? 3, buildBackoffMs: 200 });
+  const git = await TestGitServer.start();
+  const cacheDir = mkdtempSync(join(tmpdir(), "slipway-worker-"));
+  const logger = createLogger({ name: "e2e", level: "warn" });
+  const conns: ReturnType<typeof createRedis>[] = [];
+  const conn = (role: "worker" | "producer") => {
+    const c = createRedis(testEnv.redisUrl, role);
+    c.on("error", () => {});
+    conns.push(c);
+    return c;
+  };
+
+  const makeWorker = (env: Record<string, string> = {}) =>
+    new BuildWorker(
+      {
+        db: api.db,
+        redis: conn("producer"),
+        logger,
+        settings: {
+          workerId: "e2e-worker",
+          host: "e2e-host",
+          registry: testEnv.registry,
+          network: "host",
+          cacheDir,
+          workDir: join(cacheDir, "work"),
+          timeoutMs: opts.timeoutMs ?? 10 * 60_000,
+          env: { ...process.env, DOCKER_HOST: testEnv.dockerHost, ...git.gitEnv(), ...env },
+        },
+      },
+      { connection: conn("worker"), subscriber: conn("worker"), prefix: api.prefix },
+    );
+  const farm: TestFarm = {
+    api,
+    git,
+    cacheDir,
+    worker: makeWorker(),
+    publisher: new PublishWorker(
+      { db: api.db, redis: conn("producer"), logger, registry: new RegistryClient(), internalRegistry: testEnv.registry },
+      { connection: conn("worker"), prefix: api.prefix },
+    ),
+    restartWorker: async (env) => {
+      await farm.worker.close();
+      farm.worker = makeWorker(env);
+    },
+    close: async () => {
+      await farm.worker.close();
+      await farm.publisher.close();
+      await api.close();
+      await git.destroy();
+      for (const c of conns) c.disconnect();
+      rmSync(cacheDir, { recursive: true, force: true });
+    },
+  };
+  // The worker's relay is the api's here (one relay per test farm): kick it when a build ends.
+  farm.worker.worker.on("completed", () => api.relay.kick());
+  return farm;
+}

@@ -1,0 +1,21 @@
+import { createRequire } from "node:module";
+import { randomUUID } from "node:crypto";
+import { postDelivery } from "@slipway/testing";
+import { WEBHOOK_SECRET } from "../../apps/api/test/harness";
+
+const require = createRequire(import.meta.url);
+const examples: { name: string; examples: any[] }[] = require("@octokit/webhooks-examples");
+/** GitHub's own example branch push (Codertocat/Hello-World, refs/heads/master). */
+export const PUSH_EXAMPLE = examples.find((e) => e.name === "push")!.examples.find((p: any) => !p.deleted && p.ref.startsWith("refs/heads/"));
+
+/** The example push, pointed at a commit of the test's git server; signed and posted. */
+export async function pushCommit(apiUrl: string, sha: string, opts: { ref?: string; before?: string } = {}): Promise<string> {
+  const payload = structuredClone(PUSH_EXAMPLE);
+  payload.after = sha;
+  payload.before = opts.before ?? "0000000000000000000000000000000000000000";
+  payload.ref = opts.ref ?? payload.ref;
+  payload.head_commit = { ...payload.head_commit, id: sha };
+  const res = await postDelivery(apiUrl, { event: "push", payload, secret: WEBHOOK_SECRET, deliveryId: randomUUID() });
+  if (res.status !== 202 || !res.body.buildId) throw new Error(`push was not accepted: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.buildId as string;
+}
