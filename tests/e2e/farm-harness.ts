@@ -35,8 +35,8 @@ export async function startTestFarm(opts: { buildAttempts?: number; timeoutMs?: 
     return c;
   };
 
-  const makeWorker = (env: Record<string, string> = {}) =>
-    new BuildWorker(
+  const makeWorker = (env: Record<string, string> = {}) => {
+    const w = new BuildWorker(
       {
         db: api.db,
         redis: conn("producer"),
@@ -54,6 +54,10 @@ export async function startTestFarm(opts: { buildAttempts?: number; timeoutMs?: 
       },
       { connection: conn("worker"), subscriber: conn("worker"), prefix: api.prefix },
     );
+    // The api's relay stands for the worker's own here: kick it when a build ends (publish).
+    w.worker.on("completed", () => api.relay.kick());
+    return w;
+  };
   const farm: TestFarm = {
     api,
     git,
@@ -76,7 +80,5 @@ export async function startTestFarm(opts: { buildAttempts?: number; timeoutMs?: 
       rmSync(cacheDir, { recursive: true, force: true });
     },
   };
-  // The worker's relay is the api's here (one relay per test farm): kick it when a build ends.
-  farm.worker.worker.on("completed", () => api.relay.kick());
   return farm;
 }

@@ -26,7 +26,7 @@ export class TestGitServer {
   }
 
   async start(): Promise<void> {
-    this.proc = spawn("git", ["daemon", "--reuseaddr", "--export-all", `--base-path=${this.root}`, "--listen=127.0.0.1", `--port=${this.port}`, this.root], { stdio: "ignore" });
+    this.proc = spawn("git", ["daemon", "--reuseaddr", "--export-all", `--base-path=${this.root}`, "--listen=127.0.0.1", `--port=${this.port}`, this.root], { stdio: "ignore", detached: true });
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
       const up = await new Promise<boolean>((r) => { const c = net.connect(this.port, "127.0.0.1"); c.once("connect", () => { c.destroy(); r(true); }); c.once("error", () => r(false)); });
@@ -40,8 +40,15 @@ export class TestGitServer {
     const p = this.proc;
     if (!p || p.exitCode !== null) return;
     const exited = new Promise((r) => p.once("exit", r));
-    p.kill("SIGKILL");
+    // `git daemon` runs git-daemon as a child: kill the whole process group it leads.
+    process.kill(-p.pid!, "SIGKILL");
     await exited;
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      const up = await new Promise<boolean>((r) => { const c = net.connect(this.port, "127.0.0.1"); c.once("connect", () => { c.destroy(); r(true); }); c.once("error", () => r(false)); });
+      if (!up) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   async destroy(): Promise<void> {

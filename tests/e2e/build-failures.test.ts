@@ -1,0 +1,103 @@
+import { testEnv } from "@slipway/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { API_TOKEN, eventually } from "../../apps/api/test/harness";
+import { startTestFarm, type TestFarm } from "./farm-harness";
+import { PUSH_EXAMPLE, pushCommit } from "./push-payload";
+
+const REPO = PUSH_EXAMPLE.repository.full_name as string;
+const BRANCH = (PUSH_EXAMPLE.ref as string).slice(11);
+const BASE = `${testEnv.registry}/base/busybox:1`;
+
+let farm: TestFarm;
+beforeAll(async () => { farm = await startTestFarm({ buildAttempts: 3 }); });
+afterAll(async () => { await farm?.close(); });
+
+const api = (path: string, init: RequestInit = {}) => fetch(`${farm.api.url}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${API_TOKEN}`, ...init.headers } });
+async function waitForEnd(id: string) {
+  await eventually(async () => ["succeeded", "failed", "cancelled"].includes((await farm.api.db.build.findUniqueOrThrow({ where: { id } })).status), 180_000, `build ${id} to end`);
+  return farm.api.db.build.findUniqueOrThrow({ where: { id }, include: { attempts: { orderBy: { attempt: "asc" } } } });
+}
+async function buildFiles(files: Record<string, string | null>) {
+  const sha = farm.git.commit(REPO, files, { branch: BRANCH });
+  const id = await pushCommit(farm.api.url, sha);
+  return { id, build: await waitForEnd(id) };
+}
+async function jobOf(id: string, attempt = 1) {
+  const job = await farm.api.queue.queue.getJob(attempt === 1 ? id : `${id}-attempt-${attempt}`);
+  return { attemptsMade: job?.attemptsMade, state: await job?.getState() };
+}
+
+describe("user failures fail at once, with a message naming the cause, and are never retried", () => {
+  it.each([
+    ["a missing Dockerfile", { Dockerfile: null, ".slipway.yml": "dockerfile: docker/Dockerfile.prod\n" }, "Dockerfile not found: docker/Dockerfile.prod"],
+    ["a Dockerfile syntax error", { ".slipway.yml": null, Dockerfile: `FROM ${BASE}\nRUNN echo hi\n` }, "Dockerfile syntax error in Dockerfile line 2: unknown instruction: RUNN"],
+    ["a failing RUN", { ".slipway.yml": null, Dockerfile: `FROM ${BASE}\nRUN echo about to fail && exit 3\n` }, "step [2/2] RUN echo about to fail && exit 3 failed with exit code 3"],
+    ["an unknown base image", { ".slipway.yml": null, Dockerfile: `FROM ${testEnv.registry}/base/nope:1\nRUN true\n` }, `base image not found: ${testEnv.registry}/base/nope:1`],
+    ["a .slipway.yml pointing outside the repository", { ".slipway.yml": "dockerfile: ../../etc/passwd\n" }, ".slipway.yml is invalid: dockerfile: dockerfile must be a path inside the repository"],
+    ["a .slipway.yml with an unknown key", { ".slipway.yml": "dockerfile: Dockerfile\npubish:\n  - image: x\n" }, '.slipway.yml is invalid: (top level): Unrecognized key: "pubish"'],
+    ["a .slipway.yml with a bad publish image", { ".slipway.yml": "publish:\n  - image: GHCR.io/Owner/App:latest\n", Dockerfile: `FROM ${BASE}\n` }, ".slipway.yml is invalid: publish.0.image: must be a registry host and repository in lowercase"],
+  ])("%s", async (_what, files, message) => {
+    const { id, build } = await buildFiles(files);
+    expect(build.status).toBe("failed");
+    expect(build.errorClass).toBe("user");
+    expect(build.errorMessage).toContain(message);
+    expect(build.attempts[0]).toMatchObject({ status: "failed", tries: 1, errorClass: "user" });
+    expect(await jobOf(id)).toEqual({ attemptsMade: 1, state: "failed" });
+    const byApi = (await (await api(`/builds/${id}`)).json()) as any;
+    expect(byApi.error.class).toBe("user");
+    expect(byApi.error.message).toContain(message);
+    const log = await (await api(`/builds/${id}/logs`)).text();
+    expect(log).toContain(`slipway: build failed (user failure)`);
+    expect(log).toContain(message);
+  });
+});
+
+describe("infrastructure failures are retried, then fail with the cause; retry through the API", () => {
+  it("a stopped Docker daemon is retried up to the configured count, and a retry after the fix succeeds as attempt 2", async () => {
+    await farm.restartWorker({ DOCKER_HOST: "unix:///run/slipway-no-such-daemon/docker.sock" });
+    const { id, build } = await buildFiles({ ".slipway.yml": null, Dockerfile: `FROM ${BASE}\nRUN echo ok > /ok\n` });
+    expect(build.status).toBe("failed");
+    expect(build.errorClass).toBe("infrastructure");
+    expect(build.errorMessage).toContain("Cannot connect to the Docker daemon");
+    expect(build.attempts[0]).toMatchObject({ status: "failed", tries: 3, errorClass: "infrastructure" });
+    expect(await jobOf(id)).toEqual({ attemptsMade: 3, state: "failed" });
+    const log1 = await (await api(`/builds/${id}/logs`)).text();
+    expect(log1.match(/slipway: build failed \(infrastructure failure\)/g)).toHaveLength(3);
+    expect(log1).toContain("(try 3)");
+
+    // Fix the cause, retry through the API: same build, attempt 2, history kept.
+    await farm.restartWorker();
+    const res = await api(`/builds/${id}/retry`, { method: "POST" });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toMatchObject({ id, attempt: 2, status: "queued", error: null });
+    const after = await waitForEnd(id);
+    expect(after.status).toBe("succeeded");
+    expect(after.attempt).toBe(2);
+    expect(after.imageRef).toBe(`${testEnv.registry}/codertocat/hello-world:build-${id}-2`);
+    expect(after.attempts.map((a) => [a.attempt, a.status, a.trigger])).toEqual([[1, "failed", "push"], [2, "succeeded", "retry"]]);
+    expect(await jobOf(id, 2)).toEqual({ attemptsMade: 1, state: "completed" });
+    // Attempt 1's log is still there; attempt 2 has its own.
+    expect(await (await api(`/builds/${id}/logs?attempt=1`)).text()).toContain("Cannot connect to the Docker daemon");
+    expect(await (await api(`/builds/${id}/logs`)).text()).toContain("slipway: build succeeded");
+    // A succeeded build cannot be retried.
+    const again = await api(`/builds/${id}/retry`, { method: "POST" });
+    expect(again.status).toBe(409);
+    expect(((await again.json()) as any).error.message).toContain("only failed or cancelled builds can be retried");
+  });
+
+  it("an unreachable git server is an infrastructure failure", async () => {
+    const sha = farm.git.commit(REPO, { "NOTES.md": `note ${Date.now()}\n` }, { branch: BRANCH });
+    await farm.git.stop();
+    try {
+      // The commit is new, so the worker must fetch it.
+      const id = await pushCommit(farm.api.url, sha);
+      const build = await waitForEnd(id);
+      expect(build.status).toBe("failed");
+      expect(build.errorClass).toBe("infrastructure");
+      expect(build.errorMessage).toContain("git server unreachable for https://github.com/Codertocat/Hello-World.git");
+      expect(build.attempts[0]!.tries).toBe(3);
+    } finally {
+      await farm.git.start();
+    }
+  });
+});
