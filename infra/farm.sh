@@ -61,6 +61,13 @@ start_app() { # NAME ENTRY
   say "started $1 (pid $!)"
 }
 start_app api apps/api/src/index.ts
+export SLIPWAY_WORKER_CACHE_DIR="${SLIPWAY_WORKER_CACHE_DIR:-$STATE/worker}"
+WORKERS="${SLIPWAY_WORKERS:-2}"
+[[ "$WORKERS" =~ ^[0-9]+$ ]] || die "SLIPWAY_WORKERS must be a number (got $WORKERS)"
+for ((w = 1; w <= WORKERS; w++)); do
+  SLIPWAY_WORKER_ID="${SLIPWAY_BUILD_HOST:-$(hostname)}-w$w" start_app "worker $w" apps/worker/src/index.ts
+done
+start_app publisher apps/publisher/src/index.ts
 
 cat >&2 <<INFO
 
@@ -73,6 +80,7 @@ cat >&2 <<INFO
     Redis          $REDIS_URL
     Docker         $DOCKER_HOST
     Registry       $SLIPWAY_REGISTRY
+    Workers        $WORKERS build workers (SLIPWAY_WORKERS), git mirrors in $SLIPWAY_WORKER_CACHE_DIR
 
 INFO
 

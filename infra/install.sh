@@ -36,6 +36,7 @@ install_bookworm() {
   have_all git || missing+=(git)
   have_all tini || missing+=(tini)
   have_all iptables || missing+=(iptables)
+  have_all htpasswd || missing+=(apache2-utils)
   [ -x /bin/busybox ] && /bin/busybox --help 2>&1 | grep -q static || missing+=(busybox-static)
   if [ ${#missing[@]} -eq 0 ]; then say "Debian 12 packages present"; return 0; fi
   apt_update_once
@@ -88,7 +89,7 @@ install_trixie_docker() {
 }
 
 main() {
-  if have_all redis-server docker-registry git tini iptables && [ -x /bin/busybox ] && pg_bin_ok && docker_ok; then
+  if have_all redis-server docker-registry git tini iptables htpasswd && [ -x /bin/busybox ] && pg_bin_ok && docker_ok; then
     say "system packages present"; return 0
   fi
   require_root

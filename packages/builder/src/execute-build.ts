@@ -5,7 +5,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { BuildLogSink } from "./build-log-sink";
 import { checkoutCommit } from "./checkout-commit";
-import { BuildCancelled, InfrastructureFailure, UserFailure } from "./failures";
+import { BuildCancelled, InfrastructureFailure, timeoutFailure, UserFailure } from "./failures";
 import { internalRefs } from "./image-refs";
 import { prepareBuild } from "./prepare-build";
 import { recordOutcome, type AttemptOutcome } from "./record-outcome";
@@ -104,7 +104,7 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
 
 function toOutcome(err: unknown, timedOut: boolean, cancelled: boolean, timeoutMs: number): AttemptOutcome {
   if (cancelled) return { kind: "cancelled", message: "cancelled" };
-  if (timedOut) return { kind: "failed", failure: new UserFailure(`build exceeded the timeout of ${Math.round(timeoutMs / 60_000)} min and was stopped`) };
+  if (timedOut) return { kind: "failed", failure: timeoutFailure(timeoutMs) };
   if (err instanceof UserFailure || err instanceof InfrastructureFailure) return { kind: "failed", failure: err };
   if (err instanceof BuildCancelled) return { kind: "cancelled", message: err.message };
   return { kind: "failed", failure: new InfrastructureFailure(err instanceof Error ? err.message : String(err)) };

@@ -17,3 +17,9 @@ export class BuildCancelled extends Error {
     super(message);
   }
 }
+
+/** The failure of a build stopped by its timeout (the user's build ran too long). */
+export function timeoutFailure(timeoutMs: number): UserFailure {
+  const limit = timeoutMs >= 60_000 ? `${Math.round(timeoutMs / 60_000)} min` : `${Math.round(timeoutMs / 1000)} s`;
+  return new UserFailure(`build exceeded the timeout of ${limit} and was stopped`);
+}

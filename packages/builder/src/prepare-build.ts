@@ -4,7 +4,7 @@ import type { Repository } from "@slipway/db";
 import { CONFIG_FILE, parseBuildConfig, type TBuildConfig } from "./build-config";
 import type { BuildxRequest } from "./buildx-args";
 import { classifyBuildFailure } from "./classify-failure";
-import { UserFailure } from "./failures";
+import { timeoutFailure, UserFailure } from "./failures";
 import type { AttemptOutcome } from "./record-outcome";
 import type { BuildxResult } from "./run-buildx";
 
@@ -45,7 +45,7 @@ export async function prepareBuild(o: { srcDir: string; repository: Repository; 
 
   const outcomeOf: PreparedBuild["outcomeOf"] = (r, x) => {
     if (x.cancelled) return { kind: "cancelled", message: "cancelled while building", steps: r.steps, counts: r.counts };
-    if (x.timedOut) return { kind: "failed", failure: new UserFailure(`build exceeded the timeout of ${Math.round(x.timeoutMs / 60_000)} min and was stopped`), steps: r.steps, counts: r.counts };
+    if (x.timedOut) return { kind: "failed", failure: timeoutFailure(x.timeoutMs), steps: r.steps, counts: r.counts };
     if (r.exitCode === 0 && r.digest) return { kind: "succeeded", digest: r.digest, imageRef: x.imageRef, steps: r.steps, counts: r.counts, config };
     const failure = classifyBuildFailure({ exitCode: r.exitCode, textLines: r.textLines, failedStep: r.failedStep, dockerfile: config.dockerfile });
     return { kind: "failed", failure, steps: r.steps, counts: r.counts };

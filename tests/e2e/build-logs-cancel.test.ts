@@ -1,0 +1,86 @@
+import { execFileSync } from "node:child_process";
+import { testEnv } from "@slipway/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { API_TOKEN, eventually } from "../../apps/api/test/harness";
+import { startTestFarm, type TestFarm } from "./farm-harness";
+import { PUSH_EXAMPLE, pushCommit } from "./push-payload";
+
+const REPO = PUSH_EXAMPLE.repository.full_name as string;
+const BRANCH = (PUSH_EXAMPLE.ref as string).slice(11);
+const BASE = `${testEnv.registry}/base/busybox:1`;
+
+let farm: TestFarm;
+beforeAll(async () => { farm = await startTestFarm({ timeoutMs: 8_000 }); });
+afterAll(async () => { await farm?.close(); });
+
+const api = (path: string, init: RequestInit = {}) => fetch(`${farm.api.url}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${API_TOKEN}`, ...init.headers } });
+const build = (id: string) => farm.api.db.build.findUniqueOrThrow({ where: { id } });
+async function waitForEnd(id: string) {
+  await eventually(async () => ["succeeded", "failed", "cancelled"].includes((await build(id)).status), 180_000, `build ${id} to end`);
+  return build(id);
+}
+/** PIDs of buildx processes building this build's image (its process group included). */
+const buildxPids = (id: string) => {
+  try {
+    return execFileSync("pgrep", ["-f", `build-${id}`], { encoding: "utf8" }).trim().split("\n").filter(Boolean);
+  } catch {
+    return [];
+  }
+};
+
+describe("build logs", () => {
+  it("keeps all 100,000 lines a RUN step prints, in order", async () => {
+    const sha = farm.git.commit(REPO, { ".slipway.yml": null, Dockerfile: `FROM ${BASE}\nRUN echo "nonce ${Date.now()}" && seq 1 100000\n` }, { branch: BRANCH });
+    const id = await pushCommit(farm.api.url, sha);
+    const b = await waitForEnd(id);
+    expect(b.errorMessage).toBeNull();
+    expect(b.status).toBe("succeeded");
+    const log = await (await api(`/builds/${id}/logs`)).text();
+    // The RUN step's output lines are "#<n> <line>"; pick them out and check 1..100000 in order.
+    const runVertex = /#(\d+) \[2\/2\] RUN echo "nonce/.exec(log)![1];
+    const numbers = log.split("\n").filter((l) => l.startsWith(`#${runVertex} `)).map((l) => l.slice(runVertex!.length + 2)).filter((l) => /^\d+$/.test(l)).map(Number);
+    expect(numbers).toHaveLength(100_000);
+    expect(numbers.every((n, i) => n === i + 1)).toBe(true);
+    // Stored in chunks of whole lines, numbered without gaps.
+    const chunks = await farm.api.db.buildLogChunk.findMany({ where: { buildId: id, attempt: 1 }, orderBy: { seq: "asc" } });
+    expect(chunks.length).toBeGreaterThan(50);
+    let next = 1;
+    for (const c of chunks) {
+      expect(c.firstLine).toBe(next);
+      expect(c.content.split("\n")).toHaveLength(c.lineCount);
+      next += c.lineCount;
+    }
+  });
+});
+
+describe("cancel and timeout", () => {
+  it("cancelling a running build kills its buildx process group and ends it cancelled", async () => {
+    const sha = farm.git.commit(REPO, { ".slipway.yml": null, Dockerfile: `FROM ${BASE}\nRUN echo "start ${Date.now()}" && sleep 120\n` }, { branch: BRANCH });
+    const id = await pushCommit(farm.api.url, sha);
+    await eventually(async () => (await build(id)).status === "running" && buildxPids(id).length > 0, 60_000, "buildx running");
+    const res = await api(`/builds/${id}/cancel`, { method: "POST" });
+    expect(res.status).toBe(202);
+    expect(((await res.json()) as any).status).toBe("cancelled");
+    await eventually(async () => buildxPids(id).length === 0, 30_000, "buildx process group gone");
+    const b = await waitForEnd(id);
+    expect(b.status).toBe("cancelled");
+    expect(b.errorClass).toBeNull();
+    const attempt = await farm.api.db.buildAttempt.findUniqueOrThrow({ where: { buildId_attempt: { buildId: id, attempt: 1 } } });
+    expect(attempt.status).toBe("cancelled");
+    // A cancel is final for this attempt: the job is not retried, nothing is published.
+    await eventually(async () => (await (await api(`/builds/${id}/logs`)).text()).includes("slipway: build cancelled while building"), 30_000, "cancel logged");
+    expect(await farm.api.db.publish.count({ where: { buildId: id } })).toBe(0);
+    // Cancelling again is a conflict; retrying a cancelled build is allowed.
+    expect((await api(`/builds/${id}/cancel`, { method: "POST" })).status).toBe(409);
+  });
+
+  it("a build over the timeout is stopped and failed with a message", async () => {
+    const sha = farm.git.commit(REPO, { ".slipway.yml": null, Dockerfile: `FROM ${BASE}\nRUN echo "slow ${Date.now()}" && sleep 120\n` }, { branch: BRANCH });
+    const id = await pushCommit(farm.api.url, sha);
+    const b = await waitForEnd(id);
+    expect(b.status).toBe("failed");
+    expect(b.errorClass).toBe("user");
+    expect(b.errorMessage).toBe("build exceeded the timeout of 8 s and was stopped");
+    expect(buildxPids(id)).toEqual([]);
+  });
+});
