@@ -62,12 +62,21 @@ export class BuildWorker {
       }
       return { outcome: outcome.kind, ...(outcome.kind === "succeeded" ? { digest: outcome.digest } : {}) };
     } catch (err) {
-      if (err instanceof InfrastructureFailure || err instanceof UnrecoverableError) throw err;
-      // Anything unexpected (Postgres down while recording, ...) is ours: retry.
-      throw new InfrastructureFailure(err instanceof Error ? err.message : String(err));
+      if (err instanceof UnrecoverableError) throw err;
+      // Ours (daemon, registry, Postgres down while recording, ...): retry. On the last try,
+      // make sure the build cannot stay "running" forever (a no-op if it was recorded).
+      const message = err instanceof Error ? err.message : String(err);
+      if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await this.failStuckBuild(data.buildId, data.attempt, message);
+      throw err instanceof InfrastructureFailure ? err : new InfrastructureFailure(message);
     } finally {
       this.running.delete(data.buildId);
     }
+  }
+
+  private async failStuckBuild(buildId: string, attempt: number, message: string): Promise<void> {
+    const data = { status: "failed" as const, errorClass: "infrastructure" as const, errorMessage: message, finishedAt: new Date() };
+    await this.deps.db.build.updateMany({ where: { id: buildId, attempt, status: { in: ["queued", "running"] } }, data }).catch(() => {});
+    await this.deps.db.buildAttempt.updateMany({ where: { buildId, attempt, status: { in: ["queued", "running"] } }, data }).catch(() => {});
   }
 
   async close(): Promise<void> {

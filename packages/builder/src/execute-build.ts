@@ -66,9 +66,12 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
     data: { status: "running", workerId: settings.workerId, host: settings.host, startedAt, finishedAt: null, durationMs: null, errorClass: null, errorMessage: null },
   });
   if (running.count === 0) return { kind: "skipped" };
-  await db.buildAttempt.update({
+  const runningAttempt = { status: "running" as const, workerId: settings.workerId, host: settings.host, startedAt, errorClass: null, errorMessage: null };
+  await db.buildAttempt.upsert({
     where: { buildId_attempt: { buildId: build.id, attempt: job.attempt } },
-    data: { status: "running", workerId: settings.workerId, host: settings.host, startedAt, tries: { increment: 1 }, errorClass: null, errorMessage: null },
+    // Builds stored before attempts were recorded have no row yet.
+    create: { buildId: build.id, attempt: job.attempt, trigger: build.trigger, tries: 1, ...runningAttempt },
+    update: { ...runningAttempt, tries: { increment: 1 } },
   });
 
   const sink = new BuildLogSink({ db, redis: deps.redis, logger: log, buildId: build.id, attempt: job.attempt });

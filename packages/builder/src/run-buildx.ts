@@ -50,7 +50,12 @@ export async function runBuildx(req: BuildxRequest, opts: BuildxRunOptions): Pro
         opts.onLine(`#${n} ${s.name}`);
       }
       if (s.cached && !was?.cached) opts.onLine(`#${n} CACHED`);
-      if (s.error && s.error !== was?.error) opts.onLine(`#${n} ERROR: ${s.error}`);
+      if (s.error && s.error !== was?.error) {
+        // A missing cache ref is normal for the first build of a branch; BuildKit reports it
+        // as an error of the import vertex, which reads like the build failed. It did not.
+        if (/^importing cache manifest/.test(s.name) && /not found/.test(s.error)) opts.onLine(`#${n} no cache there yet (first build of this ref): ${s.error}`);
+        else opts.onLine(`#${n} ERROR: ${s.error}`);
+      }
       else if (v.completed && !s.cached && !s.error && s.startedAt && s.completedAt && !was?.completedAt) {
         opts.onLine(`#${n} DONE ${((s.completedAt.getTime() - s.startedAt.getTime()) / 1000).toFixed(1)}s`);
       }

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# `npm run bench:build [ROUNDS]`: the test set-up (services of the test profile), then the
+# build benchmark. Benchmarks, not tests, check speed: these machines are shared and noisy,
+# so read the ratios measured within one run.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/services.sh"
+cd "$ROOT_DIR"
+bash infra/install.sh
+ensure_node_deps
+trap services_down EXIT
+trap 'exit 130' INT TERM
+PG_FSYNC=off services_up test
+export SLIPWAY_TEST_ADMIN_DATABASE_URL="$DATABASE_URL"
+npx --no-install tsx tests/bench/build-bench.ts "$@"
