@@ -8,8 +8,5 @@ source "$(dirname "$0")/services.sh"
 cd "$ROOT_DIR"
 bash infra/install.sh
 ensure_node_deps
-trap services_down EXIT
-trap 'exit 130' INT TERM
-PG_FSYNC=off services_up test
-export SLIPWAY_TEST_ADMIN_DATABASE_URL="$DATABASE_URL"
+test_services_up
 npx --no-install tsx tests/bench/build-bench.ts "$@"

@@ -20,6 +20,17 @@ docker_ok() {
   [ "${v:-0}" -ge 26 ] && [ -x /usr/libexec/docker/cli-plugins/docker-buildx ]
 }
 
+# apt-get install without letting package scripts start services (we start our own
+# instances): policy-rc.d exiting 101 means "action not allowed".
+apt_install() { # WHAT PACKAGES_OR_DEBS...
+  local what=$1; shift
+  local prc=/usr/sbin/policy-rc.d created=0 rc=0
+  if [ ! -e $prc ]; then printf '#!/bin/sh\nexit 101\n' >$prc; chmod +x $prc; created=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null || rc=$?
+  [ $created = 1 ] && rm -f $prc
+  [ $rc = 0 ] || die "installing $what failed (apt-get exit code $rc)"
+}
+
 APT_UPDATED=0
 apt_update_once() {
   [ "$APT_UPDATED" = 1 ] && return 0
@@ -41,14 +52,7 @@ install_bookworm() {
   if [ ${#missing[@]} -eq 0 ]; then say "Debian 12 packages present"; return 0; fi
   apt_update_once
   say "installing from Debian 12: ${missing[*]}"
-  # Package scripts may try to start services through invoke-rc.d; we start our own
-  # instances, so forbid that (policy-rc.d exit 101 = action not allowed).
-  local prc=/usr/sbin/policy-rc.d created=0
-  if [ ! -e $prc ]; then printf '#!/bin/sh\nexit 101\n' >$prc; chmod +x $prc; created=1; fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
-    || { [ $created = 1 ] && rm -f $prc; die "apt-get install ${missing[*]} failed"; }
-  [ $created = 1 ] && rm -f $prc
-  return 0
+  apt_install "${missing[*]}" "${missing[@]}"
 }
 
 install_trixie_docker() {
@@ -80,11 +84,7 @@ install_trixie_docker() {
   done
   apt_update_once
   say "installing ${pkgs[*]} from Debian 13"
-  local prc=/usr/sbin/policy-rc.d created=0
-  if [ ! -e $prc ]; then printf '#!/bin/sh\nexit 101\n' >$prc; chmod +x $prc; created=1; fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${files[@]}" >/dev/null \
-    || { [ $created = 1 ] && rm -f $prc; die "installing Docker from Debian 13 failed"; }
-  [ $created = 1 ] && rm -f $prc
+  apt_install "Docker from Debian 13" "${files[@]}"
   docker_ok || die "Docker Engine 26 + buildx still missing after install"
 }
 

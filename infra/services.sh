@@ -170,3 +170,12 @@ services_down() {
   done
   STARTED=()
 }
+
+# The test profile as tests and benchmarks use it: services stopped when the shell exits,
+# no fsync (durability is not under test), SLIPWAY_TEST_ADMIN_DATABASE_URL for per-test databases.
+test_services_up() {
+  trap services_down EXIT
+  trap 'exit 130' INT TERM
+  PG_FSYNC=off services_up test
+  export SLIPWAY_TEST_ADMIN_DATABASE_URL="$DATABASE_URL"
+}

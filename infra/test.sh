@@ -10,12 +10,7 @@ cd "$ROOT_DIR"
 bash infra/install.sh
 ensure_node_deps
 
-trap services_down EXIT
-trap 'exit 130' INT TERM
-# Tests make their own databases; durability is not under test, speed is.
-PG_FSYNC=off services_up test
-# Each test file creates its own database from this admin URL (role with CREATEDB).
-export SLIPWAY_TEST_ADMIN_DATABASE_URL="$DATABASE_URL"
+test_services_up
 
 say "type-check"
 npx --no-install turbo run typecheck --concurrency=2 --output-logs=errors-only || die "type-check failed"

@@ -3,12 +3,10 @@ import { createHash, randomUUID } from "node:crypto";
 import { RegistryClient } from "@slipway/registry";
 import { testEnv } from "@slipway/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { API_TOKEN, eventually } from "../../apps/api/test/harness";
+import { eventually } from "../../apps/api/test/harness";
 import { startTestFarm, type TestFarm } from "./farm-harness";
-import { PUSH_EXAMPLE, pushCommit } from "./push-payload";
+import { BRANCH, PUSH_EXAMPLE, pushCommit, REPO } from "./push-payload";
 
-const REPO = PUSH_EXAMPLE.repository.full_name as string; // Codertocat/Hello-World
-const BRANCH = (PUSH_EXAMPLE.ref as string).slice(11); // master, also the default branch
 const TARGET = `${testEnv.publishRegistry}/codertocat/hello-world`;
 const docker = (...args: string[]) => execFileSync("docker", args, { encoding: "utf8", env: { ...process.env, DOCKER_HOST: testEnv.dockerHost } });
 
@@ -42,11 +40,8 @@ beforeAll(async () => {
 });
 afterAll(async () => { await farm?.close(); });
 
-const api = (path: string, init: RequestInit = {}) => fetch(`${farm.api.url}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${API_TOKEN}`, ...init.headers } });
-async function waitForBuild(id: string, statuses = ["succeeded", "failed", "cancelled"]) {
-  await eventually(async () => statuses.includes((await farm.api.db.build.findUniqueOrThrow({ where: { id } })).status), 180_000, `build ${id} to end`);
-  return farm.api.db.build.findUniqueOrThrow({ where: { id }, include: { steps: { orderBy: { index: "asc" } }, publishes: true, attempts: true } });
-}
+const api = (path: string, init: RequestInit = {}) => farm.apiFetch(path, init);
+const waitForBuild = (id: string) => farm.waitForEnd(id);
 
 describe("a push becomes a published image", () => {
   let first: Awaited<ReturnType<typeof waitForBuild>>;

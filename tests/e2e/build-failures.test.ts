@@ -1,22 +1,16 @@
 import { testEnv } from "@slipway/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { API_TOKEN, eventually } from "../../apps/api/test/harness";
 import { startTestFarm, type TestFarm } from "./farm-harness";
-import { PUSH_EXAMPLE, pushCommit } from "./push-payload";
+import { BRANCH, pushCommit, REPO } from "./push-payload";
 
-const REPO = PUSH_EXAMPLE.repository.full_name as string;
-const BRANCH = (PUSH_EXAMPLE.ref as string).slice(11);
 const BASE = `${testEnv.registry}/base/busybox:1`;
 
 let farm: TestFarm;
 beforeAll(async () => { farm = await startTestFarm({ buildAttempts: 3 }); });
 afterAll(async () => { await farm?.close(); });
 
-const api = (path: string, init: RequestInit = {}) => fetch(`${farm.api.url}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${API_TOKEN}`, ...init.headers } });
-async function waitForEnd(id: string) {
-  await eventually(async () => ["succeeded", "failed", "cancelled"].includes((await farm.api.db.build.findUniqueOrThrow({ where: { id } })).status), 180_000, `build ${id} to end`);
-  return farm.api.db.build.findUniqueOrThrow({ where: { id }, include: { attempts: { orderBy: { attempt: "asc" } } } });
-}
+const api = (path: string, init: RequestInit = {}) => farm.apiFetch(path, init);
+const waitForEnd = (id: string) => farm.waitForEnd(id);
 async function buildFiles(files: Record<string, string | null>) {
   const sha = farm.git.commit(REPO, files, { branch: BRANCH });
   const id = await pushCommit(farm.api.url, sha);

@@ -1,24 +1,19 @@
 import { execFileSync } from "node:child_process";
 import { testEnv } from "@slipway/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { API_TOKEN, eventually } from "../../apps/api/test/harness";
+import { eventually } from "../../apps/api/test/harness";
 import { startTestFarm, type TestFarm } from "./farm-harness";
-import { PUSH_EXAMPLE, pushCommit } from "./push-payload";
+import { BRANCH, pushCommit, REPO } from "./push-payload";
 
-const REPO = PUSH_EXAMPLE.repository.full_name as string;
-const BRANCH = (PUSH_EXAMPLE.ref as string).slice(11);
 const BASE = `${testEnv.registry}/base/busybox:1`;
 
 let farm: TestFarm;
 beforeAll(async () => { farm = await startTestFarm({ timeoutMs: 8_000 }); });
 afterAll(async () => { await farm?.close(); });
 
-const api = (path: string, init: RequestInit = {}) => fetch(`${farm.api.url}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${API_TOKEN}`, ...init.headers } });
+const api = (path: string, init: RequestInit = {}) => farm.apiFetch(path, init);
 const build = (id: string) => farm.api.db.build.findUniqueOrThrow({ where: { id } });
-async function waitForEnd(id: string) {
-  await eventually(async () => ["succeeded", "failed", "cancelled"].includes((await build(id)).status), 180_000, `build ${id} to end`);
-  return build(id);
-}
+const waitForEnd = (id: string) => farm.waitForEnd(id);
 /** PIDs of buildx processes building this build's image (its process group included). */
 const buildxPids = (id: string) => {
   try {

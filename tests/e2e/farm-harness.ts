@@ -9,7 +9,7 @@ import { PublishWorker } from "@slipway/publisher";
 import { createRedis } from "@slipway/queue";
 import { RegistryClient } from "@slipway/registry";
 import { testEnv, TestGitServer } from "@slipway/testing";
-import { startTestApi, type TestApi } from "../../apps/api/test/harness";
+import { API_TOKEN, eventually, startTestApi, type TestApi } from "../../apps/api/test/harness";
 
 export interface TestFarm {
   api: TestApi;
@@ -19,8 +19,17 @@ export interface TestFarm {
   cacheDir: string;
   /** restart the build worker with other settings (e.g. a dead DOCKER_HOST) */
   restartWorker: (env?: Record<string, string>) => Promise<void>;
+  /** fetch /api/v1<path> with the bootstrap token */
+  apiFetch: (path: string, init?: RequestInit) => Promise<Response>;
+  /** waits until the build succeeded, failed or was cancelled; returns it with its relations */
+  waitForEnd: (id: string) => Promise<EndedBuild>;
   close: () => Promise<void>;
 }
+
+const ENDED = ["succeeded", "failed", "cancelled"];
+const withRelations = { steps: { orderBy: { index: "asc" as const } }, publishes: true, attempts: { orderBy: { attempt: "asc" as const } } };
+export type EndedBuild = Awaited<ReturnType<typeof findBuild>>;
+const findBuild = (api: TestApi, id: string) => api.db.build.findUniqueOrThrow({ where: { id }, include: withRelations });
 
 export async function startTestFarm(opts: { buildAttempts?: number; timeoutMs?: number } = {}): Promise<TestFarm> {
   const api = await startTestApi({ buildAttempts: opts.buildAttempts ?? 3, buildBackoffMs: 200 });
@@ -70,6 +79,11 @@ export async function startTestFarm(opts: { buildAttempts?: number; timeoutMs?: 
     restartWorker: async (env) => {
       await farm.worker.close();
       farm.worker = makeWorker(env);
+    },
+    apiFetch: (path, init = {}) => fetch(`${api.url}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${API_TOKEN}`, ...init.headers } }),
+    waitForEnd: async (id) => {
+      await eventually(async () => ENDED.includes((await api.db.build.findUniqueOrThrow({ where: { id } })).status), 180_000, `build ${id} to end`);
+      return findBuild(api, id);
     },
     close: async () => {
       await farm.worker.close();

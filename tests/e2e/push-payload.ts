@@ -1,12 +1,13 @@
-import { createRequire } from "node:module";
 import { randomUUID } from "node:crypto";
-import { postDelivery } from "@slipway/testing";
+import { branchPushExample, postDelivery } from "@slipway/testing";
 import { WEBHOOK_SECRET } from "../../apps/api/test/harness";
 
-const require = createRequire(import.meta.url);
-const examples: { name: string; examples: any[] }[] = require("@octokit/webhooks-examples");
 /** GitHub's own example branch push (Codertocat/Hello-World, refs/heads/master). */
-export const PUSH_EXAMPLE = examples.find((e) => e.name === "push")!.examples.find((p: any) => !p.deleted && p.ref.startsWith("refs/heads/"));
+export const PUSH_EXAMPLE = branchPushExample();
+/** Codertocat/Hello-World: the repository the e2e tests commit to and build. */
+export const REPO = PUSH_EXAMPLE.repository.full_name as string;
+/** master: the example's branch, also its default branch. */
+export const BRANCH = (PUSH_EXAMPLE.ref as string).slice(11);
 
 /** The example push, pointed at a commit of the test's git server; signed and posted. */
 export async function pushCommit(apiUrl: string, sha: string, opts: { ref?: string; before?: string } = {}): Promise<string> {

@@ -1,26 +1,14 @@
 // The api process: read config, build dependencies, wire them, serve. Logic lives in packages.
-import { ConfigError } from "@slipway/config";
+import { readConfigOrExit, runApp } from "@slipway/config";
 import { createDb } from "@slipway/db";
 import { SignatureVerifier } from "@slipway/ingest";
 import { createLogger } from "@slipway/logger";
 import { createOutboxHandlers, createProducers, createRedis, OutboxRelay } from "@slipway/queue";
-import { loadApiConfig, type ApiConfig } from "./config";
+import { loadApiConfig } from "./config";
 import { buildServer } from "./server";
 
-function readConfig(): ApiConfig {
-  try {
-    return loadApiConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`slipway api: ${err.message}\n`);
-      process.exit(78); // EX_CONFIG
-    }
-    throw err;
-  }
-}
-
-async function main(): Promise<void> {
-  const config = readConfig();
+runApp("api", async () => {
+  const config = readConfigOrExit("api", loadApiConfig);
   const logger = createLogger({ name: "api", level: config.LOG_LEVEL });
   const db = createDb({ databaseUrl: config.DATABASE_URL });
   const redis = createRedis(config.REDIS_URL, "producer");
@@ -43,23 +31,11 @@ async function main(): Promise<void> {
   relay.start();
   await app.listen({ port: config.PORT, host: config.HOST });
 
-  let closing = false;
-  const shutdown = async (signal: string) => {
-    if (closing) return;
-    closing = true;
-    logger.info({ signal }, "shutting down");
+  return async () => {
     await app.close();
     await relay.stop();
     await producers.close();
     redis.disconnect();
     await db.$disconnect();
-    process.exit(0);
   };
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
-  process.on("SIGINT", () => void shutdown("SIGINT"));
-}
-
-main().catch((err: unknown) => {
-  process.stderr.write(`slipway api: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
 });

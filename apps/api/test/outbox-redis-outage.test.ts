@@ -1,12 +1,9 @@
-import { createRequire } from "node:module";
 import { randomUUID } from "node:crypto";
-import { postDelivery, TestRedis } from "@slipway/testing";
+import { branchPushExample, postDelivery, TestRedis } from "@slipway/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, startTestApi, WEBHOOK_SECRET, type TestApi } from "./harness";
 
-const require = createRequire(import.meta.url);
-const examples: { name: string; examples: any[] }[] = require("@octokit/webhooks-examples");
-const push = examples.find((e) => e.name === "push")!.examples.find((p: any) => !p.deleted && p.ref.startsWith("refs/heads/"));
+const push = branchPushExample();
 
 // A Redis of this test's own, so stopping it disturbs no other test.
 let redis: TestRedis;

@@ -1,12 +1,9 @@
-import { createRequire } from "node:module";
 import { randomUUID } from "node:crypto";
-import { postDelivery } from "@slipway/testing";
+import { branchPushExample, postDelivery } from "@slipway/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, startTestApi, storedCounts, WEBHOOK_SECRET, type TestApi } from "./harness";
 
-const require = createRequire(import.meta.url);
-const examples: { name: string; examples: any[] }[] = require("@octokit/webhooks-examples");
-const push = examples.find((e) => e.name === "push")!.examples.find((p: any) => !p.deleted && p.ref.startsWith("refs/heads/"));
+const push = branchPushExample();
 
 let api: TestApi;
 beforeAll(async () => { api = await startTestApi(); });

@@ -1,15 +1,12 @@
-import { createRequire } from "node:module";
 import { randomUUID } from "node:crypto";
-import { postDelivery } from "@slipway/testing";
+import { githubExamples, postDelivery } from "@slipway/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_TOKEN, eventually, startTestApi, storedCounts, WEBHOOK_SECRET, type TestApi } from "./harness";
 
 // GitHub's own example payloads, as published by @octokit/webhooks-examples.
-const require = createRequire(import.meta.url);
-const examples: { name: string; examples: any[] }[] = require("@octokit/webhooks-examples");
-const pushExamples = examples.find((e) => e.name === "push")!.examples;
-const pingExample = examples.find((e) => e.name === "ping")!.examples[0];
-const issuesExample = examples.find((e) => e.name === "issues")!.examples[0];
+const pushExamples = githubExamples("push");
+const pingExample = githubExamples("ping")[0];
+const issuesExample = githubExamples("issues")[0];
 
 let api: TestApi;
 beforeAll(async () => { api = await startTestApi(); });

@@ -1,26 +1,14 @@
 // The publisher process: read config, build dependencies, consume the publish queue.
-import { ConfigError } from "@slipway/config";
+import { readConfigOrExit, runApp } from "@slipway/config";
 import { createDb } from "@slipway/db";
 import { createLogger } from "@slipway/logger";
 import { PublishWorker } from "@slipway/publisher";
 import { createRedis } from "@slipway/queue";
 import { RegistryClient } from "@slipway/registry";
-import { loadPublisherConfig, type PublisherConfig } from "./config";
+import { loadPublisherConfig } from "./config";
 
-function readConfig(): PublisherConfig {
-  try {
-    return loadPublisherConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`slipway publisher: ${err.message}\n`);
-      process.exit(78);
-    }
-    throw err;
-  }
-}
-
-async function main(): Promise<void> {
-  const config = readConfig();
+runApp("publisher", async () => {
+  const config = readConfigOrExit("publisher", loadPublisherConfig);
   const logger = createLogger({ name: "publisher", level: config.LOG_LEVEL });
   const db = createDb({ databaseUrl: config.DATABASE_URL, poolSize: 5 });
   const connection = createRedis(config.REDIS_URL, "worker");
@@ -32,22 +20,10 @@ async function main(): Promise<void> {
   );
   logger.info({ registry: config.SLIPWAY_REGISTRY }, "publisher started");
 
-  let closing = false;
-  const shutdown = async (signal: string) => {
-    if (closing) return;
-    closing = true;
-    logger.info({ signal }, "shutting down");
+  return async () => {
     await worker.close();
     connection.disconnect();
     logRedis.disconnect();
     await db.$disconnect();
-    process.exit(0);
   };
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
-  process.on("SIGINT", () => void shutdown("SIGINT"));
-}
-
-main().catch((err: unknown) => {
-  process.stderr.write(`slipway publisher: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
 });

@@ -1,26 +1,14 @@
 // The build worker process: read config, build dependencies, consume the build queue.
 import { join } from "node:path";
 import { BuildWorker } from "@slipway/builder";
-import { ConfigError } from "@slipway/config";
+import { readConfigOrExit, runApp } from "@slipway/config";
 import { createDb } from "@slipway/db";
 import { createLogger } from "@slipway/logger";
 import { createOutboxHandlers, createProducers, createRedis, OutboxRelay } from "@slipway/queue";
-import { loadWorkerConfig, type WorkerConfig } from "./config";
+import { loadWorkerConfig } from "./config";
 
-function readConfig(): WorkerConfig {
-  try {
-    return loadWorkerConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`slipway worker: ${err.message}\n`);
-      process.exit(78);
-    }
-    throw err;
-  }
-}
-
-async function main(): Promise<void> {
-  const config = readConfig();
+runApp("worker", async () => {
+  const config = readConfigOrExit("worker", loadWorkerConfig);
   const workerId = config.SLIPWAY_WORKER_ID ?? `${config.SLIPWAY_BUILD_HOST}-${process.pid}`;
   const logger = createLogger({ name: "worker", level: config.LOG_LEVEL }).child({ workerId });
   const db = createDb({ databaseUrl: config.DATABASE_URL, poolSize: 5 });
@@ -57,23 +45,12 @@ async function main(): Promise<void> {
   worker.worker.on("completed", () => relay.kick());
   logger.info({ registry: config.SLIPWAY_REGISTRY, network: config.SLIPWAY_BUILD_NETWORK }, "build worker started");
 
-  let closing = false;
-  const shutdown = async (signal: string) => {
-    if (closing) return;
-    closing = true;
-    logger.info({ signal }, "shutting down: waiting for running builds");
+  return async () => {
+    logger.info("shutting down: waiting for running builds");
     await worker.close();
     await relay.stop();
     await producers.close();
     for (const r of [connection, subscriber, producerRedis]) r.disconnect();
     await db.$disconnect();
-    process.exit(0);
   };
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
-  process.on("SIGINT", () => void shutdown("SIGINT"));
-}
-
-main().catch((err: unknown) => {
-  process.stderr.write(`slipway worker: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
 });

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { buildxArgs, type BuildxRequest } from "./buildx-args";
 import { RawjsonParser, type SolveStatus } from "./rawjson-parser";
-import { instructionOf, StepTracker, type StepRecord } from "./step-tracker";
+import { StepTracker, type StepRecord } from "./step-tracker";
 
 export interface BuildxRunOptions {
   /** environment for the docker CLI (DOCKER_HOST, ...) */

@@ -4,3 +4,4 @@ export { freePort, TestRedis } from "./redis-server";
 export { testEnv } from "./test-env";
 export { pushBusyboxBaseImage } from "./base-image";
 export { TestGitServer } from "./git-server";
+export { branchPushExample, githubExamples } from "./github-examples";

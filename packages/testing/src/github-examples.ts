@@ -1,0 +1,16 @@
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
+const examples: { name: string; examples: any[] }[] = require("@octokit/webhooks-examples");
+
+/** GitHub's own example payloads of one event, as @octokit/webhooks-examples publishes them. */
+export function githubExamples(event: string): any[] {
+  const found = examples.find((e) => e.name === event);
+  if (!found) throw new Error(`@octokit/webhooks-examples has no "${event}" examples`);
+  return found.examples;
+}
+
+/** The example push to a branch (Codertocat/Hello-World, refs/heads/master), a fresh copy. */
+export function branchPushExample(): any {
+  return structuredClone(githubExamples("push").find((p) => !p.deleted && p.ref.startsWith("refs/heads/")));
+}
