@@ -107,6 +107,12 @@ describe("a push becomes a published image", () => {
     expect(log).toMatch(/#\d+ generated 200000 lines/);
     expect(log).toContain(`slipway: build succeeded in`);
     expect(log).toContain(`slipway: published ${TARGET}:{`);
+    const steps = (await (await api(`/builds/${id}/steps`)).json()) as any;
+    expect(steps.attempt).toBe(1);
+    expect(steps.steps).toHaveLength(first.steps.length);
+    const run = steps.steps.find((s: any) => /^\[builder 2\/2\] RUN/.test(s.name));
+    expect(run).toMatchObject({ cached: false, error: null });
+    expect(run.durationMs).toBeGreaterThan(0);
     const byApi = await (await api(`/builds/${id}`)).json() as any;
     expect(byApi).toMatchObject({ id, status: "succeeded", digest: first.digest, totalSteps: 2, cachedSteps: 0, error: null });
   });

@@ -21,7 +21,11 @@ export const ZBuildConfig = z.strictObject({
   dockerfile: zRepoPath("dockerfile").default("Dockerfile"),
   context: zRepoPath("context").default("."),
   target: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "must be a build stage name").optional(),
-  buildArgs: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "build arg names are letters, digits and _"), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
+  buildArgs: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.union([z.string(), z.number(), z.boolean()]).transform(String), {
+      error: (iss) => (iss.code === "invalid_key" ? "build arg names are letters, digits and _" : undefined),
+    })
+    .default({}),
   publish: z.array(z.strictObject({ image: zImage })).default([]),
 });
 export type TBuildConfig = z.infer<typeof ZBuildConfig>;

@@ -1,6 +1,7 @@
 export { cancelBuild } from "./cancel-build";
 export { getBuild } from "./get-build";
 export { listBuilds } from "./list-builds";
+export { listBuildSteps } from "./list-build-steps";
 export { readBuildLog } from "./read-build-log";
 export { retryBuild } from "./retry-build";
 export { toBuildDto, type BuildWithRepo } from "./to-build-dto";

@@ -56,3 +56,16 @@ export const ZWebhookAccepted = z.object({
   duplicate: z.boolean(),
 });
 export type TWebhookAccepted = z.infer<typeof ZWebhookAccepted>;
+
+/** One BuildKit step of a build attempt. */
+export const ZBuildStep = z.object({
+  index: z.number(),
+  name: z.string(),
+  vertexDigest: z.string(),
+  cached: z.boolean(),
+  startedAt: z.string().nullable(),
+  completedAt: z.string().nullable(),
+  durationMs: z.number().nullable(),
+  error: z.string().nullable(),
+});
+export type TBuildStep = z.infer<typeof ZBuildStep>;

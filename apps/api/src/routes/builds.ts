@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { authenticate } from "@slipway/auth";
-import { cancelBuild, getBuild, listBuilds, readBuildLog, retryBuild } from "@slipway/builds";
+import { cancelBuild, getBuild, listBuilds, listBuildSteps, readBuildLog, retryBuild } from "@slipway/builds";
 import { AppError, CANCEL_CHANNEL, ZListBuildsQuery } from "@slipway/contracts";
 import type { ApiDeps } from "../deps";
 
@@ -26,6 +26,10 @@ export async function registerBuildRoutes(app: FastifyInstance, { deps }: { deps
     const text = await readBuildLog(deps.db, req.params.id, attempt);
     return reply.type("text/plain; charset=utf-8").send(text);
   });
+
+  app.get<{ Params: { id: string }; Querystring: { attempt?: string } }>("/builds/:id/steps", async (req) =>
+    listBuildSteps(deps.db, req.params.id, req.query.attempt === undefined ? undefined : Number(req.query.attempt)),
+  );
 
   app.post<{ Params: { id: string } }>("/builds/:id/retry", async (req, reply) => {
     const build = await retryBuild(deps.db, req.params.id);

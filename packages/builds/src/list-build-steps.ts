@@ -1,0 +1,24 @@
+import { AppError, type TBuildStep } from "@slipway/contracts";
+import type { Db } from "@slipway/db";
+import { getBuild } from "./get-build";
+
+/** The BuildKit steps of one attempt (default: the latest), in order of first appearance. */
+export async function listBuildSteps(db: Db, id: string, attempt?: number): Promise<{ attempt: number; steps: TBuildStep[] }> {
+  const build = await getBuild(db, id);
+  const n = attempt ?? build.attempt;
+  if (!Number.isInteger(n) || n < 1 || n > build.attempt) throw new AppError("bad_request", `attempt must be 1..${build.attempt}`);
+  const rows = await db.buildStep.findMany({ where: { buildId: id, attempt: n }, orderBy: { index: "asc" } });
+  return {
+    attempt: n,
+    steps: rows.map((s) => ({
+      index: s.index,
+      name: s.name,
+      vertexDigest: s.vertexDigest,
+      cached: s.cached,
+      startedAt: s.startedAt?.toISOString() ?? null,
+      completedAt: s.completedAt?.toISOString() ?? null,
+      durationMs: s.startedAt && s.completedAt ? s.completedAt.getTime() - s.startedAt.getTime() : null,
+      error: s.error,
+    })),
+  };
+}
