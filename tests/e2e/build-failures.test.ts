@@ -1,4 +1,5 @@
-import { testEnv } from "@slipway/testing";
+import { freePort, testEnv } from "@slipway/testing";
+import { eventually } from "../../apps/api/test/harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestFarm, type TestFarm } from "./farm-harness";
 import { BRANCH, pushCommit, REPO } from "./push-payload";
@@ -93,5 +94,26 @@ describe("infrastructure failures are retried, then fail with the cause; retry t
     } finally {
       await farm.git.start();
     }
+  });
+});
+
+describe("publish failures", () => {
+  it("an unreachable publish target is retried, then recorded failed with the cause; the build stays succeeded", async () => {
+    const dead = `127.0.0.1:${await freePort()}`;
+    const { id, build } = await buildFiles({ Dockerfile: `FROM ${BASE}\nRUN echo publish-me > /p\n`, ".slipway.yml": `publish:\n  - image: ${dead}/acme/app\n` });
+    expect(build.status).toBe("succeeded");
+    await eventually(async () => (await farm.api.db.publish.count({ where: { buildId: id, status: "failed" } })) === 3, 60_000, "publish failed");
+    const rows = await farm.api.db.publish.findMany({ where: { buildId: id } });
+    for (const r of rows) {
+      expect(r.target).toBe(`${dead}/acme/app`);
+      expect(r.digest).toBeNull();
+      expect(r.error).toMatch(/ECONNREFUSED|connect|unreachable/i);
+    }
+    const job = await farm.api.producers.publish.queue.getJob(`publish-${id}-1`);
+    expect(job?.attemptsMade).toBe(2);
+    const log = await (await api(`/builds/${id}/logs`)).text();
+    expect(log).toContain(`slipway: publish to ${dead}/acme/app failed (infrastructure)`);
+    expect(log).toContain("will retry");
+    expect((await farm.api.db.build.findUniqueOrThrow({ where: { id } })).status).toBe("succeeded");
   });
 });

@@ -30,13 +30,17 @@ export interface TestApi {
   close: () => Promise<void>;
 }
 
-export async function startTestApi(opts: { redisUrl?: string; pollIntervalMs?: number; buildAttempts?: number; buildBackoffMs?: number } = {}): Promise<TestApi> {
+export async function startTestApi(opts: { redisUrl?: string; pollIntervalMs?: number; buildAttempts?: number; buildBackoffMs?: number; publishAttempts?: number; publishBackoffMs?: number } = {}): Promise<TestApi> {
   const database = await createTestDatabase(testEnv.adminDatabaseUrl);
   const db = createDb({ databaseUrl: database.url, poolSize: 30 });
   const redis = createRedis(opts.redisUrl ?? testEnv.redisUrl, "producer");
   redis.on("error", () => {});
   const prefix = `t${randomBytes(4).toString("hex")}`;
-  const producers = createProducers(redis, { prefix, build: { attempts: opts.buildAttempts ?? 3, backoffMs: opts.buildBackoffMs ?? 200 } });
+  const producers = createProducers(redis, {
+    prefix,
+    build: { attempts: opts.buildAttempts ?? 3, backoffMs: opts.buildBackoffMs ?? 200 },
+    publish: { attempts: opts.publishAttempts ?? 2, backoffMs: opts.publishBackoffMs ?? 200 },
+  });
   const queue = producers.build;
   const chunks: string[] = [];
   const sink = new Writable({ write(chunk, _enc, cb) { chunks.push(String(chunk)); cb(); } });
