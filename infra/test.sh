@@ -17,6 +17,9 @@ npx --no-install turbo run typecheck --concurrency=2 --output-logs=errors-only |
 say "circular-import check"
 out=$(npx --no-install madge --circular --no-spinner apps packages 2>&1) || { echo "$out"; die "circular imports found"; }
 
+say "unused exports and dependencies (knip)"
+npx --no-install knip --no-progress --no-config-hints || die "knip found unused exports, files or dependencies"
+
 say "tests"
 mkdir -p .slipway/test
 set +e

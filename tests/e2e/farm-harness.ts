@@ -28,7 +28,7 @@ export interface TestFarm {
 
 const ENDED = ["succeeded", "failed", "cancelled"];
 const withRelations = { steps: { orderBy: { index: "asc" as const } }, publishes: true, attempts: { orderBy: { attempt: "asc" as const } } };
-export type EndedBuild = Awaited<ReturnType<typeof findBuild>>;
+type EndedBuild = Awaited<ReturnType<typeof findBuild>>;
 const findBuild = (api: TestApi, id: string) => api.db.build.findUniqueOrThrow({ where: { id }, include: withRelations });
 
 export async function startTestFarm(opts: { buildAttempts?: number; timeoutMs?: number } = {}): Promise<TestFarm> {

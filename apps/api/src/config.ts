@@ -2,7 +2,7 @@ import { loadConfig, zDatabaseUrl, zDockerHost, zLogLevel, zPort, zPositiveInt, 
 import { z } from "zod";
 
 /** The api's configuration: every variable, its default, and what a bad value says. */
-export const ZApiConfig = z.object({
+const ZApiConfig = z.object({
   /** listen port @defaultValue 8080 */
   PORT: zPort(8080),
   /** listen address @defaultValue 0.0.0.0 */
@@ -24,6 +24,5 @@ export const ZApiConfig = z.object({
   SLIPWAY_BUILD_BACKOFF_MS: zPositiveInt(10_000),
   LOG_LEVEL: zLogLevel,
 });
-export type ApiConfig = z.infer<typeof ZApiConfig>;
 
 export const loadApiConfig = (env: Record<string, string | undefined>) => loadConfig(ZApiConfig, env);

@@ -2,7 +2,7 @@ import { loadConfig, zDatabaseUrl, zLogLevel, zPositiveInt, zRedisUrl, zRegistry
 import { z } from "zod";
 
 /** The publisher's configuration. */
-export const ZPublisherConfig = z.object({
+const ZPublisherConfig = z.object({
   DATABASE_URL: zDatabaseUrl,
   REDIS_URL: zRedisUrl,
   /** internal registry host:port @defaultValue 127.0.0.1:5000 */
@@ -11,6 +11,5 @@ export const ZPublisherConfig = z.object({
   SLIPWAY_PUBLISH_CONCURRENCY: zPositiveInt(2),
   LOG_LEVEL: zLogLevel,
 });
-export type PublisherConfig = z.infer<typeof ZPublisherConfig>;
 
 export const loadPublisherConfig = (env: Record<string, string | undefined>) => loadConfig(ZPublisherConfig, env);

@@ -3,7 +3,7 @@ import { loadConfig, zDatabaseUrl, zDockerHost, zLogLevel, zPositiveInt, zRedisU
 import { z } from "zod";
 
 /** The build worker's configuration. */
-export const ZWorkerConfig = z.object({
+const ZWorkerConfig = z.object({
   DATABASE_URL: zDatabaseUrl,
   REDIS_URL: zRedisUrl,
   /** internal registry host:port @defaultValue 127.0.0.1:5000 */
@@ -26,6 +26,5 @@ export const ZWorkerConfig = z.object({
   SLIPWAY_WORKER_CACHE_DIR: z.string().min(1).default("/var/cache/slipway/worker"),
   LOG_LEVEL: zLogLevel,
 });
-export type WorkerConfig = z.infer<typeof ZWorkerConfig>;
 
 export const loadWorkerConfig = (env: Record<string, string | undefined>) => loadConfig(ZWorkerConfig, env);

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdir, rm, stat } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import lockfile from "proper-lockfile";
 import { InfrastructureFailure, UserFailure } from "./failures";
@@ -83,11 +83,3 @@ export async function checkoutCommit(o: CheckoutOptions): Promise<{ commitTime: 
   return { commitTime, mirrorDir };
 }
 
-export async function pathExists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}

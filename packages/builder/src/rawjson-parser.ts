@@ -16,7 +16,7 @@ export interface RawVertex {
   error?: string;
 }
 
-export interface RawLog {
+interface RawLog {
   vertex: string;
   /** 1 stdout, 2 stderr */
   stream?: number;
@@ -25,7 +25,7 @@ export interface RawLog {
   timestamp?: string;
 }
 
-export interface RawWarning {
+interface RawWarning {
   vertex?: string;
   short?: string;
   detail?: string[];

@@ -14,7 +14,7 @@ export interface StepRecord {
 /** `[stage 2/3] RUN ...`: a Dockerfile instruction (not BuildKit's own bookkeeping). */
 const INSTRUCTION = /^\[[^\]]*\d+\/\d+\]\s+(\S+)/;
 
-export function instructionOf(name: string): string | null {
+function instructionOf(name: string): string | null {
   return INSTRUCTION.exec(name)?.[1]?.toUpperCase() ?? null;
 }
 

@@ -1,7 +1,7 @@
 import { isIndexMediaType } from "./media-types";
 import { isVerifiableDigest } from "./reference-grammar";
 
-export interface Descriptor {
+interface Descriptor {
   mediaType?: string;
   digest: string;
   size?: number;

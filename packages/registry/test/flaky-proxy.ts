@@ -1,6 +1,6 @@
 import http from "node:http";
 
-export interface ProxiedRequest {
+interface ProxiedRequest {
   method: string;
   path: string;
   at: number;

@@ -9,7 +9,7 @@ export interface RawTarget {
   authorization?: string;
 }
 
-export interface PushedBlob {
+interface PushedBlob {
   digest: string;
   size: number;
   bytes: Buffer;
@@ -42,7 +42,7 @@ const DOCKER = {
 };
 
 /** A minimal ustar archive of regular files: enough for a valid image layer. */
-export function tarFiles(files: Record<string, string | Buffer>): Buffer {
+function tarFiles(files: Record<string, string | Buffer>): Buffer {
   const blocks: Buffer[] = [];
   for (const [name, content] of Object.entries(files)) {
     const data = Buffer.isBuffer(content) ? content : Buffer.from(content);
@@ -74,7 +74,7 @@ async function raw(t: RawTarget, method: string, path: string, init: { headers?:
 }
 
 /** Monolithic blob upload through the raw API: POST a session, PUT the bytes with ?digest=. */
-export async function pushBlob(t: RawTarget, bytes: Buffer, mediaType: string): Promise<PushedBlob> {
+async function pushBlob(t: RawTarget, bytes: Buffer, mediaType: string): Promise<PushedBlob> {
   const digest = sha256(bytes);
   const start = await raw(t, "POST", `/v2/${t.repository}/blobs/uploads/`);
   await start.body?.cancel();
@@ -89,7 +89,7 @@ export async function pushBlob(t: RawTarget, bytes: Buffer, mediaType: string): 
   return { digest, size: bytes.length, bytes, mediaType };
 }
 
-export async function pushManifest(t: RawTarget, reference: string, bytes: Buffer, mediaType: string): Promise<string> {
+async function pushManifest(t: RawTarget, reference: string, bytes: Buffer, mediaType: string): Promise<string> {
   const res = await raw(t, "PUT", `/v2/${t.repository}/manifests/${reference}`, { headers: { "content-type": mediaType }, body: bytes });
   if (res.status !== 201) throw new Error(`manifest PUT ${reference} answered ${res.status}: ${await res.text()}`);
   return sha256(bytes);

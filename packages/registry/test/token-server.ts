@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import http from "node:http";
 import { join } from "node:path";
 
-export interface TokenRequest {
+interface TokenRequest {
   scopes: string[];
   service: string | null;
   user: string | undefined;

@@ -8,7 +8,7 @@ import { pathToFileURL } from "node:url";
 import type * as EngineGlue from "@prisma/schema-engine-wasm/schema_engine_bg";
 
 /** The wasm-bindgen JS glue of the engine: `SchemaEngine`, `version()`, imports for the wasm. */
-export type SchemaEngineGlue = typeof EngineGlue;
+type SchemaEngineGlue = typeof EngineGlue;
 
 export interface LoadedSchemaEngine {
   /** The glue module, bound to its own WebAssembly instance. */

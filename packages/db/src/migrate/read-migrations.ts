@@ -3,7 +3,7 @@ import { join, resolve } from "node:path";
 import type { MigrationDirectory, MigrationList } from "@prisma/schema-engine-wasm";
 
 export const MIGRATION_LOCK_FILE = "migration_lock.toml";
-export const MIGRATION_SCRIPT_FILE = "migration.sql";
+const MIGRATION_SCRIPT_FILE = "migration.sql";
 
 function isNotFound(err: unknown): boolean {
   return (err as NodeJS.ErrnoException | undefined)?.code === "ENOENT";
