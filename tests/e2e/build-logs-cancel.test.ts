@@ -75,6 +75,28 @@ describe("cancel and timeout", () => {
     expect((await api(`/builds/${id}/cancel`, { method: "POST" })).status).toBe(409);
   });
 
+  it("a cancelled queued build is skipped by the worker, and a retry builds it as attempt 2", async () => {
+    await farm.worker.close(); // nothing consumes the queue: the build stays queued
+    const sha = farm.git.commit(REPO, { ".slipway.yml": null, Dockerfile: `FROM ${BASE}\nRUN echo "queued ${Date.now()}"\n` }, { branch: BRANCH });
+    const id = await pushCommit(farm.api.url, sha);
+    await eventually(async () => (await farm.api.queue.queue.getJob(id)) !== undefined, 20_000, "job enqueued");
+    const res = await api(`/builds/${id}/cancel`, { method: "POST" });
+    expect(res.status).toBe(202);
+    await farm.restartWorker();
+    await eventually(async () => (await farm.api.queue.queue.getJob(id))?.finishedOn !== undefined, 30_000, "job processed");
+    expect((await farm.api.queue.queue.getJob(id))!.returnvalue).toEqual({ outcome: "skipped" });
+    const b = await build(id);
+    expect(b.status).toBe("cancelled");
+    expect(b.startedAt).toBeNull();
+    expect(await farm.api.db.buildStep.count({ where: { buildId: id } })).toBe(0);
+
+    const retry = await api(`/builds/${id}/retry`, { method: "POST" });
+    expect(retry.status).toBe(202);
+    const done = await waitForEnd(id);
+    expect(done.status).toBe("succeeded");
+    expect(done.attempts.map((a) => [a.attempt, a.status])).toEqual([[1, "cancelled"], [2, "succeeded"]]);
+  });
+
   it("a build over the timeout is stopped and failed with a message", async () => {
     const sha = farm.git.commit(REPO, { ".slipway.yml": null, Dockerfile: `FROM ${BASE}\nRUN echo "slow ${Date.now()}" && sleep 120\n` }, { branch: BRANCH });
     const id = await pushCommit(farm.api.url, sha);
