@@ -65,7 +65,7 @@ describe("read API", () => {
     expect(pages).toBe(3);
     expect(repoA).toEqual(buildIds.slice(0, 5).reverse());
 
-    const other = await (await get("/api/v1/builds?repo=Codertocat/Other")).json() as any;
+    const other = await (await get("/api/v1/builds?repo=codertocat/other")).json() as any;
     expect(other.builds).toHaveLength(2);
 
     await api.db.build.update({ where: { id: buildIds[1] }, data: { status: "failed", errorClass: "user", errorMessage: "Dockerfile not found: Dockerfile" } });
@@ -82,6 +82,13 @@ describe("read API", () => {
       expect(body.error.code).toBe("bad_request");
       expect(body.error.message).toContain(`${field}:`);
     }
+  });
+
+  it("POST without a body works even when the client says application/json", async () => {
+    const res = await fetch(`${api.url}/api/v1/builds/${buildIds[6]}/retry`, { method: "POST", headers: { authorization: `Bearer ${API_TOKEN}`, "content-type": "application/json" } });
+    // The build is queued, so this is a clear 409, not a 400 about the empty body.
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as any).error.message).toContain("only failed or cancelled builds can be retried");
   });
 
   it("gets one build, 404 for an unknown id", async () => {

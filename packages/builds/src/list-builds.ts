@@ -8,7 +8,8 @@ import { toBuildDto } from "./to-build-dto";
  */
 export async function listBuilds(db: Db, q: TListBuildsQuery): Promise<TBuildList> {
   const where: Prisma.BuildWhereInput = {};
-  if (q.repo) where.repository = { fullName: q.repo };
+  // GitHub treats owner/name case-insensitively; so do we.
+  if (q.repo) where.repository = { fullName: { equals: q.repo, mode: "insensitive" } };
   if (q.status) where.status = q.status;
   if (q.cursor) {
     const exists = await db.build.count({ where: { id: q.cursor } });

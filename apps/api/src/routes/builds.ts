@@ -6,6 +6,18 @@ import type { ApiDeps } from "../deps";
 
 /** /api/v1/builds: read API, behind a bearer token. */
 export async function registerBuildRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
+  // POSTs here take no body; clients that send `content-type: application/json` with an
+  // empty body (common) must not get a 400 for it.
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
+    const text = String(body).trim();
+    if (!text) return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new AppError("bad_request", "body is not valid JSON"), undefined);
+    }
+  });
+
   app.addHook("onRequest", async (req) => {
     await authenticate({ db: deps.db, bootstrapToken: deps.bootstrapToken }, req.headers.authorization);
   });
