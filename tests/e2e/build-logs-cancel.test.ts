@@ -97,6 +97,24 @@ describe("cancel and timeout", () => {
     expect(done.attempts.map((a) => [a.attempt, a.status])).toEqual([[1, "cancelled"], [2, "succeeded"]]);
   });
 
+  it("a worker shutting down stops its build after the grace period; the build runs again elsewhere", async () => {
+    const sha = farm.git.commit(REPO, { ".slipway.yml": null, Dockerfile: `FROM ${BASE}\nRUN echo "shutdown ${Date.now()}" && sleep 3\n` }, { branch: BRANCH });
+    const id = await pushCommit(farm.api.url, sha);
+    await eventually(async () => (await build(id)).status === "running" && buildxPids(id).length > 0, 60_000, "buildx running");
+    await farm.worker.close({ graceMs: 300 });
+    expect(buildxPids(id)).toEqual([]);
+    const between = await build(id);
+    expect(between.status).toBe("queued");
+    expect(between.errorMessage).toBe("the worker stopped (shutdown) while building; the build will run again");
+    await farm.restartWorker();
+    const done = await waitForEnd(id);
+    expect(done.status).toBe("succeeded");
+    expect(done.attempts[0]).toMatchObject({ attempt: 1, status: "succeeded", tries: 2 });
+    const log = await (await api(`/builds/${id}/logs`)).text();
+    expect(log).toContain("slipway: build failed (infrastructure failure)");
+    expect(log).toContain("(try 2)");
+  });
+
   it("a build over the timeout is stopped and failed with a message", async () => {
     const sha = farm.git.commit(REPO, { ".slipway.yml": null, Dockerfile: `FROM ${BASE}\nRUN echo "slow ${Date.now()}" && sleep 120\n` }, { branch: BRANCH });
     const id = await pushCommit(farm.api.url, sha);

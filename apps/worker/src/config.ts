@@ -24,6 +24,9 @@ const ZWorkerConfig = z.object({
   SLIPWAY_WORKER_CONCURRENCY: zPositiveInt(1),
   /** git mirrors and scratch folders @defaultValue /var/cache/slipway/worker */
   SLIPWAY_WORKER_CACHE_DIR: z.string().min(1).default("/var/cache/slipway/worker"),
+  /** on SIGTERM/SIGINT, how long running builds may finish before they are stopped and
+   * queued again for another worker, seconds @defaultValue 10 */
+  SLIPWAY_SHUTDOWN_GRACE_S: zPositiveInt(10),
   LOG_LEVEL: zLogLevel,
 });
 

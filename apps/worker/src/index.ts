@@ -46,8 +46,8 @@ runApp("worker", async () => {
   logger.info({ registry: config.SLIPWAY_REGISTRY, network: config.SLIPWAY_BUILD_NETWORK }, "build worker started");
 
   return async () => {
-    logger.info("shutting down: waiting for running builds");
-    await worker.close();
+    logger.info({ graceMs: config.SLIPWAY_SHUTDOWN_GRACE_S * 1000 }, "shutting down: waiting for running builds");
+    await worker.close({ graceMs: config.SLIPWAY_SHUTDOWN_GRACE_S * 1000 });
     await relay.stop();
     await producers.close();
     for (const r of [connection, subscriber, producerRedis]) r.disconnect();

@@ -1,7 +1,7 @@
 import { CANCEL_CHANNEL, ZBuildJobData } from "@slipway/contracts";
 import { UnrecoverableError, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
-import { executeBuild, type BuildDeps } from "./execute-build";
+import { executeBuild, SHUTDOWN, type BuildDeps } from "./execute-build";
 import { InfrastructureFailure } from "./failures";
 
 export interface BuildWorkerOptions {
@@ -79,8 +79,17 @@ export class BuildWorker {
     await this.deps.db.buildAttempt.updateMany({ where: { buildId, attempt, status: { in: ["queued", "running"] } }, data }).catch(() => {});
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stops taking jobs and waits for running builds; after `graceMs` the remaining builds are
+   * stopped (buildx process groups killed) and go back to the queue as an infrastructure
+   * failure, to run again on a worker that is up. @defaultValue graceMs: wait for ever
+   */
+  async close(opts: { graceMs?: number } = {}): Promise<void> {
+    const timer = opts.graceMs === undefined ? undefined : setTimeout(() => {
+      for (const ctl of this.running.values()) ctl.abort(SHUTDOWN);
+    }, opts.graceMs);
     await this.worker.close();
+    if (timer) clearTimeout(timer);
     await this.opts.subscriber.unsubscribe(CANCEL_CHANNEL).catch(() => {});
   }
 }

@@ -96,13 +96,21 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
       { ...prepared.request, network: settings.network, imageRef: refs.image, cacheFrom: refs.cacheFrom, cacheTo: refs.cacheTo, metadataFile: join(scratch, "metadata.json") },
       { env: settings.env, onLine: line, signal },
     );
-    outcome = prepared.outcomeOf(result, { timedOut: timeout.aborted, cancelled: cancel.aborted, timeoutMs: settings.timeoutMs, imageRef: refs.image });
+    outcome = shutdownOutcome(cancel) ?? prepared.outcomeOf(result, { timedOut: timeout.aborted, cancelled: cancel.aborted, timeoutMs: settings.timeoutMs, imageRef: refs.image });
   } catch (err) {
-    outcome = toOutcome(err, timeout.aborted, cancel.aborted, settings.timeoutMs);
+    outcome = shutdownOutcome(cancel) ?? toOutcome(err, timeout.aborted, cancel.aborted, settings.timeoutMs);
   } finally {
     await rm(scratch, { recursive: true, force: true }).catch(() => {});
   }
   return recordOutcome({ db, sink, log, build, job, startedAt, outcome });
+}
+
+/** Abort reason used when the worker process stops: the build is not cancelled, it runs again. */
+export const SHUTDOWN = "worker-shutdown";
+
+function shutdownOutcome(cancel: AbortSignal): AttemptOutcome | undefined {
+  if (!cancel.aborted || cancel.reason !== SHUTDOWN) return undefined;
+  return { kind: "failed", failure: new InfrastructureFailure("the worker stopped (shutdown) while building; the build will run again") };
 }
 
 function toOutcome(err: unknown, timedOut: boolean, cancelled: boolean, timeoutMs: number): AttemptOutcome {
