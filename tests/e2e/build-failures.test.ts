@@ -1,4 +1,4 @@
-import { freePort, testEnv } from "@slipway/testing";
+import { freePort, startFlakyProxy, testEnv } from "@slipway/testing";
 import { eventually } from "../../apps/api/test/harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestFarm, type TestFarm } from "./farm-harness";
@@ -78,6 +78,24 @@ describe("infrastructure failures are retried, then fail with the cause; retry t
     const again = await api(`/builds/${id}/retry`, { method: "POST" });
     expect(again.status).toBe(409);
     expect(((await again.json()) as any).error.message).toContain("only failed or cancelled builds can be retried");
+  });
+
+  it("an internal registry answering 5xx to the image push is retried, then fails as infrastructure", async () => {
+    // A proxy of the test's own in front of the internal registry that fails every manifest PUT.
+    const proxy = await startFlakyProxy(testEnv.registry, (req) => (req.method === "PUT" && req.path.includes("/manifests/") ? { status: 503 } : undefined));
+    try {
+      await farm.restartWorker({}, { registry: proxy.host });
+      const { id, build } = await buildFiles({ ".slipway.yml": null, Dockerfile: `FROM ${BASE}\nRUN echo "5xx ${Date.now()}"\n` });
+      expect(build.status).toBe("failed");
+      expect(build.errorClass).toBe("infrastructure");
+      expect(build.errorMessage).toMatch(/503/);
+      expect(build.attempts[0]!.tries).toBe(3);
+      expect(proxy.log.filter((r) => r.injected === 503).length).toBeGreaterThanOrEqual(3);
+      expect(await jobOf(id)).toEqual({ attemptsMade: 3, state: "failed" });
+    } finally {
+      await farm.restartWorker();
+      await proxy.close();
+    }
   });
 
   it("an unreachable git server is an infrastructure failure", async () => {

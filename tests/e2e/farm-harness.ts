@@ -18,7 +18,7 @@ export interface TestFarm {
   publisher: PublishWorker;
   cacheDir: string;
   /** restart the build worker with other settings (e.g. a dead DOCKER_HOST) */
-  restartWorker: (env?: Record<string, string>) => Promise<void>;
+  restartWorker: (env?: Record<string, string>, settings?: { registry?: string }) => Promise<void>;
   /** fetch /api/v1<path> with the bootstrap token */
   apiFetch: (path: string, init?: RequestInit) => Promise<Response>;
   /** waits until the build succeeded, failed or was cancelled; returns it with its relations */
@@ -44,7 +44,7 @@ export async function startTestFarm(opts: { buildAttempts?: number; timeoutMs?: 
     return c;
   };
 
-  const makeWorker = (env: Record<string, string> = {}) => {
+  const makeWorker = (env: Record<string, string> = {}, overrides: { registry?: string } = {}) => {
     const w = new BuildWorker(
       {
         db: api.db,
@@ -53,7 +53,7 @@ export async function startTestFarm(opts: { buildAttempts?: number; timeoutMs?: 
         settings: {
           workerId: "e2e-worker",
           host: "e2e-host",
-          registry: testEnv.registry,
+          registry: overrides.registry ?? testEnv.registry,
           network: "host",
           cacheDir,
           workDir: join(cacheDir, "work"),
@@ -76,9 +76,9 @@ export async function startTestFarm(opts: { buildAttempts?: number; timeoutMs?: 
       { db: api.db, redis: conn("producer"), logger, registry: new RegistryClient(), internalRegistry: testEnv.registry },
       { connection: conn("worker"), prefix: api.prefix },
     ),
-    restartWorker: async (env) => {
+    restartWorker: async (env, settings) => {
       await farm.worker.close();
-      farm.worker = makeWorker(env);
+      farm.worker = makeWorker(env, settings);
     },
     apiFetch: (path, init = {}) => fetch(`${api.url}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${API_TOKEN}`, ...init.headers } }),
     waitForEnd: async (id) => {

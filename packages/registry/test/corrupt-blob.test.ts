@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RegistryClient, RegistryError } from "../src/index";
-import { startFlakyProxy, type FlakyProxy } from "./flaky-proxy";
+import { startFlakyProxy, type FlakyProxy } from "@slipway/testing";
 import { pushTestImage } from "./push-test-image";
 import { startRegistry, type TestRegistry } from "./start-registry";
 

@@ -5,3 +5,4 @@ export { testEnv } from "./test-env";
 export { pushBusyboxBaseImage } from "./base-image";
 export { TestGitServer } from "./git-server";
 export { branchPushExample, githubExamples } from "./github-examples";
+export { startFlakyProxy, type FlakyProxy, type Injector } from "./flaky-proxy";
