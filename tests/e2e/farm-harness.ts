@@ -35,7 +35,7 @@ export async function startTestFarm(opts: { buildAttempts?: number; timeoutMs?: 
   const api = await startTestApi({ buildAttempts: opts.buildAttempts ?? 3, buildBackoffMs: 200, publishAttempts: 2, publishBackoffMs: 200 });
   const git = await TestGitServer.start();
   const cacheDir = mkdtempSync(join(tmpdir(), "slipway-worker-"));
-  const logger = createLogger({ name: "e2e", level: "warn" });
+  const logger = createLogger({ name: "e2e", level: testEnv.logLevel });
   const conns: ReturnType<typeof createRedis>[] = [];
   const conn = (role: "worker" | "producer") => {
     const c = createRedis(testEnv.redisUrl, role);

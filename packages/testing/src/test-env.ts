@@ -13,6 +13,11 @@ export const testEnv = {
   get redisUrl() { return required("REDIS_URL"); },
   get dockerHost() { return required("DOCKER_HOST"); },
   get registry() { return required("SLIPWAY_REGISTRY"); },
+  /** service log level inside tests (SLIPWAY_TEST_LOG_LEVEL) @defaultValue "silent" */
+  get logLevel(): "silent" | "error" | "warn" | "info" | "debug" {
+    const v = process.env.SLIPWAY_TEST_LOG_LEVEL;
+    return v === "error" || v === "warn" || v === "info" || v === "debug" ? v : "silent";
+  },
   /** a second registry: the tests' publish target */
   get publishRegistry() { return required("SLIPWAY_TEST_PUBLISH_REGISTRY"); },
 };
