@@ -13,7 +13,10 @@ ensure_node_deps
 test_services_up
 
 say "type-check"
-npx --no-install turbo run typecheck --concurrency=2 --output-logs=errors-only || die "type-check failed"
+# One tsc over every workspace (tsconfig.check.json, same strict settings as each package's):
+# measured 7 s, against 46 s for `turbo run typecheck`, where each of the 16 packages
+# re-checks the shared sources it imports. `npm run typecheck` still runs it per package.
+npx --no-install tsc -p tsconfig.check.json || die "type-check failed"
 say "circular-import check"
 out=$(npx --no-install madge --circular --no-spinner apps packages 2>&1) || { echo "$out"; die "circular imports found"; }
 
