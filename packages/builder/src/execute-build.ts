@@ -88,7 +88,7 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
     await mkdir(scratch, { recursive: true });
     const src = join(scratch, "src");
     const { commitTime } = await checkoutCommit({ cacheDir: settings.cacheDir, cloneUrl: build.repository.cloneUrl, sha: build.sha, destDir: src, env: settings.env, onLine: line, signal });
-    const prepared = await prepareBuild({ srcDir: src, repository: build.repository, sha: build.sha, commitTime, onLine: line });
+    const prepared = await prepareBuild({ srcDir: src, repository: build.repository, sha: build.sha, commitTime, internalRegistry: settings.registry, onLine: line });
     const refs = internalRefs({ registry: settings.registry, fullName: build.repository.fullName, buildId: build.id, attempt: job.attempt, refType: build.refType, refName: build.refName, defaultBranch: build.repository.defaultBranch });
     line(`slipway: building ${prepared.config.dockerfile} (context ${prepared.config.context}${prepared.config.target ? `, target ${prepared.config.target}` : ""}) -> ${refs.image}`);
     line(`slipway: cache from ${refs.cacheFrom.join(", ")}; cache to ${refs.cacheTo}`);

@@ -1,11 +1,10 @@
-import { readFile, stat } from "node:fs/promises";
-import { join } from "node:path";
 import type { Repository } from "@slipway/db";
 import { CONFIG_FILE, parseBuildConfig, type TBuildConfig } from "./build-config";
 import type { BuildxRequest } from "./buildx-args";
 import { classifyBuildFailure } from "./classify-failure";
 import { timeoutFailure, UserFailure } from "./failures";
 import type { AttemptOutcome } from "./record-outcome";
+import { readConfigFile, resolveInRepo } from "./resolve-in-repo";
 import type { BuildxResult } from "./run-buildx";
 
 export interface PreparedBuild {
@@ -14,18 +13,18 @@ export interface PreparedBuild {
   outcomeOf: (r: BuildxResult, o: { timedOut: boolean; cancelled: boolean; timeoutMs: number; imageRef: string }) => AttemptOutcome;
 }
 
-const isFile = async (p: string) => (await stat(p).catch(() => null))?.isFile() ?? false;
-const isDir = async (p: string) => (await stat(p).catch(() => null))?.isDirectory() ?? false;
-
 /** Reads .slipway.yml from the checkout and turns it into a buildx request (UserFailure if wrong). */
-export async function prepareBuild(o: { srcDir: string; repository: Repository; sha: string; commitTime: Date; onLine: (l: string) => void }): Promise<PreparedBuild> {
-  const text = await readFile(join(o.srcDir, CONFIG_FILE), "utf8").catch(() => undefined);
+export async function prepareBuild(o: { srcDir: string; repository: Repository; sha: string; commitTime: Date; internalRegistry: string; onLine: (l: string) => void }): Promise<PreparedBuild> {
+  const text = await readConfigFile(o.srcDir, CONFIG_FILE);
   o.onLine(text === undefined ? `slipway: no ${CONFIG_FILE}, using defaults` : `slipway: read ${CONFIG_FILE}`);
   const config = parseBuildConfig(text);
-  const dockerfile = join(o.srcDir, config.dockerfile);
-  const contextDir = join(o.srcDir, config.context);
-  if (!(await isDir(contextDir))) throw new UserFailure(`build context not found: ${config.context} is not a folder in the repository`);
-  if (!(await isFile(dockerfile))) throw new UserFailure(`Dockerfile not found: ${config.dockerfile}`);
+  const contextDir = await resolveInRepo(o.srcDir, config.context, "context", "dir");
+  const dockerfile = await resolveInRepo(o.srcDir, config.dockerfile, "dockerfile", "file");
+  for (const target of config.publish) {
+    if (isInternalRegistry(target.image, o.internalRegistry)) {
+      throw new UserFailure(`${CONFIG_FILE} publish target ${target.image} is the farm's internal registry; publish to another registry`);
+    }
+  }
 
   const source = o.repository.htmlUrl ?? o.repository.cloneUrl.replace(/\.git$/, "");
   const created = o.commitTime.toISOString();
@@ -51,4 +50,11 @@ export async function prepareBuild(o: { srcDir: string; repository: Repository; 
     return { kind: "failed", failure, steps: r.steps, counts: r.counts };
   };
   return { config, request, outcomeOf };
+}
+
+/** Whether an image ref points at the internal registry (same port, any loopback alias). */
+function isInternalRegistry(image: string, internal: string): boolean {
+  const host = image.split("/")[0]!.toLowerCase();
+  const norm = (h: string) => h.replace(/^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(?=:|$)/, "loopback");
+  return norm(host) === norm(internal.toLowerCase());
 }
