@@ -105,13 +105,17 @@ describe("cancel and timeout", () => {
     expect(buildxPids(id)).toEqual([]);
     const between = await build(id);
     expect(between.status).toBe("queued");
-    expect(between.errorMessage).toBe("the worker stopped (shutdown) while building; the build will run again");
+    expect(between.errorClass).toBeNull();
+    expect(between.errorMessage).toBe("the worker stopped (shutdown) while building");
     await farm.restartWorker();
     const done = await waitForEnd(id);
     expect(done.status).toBe("succeeded");
+    expect(done.errorMessage).toBeNull();
     expect(done.attempts[0]).toMatchObject({ attempt: 1, status: "succeeded", tries: 2 });
+    // The interrupted try did not use up one of the job's attempts.
+    expect((await farm.api.queue.queue.getJob(id))!.attemptsMade).toBe(1);
     const log = await (await api(`/builds/${id}/logs`)).text();
-    expect(log).toContain("slipway: build failed (infrastructure failure)");
+    expect(log).toMatch(/slipway: the worker stopped \(shutdown\) while building after [\d.]+s; the build goes back to the queue/);
     expect(log).toContain("(try 2)");
   });
 

@@ -1,5 +1,5 @@
 import { CANCEL_CHANNEL, ZBuildJobData } from "@slipway/contracts";
-import { UnrecoverableError, Worker, type Job } from "bullmq";
+import { DelayedError, UnrecoverableError, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { executeBuild, SHUTDOWN, type BuildDeps } from "./execute-build";
 import { InfrastructureFailure } from "./failures";
@@ -23,10 +23,11 @@ export interface BuildWorkerOptions {
  */
 export class BuildWorker {
   readonly worker: Worker;
-  private readonly running = new Map<string, AbortController>();
+  /** build id -> controllers of the tries running here (a retry's attempt may overlap a stale one) */
+  private readonly running = new Map<string, Set<AbortController>>();
 
   constructor(private readonly deps: BuildDeps, private readonly opts: BuildWorkerOptions) {
-    this.worker = new Worker("build", (job) => this.process(job), {
+    this.worker = new Worker("build", (job, token, signal) => this.process(job, token, signal), {
       connection: opts.connection,
       prefix: opts.prefix ?? "slipway",
       concurrency: opts.concurrency ?? 1,
@@ -36,47 +37,74 @@ export class BuildWorker {
       maxStalledCount: 2,
     });
     this.worker.on("error", (err) => deps.logger.warn({ err: err.message }, "build worker error"));
-    this.worker.on("failed", (job, err) => deps.logger.info({ jobId: job?.id, err: err.message }, "build job failed"));
+    this.worker.on("failed", (job, err) => {
+      deps.logger.info({ jobId: job?.id, err: err.message }, "build job failed");
+      // A job can end without its processor recording anything (stalled too often after
+      // worker crashes): make sure its build does not stay "running" for ever.
+      const final = err instanceof UnrecoverableError || err.name === "UnrecoverableError" || (job !== undefined && job.attemptsMade >= (job.opts.attempts ?? 1));
+      const data = ZBuildJobData.safeParse(job?.data);
+      if (final && data.success) void this.failStuckBuild(data.data.buildId, data.data.attempt, err.message);
+    });
     void opts.subscriber.subscribe(CANCEL_CHANNEL).catch((err: unknown) => deps.logger.warn({ err: (err as Error).message }, "cancel subscription failed"));
     opts.subscriber.on("message", (channel: string, buildId: string) => {
       if (channel !== CANCEL_CHANNEL) return;
-      const ctl = this.running.get(buildId);
-      if (ctl) {
+      const ctls = this.running.get(buildId);
+      if (ctls?.size) {
         deps.logger.info({ buildId }, "cancel received; stopping the build");
-        ctl.abort();
+        for (const ctl of ctls) ctl.abort();
       }
     });
   }
 
-  private async process(job: Job): Promise<unknown> {
+  private async process(job: Job, token: string | undefined, lockSignal: AbortSignal | undefined): Promise<unknown> {
     const data = ZBuildJobData.parse(job.data);
     const ctl = new AbortController();
-    this.running.set(data.buildId, ctl);
+    // BullMQ aborts this signal when the job's lock is lost: another worker may take the job
+    // over, so stop ours the way a shutdown does (back to the queue, not a failure).
+    lockSignal?.addEventListener("abort", () => ctl.abort(SHUTDOWN), { once: true });
+    const mine = this.running.get(data.buildId) ?? new Set<AbortController>();
+    mine.add(ctl);
+    this.running.set(data.buildId, mine);
     try {
       const maxTries = job.opts.attempts ?? 1;
       const tryNumber = job.attemptsMade + 1;
       const outcome = await executeBuild(this.deps, { ...data, tryNumber, finalTry: tryNumber >= maxTries }, ctl.signal);
+      if (outcome.kind === "interrupted") {
+        // Back to the queue without using up one of the job's attempts.
+        await job.moveToDelayed(Date.now() + 1000, token);
+        throw new DelayedError();
+      }
       if (outcome.kind === "failed") {
         if (outcome.failure instanceof InfrastructureFailure && outcome.retrying) throw outcome.failure;
         throw new UnrecoverableError(outcome.failure.message);
       }
       return { outcome: outcome.kind, ...(outcome.kind === "succeeded" ? { digest: outcome.digest } : {}) };
     } catch (err) {
-      if (err instanceof UnrecoverableError) throw err;
+      if (err instanceof UnrecoverableError || err instanceof DelayedError) throw err;
       // Ours (daemon, registry, Postgres down while recording, ...): retry. On the last try,
       // make sure the build cannot stay "running" forever (a no-op if it was recorded).
       const message = err instanceof Error ? err.message : String(err);
       if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await this.failStuckBuild(data.buildId, data.attempt, message);
       throw err instanceof InfrastructureFailure ? err : new InfrastructureFailure(message);
     } finally {
-      this.running.delete(data.buildId);
+      mine.delete(ctl);
+      if (!mine.size) this.running.delete(data.buildId);
     }
   }
 
+  /** Fails a build left queued/running by a job that ended (no-op if it was recorded); retries a Postgres blip. */
   private async failStuckBuild(buildId: string, attempt: number, message: string): Promise<void> {
     const data = { status: "failed" as const, errorClass: "infrastructure" as const, errorMessage: message, finishedAt: new Date() };
-    await this.deps.db.build.updateMany({ where: { id: buildId, attempt, status: { in: ["queued", "running"] } }, data }).catch(() => {});
-    await this.deps.db.buildAttempt.updateMany({ where: { buildId, attempt, status: { in: ["queued", "running"] } }, data }).catch(() => {});
+    for (let i = 0; i < 5; i++) {
+      try {
+        await this.deps.db.build.updateMany({ where: { id: buildId, attempt, status: { in: ["queued", "running"] } }, data });
+        await this.deps.db.buildAttempt.updateMany({ where: { buildId, attempt, status: { in: ["queued", "running"] } }, data });
+        return;
+      } catch (err) {
+        this.deps.logger.warn({ buildId, err: (err as Error).message }, "could not mark the build failed; retrying");
+        await new Promise((r) => setTimeout(r, 2000 * (i + 1)));
+      }
+    }
   }
 
   /**
@@ -86,7 +114,7 @@ export class BuildWorker {
    */
   async close(opts: { graceMs?: number } = {}): Promise<void> {
     const timer = opts.graceMs === undefined ? undefined : setTimeout(() => {
-      for (const ctl of this.running.values()) ctl.abort(SHUTDOWN);
+      for (const ctls of this.running.values()) for (const ctl of ctls) ctl.abort(SHUTDOWN);
     }, opts.graceMs);
     await this.worker.close();
     if (timer) clearTimeout(timer);

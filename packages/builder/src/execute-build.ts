@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { mkdir, rm } from "node:fs/promises";
 import type { Db } from "@slipway/db";
@@ -67,7 +68,7 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
   });
   if (running.count === 0) return { kind: "skipped" };
   const runningAttempt = { status: "running" as const, workerId: settings.workerId, host: settings.host, startedAt, errorClass: null, errorMessage: null };
-  await db.buildAttempt.upsert({
+  const attemptRow = await db.buildAttempt.upsert({
     where: { buildId_attempt: { buildId: build.id, attempt: job.attempt } },
     // Builds stored before attempts were recorded have no row yet.
     create: { buildId: build.id, attempt: job.attempt, trigger: build.trigger, tries: 1, ...runningAttempt },
@@ -77,12 +78,13 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
   const sink = new BuildLogSink({ db, redis: deps.redis, logger: log, buildId: build.id, attempt: job.attempt });
   await sink.resume();
   const line = (s: string) => sink.write(s);
-  line(`slipway: build ${build.id} attempt ${job.attempt}${job.tryNumber > 1 ? ` (try ${job.tryNumber})` : ""} on worker ${settings.workerId}, host ${settings.host}`);
+  line(`slipway: build ${build.id} attempt ${job.attempt}${attemptRow.tries > 1 ? ` (try ${attemptRow.tries})` : ""} on worker ${settings.workerId}, host ${settings.host}`);
   line(`slipway: ${build.repository.fullName} ${build.ref} @ ${build.sha}`);
 
   const timeout = AbortSignal.timeout(settings.timeoutMs);
   const signal = AbortSignal.any([cancel, timeout]);
-  const scratch = join(settings.workDir, `${build.id}-${job.attempt}`);
+  // Per try: a second worker that takes over a stalled job never shares this folder.
+  const scratch = join(settings.workDir, `${build.id}-${job.attempt}-${randomBytes(4).toString("hex")}`);
   let outcome: AttemptOutcome;
   try {
     await mkdir(scratch, { recursive: true });
@@ -110,7 +112,7 @@ export const SHUTDOWN = "worker-shutdown";
 
 function shutdownOutcome(cancel: AbortSignal): AttemptOutcome | undefined {
   if (!cancel.aborted || cancel.reason !== SHUTDOWN) return undefined;
-  return { kind: "failed", failure: new InfrastructureFailure("the worker stopped (shutdown) while building; the build will run again") };
+  return { kind: "interrupted", message: "the worker stopped (shutdown) while building" };
 }
 
 function toOutcome(err: unknown, timedOut: boolean, cancelled: boolean, timeoutMs: number): AttemptOutcome {

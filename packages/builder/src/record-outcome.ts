@@ -12,6 +12,8 @@ export type AttemptOutcome =
   | { kind: "succeeded"; digest: string; imageRef: string; steps: StepRecord[]; counts: Counts; config: TBuildConfig }
   | { kind: "failed"; failure: UserFailure | InfrastructureFailure; steps?: StepRecord[]; counts?: Counts; retrying?: boolean }
   | { kind: "cancelled"; message: string; steps?: StepRecord[]; counts?: Counts }
+  /** the worker stopped mid-build: back to the queue, not counted as a failure */
+  | { kind: "interrupted"; message: string }
   | { kind: "skipped" };
 
 interface RecordInput {
@@ -35,13 +37,15 @@ export async function recordOutcome(i: RecordInput): Promise<AttemptOutcome> {
   const finishedAt = new Date();
   const durationMs = finishedAt.getTime() - i.startedAt.getTime();
   const secs = (durationMs / 1000).toFixed(1);
-  const counts = outcome.counts;
+  const counts = "counts" in outcome ? outcome.counts : undefined;
   const retrying = outcome.kind === "failed" && outcome.failure instanceof InfrastructureFailure && !job.finalTry;
 
   if (outcome.kind === "succeeded") {
     sink.write(`slipway: build succeeded in ${secs}s: ${outcome.imageRef}@${outcome.digest} (${outcome.counts.cached}/${outcome.counts.total} steps cached)`);
   } else if (outcome.kind === "cancelled") {
     sink.write(`slipway: build ${outcome.message} after ${secs}s`);
+  } else if (outcome.kind === "interrupted") {
+    sink.write(`slipway: ${outcome.message} after ${secs}s; the build goes back to the queue`);
   } else {
     const cls = outcome.failure instanceof InfrastructureFailure ? "infrastructure" : "user";
     sink.write(`slipway: build failed (${cls} failure) after ${secs}s: ${outcome.failure.message}`);
@@ -51,17 +55,21 @@ export async function recordOutcome(i: RecordInput): Promise<AttemptOutcome> {
     throw new InfrastructureFailure(`could not store the build log: ${(err as Error).message}`);
   });
 
-  const status = outcome.kind === "succeeded" ? "succeeded" : outcome.kind === "cancelled" ? "cancelled" : retrying ? "queued" : "failed";
-  const error = outcome.kind === "failed" ? { errorClass: outcome.failure instanceof InfrastructureFailure ? ("infrastructure" as const) : ("user" as const), errorMessage: outcome.failure.message } : { errorClass: null, errorMessage: null };
+  const status = outcome.kind === "succeeded" ? "succeeded" : outcome.kind === "cancelled" ? "cancelled" : outcome.kind === "interrupted" || retrying ? "queued" : "failed";
+  const error =
+    outcome.kind === "failed"
+      ? { errorClass: outcome.failure instanceof InfrastructureFailure ? ("infrastructure" as const) : ("user" as const), errorMessage: outcome.failure.message }
+      : { errorClass: null, errorMessage: outcome.kind === "interrupted" ? outcome.message : null };
   const result = outcome.kind === "succeeded" ? { digest: outcome.digest, imageRef: outcome.imageRef } : {};
   const stats = counts ? { cachedSteps: counts.cached, totalSteps: counts.total } : {};
-  const timing = retrying ? {} : { finishedAt, durationMs };
+  const timing = retrying || outcome.kind === "interrupted" ? {} : { finishedAt, durationMs };
 
   await db.$transaction(async (tx) => {
     await tx.buildStep.deleteMany({ where: { buildId: build.id, attempt: job.attempt } });
-    if (outcome.steps?.length) {
+    const steps = "steps" in outcome ? outcome.steps : undefined;
+    if (steps?.length) {
       await tx.buildStep.createMany({
-        data: outcome.steps.map((s) => ({ buildId: build.id, attempt: job.attempt, index: s.index, vertexDigest: s.vertexDigest, name: s.name, startedAt: s.startedAt, completedAt: s.completedAt, cached: s.cached, error: s.error })),
+        data: steps.map((s) => ({ buildId: build.id, attempt: job.attempt, index: s.index, vertexDigest: s.vertexDigest, name: s.name, startedAt: s.startedAt, completedAt: s.completedAt, cached: s.cached, error: s.error })),
         skipDuplicates: true,
       });
     }
