@@ -35,9 +35,23 @@ describe("classifyBuildFailure", () => {
     expect(classify(line)).toBeInstanceOf(InfrastructureFailure);
   });
 
-  it("a failed step with an unknown message is the user's", () => {
-    const f = classify("ERROR: failed to solve: weird frontend thing", "weird frontend thing");
+  it("a non-zero exit is the user's even when the command line reads like an infrastructure error", () => {
+    const f = classify('ERROR: failed to solve: process "/bin/sh -c cp a b || (echo failed to copy: connection refused; exit 4)" did not complete successfully: exit code: 4');
     expect(f).toBeInstanceOf(UserFailure);
-    expect(f.message).toBe("step [2/2] RUN make failed: weird frontend thing");
+    expect(f.message).toContain("failed with exit code 4");
+  });
+
+  it("a failed step in words we do not know is retried as infrastructure, naming the step", () => {
+    const f = classify("ERROR: failed to solve: weird frontend thing", "weird frontend thing");
+    expect(f).toBeInstanceOf(InfrastructureFailure);
+    expect(f.message).toBe("step [2/2] RUN make: weird frontend thing");
+  });
+
+  it.each([
+    "ERROR: failed to solve: context canceled",
+    "ERROR: failed to solve: rpc error: code = Unavailable desc = error reading from server: EOF",
+    'ERROR: failed to solve: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process',
+  ])("a daemon-side step error is infrastructure: %s", (line) => {
+    expect(classify(line, line.replace(/^ERROR: failed to solve: /, ""))).toBeInstanceOf(InfrastructureFailure);
   });
 });

@@ -26,6 +26,10 @@ const INFRA = [
   /failed to (push|export|copy)/i,
   /no space left on device/i,
   /(server|daemon) (is )?shutting down/i,
+  /context canceled/i,
+  /rpc error: code = (Unavailable|Internal|Canceled|DeadlineExceeded)/i,
+  /failed to create shim task|OCI runtime (create|start|exec) failed/i,
+  /failed to (get|load) (image|layer|snapshot)|snapshot .* does not exist/i,
 ];
 
 /**
@@ -38,16 +42,21 @@ export function classifyBuildFailure(o: BuildxOutcome): UserFailure | Infrastruc
   const errorLine = [...o.textLines].reverse().find((l) => l.startsWith("ERROR:")) ?? o.textLines.at(-1) ?? `buildx exited with code ${o.exitCode}`;
   const detail = errorLine.replace(/^ERROR:\s*/, "").replace(/^failed to solve:\s*/, "");
   let m: RegExpExecArray | null;
+  // The user's process ran and exited non-zero: theirs, whatever its command line says.
+  if ((m = /process "(.*)" did not complete successfully: exit code: (\d+)/.exec(detail))) {
+    const step = o.failedStep?.name ?? m[1];
+    return new UserFailure(`step ${step} failed with exit code ${m[2]}`);
+  }
+  // Our side failing shows through whatever BuildKit was doing at the time: check it next.
+  if (INFRA.some((re) => re.test(detail)) || (o.failedStep?.error && INFRA.some((re) => re.test(o.failedStep!.error!)))) {
+    return new InfrastructureFailure(detail);
+  }
 
   if ((m = /failed to read dockerfile: open (\S+): no such file or directory/.exec(detail))) {
     return new UserFailure(`Dockerfile not found: ${o.dockerfile} (looked for ${m[1]} in the build context)`);
   }
   if ((m = /dockerfile parse error (on )?line (\d+): (.*)/i.exec(detail))) {
     return new UserFailure(`Dockerfile syntax error in ${o.dockerfile} line ${m[2]}: ${m[3]}`);
-  }
-  if ((m = /process "(.*)" did not complete successfully: exit code: (\d+)/.exec(detail))) {
-    const step = o.failedStep?.name ?? m[1];
-    return new UserFailure(`step ${step} failed with exit code ${m[2]}`);
   }
   if (/failed to resolve source metadata for (\S+)/.test(detail) && /: not found$|manifest unknown|repository name not known/i.test(detail)) {
     const image = /failed to resolve source metadata for (\S+?):?\s/.exec(detail)?.[1] ?? "?";
@@ -62,9 +71,9 @@ export function classifyBuildFailure(o: BuildxOutcome): UserFailure | Infrastruc
   if (/target stage "?[^"]*"? could not be found|failed to parse stage name|invalid reference format|unknown flag|empty continuation line/i.test(detail)) {
     return new UserFailure(`${o.dockerfile}: ${detail}`);
   }
-  if (INFRA.some((re) => re.test(detail))) return new InfrastructureFailure(detail);
-  if (o.failedStep?.error && !INFRA.some((re) => re.test(o.failedStep!.error!))) {
-    return new UserFailure(`step ${o.failedStep.name} failed: ${o.failedStep.error}`);
-  }
-  return new InfrastructureFailure(detail);
+  // Anything else — including a step error in words we do not know — is treated as ours:
+  // retrying a user mistake costs a few bounded tries, failing a daemon hiccup for good
+  // would lose the build.
+  const cause = o.failedStep?.error ? `step ${o.failedStep.name}: ${o.failedStep.error}` : detail;
+  return new InfrastructureFailure(cause);
 }

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
+import { StringDecoder } from "node:string_decoder";
 import { buildxArgs, type BuildxRequest } from "./buildx-args";
 import { RawjsonParser, type SolveStatus } from "./rawjson-parser";
 import { StepTracker, type StepRecord } from "./step-tracker";
@@ -36,6 +37,8 @@ export async function runBuildx(req: BuildxRequest, opts: BuildxRunOptions): Pro
   const tracker = new StepTracker();
   const textLines: string[] = [];
   const partial = new Map<string, string>(); // vertex+stream -> unterminated output
+  // One decoder per vertex+stream: a UTF-8 character can be split across log messages.
+  const decoders = new Map<string, StringDecoder>();
   const seen = new Set<string>();
   const num = (digest: string) => (tracker.all().find((s) => s.vertexDigest === digest)?.index ?? 0) + 1;
 
@@ -63,7 +66,9 @@ export async function runBuildx(req: BuildxRequest, opts: BuildxRunOptions): Pro
     }
     for (const log of st.logs ?? []) {
       const key = `${log.vertex}:${log.stream ?? 1}`;
-      const text = (partial.get(key) ?? "") + Buffer.from(log.data, "base64").toString("utf8");
+      let decoder = decoders.get(key);
+      if (!decoder) decoders.set(key, (decoder = new StringDecoder("utf8")));
+      const text = (partial.get(key) ?? "") + decoder.write(Buffer.from(log.data, "base64"));
       const lines = text.split("\n");
       partial.set(key, lines.pop() ?? "");
       for (const line of lines) opts.onLine(`#${num(log.vertex)} ${line.replace(/\r$/, "")}`);
