@@ -1,4 +1,4 @@
-import { loadConfig, zDatabaseUrl, zDockerHost, zLogLevel, zPort, zPositiveInt, zRedisUrl, zRegistryHost, zSecret } from "@slipway/config";
+import { buildRetryFields, loadConfig, zDatabaseUrl, zDockerHost, zLogLevel, zPort, zPositiveInt, zRedisUrl, zRegistryHost, zSecret } from "@slipway/config";
 import { z } from "zod";
 
 /** The api's configuration: every variable, its default, and what a bad value says. */
@@ -18,10 +18,7 @@ const ZApiConfig = z.object({
   DOCKER_HOST: zDockerHost,
   /** how often the outbox relay looks for undispatched builds, ms @defaultValue 1000 */
   SLIPWAY_OUTBOX_POLL_MS: zPositiveInt(1000),
-  /** tries of a build attempt before an infrastructure failure fails it @defaultValue 3 */
-  SLIPWAY_BUILD_ATTEMPTS: zPositiveInt(3),
-  /** first retry delay after an infrastructure failure, ms (doubles each try) @defaultValue 10000 */
-  SLIPWAY_BUILD_BACKOFF_MS: zPositiveInt(10_000),
+  ...buildRetryFields,
   LOG_LEVEL: zLogLevel,
 });
 

@@ -90,6 +90,22 @@ describe("POST /webhooks/github with GitHub's example push payloads", () => {
     expect(res.body).toMatchObject({ outcome: "ignored", reason: "ref refs/notes/commits is neither a branch nor a tag" });
   });
 
+  it("a repository name taken over by another repository (rename, delete + recreate) still builds", async () => {
+    const base = pushExamples.find((p) => !p.deleted && p.ref.startsWith("refs/heads/"));
+    const repo = (id: number, full_name: string) => ({ ...base.repository, id, full_name, name: full_name.split("/")[1] });
+    const first = await postDelivery(api.url, { event: "push", payload: { ...base, repository: repo(777001, "acme/app") }, secret: WEBHOOK_SECRET });
+    // acme/app renamed to acme/app-old, and a new repository named acme/app created.
+    const second = await postDelivery(api.url, { event: "push", payload: { ...base, repository: repo(777002, "acme/app") }, secret: WEBHOOK_SECRET });
+    expect([first.status, second.status]).toEqual([202, 202]);
+    const rows = await api.db.repository.findMany({ where: { githubId: { in: [777001n, 777002n] } }, orderBy: { githubId: "asc" } });
+    expect(rows.map((r) => r.fullName)).toEqual(["acme/app#777001", "acme/app"]);
+    const third = await postDelivery(api.url, { event: "push", payload: { ...base, repository: repo(777001, "acme/app-old") }, secret: WEBHOOK_SECRET });
+    expect(third.status).toBe(202);
+    expect((await api.db.repository.findUniqueOrThrow({ where: { githubId: 777001n } })).fullName).toBe("acme/app-old");
+    const builds = await api.db.build.findMany({ where: { id: { in: [first.body.buildId, second.body.buildId, third.body.buildId] } }, include: { repository: true } });
+    expect(new Set(builds.map((b) => b.repository.githubId))).toEqual(new Set([777001n, 777002n]));
+  });
+
   it("accepts form-encoded deliveries (payload=<json>), signed over the form body", async () => {
     const payload = pushExamples.find((p) => !p.deleted && p.ref.startsWith("refs/heads/"));
     const rawBody = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();

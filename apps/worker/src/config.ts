@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { loadConfig, zDatabaseUrl, zDockerHost, zLogLevel, zPositiveInt, zRedisUrl, zRegistryHost } from "@slipway/config";
+import { buildRetryFields, loadConfig, zDatabaseUrl, zDockerHost, zLogLevel, zPositiveInt, zRedisUrl, zRegistryHost } from "@slipway/config";
 import { z } from "zod";
 
 /** The build worker's configuration. */
@@ -27,6 +27,7 @@ const ZWorkerConfig = z.object({
   /** on SIGTERM/SIGINT, how long running builds may finish before they are stopped and
    * queued again for another worker, seconds @defaultValue 10 */
   SLIPWAY_SHUTDOWN_GRACE_S: zPositiveInt(10),
+  ...buildRetryFields,
   LOG_LEVEL: zLogLevel,
 });
 

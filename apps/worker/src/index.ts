@@ -18,7 +18,7 @@ runApp("worker", async () => {
   for (const r of [connection, subscriber, producerRedis]) r.on("error", (err) => logger.warn({ err: err.message }, "redis connection error"));
   // The worker relays its own outbox rows (publish after a build) so publishing does not
   // wait on the api; any relay may dispatch any row (SKIP LOCKED, idempotent job ids).
-  const producers = createProducers(producerRedis);
+  const producers = createProducers(producerRedis, { build: { attempts: config.SLIPWAY_BUILD_ATTEMPTS, backoffMs: config.SLIPWAY_BUILD_BACKOFF_MS } });
   const relay = new OutboxRelay({ db, logger: logger.child({ component: "outbox-relay" }), handlers: createOutboxHandlers(producers) });
   relay.start();
 

@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+
 /** A string made into a valid OCI tag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}. */
 export function sanitizeTag(s: string): string {
   let t = s.replace(/[^A-Za-z0-9_.-]+/g, "-");
@@ -7,9 +9,23 @@ export function sanitizeTag(s: string): string {
   return t;
 }
 
-/** "Codertocat/Hello-World" -> "codertocat/hello-world" (registries want lowercase). */
+/**
+ * "Codertocat/Hello-World" -> "codertocat/hello-world". Each path part must match the OCI
+ * grammar [a-z0-9]+((.|_|__|-+)[a-z0-9]+)*; GitHub allows names it rejects (".github",
+ * "_tools", "a..b"). Such a part is cleaned and given a short hash of the original, so two
+ * names that clean to the same text never share an image or a cache.
+ */
 export function repositoryPath(fullName: string): string {
-  return fullName.toLowerCase().replace(/[^a-z0-9._/-]+/g, "-");
+  return fullName.split("/").map(pathPart).join("/");
+}
+
+const PART = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$/;
+
+function pathPart(raw: string): string {
+  const lower = raw.toLowerCase();
+  if (PART.test(lower)) return lower;
+  const cleaned = lower.replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "") || "x";
+  return `${cleaned}-${createHash("sha256").update(raw).digest("hex").slice(0, 6)}`;
 }
 
 export interface InternalRefs {

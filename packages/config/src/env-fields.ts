@@ -49,3 +49,14 @@ export const zLogLevel = z.preprocess(
 
 export const zBool = (defaultValue: boolean) =>
   z.preprocess(emptyToUndefined, z.enum(["true", "false", "1", "0"]).default(defaultValue ? "true" : "false")).transform((v) => v === "true" || v === "1");
+
+/**
+ * Retry settings of the build queue, shared by every process that enqueues builds (api and
+ * worker relays both dispatch outbox rows, so both must use the same values).
+ */
+export const buildRetryFields = {
+  /** tries of a build attempt before an infrastructure failure fails it @defaultValue 3 */
+  SLIPWAY_BUILD_ATTEMPTS: zPositiveInt(3),
+  /** first retry delay after an infrastructure failure, ms (doubles each try) @defaultValue 10000 */
+  SLIPWAY_BUILD_BACKOFF_MS: zPositiveInt(10_000),
+};

@@ -82,6 +82,11 @@ async function upsertRepository(tx: Prisma.TransactionClient, push: TGithubPushP
     defaultBranch: r.default_branch ?? r.master_branch ?? null,
     private: r.private ?? false,
   };
+  // A different repository (GitHub id) may still hold this name: it was renamed or deleted
+  // and the name reused. Names are unique here, so park the stale row under "<name>#<id>";
+  // its next delivery (if it still exists) brings its current name back.
+  await tx.$executeRaw`UPDATE repositories SET full_name = full_name || '#' || github_id::text
+    WHERE full_name = ${r.full_name} AND github_id <> ${BigInt(r.id)}`;
   const repo = await tx.repository.upsert({
     where: { githubId: BigInt(r.id) },
     create: { githubId: BigInt(r.id), ...data },
