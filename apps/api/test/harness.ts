@@ -50,6 +50,7 @@ export async function startTestApi(opts: { redisUrl?: string; pollIntervalMs?: n
     logger,
     handlers: createOutboxHandlers(producers),
     pollIntervalMs: opts.pollIntervalMs ?? 200,
+    dispatchTimeoutMs: 2_000,
   });
   const app = await buildServer({
     db, redis, logger,

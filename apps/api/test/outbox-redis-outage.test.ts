@@ -56,12 +56,29 @@ describe("Redis down while deliveries arrive", () => {
     expect(ready2.status).toBe(200);
   });
 
+  it("an api started while Redis is down answers 202 and enqueues once Redis is up", async () => {
+    await redis.stop();
+    const late = await startTestApi({ redisUrl: redis.url, pollIntervalMs: 200 });
+    try {
+      const res = await postDelivery(late.url, { event: "push", payload: push, secret: WEBHOOK_SECRET });
+      expect(res.status).toBe(202);
+      await eventually(async () => (await late.db.outboxMessage.count({ where: { attempts: { gt: 0 } } })) > 0, 20_000, "a failed dispatch attempt");
+      expect(await late.db.outboxMessage.count({ where: { dispatchedAt: null } })).toBe(1);
+      await redis.start();
+      await eventually(async () => (await late.db.outboxMessage.count({ where: { dispatchedAt: null } })) === 0, 30_000, "outbox drained");
+      expect((await late.queue.queue.getJob(res.body.buildId))?.data).toEqual({ buildId: res.body.buildId, attempt: 1 });
+    } finally {
+      await redis.start(); // no-op when already up
+      await late.close();
+    }
+  });
+
   it("an outbox row dispatched twice (crash before the stamp) still makes one job", async () => {
     const res = await postDelivery(api.url, { event: "push", payload: push, secret: WEBHOOK_SECRET });
     await eventually(async () => (await api.db.outboxMessage.count({ where: { dispatchedAt: null } })) === 0, 20_000, "dispatch");
     const countBefore = await api.queue.queue.count();
-    // Simulate a relay that enqueued but died before stamping the row.
-    await api.db.outboxMessage.updateMany({ where: { payload: { equals: { buildId: res.body.buildId, attempt: 1 } } }, data: { dispatchedAt: null } });
+    // Simulate a relay that enqueued but died before stamping the row, once its lease ended.
+    await api.db.outboxMessage.updateMany({ where: { payload: { equals: { buildId: res.body.buildId, attempt: 1 } } }, data: { dispatchedAt: null, availableAt: new Date() } });
     await api.relay.runOnce();
     expect(await api.queue.queue.count()).toBe(countBefore);
     expect(await api.db.outboxMessage.count({ where: { dispatchedAt: null } })).toBe(0);

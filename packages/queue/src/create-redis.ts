@@ -14,6 +14,8 @@ export function createRedis(url: string, role: RedisRole): Redis {
     enableOfflineQueue: role === "worker",
     maxRetriesPerRequest: role === "worker" ? null : 1,
     retryStrategy: (times) => Math.min(200 * times, 2_000),
+    // A half-open connection must not wedge a producer; blocking worker commands may wait.
+    ...(role === "producer" ? { commandTimeout: 5_000 } : {}),
     connectionName: `slipway-${role}`,
     lazyConnect: false,
   });

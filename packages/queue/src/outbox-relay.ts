@@ -11,8 +11,12 @@ export interface OutboxRelayOptions {
   handlers: Record<string, OutboxHandler>;
   /** how often to look for undispatched messages @defaultValue 1000 */
   pollIntervalMs?: number;
-  /** messages per transaction @defaultValue 100 */
+  /** messages per pass @defaultValue 100 */
   batchSize?: number;
+  /** how long a claimed row is hidden from other relays, ms @defaultValue 30000 */
+  leaseMs?: number;
+  /** a dispatch (Redis add) slower than this counts as failed, ms @defaultValue 10000 */
+  dispatchTimeoutMs?: number;
 }
 
 interface OutboxRow {
@@ -26,10 +30,10 @@ interface OutboxRow {
  * The outbox relay: dispatches messages written in the same transaction as the rows they
  * announce, so a build stored while Redis was down is enqueued once Redis is back.
  *
- * Concurrency: any number of relays (one per api replica) may run; rows are claimed with
- * `FOR UPDATE SKIP LOCKED` so each message is handled by one relay at a time, and handlers
- * are idempotent (BullMQ job ids), so a crash between dispatch and the stamp only repeats a
- * no-op. Lifecycle: start() → kick() any time → stop() waits for the running pass.
+ * Concurrency: any number of relays (api replicas, workers) may run; rows are claimed with
+ * `FOR UPDATE SKIP LOCKED` plus a lease, so each message is handled by one relay at a time,
+ * and handlers are idempotent (BullMQ job ids), so a crash between dispatch and the stamp
+ * only repeats a no-op. Lifecycle: start() → kick() any time → stop() waits for the running pass.
  */
 export class OutboxRelay {
   private timer: NodeJS.Timeout | undefined;
@@ -84,42 +88,60 @@ export class OutboxRelay {
       });
   }
 
-  /** One pass: dispatch what is due. Returns how many messages were dispatched. */
+  /**
+   * One pass: dispatch what is due. Returns how many messages were dispatched.
+   *
+   * Rows are claimed with a short lease (available_at pushed forward, in a transaction that
+   * only does that), then dispatched outside any transaction, then stamped. A relay that dies
+   * mid-pass leaves its rows to reappear when the lease ends; nothing holds a database
+   * connection or row locks while Redis is slow or down.
+   */
   async runOnce(): Promise<number> {
     const { db, handlers, logger } = this.opts;
     const batch = this.opts.batchSize ?? 100;
-    return db.$transaction(
-      async (tx) => {
-        const rows = await tx.$queryRaw<OutboxRow[]>`
-          SELECT id, topic, payload, attempts FROM outbox_messages
-          WHERE dispatched_at IS NULL AND available_at <= now()
-          ORDER BY id LIMIT ${batch}
-          FOR UPDATE SKIP LOCKED`;
-        let done = 0;
-        for (const row of rows) {
-          const handler = handlers[row.topic];
-          try {
-            if (!handler) throw new Error(`no handler for outbox topic "${row.topic}"`);
-            await handler(row.payload);
-            await tx.outboxMessage.update({ where: { id: row.id }, data: { dispatchedAt: new Date(), attempts: row.attempts + 1, lastError: null } });
-            done++;
-          } catch (err) {
-            const message = err instanceof Error ? err.message : String(err);
-            // Short, capped backoff: a Redis outage should drain within seconds of recovery.
-            const delayMs = Math.min(1000 * (row.attempts + 1), 10_000);
-            await tx.outboxMessage.update({
-              where: { id: row.id },
-              data: { attempts: row.attempts + 1, lastError: message.slice(0, 1000), availableAt: new Date(Date.now() + delayMs) },
-            });
-            logger.warn({ outboxId: row.id.toString(), topic: row.topic, attempts: row.attempts + 1, error: message }, "outbox dispatch failed");
-            // The usual cause (Redis down) fails every message alike: leave the rest for later.
-            break;
-          }
-        }
-        if (done > 0) logger.debug({ dispatched: done }, "outbox dispatched");
-        return done;
-      },
-      { timeout: 60_000, maxWait: 10_000 },
-    );
+    const leaseMs = this.opts.leaseMs ?? 30_000;
+    const rows = await db.$queryRaw<OutboxRow[]>`
+      UPDATE outbox_messages SET available_at = now() + ${leaseMs} * interval '1 millisecond'
+      WHERE id IN (
+        SELECT id FROM outbox_messages
+        WHERE dispatched_at IS NULL AND available_at <= now()
+        ORDER BY id LIMIT ${batch}
+        FOR UPDATE SKIP LOCKED)
+      RETURNING id, topic, payload, attempts`;
+    rows.sort((a, b) => (a.id < b.id ? -1 : 1));
+    let done = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      const handler = handlers[row.topic];
+      try {
+        if (!handler) throw new Error(`no handler for outbox topic "${row.topic}"`);
+        await withTimeout(handler(row.payload), this.opts.dispatchTimeoutMs ?? 10_000, `dispatch of outbox row ${row.id}`);
+        await db.outboxMessage.update({ where: { id: row.id }, data: { dispatchedAt: new Date(), attempts: row.attempts + 1, lastError: null } });
+        done++;
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        // Short, capped backoff: a Redis outage should drain within seconds of recovery.
+        const delayMs = Math.min(1000 * (row.attempts + 1), 10_000);
+        await db.outboxMessage.update({
+          where: { id: row.id },
+          data: { attempts: row.attempts + 1, lastError: message.slice(0, 1000), availableAt: new Date(Date.now() + delayMs) },
+        });
+        logger.warn({ outboxId: row.id.toString(), topic: row.topic, attempts: row.attempts + 1, error: message }, "outbox dispatch failed");
+        // The usual cause (Redis down) fails every message alike: release the rest at once.
+        const rest = rows.slice(i + 1).map((r) => r.id);
+        if (rest.length) await db.outboxMessage.updateMany({ where: { id: { in: rest }, dispatchedAt: null }, data: { availableAt: new Date() } });
+        break;
+      }
+    }
+    if (done > 0) logger.debug({ dispatched: done }, "outbox dispatched");
+    return done;
   }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
