@@ -78,14 +78,15 @@ start_redis() {
   STARTED+=("redis:$(read_pid "$dir/redis.pid")")
 }
 
-start_dockerd() {
-  local dir="$STATE/docker" run pid
-  if [ -n "${DOCKER_HOST:-}" ]; then say "Docker: using DOCKER_HOST from the environment"; return 0; fi
+# launch_dockerd NAME SUBDIR -> starts (or reuses) one Docker daemon, sets LAUNCHED_HOST.
+launch_dockerd() {
+  local name=$1 dir="$STATE/$2" run pid host
   [ "$(id -u)" = 0 ] || die "starting dockerd needs root (you are $(id -un)); run as root, or set DOCKER_HOST to a Docker daemon you already run"
-  run=$(runtime_dir "$PROFILE")
-  export DOCKER_HOST="unix://$run/docker.sock"
+  run="$(runtime_dir "$PROFILE")$3"
+  host="unix://$run/docker.sock"
+  LAUNCHED_HOST=$host
   pid=$(read_pid "$run/docker.pid")
-  if pid_alive "$pid" && docker info >/dev/null 2>&1; then say "Docker: already running (pid $pid)"; return 0; fi
+  if pid_alive "$pid" && docker -H "$host" info >/dev/null 2>&1; then say "Docker $name: already running (pid $pid)"; return 0; fi
   mkdir -p "$dir/data" "$run"
   # containerd-snapshotter: registry cache export needs the containerd image store.
   # bridge none + iptables false: the same behaviour on every start (see ENVIRONMENT.md);
@@ -96,20 +97,26 @@ start_dockerd() {
   "data-root": "$dir/data",
   "exec-root": "$run/exec",
   "pidfile": "$run/docker.pid",
-  "hosts": ["$DOCKER_HOST"],
+  "hosts": ["$host"],
   "bridge": "none",
   "iptables": false,
   "ip6tables": false
 }
 JSON
-  say "Docker: starting dockerd ($DOCKER_HOST)"
+  say "Docker $name: starting dockerd ($host)"
   # BuildKit clips step logs at 2 MiB and throttles them to 200 KiB/s by default; a farm
   # keeps every line (builds printing 100k lines must survive), so lift both limits.
   BUILDKIT_STEP_LOG_MAX_SIZE=-1 BUILDKIT_STEP_LOG_MAX_SPEED=-1 \
     setsid dockerd --config-file "$dir/daemon.json" >"$dir/dockerd.log" 2>&1 </dev/null &
   local dpid=$!
-  wait_for docker 60 docker info || die "dockerd did not answer within 60 s, see $dir/dockerd.log"
-  STARTED+=("dockerd:$dpid")
+  wait_for docker 60 docker -H "$host" info || die "dockerd $name did not answer within 60 s, see $dir/dockerd.log"
+  STARTED+=("dockerd-$name:$dpid")
+}
+
+start_dockerd() {
+  if [ -n "${DOCKER_HOST:-}" ]; then say "Docker: using DOCKER_HOST from the environment"; return 0; fi
+  launch_dockerd A docker ""
+  export DOCKER_HOST=$LAUNCHED_HOST
 }
 
 start_registry() { # NAME PORT STATE_SUBDIR
@@ -147,6 +154,11 @@ services_up() { # PROFILE
   else
     start_registry internal "$REGISTRY_PORT" registry
     export SLIPWAY_REGISTRY="127.0.0.1:$REGISTRY_PORT"
+  fi
+  # Tests get a second, independent daemon: a second build host with a cold local cache.
+  if [ "$PROFILE" = test ] && [ -z "${SLIPWAY_TEST_DOCKER_HOST_B:-}" ]; then
+    launch_dockerd B docker-b "-b"
+    export SLIPWAY_TEST_DOCKER_HOST_B=$LAUNCHED_HOST
   fi
   if [ -n "$REGISTRY2_PORT" ]; then
     start_registry publish "$REGISTRY2_PORT" registry-publish

@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   const farm = await startTestFarm();
   const repo = PUSH_EXAMPLE.repository.full_name as string;
   const branch = (PUSH_EXAMPLE.ref as string).slice(11);
-  const results = { plainCold: [] as number[], plainWarm: [] as number[], farmCold: [] as number[], farmWarm: [] as number[], farmNewCommit: [] as number[], farmColdBuild: [] as number[], farmWarmBuild: [] as number[] };
+  const results = { plainCold: [] as number[], plainWarm: [] as number[], farmCold: [] as number[], farmWarm: [] as number[], farmNewCommit: [] as number[], farmHostB: [] as number[], farmColdBuild: [] as number[], farmWarmBuild: [] as number[] };
 
   const farmBuild = async (sha: string) => {
     const t0 = performance.now();
@@ -58,12 +58,19 @@ async function main(): Promise<void> {
       const warm = await farmBuild(sha);
       const next = farm.git.commit(repo, { "README.md": `round ${r}\n` }, { branch });
       const fresh = await farmBuild(next);
+      // The same commit on a second host: its own empty daemon and git mirrors.
+      const hostB = mkdtempSync(join(tmpdir(), "slipway-bench-host-b-"));
+      await farm.restartWorker({ DOCKER_HOST: testEnv.dockerHostB }, { host: "bench-host-b", cacheDir: hostB });
+      const onB = await farmBuild(sha);
+      await farm.restartWorker();
+      rmSync(hostB, { recursive: true, force: true });
+      results.farmHostB.push(onB.wall);
       results.farmCold.push(cold.wall);
       results.farmColdBuild.push(cold.build);
       results.farmWarm.push(warm.wall);
       results.farmWarmBuild.push(warm.build);
       results.farmNewCommit.push(fresh.wall);
-      process.stdout.write(`round ${r + 1}/${ROUNDS}: plain cold ${results.plainCold.at(-1)!.toFixed(0)} ms, plain warm ${results.plainWarm.at(-1)!.toFixed(0)} ms, farm cold ${cold.wall.toFixed(0)} ms (${cold.cached} cached), farm warm ${warm.wall.toFixed(0)} ms (${warm.cached}), farm new commit ${fresh.wall.toFixed(0)} ms (${fresh.cached})\n`);
+      process.stdout.write(`round ${r + 1}/${ROUNDS}: plain cold ${results.plainCold.at(-1)!.toFixed(0)} ms, plain warm ${results.plainWarm.at(-1)!.toFixed(0)} ms, farm cold ${cold.wall.toFixed(0)} ms (${cold.cached} cached), farm warm ${warm.wall.toFixed(0)} ms (${warm.cached}), farm new commit ${fresh.wall.toFixed(0)} ms (${fresh.cached}), host B first build ${onB.wall.toFixed(0)} ms (${onB.cached})\n`);
     }
   } finally {
     await farm.close();
@@ -76,6 +83,7 @@ async function main(): Promise<void> {
   row("farm, cold: webhook -> succeeded", m.farmCold, `(build ${m.farmColdBuild.toFixed(0)} ms; ${(m.farmCold / m.plainCold).toFixed(2)}x plain cold)`);
   row("farm, warm same commit: webhook -> succeeded", m.farmWarm, `(build ${m.farmWarmBuild.toFixed(0)} ms; ${(m.farmWarm / m.plainWarm).toFixed(2)}x plain warm)`);
   row("farm, warm new commit: webhook -> succeeded", m.farmNewCommit, `(${(m.farmNewCommit / m.farmCold).toFixed(2)}x farm cold)`);
+  row("farm, first build on a second host (empty daemon)", m.farmHostB, `(${(m.farmHostB / m.farmCold).toFixed(2)}x farm cold)`);
   process.stdout.write(`farm warm / farm cold: ${(m.farmWarm / m.farmCold).toFixed(2)}\n`);
   process.exit(0);
 }

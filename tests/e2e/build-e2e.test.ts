@@ -1,4 +1,7 @@
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createHash, randomUUID } from "node:crypto";
 import { RegistryClient } from "@slipway/registry";
 import { testEnv } from "@slipway/testing";
@@ -130,6 +133,29 @@ describe("a push becomes a published image", () => {
     expect(log).toContain(`slipway: commit ${sha} already in the mirror, no fetch needed`);
     expect(log).toMatch(/#\d+ CACHED/);
     expect(log).toContain("(2/2 steps cached)");
+  });
+
+  it("a second build host with an empty daemon is warm from its first build (registry cache)", async () => {
+    const hostB = mkdtempSync(join(tmpdir(), "slipway-host-b-"));
+    try {
+      // Host B: its own Docker daemon (nothing pulled, nothing cached) and its own git mirrors.
+      expect(execFileSync("docker", ["image", "ls", "-q"], { encoding: "utf8", env: { ...process.env, DOCKER_HOST: testEnv.dockerHostB } }).trim()).not.toContain(first.digest!.slice(7, 19));
+      await farm.restartWorker({ DOCKER_HOST: testEnv.dockerHostB }, { host: "e2e-host-b", cacheDir: hostB });
+      const id = await pushCommit(farm.api.url, sha);
+      const onB = await waitForBuild(id);
+      expect(onB.status).toBe("succeeded");
+      expect(onB.host).toBe("e2e-host-b");
+      expect(onB.cachedSteps).toBe(2);
+      expect(onB.totalSteps).toBe(2);
+      const log = await (await api(`/builds/${id}/logs`)).text();
+      expect(log).toContain("slipway: fetching https://github.com/Codertocat/Hello-World.git");
+      expect(log).toMatch(/#\d+ CACHED/);
+      // Host B's own daemon did not run the 200k-line RUN step: the layers came from the registry.
+      expect(log).not.toMatch(/#\d+ generated 200000 lines/);
+    } finally {
+      await farm.restartWorker();
+      rmSync(hostB, { recursive: true, force: true });
+    }
   });
 
   it("a new commit that leaves the Dockerfile alone reuses every step from the registry cache", async () => {

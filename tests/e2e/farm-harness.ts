@@ -18,12 +18,19 @@ export interface TestFarm {
   publisher: PublishWorker;
   cacheDir: string;
   /** restart the build worker with other settings (e.g. a dead DOCKER_HOST) */
-  restartWorker: (env?: Record<string, string>, settings?: { registry?: string }) => Promise<void>;
+  restartWorker: (env?: Record<string, string>, settings?: WorkerOverrides) => Promise<void>;
   /** fetch /api/v1<path> with the bootstrap token */
   apiFetch: (path: string, init?: RequestInit) => Promise<Response>;
   /** waits until the build succeeded, failed or was cancelled; returns it with its relations */
   waitForEnd: (id: string) => Promise<EndedBuild>;
   close: () => Promise<void>;
+}
+
+/** Another build host: its own daemon, host label and git mirror folder. */
+interface WorkerOverrides {
+  registry?: string;
+  host?: string;
+  cacheDir?: string;
 }
 
 const ENDED = ["succeeded", "failed", "cancelled"];
@@ -44,7 +51,8 @@ export async function startTestFarm(opts: { buildAttempts?: number; timeoutMs?: 
     return c;
   };
 
-  const makeWorker = (env: Record<string, string> = {}, overrides: { registry?: string } = {}) => {
+  const makeWorker = (env: Record<string, string> = {}, overrides: WorkerOverrides = {}) => {
+    const dir = overrides.cacheDir ?? cacheDir;
     const w = new BuildWorker(
       {
         db: api.db,
@@ -52,11 +60,11 @@ export async function startTestFarm(opts: { buildAttempts?: number; timeoutMs?: 
         logger,
         settings: {
           workerId: "e2e-worker",
-          host: "e2e-host",
+          host: overrides.host ?? "e2e-host",
           registry: overrides.registry ?? testEnv.registry,
           network: "host",
-          cacheDir,
-          workDir: join(cacheDir, "work"),
+          cacheDir: dir,
+          workDir: join(dir, "work"),
           timeoutMs: opts.timeoutMs ?? 10 * 60_000,
           env: { ...process.env, DOCKER_HOST: testEnv.dockerHost, ...git.gitEnv(), ...env },
         },

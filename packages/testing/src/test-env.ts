@@ -12,6 +12,8 @@ export const testEnv = {
   /** the shared test Redis; tests isolate by key prefix */
   get redisUrl() { return required("REDIS_URL"); },
   get dockerHost() { return required("DOCKER_HOST"); },
+  /** a second, independent Docker daemon: another build host, cold local cache */
+  get dockerHostB() { return required("SLIPWAY_TEST_DOCKER_HOST_B"); },
   get registry() { return required("SLIPWAY_REGISTRY"); },
   /** service log level inside tests (SLIPWAY_TEST_LOG_LEVEL) @defaultValue "silent" */
   get logLevel(): "silent" | "error" | "warn" | "info" | "debug" {
