@@ -8,5 +8,7 @@ source "$(dirname "$0")/services.sh"
 cd "$ROOT_DIR"
 bash infra/install.sh
 ensure_node_deps
+# The C workload's base image is made with debootstrap (cached on disk after the first run).
+command -v debootstrap >/dev/null 2>&1 || { say "installing debootstrap (bench only)"; apt-get install -y -qq debootstrap >/dev/null || die "could not install debootstrap"; }
 test_services_up
 npx --no-install tsx tests/bench/build-bench.ts "$@"

@@ -1,6 +1,8 @@
-// npm run bench:build — cold and warm build times of the test image through the farm (webhook
-// to succeeded) next to plain `docker buildx build` of the same Dockerfile, in one run on the
-// same daemon and registry. Prints medians of ROUNDS rounds and the ratios.
+// npm run bench:build [ROUNDS] — cold and warm build times through the farm (webhook to
+// succeeded) next to plain `docker buildx build` of the same Dockerfile, in one run on the same
+// daemon and registry, for two workloads: a busybox multi-stage build that generates and
+// checksums 200k lines, and a multi-stage C build (gcc -O2 -static on Debian 12, made by
+// debootstrap). Prints medians of ROUNDS rounds and the ratios.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,18 +11,47 @@ import { randomUUID } from "node:crypto";
 import { testEnv } from "@slipway/testing";
 import globalSetup from "@slipway/testing/global-setup";
 import { eventually } from "../../apps/api/test/harness";
-import { startTestFarm } from "../e2e/farm-harness";
-import { PUSH_EXAMPLE, pushCommit } from "../e2e/push-payload";
+import { startTestFarm, type TestFarm } from "../e2e/farm-harness";
+import { BRANCH, pushCommit, REPO } from "../e2e/push-payload";
+import { generatedCProgram, pushDebianGccImage } from "./debian-gcc-image";
 
 const ROUNDS = Number(process.argv[2] ?? 3);
-const dockerfile = (nonce: string) => `FROM ${testEnv.registry}/base/busybox:1 AS builder
+const env = { ...process.env, DOCKER_HOST: testEnv.dockerHost };
+const say = (s: string) => process.stdout.write(`${s}\n`);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+interface Workload {
+  name: string;
+  /** the repository's files for one cold variant */
+  files: (nonce: string) => Record<string, string>;
+}
+
+const workloads: Workload[] = [
+  {
+    name: "busybox: generate + checksum 200k lines",
+    files: (nonce) => ({
+      Dockerfile: `FROM ${testEnv.registry}/base/busybox:1 AS builder
 RUN echo "run ${nonce}" && mkdir -p /out && i=0; while [ $i -lt 200000 ]; do i=$((i+1)); echo "line $i"; done > /out/data.txt && sha256sum /out/data.txt | cut -d' ' -f1 > /out/checksum
 FROM ${testEnv.registry}/base/busybox:1 AS runtime
 COPY --from=builder /out/checksum /srv/
 CMD ["cat", "/srv/checksum"]
-`;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const env = { ...process.env, DOCKER_HOST: testEnv.dockerHost };
+`,
+    }),
+  },
+  {
+    name: "C: gcc -O2 -static, 3000 functions",
+    files: (nonce) => ({
+      Dockerfile: `FROM ${testEnv.registry}/base/debian-gcc:12 AS build
+COPY main.c /src/main.c
+RUN mkdir -p /out && gcc -O2 -static -o /out/app /src/main.c
+FROM ${testEnv.registry}/base/busybox:1
+COPY --from=build /out/app /app
+CMD ["/app"]
+`,
+      "main.c": generatedCProgram(3000, nonce),
+    }),
+  },
+];
 
 function plainBuild(dir: string, tag: string): number {
   const t0 = performance.now();
@@ -28,63 +59,67 @@ function plainBuild(dir: string, tag: string): number {
   return performance.now() - t0;
 }
 
+async function farmBuild(farm: TestFarm, sha: string) {
+  const t0 = performance.now();
+  const id = await pushCommit(farm.api.url, sha);
+  await eventually(async () => ["succeeded", "failed"].includes((await farm.api.db.build.findUniqueOrThrow({ where: { id } })).status), 600_000, "build");
+  const wall = performance.now() - t0;
+  const b = await farm.api.db.build.findUniqueOrThrow({ where: { id } });
+  if (b.status !== "succeeded") throw new Error(`farm build failed: ${b.errorMessage}`);
+  return { wall, cached: `${b.cachedSteps}/${b.totalSteps}` };
+}
+
+async function benchWorkload(farm: TestFarm, w: Workload) {
+  const r = { plainCold: [] as number[], plainWarm: [] as number[], farmCold: [] as number[], farmWarm: [] as number[], farmNewCommit: [] as number[], farmHostB: [] as number[] };
+  const files = (nonce: string) => ({ ".slipway.yml": null, "README.md": null, ...w.files(nonce) });
+  for (let i = 0; i < ROUNDS; i++) {
+    const dir = mkdtempSync(join(tmpdir(), "slipway-bench-"));
+    for (const [p, c] of Object.entries(w.files(randomUUID()))) writeFileSync(join(dir, p), c);
+    r.plainCold.push(plainBuild(dir, `${testEnv.registry}/bench/plain:cold-${i}`));
+    r.plainWarm.push(plainBuild(dir, `${testEnv.registry}/bench/plain:warm-${i}`));
+    rmSync(dir, { recursive: true, force: true });
+
+    const sha = farm.git.commit(REPO, files(randomUUID()), { branch: BRANCH });
+    const cold = await farmBuild(farm, sha);
+    const warm = await farmBuild(farm, sha);
+    const next = farm.git.commit(REPO, { "README.md": `round ${i}\n` }, { branch: BRANCH });
+    const fresh = await farmBuild(farm, next);
+    // The same commit on a second host: its own empty daemon and git mirrors.
+    const hostB = mkdtempSync(join(tmpdir(), "slipway-bench-host-b-"));
+    await farm.restartWorker({ DOCKER_HOST: testEnv.dockerHostB }, { host: "bench-host-b", cacheDir: hostB });
+    const onB = await farmBuild(farm, sha);
+    await farm.restartWorker();
+    rmSync(hostB, { recursive: true, force: true });
+    r.farmCold.push(cold.wall);
+    r.farmWarm.push(warm.wall);
+    r.farmNewCommit.push(fresh.wall);
+    r.farmHostB.push(onB.wall);
+    say(`  round ${i + 1}/${ROUNDS}: plain cold ${r.plainCold.at(-1)!.toFixed(0)} ms, plain warm ${r.plainWarm.at(-1)!.toFixed(0)} ms, farm cold ${cold.wall.toFixed(0)} ms (${cold.cached} cached), warm ${warm.wall.toFixed(0)} ms (${warm.cached}), new commit ${fresh.wall.toFixed(0)} ms (${fresh.cached}), host B ${onB.wall.toFixed(0)} ms (${onB.cached})`);
+  }
+  const m = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, median(v)])) as Record<keyof typeof r, number>;
+  const row = (name: string, ms: number, note = "") => say(`  ${name.padEnd(52)} ${ms.toFixed(0).padStart(7)} ms ${note}`);
+  say(`  medians of ${ROUNDS} rounds:`);
+  row("plain buildx, cold (--push, no cache flags)", m.plainCold);
+  row("plain buildx, warm (local cache)", m.plainWarm);
+  row("farm, cold: webhook -> succeeded", m.farmCold, `${(m.farmCold / m.plainCold).toFixed(2)}x plain cold`);
+  row("farm, same commit again", m.farmWarm, `${(m.farmWarm / m.plainWarm).toFixed(2)}x plain warm, ${(m.farmWarm / m.farmCold).toFixed(2)}x farm cold`);
+  row("farm, new commit, Dockerfile unchanged", m.farmNewCommit, `${(m.farmNewCommit / m.farmCold).toFixed(2)}x farm cold`);
+  row("farm, first build on a second host (empty daemon)", m.farmHostB, `${(m.farmHostB / m.farmCold).toFixed(2)}x farm cold, ${(m.farmHostB / m.plainCold).toFixed(2)}x plain cold`);
+}
+
 async function main(): Promise<void> {
   await globalSetup();
+  pushDebianGccImage(env, testEnv.registry, say);
+  // Host B pulls its base images from the registry like any new host.
   const farm = await startTestFarm();
-  const repo = PUSH_EXAMPLE.repository.full_name as string;
-  const branch = (PUSH_EXAMPLE.ref as string).slice(11);
-  const results = { plainCold: [] as number[], plainWarm: [] as number[], farmCold: [] as number[], farmWarm: [] as number[], farmNewCommit: [] as number[], farmHostB: [] as number[], farmColdBuild: [] as number[], farmWarmBuild: [] as number[] };
-
-  const farmBuild = async (sha: string) => {
-    const t0 = performance.now();
-    const id = await pushCommit(farm.api.url, sha);
-    await eventually(async () => ["succeeded", "failed"].includes((await farm.api.db.build.findUniqueOrThrow({ where: { id } })).status), 600_000, "build");
-    const wall = performance.now() - t0;
-    const b = await farm.api.db.build.findUniqueOrThrow({ where: { id } });
-    if (b.status !== "succeeded") throw new Error(`farm build failed: ${b.errorMessage}`);
-    return { wall, build: b.durationMs!, cached: `${b.cachedSteps}/${b.totalSteps}` };
-  };
-
   try {
-    for (let r = 0; r < ROUNDS; r++) {
-      const dir = mkdtempSync(join(tmpdir(), "slipway-bench-"));
-      writeFileSync(join(dir, "Dockerfile"), dockerfile(randomUUID()));
-      results.plainCold.push(plainBuild(dir, `${testEnv.registry}/bench/plain:cold-${r}`));
-      results.plainWarm.push(plainBuild(dir, `${testEnv.registry}/bench/plain:warm-${r}`));
-      rmSync(dir, { recursive: true, force: true });
-
-      const sha = farm.git.commit(repo, { ".slipway.yml": null, Dockerfile: dockerfile(randomUUID()) }, { branch });
-      const cold = await farmBuild(sha);
-      const warm = await farmBuild(sha);
-      const next = farm.git.commit(repo, { "README.md": `round ${r}\n` }, { branch });
-      const fresh = await farmBuild(next);
-      // The same commit on a second host: its own empty daemon and git mirrors.
-      const hostB = mkdtempSync(join(tmpdir(), "slipway-bench-host-b-"));
-      await farm.restartWorker({ DOCKER_HOST: testEnv.dockerHostB }, { host: "bench-host-b", cacheDir: hostB });
-      const onB = await farmBuild(sha);
-      await farm.restartWorker();
-      rmSync(hostB, { recursive: true, force: true });
-      results.farmHostB.push(onB.wall);
-      results.farmCold.push(cold.wall);
-      results.farmColdBuild.push(cold.build);
-      results.farmWarm.push(warm.wall);
-      results.farmWarmBuild.push(warm.build);
-      results.farmNewCommit.push(fresh.wall);
-      process.stdout.write(`round ${r + 1}/${ROUNDS}: plain cold ${results.plainCold.at(-1)!.toFixed(0)} ms, plain warm ${results.plainWarm.at(-1)!.toFixed(0)} ms, farm cold ${cold.wall.toFixed(0)} ms (${cold.cached} cached), farm warm ${warm.wall.toFixed(0)} ms (${warm.cached}), farm new commit ${fresh.wall.toFixed(0)} ms (${fresh.cached}), host B first build ${onB.wall.toFixed(0)} ms (${onB.cached})\n`);
+    for (const w of workloads) {
+      say(`\n${w.name}`);
+      await benchWorkload(farm, w);
     }
   } finally {
     await farm.close();
   }
-  const m = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)])) as Record<keyof typeof results, number>;
-  const row = (name: string, ms: number, note = "") => process.stdout.write(`${name.padEnd(48)} ${ms.toFixed(0).padStart(7)} ms ${note}\n`);
-  process.stdout.write(`\nmedians of ${ROUNDS} rounds (same daemon, same registry, same Dockerfile):\n`);
-  row("plain buildx, cold (--push, no cache flags)", m.plainCold);
-  row("plain buildx, warm (local cache)", m.plainWarm);
-  row("farm, cold: webhook -> succeeded", m.farmCold, `(build ${m.farmColdBuild.toFixed(0)} ms; ${(m.farmCold / m.plainCold).toFixed(2)}x plain cold)`);
-  row("farm, warm same commit: webhook -> succeeded", m.farmWarm, `(build ${m.farmWarmBuild.toFixed(0)} ms; ${(m.farmWarm / m.plainWarm).toFixed(2)}x plain warm)`);
-  row("farm, warm new commit: webhook -> succeeded", m.farmNewCommit, `(${(m.farmNewCommit / m.farmCold).toFixed(2)}x farm cold)`);
-  row("farm, first build on a second host (empty daemon)", m.farmHostB, `(${(m.farmHostB / m.farmCold).toFixed(2)}x farm cold)`);
-  process.stdout.write(`farm warm / farm cold: ${(m.farmWarm / m.farmCold).toFixed(2)}\n`);
   process.exit(0);
 }
 
