@@ -6,8 +6,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/services.sh"
 cd "$ROOT_DIR"
-bash infra/install.sh
-ensure_node_deps
+prepare_machine
 # The C workload's base image is made with debootstrap (cached on disk after the first run).
 command -v debootstrap >/dev/null 2>&1 || { say "installing debootstrap (bench only)"; apt-get install -y -qq debootstrap >/dev/null || die "could not install debootstrap"; }
 test_services_up

@@ -16,8 +16,7 @@ if [ -f .env ]; then
   done < <(grep -v '^\s*#' .env)
 fi
 
-bash infra/install.sh
-ensure_node_deps
+prepare_machine
 
 APP_PIDS=()
 cleanup() {

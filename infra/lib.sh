@@ -46,3 +46,9 @@ ensure_node_deps() {
   fi
   bash "$ROOT_DIR/infra/prisma-generate.sh"
 }
+
+# What every entry point needs first: system packages, then npm dependencies + Prisma client.
+prepare_machine() {
+  bash "$ROOT_DIR/infra/install.sh"
+  ensure_node_deps
+}

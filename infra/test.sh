@@ -7,8 +7,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/services.sh"
 cd "$ROOT_DIR"
 
-bash infra/install.sh
-ensure_node_deps
+prepare_machine
 
 test_services_up
 
