@@ -37,3 +37,27 @@ export function defaultTags(i: TagInput): string[] {
   if (v.major > 0) tags.push(`${v.major}`);
   return tags;
 }
+
+/**
+ * How a tag may move once published:
+ * - "fixed": names one thing for good (sha-<7>, 1.2.3, a plain tag name);
+ * - "newest-build": follows a branch (`main`, `latest`): only a build created after the one
+ *   holding it may take it, so an older commit that finishes later never moves it back;
+ * - "highest-version": `1.2` and `1` follow the highest release: a hotfix v1.1.9 pushed after
+ *   v1.2.0 does not take `1`.
+ */
+export type TagMove = "fixed" | "newest-build" | "highest-version";
+
+export function tagMove(i: TagInput, tag: string): TagMove {
+  if (tag.startsWith("sha-") && i.refType === "branch") return "fixed";
+  if (i.refType === "branch") return "newest-build";
+  const v = /^v?\d+\.\d+\.\d+/.test(i.refName) ? semver.parse(i.refName.replace(/^v/, "")) : null;
+  if (v && !v.prerelease.length && (tag === `${v.major}.${v.minor}` || tag === `${v.major}`)) return "highest-version";
+  return "fixed";
+}
+
+/** The release version a tag push stands for, or null. */
+export function releaseVersion(refName: string): string | null {
+  const v = /^v?\d+\.\d+\.\d+/.test(refName) ? semver.parse(refName.replace(/^v/, "")) : null;
+  return v ? v.version : null;
+}

@@ -4,6 +4,7 @@ import { parseImageRef, RegistryError, type RegistryClient } from "@slipway/regi
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { defaultTags } from "./default-tags";
+import { supersededTags } from "./superseded-tags";
 
 export interface PublishDeps {
   db: Db;
@@ -41,7 +42,16 @@ export async function executePublish(deps: PublishDeps, job: { buildId: string; 
   try {
     for (const target of config.publish) {
       const existing = await db.publish.findMany({ where: { buildId: build.id, target: target.image } });
-      const pending = tags.filter((t) => !existing.some((e) => e.tag === t && e.status === "pushed" && e.digest === attempt.digest));
+      const superseded = await supersededTags(db, { id: build.id, refType: build.refType, refName: build.refName, sha: build.sha, defaultBranch: build.repository.defaultBranch }, target.image, tags);
+      for (const s of superseded) {
+        await db.publish.upsert({
+          where: { buildId_target_tag: { buildId: build.id, target: target.image, tag: s.tag } },
+          create: { buildId: build.id, target: target.image, tag: s.tag, status: "superseded", error: s.reason },
+          update: { status: "superseded", error: s.reason },
+        });
+        sink.write(`slipway: not moving ${target.image}:${s.tag}: ${s.reason}`);
+      }
+      const pending = tags.filter((t) => !superseded.some((s) => s.tag === t) && !existing.some((e) => e.tag === t && e.status === "pushed" && e.digest === attempt.digest));
       await db.$transaction(
         pending.map((tag) =>
           db.publish.upsert({
@@ -52,7 +62,7 @@ export async function executePublish(deps: PublishDeps, job: { buildId: string; 
         ),
       );
       if (!pending.length) {
-        sink.write(`slipway: ${target.image} already has ${tags.join(", ")} at ${attempt.digest}`);
+        if (!superseded.length) sink.write(`slipway: ${target.image} already has ${tags.join(", ")} at ${attempt.digest}`);
         done.push({ image: target.image, tags, digest: attempt.digest });
         continue;
       }
@@ -62,7 +72,7 @@ export async function executePublish(deps: PublishDeps, job: { buildId: string; 
         const r = await deps.registry.copyImage(src, { registry: dst.registry, repository: dst.repository }, pending);
         await db.publish.updateMany({ where: { buildId: build.id, target: target.image, tag: { in: pending } }, data: { status: "pushed", digest: r.digest, publishedAt: new Date(), error: null } });
         sink.write(`slipway: published ${target.image}:{${pending.join(",")}} @ ${r.digest} (${r.blobsCopied} blobs copied, ${r.blobsSkipped} already there, ${r.blobsMounted} mounted)`);
-        done.push({ image: target.image, tags, digest: r.digest });
+        done.push({ image: target.image, tags: tags.filter((t) => !superseded.some((x) => x.tag === t)), digest: r.digest });
       } catch (err) {
         const error = err instanceof RegistryError ? err : new RegistryError((err as Error).message, { registry: dst.registry, kind: "infrastructure", cause: err });
         const retry = error.kind === "infrastructure" && !job.finalTry;

@@ -1,0 +1,2 @@
+-- AlterEnum
+ALTER TYPE "publish_status" ADD VALUE 'superseded';
