@@ -1,4 +1,5 @@
 export { cancelBuild } from "./cancel-build";
+export { followBuildLog, type LogEvent } from "./follow-build-log";
 export { getBuild } from "./get-build";
 export { listBuilds } from "./list-builds";
 export { listBuildSteps } from "./list-build-steps";

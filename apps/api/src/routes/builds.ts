@@ -3,6 +3,7 @@ import { authenticate } from "@slipway/auth";
 import { cancelBuild, getBuild, listBuilds, listBuildSteps, readBuildLog, retryBuild } from "@slipway/builds";
 import { AppError, CANCEL_CHANNEL, ZListBuildsQuery } from "@slipway/contracts";
 import type { ApiDeps } from "../deps";
+import { registerLogStreamRoute } from "./log-stream";
 
 /** /api/v1/builds: read API, behind a bearer token. */
 export async function registerBuildRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
@@ -38,6 +39,8 @@ export async function registerBuildRoutes(app: FastifyInstance, { deps }: { deps
     const text = await readBuildLog(deps.db, req.params.id, attempt);
     return reply.type("text/plain; charset=utf-8").send(text);
   });
+
+  await app.register(registerLogStreamRoute, { deps });
 
   app.get<{ Params: { id: string }; Querystring: { attempt?: string } }>("/builds/:id/steps", async (req) =>
     listBuildSteps(deps.db, req.params.id, req.query.attempt === undefined ? undefined : Number(req.query.attempt)),

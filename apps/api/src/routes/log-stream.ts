@@ -1,0 +1,48 @@
+import type { FastifyInstance } from "fastify";
+import { followBuildLog, getBuild } from "@slipway/builds";
+import { AppError } from "@slipway/contracts";
+import type { ApiDeps } from "../deps";
+
+const HEARTBEAT_MS = 15_000;
+
+/**
+ * GET /api/v1/builds/:id/logs/stream[?attempt=N] — the log as Server-Sent Events: `line`
+ * events whose id is the line number (a reconnecting EventSource sends Last-Event-ID and
+ * resumes after it; `?after=N` does the same by hand), then one `end` event with the
+ * attempt's status. SSE framing is a few lines of text, so it is written by hand here.
+ */
+export async function registerLogStreamRoute(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
+  app.get<{ Params: { id: string }; Querystring: { attempt?: string; after?: string } }>("/builds/:id/logs/stream", async (req, reply) => {
+    const build = await getBuild(deps.db, req.params.id);
+    const attempt = req.query.attempt === undefined ? build.attempt : Number(req.query.attempt);
+    if (!Number.isInteger(attempt) || attempt < 1 || attempt > build.attempt) throw new AppError("bad_request", `attempt must be 1..${build.attempt}`);
+    const afterRaw = (req.headers["last-event-id"] as string | undefined) ?? req.query.after ?? "0";
+    const after = Number(afterRaw);
+    if (!Number.isInteger(after) || after < 0) throw new AppError("bad_request", "Last-Event-ID / after must be a line number (a whole number >= 0)");
+
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" });
+    res.write("retry: 2000\n\n");
+    const ac = new AbortController();
+    req.raw.on("close", () => ac.abort());
+    // XREAD BLOCK holds its connection: one of the follower's own.
+    const redis = deps.redis.duplicate({ enableOfflineQueue: true, commandTimeout: undefined });
+    redis.on("error", () => {});
+    const heartbeat = setInterval(() => res.write(": ping\n\n"), HEARTBEAT_MS);
+    try {
+      for await (const e of followBuildLog({ db: deps.db, redis, buildId: build.id, attempt, after, signal: ac.signal })) {
+        if (ac.signal.aborted) break;
+        if (e.kind === "line") res.write(`event: line\nid: ${e.n}\ndata: ${e.line.replace(/\r/g, "")}\n\n`);
+        else res.write(`event: end\ndata: ${JSON.stringify({ status: e.status, attempt: e.attempt })}\n\n`);
+      }
+    } catch (err) {
+      req.log.warn({ err: (err as Error).message, buildId: build.id }, "log stream failed");
+      if (!ac.signal.aborted) res.write(`event: error\ndata: ${JSON.stringify({ message: "the log stream failed; reconnect to resume" })}\n\n`);
+    } finally {
+      clearInterval(heartbeat);
+      redis.disconnect();
+      res.end();
+    }
+  });
+}
