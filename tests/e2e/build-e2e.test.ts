@@ -90,6 +90,9 @@ describe("a push becomes a published image", () => {
       expect(m.digest).toBe(first.digest);
     }
 
+    const byApiPublishes = (await (await api(`/builds/${id}/publishes`)).json()) as any;
+    expect(byApiPublishes.publishes.map((p: any) => [p.tag, p.status, p.digest])).toEqual(publishes.map((p) => [p.tag, "pushed", first.digest]));
+
     // Pull a published tag, run it, check what the build generated.
     docker("pull", "--quiet", `${TARGET}:latest`);
     const out = docker("run", "--rm", "--network", "none", `${TARGET}:latest`);

@@ -69,3 +69,15 @@ export const ZBuildStep = z.object({
   error: z.string().nullable(),
 });
 export type TBuildStep = z.infer<typeof ZBuildStep>;
+
+/** One tag of one publish target of a build. */
+export const ZPublish = z.object({
+  target: z.string(),
+  tag: z.string(),
+  status: z.enum(["pending", "pushed", "failed", "superseded"]),
+  digest: z.string().nullable(),
+  /** why it failed, or which build holds a superseded tag */
+  error: z.string().nullable(),
+  publishedAt: z.string().nullable(),
+});
+export type TPublish = z.infer<typeof ZPublish>;

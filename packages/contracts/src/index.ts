@@ -1,7 +1,7 @@
 export { ZERO_SHA, ZGithubPushPayload, type TGithubPushPayload } from "./github-push";
 export { CANCEL_CHANNEL, logStreamKey, OUTBOX_BUILD_ENQUEUE, OUTBOX_PUBLISH_ENQUEUE, ZBuildJobData, ZPublishJobData, type TBuildJobData, type TPublishJobData } from "./jobs";
 export {
-  ZApiError, ZBuild, ZBuildList, ZBuildStep, type TBuildStep, ZBuildStatus, ZListBuildsQuery, ZWebhookAccepted,
+  ZApiError, ZBuild, ZBuildList, ZBuildStep, ZPublish, type TBuildStep, type TPublish, ZBuildStatus, ZListBuildsQuery, ZWebhookAccepted,
   type TApiError, type TBuild, type TBuildList, type TBuildStatus, type TListBuildsQuery, type TWebhookAccepted,
 } from "./api";
 export { AppError, ERROR_STATUS, type TErrorCode } from "./app-error";

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { authenticate } from "@slipway/auth";
-import { cancelBuild, getBuild, listBuilds, listBuildSteps, readBuildLog, retryBuild } from "@slipway/builds";
+import { cancelBuild, getBuild, listBuildPublishes, listBuilds, listBuildSteps, readBuildLog, retryBuild } from "@slipway/builds";
 import { AppError, CANCEL_CHANNEL, ZListBuildsQuery } from "@slipway/contracts";
 import type { ApiDeps } from "../deps";
 import { registerLogStreamRoute } from "./log-stream";
@@ -45,6 +45,8 @@ export async function registerBuildRoutes(app: FastifyInstance, { deps }: { deps
   app.get<{ Params: { id: string }; Querystring: { attempt?: string } }>("/builds/:id/steps", async (req) =>
     listBuildSteps(deps.db, req.params.id, req.query.attempt === undefined ? undefined : Number(req.query.attempt)),
   );
+
+  app.get<{ Params: { id: string } }>("/builds/:id/publishes", async (req) => listBuildPublishes(deps.db, req.params.id));
 
   app.post<{ Params: { id: string } }>("/builds/:id/retry", async (req, reply) => {
     const build = await retryBuild(deps.db, req.params.id);
