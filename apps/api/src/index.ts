@@ -8,7 +8,7 @@ import { loadApiConfig } from "./config";
 import { buildServer } from "./server";
 
 runApp("api", async () => {
-  const config = readConfigOrExit("api", loadApiConfig);
+  const config = readConfigOrExit("api", loadApiConfig, process.env);
   const logger = createLogger({ name: "api", level: config.LOG_LEVEL });
   const db = createDb({ databaseUrl: config.DATABASE_URL });
   const redis = createRedis(config.REDIS_URL, "producer");

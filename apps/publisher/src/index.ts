@@ -8,7 +8,7 @@ import { RegistryClient } from "@slipway/registry";
 import { loadPublisherConfig } from "./config";
 
 runApp("publisher", async () => {
-  const config = readConfigOrExit("publisher", loadPublisherConfig);
+  const config = readConfigOrExit("publisher", loadPublisherConfig, process.env);
   const logger = createLogger({ name: "publisher", level: config.LOG_LEVEL });
   const db = createDb({ databaseUrl: config.DATABASE_URL, poolSize: 5 });
   const connection = createRedis(config.REDIS_URL, "worker");

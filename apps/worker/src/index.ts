@@ -8,7 +8,7 @@ import { createOutboxHandlers, createProducers, createRedis, OutboxRelay } from 
 import { loadWorkerConfig } from "./config";
 
 runApp("worker", async () => {
-  const config = readConfigOrExit("worker", loadWorkerConfig);
+  const config = readConfigOrExit("worker", loadWorkerConfig, process.env);
   const workerId = config.SLIPWAY_WORKER_ID ?? `${config.SLIPWAY_BUILD_HOST}-${process.pid}`;
   const logger = createLogger({ name: "worker", level: config.LOG_LEVEL }).child({ workerId });
   const db = createDb({ databaseUrl: config.DATABASE_URL, poolSize: 5 });
