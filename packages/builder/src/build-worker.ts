@@ -1,5 +1,6 @@
 import { CANCEL_CHANNEL, ZBuildJobData } from "@slipway/contracts";
 import { DelayedError, UnrecoverableError, Worker, type Job } from "bullmq";
+import { isFinalTry, triesExhausted } from "@slipway/queue";
 import type { Redis } from "ioredis";
 import { executeBuild, SHUTDOWN, type BuildDeps } from "./execute-build";
 import { InfrastructureFailure } from "./failures";
@@ -41,7 +42,7 @@ export class BuildWorker {
       deps.logger.info({ jobId: job?.id, err: err.message }, "build job failed");
       // A job can end without its processor recording anything (stalled too often after
       // worker crashes): make sure its build does not stay "running" for ever.
-      const final = err instanceof UnrecoverableError || err.name === "UnrecoverableError" || (job !== undefined && job.attemptsMade >= (job.opts.attempts ?? 1));
+      const final = err instanceof UnrecoverableError || err.name === "UnrecoverableError" || (job !== undefined && triesExhausted(job));
       const data = ZBuildJobData.safeParse(job?.data);
       if (final && data.success) void this.failStuckBuild(data.data.buildId, data.data.attempt, err.message);
     });
@@ -66,9 +67,7 @@ export class BuildWorker {
     mine.add(ctl);
     this.running.set(data.buildId, mine);
     try {
-      const maxTries = job.opts.attempts ?? 1;
-      const tryNumber = job.attemptsMade + 1;
-      const outcome = await executeBuild(this.deps, { ...data, tryNumber, finalTry: tryNumber >= maxTries }, ctl.signal);
+      const outcome = await executeBuild(this.deps, { ...data, finalTry: isFinalTry(job) }, ctl.signal);
       if (outcome.kind === "interrupted") {
         // Back to the queue without using up one of the job's attempts.
         await job.moveToDelayed(Date.now() + 1000, token);
@@ -84,7 +83,7 @@ export class BuildWorker {
       // Ours (daemon, registry, Postgres down while recording, ...): retry. On the last try,
       // make sure the build cannot stay "running" forever (a no-op if it was recorded).
       const message = err instanceof Error ? err.message : String(err);
-      if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await this.failStuckBuild(data.buildId, data.attempt, message);
+      if (isFinalTry(job)) await this.failStuckBuild(data.buildId, data.attempt, message);
       throw err instanceof InfrastructureFailure ? err : new InfrastructureFailure(message);
     } finally {
       mine.delete(ctl);

@@ -6,11 +6,11 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { BuildLogSink } from "./build-log-sink";
 import { checkoutCommit } from "./checkout-commit";
-import { BuildCancelled, InfrastructureFailure, timeoutFailure, UserFailure } from "./failures";
+import { InfrastructureFailure, timeoutFailure, UserFailure } from "./failures";
 import { internalRefs } from "./image-refs";
 import { prepareBuild } from "./prepare-build";
 import { recordOutcome, type AttemptOutcome } from "./record-outcome";
-import { runBuildx } from "./run-buildx";
+import { runBuildx, type BuildxResult } from "./run-buildx";
 
 /** How this worker builds. Same for every job; from the worker's config. */
 export interface WorkerSettings {
@@ -41,8 +41,6 @@ export interface BuildDeps {
 export interface BuildJob {
   buildId: string;
   attempt: number;
-  /** 1 for the first time a worker runs this attempt */
-  tryNumber: number;
   /** no retry follows an infrastructure failure of this try */
   finalTry: boolean;
 }
@@ -54,7 +52,7 @@ export interface BuildJob {
  */
 export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: AbortSignal): Promise<AttemptOutcome> {
   const { db, settings } = deps;
-  const log = deps.logger.child({ buildId: job.buildId, attempt: job.attempt, try: job.tryNumber });
+  const log = deps.logger.child({ buildId: job.buildId, attempt: job.attempt });
   const build = await db.build.findUnique({ where: { id: job.buildId }, include: { repository: true } });
   if (!build) throw new UserFailure(`build ${job.buildId} does not exist`);
   if (build.status === "cancelled" || build.attempt !== job.attempt) {
@@ -86,6 +84,7 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
   // Per try: a second worker that takes over a stalled job never shares this folder.
   const scratch = join(settings.workDir, `${build.id}-${job.attempt}-${randomBytes(4).toString("hex")}`);
   let outcome: AttemptOutcome;
+  let result: BuildxResult | undefined;
   try {
     await mkdir(scratch, { recursive: true });
     const src = join(scratch, "src");
@@ -94,13 +93,13 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
     const refs = internalRefs({ registry: settings.registry, fullName: build.repository.fullName, buildId: build.id, attempt: job.attempt, refType: build.refType, refName: build.refName, defaultBranch: build.repository.defaultBranch });
     line(`slipway: building ${prepared.config.dockerfile} (context ${prepared.config.context}${prepared.config.target ? `, target ${prepared.config.target}` : ""}) -> ${refs.image}`);
     line(`slipway: cache from ${refs.cacheFrom.join(", ")}; cache to ${refs.cacheTo}`);
-    const result = await runBuildx(
+    result = await runBuildx(
       { ...prepared.request, network: settings.network, imageRef: refs.image, cacheFrom: refs.cacheFrom, cacheTo: refs.cacheTo, metadataFile: join(scratch, "metadata.json") },
       { env: settings.env, onLine: line, signal },
     );
-    outcome = shutdownOutcome(cancel) ?? prepared.outcomeOf(result, { timedOut: timeout.aborted, cancelled: cancel.aborted, timeoutMs: settings.timeoutMs, imageRef: refs.image });
+    outcome = abortedOutcome(cancel, timeout, settings.timeoutMs, result) ?? prepared.outcomeOf(result, refs.image);
   } catch (err) {
-    outcome = shutdownOutcome(cancel) ?? toOutcome(err, timeout.aborted, cancel.aborted, settings.timeoutMs);
+    outcome = abortedOutcome(cancel, timeout, settings.timeoutMs, result) ?? errorOutcome(err);
   } finally {
     await rm(scratch, { recursive: true, force: true }).catch(() => {});
   }
@@ -110,16 +109,19 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
 /** Abort reason used when the worker process stops: the build is not cancelled, it runs again. */
 export const SHUTDOWN = "worker-shutdown";
 
-function shutdownOutcome(cancel: AbortSignal): AttemptOutcome | undefined {
-  if (!cancel.aborted || cancel.reason !== SHUTDOWN) return undefined;
-  return { kind: "interrupted", message: "the worker stopped (shutdown) while building" };
+/**
+ * The outcome of a try that was stopped from outside: worker shutdown (back to the queue),
+ * cancel, or timeout — whether it was stopped in buildx (`result` known) or before.
+ */
+function abortedOutcome(cancel: AbortSignal, timeout: AbortSignal, timeoutMs: number, result: BuildxResult | undefined): AttemptOutcome | undefined {
+  const ran = result ? { steps: result.steps, counts: result.counts } : {};
+  if (cancel.aborted && cancel.reason === SHUTDOWN) return { kind: "interrupted", message: "the worker stopped (shutdown) while building" };
+  if (cancel.aborted) return { kind: "cancelled", message: result ? "cancelled while building" : "cancelled", ...ran };
+  if (timeout.aborted) return { kind: "failed", failure: timeoutFailure(timeoutMs), ...ran };
+  return undefined;
 }
 
-function toOutcome(err: unknown, timedOut: boolean, cancelled: boolean, timeoutMs: number): AttemptOutcome {
-  if (cancelled) return { kind: "cancelled", message: "cancelled" };
-  if (timedOut) return { kind: "failed", failure: timeoutFailure(timeoutMs) };
+function errorOutcome(err: unknown): AttemptOutcome {
   if (err instanceof UserFailure || err instanceof InfrastructureFailure) return { kind: "failed", failure: err };
-  if (err instanceof BuildCancelled) return { kind: "cancelled", message: err.message };
   return { kind: "failed", failure: new InfrastructureFailure(err instanceof Error ? err.message : String(err)) };
 }
-

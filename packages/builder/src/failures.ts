@@ -1,7 +1,7 @@
 /**
  * Failure classes. A user failure (the repository's Dockerfile or config is wrong) fails the
  * build at once and is never retried; an infrastructure failure (daemon, registry, git server)
- * is retried with backoff; a cancel is neither.
+ * is retried with backoff; a cancel is neither (an outcome of its own, see execute-build).
  */
 export class UserFailure extends Error {
   override readonly name = "UserFailure";
@@ -9,13 +9,6 @@ export class UserFailure extends Error {
 
 export class InfrastructureFailure extends Error {
   override readonly name = "InfrastructureFailure";
-}
-
-export class BuildCancelled extends Error {
-  override readonly name = "BuildCancelled";
-  constructor(readonly reason: "cancelled" | "timeout", message: string) {
-    super(message);
-  }
 }
 
 /** The failure of a build stopped by its timeout (the user's build ran too long). */

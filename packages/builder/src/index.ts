@@ -1,5 +1,5 @@
 export { executeBuild, type BuildDeps, type BuildJob, type WorkerSettings } from "./execute-build";
-export { BuildCancelled, InfrastructureFailure, UserFailure } from "./failures";
+export { InfrastructureFailure, UserFailure } from "./failures";
 export { parseBuildConfig, ZBuildConfig, CONFIG_FILE, type TBuildConfig } from "./build-config";
 export { classifyBuildFailure } from "./classify-failure";
 export { internalRefs, repositoryPath, sanitizeTag } from "./image-refs";

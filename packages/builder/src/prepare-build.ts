@@ -2,7 +2,7 @@ import type { Repository } from "@slipway/db";
 import { CONFIG_FILE, parseBuildConfig, type TBuildConfig } from "./build-config";
 import type { BuildxRequest } from "./buildx-args";
 import { classifyBuildFailure } from "./classify-failure";
-import { timeoutFailure, UserFailure } from "./failures";
+import { UserFailure } from "./failures";
 import type { AttemptOutcome } from "./record-outcome";
 import { readConfigFile, resolveInRepo } from "./resolve-in-repo";
 import type { BuildxResult } from "./run-buildx";
@@ -10,7 +10,8 @@ import type { BuildxResult } from "./run-buildx";
 export interface PreparedBuild {
   config: TBuildConfig;
   request: Omit<BuildxRequest, "network" | "imageRef" | "cacheFrom" | "cacheTo" | "metadataFile">;
-  outcomeOf: (r: BuildxResult, o: { timedOut: boolean; cancelled: boolean; timeoutMs: number; imageRef: string }) => AttemptOutcome;
+  /** the outcome of a buildx run that was not stopped from outside (see abortedOutcome) */
+  outcomeOf: (r: BuildxResult, imageRef: string) => AttemptOutcome;
 }
 
 /** Reads .slipway.yml from the checkout and turns it into a buildx request (UserFailure if wrong). */
@@ -42,10 +43,8 @@ export async function prepareBuild(o: { srcDir: string; repository: Repository; 
     },
   };
 
-  const outcomeOf: PreparedBuild["outcomeOf"] = (r, x) => {
-    if (x.cancelled) return { kind: "cancelled", message: "cancelled while building", steps: r.steps, counts: r.counts };
-    if (x.timedOut) return { kind: "failed", failure: timeoutFailure(x.timeoutMs), steps: r.steps, counts: r.counts };
-    if (r.exitCode === 0 && r.digest) return { kind: "succeeded", digest: r.digest, imageRef: x.imageRef, steps: r.steps, counts: r.counts, config };
+  const outcomeOf: PreparedBuild["outcomeOf"] = (r, imageRef) => {
+    if (r.exitCode === 0 && r.digest) return { kind: "succeeded", digest: r.digest, imageRef, steps: r.steps, counts: r.counts, config };
     const failure = classifyBuildFailure({ exitCode: r.exitCode, textLines: r.textLines, failedStep: r.failedStep, dockerfile: config.dockerfile });
     return { kind: "failed", failure, steps: r.steps, counts: r.counts };
   };

@@ -10,8 +10,6 @@ export interface BuildxRunOptions {
   env: NodeJS.ProcessEnv;
   /** every build-log line, in order */
   onLine: (line: string) => void;
-  /** a step changed (started, completed, cached, failed) */
-  onStep?: (step: StepRecord) => void;
   /** abort = cancel or timeout: the whole buildx process group is killed */
   signal?: AbortSignal;
   /** time between SIGTERM and SIGKILL @defaultValue 10000 */
@@ -36,16 +34,16 @@ export interface BuildxResult {
 export async function runBuildx(req: BuildxRequest, opts: BuildxRunOptions): Promise<BuildxResult> {
   const tracker = new StepTracker();
   const textLines: string[] = [];
-  const partial = new Map<string, string>(); // vertex+stream -> unterminated output
+  const partial = new Map<string, { vertex: string; text: string }>(); // vertex+stream -> unterminated output
   // One decoder per vertex+stream: a UTF-8 character can be split across log messages.
   const decoders = new Map<string, StringDecoder>();
   const seen = new Set<string>();
-  const num = (digest: string) => (tracker.all().find((s) => s.vertexDigest === digest)?.index ?? 0) + 1;
+  const num = (digest: string) => (tracker.get(digest)?.index ?? 0) + 1;
 
   const onStatus = (st: SolveStatus) => {
     for (const v of st.vertexes ?? []) {
-      const before = tracker.all().find((s) => s.vertexDigest === v.digest);
-      const was = before ? { ...before } : undefined;
+      const before = tracker.get(v.digest);
+      const was = before ? { ...before } : undefined; // update() mutates the record
       const s = tracker.update(v);
       const n = s.index + 1;
       if (!seen.has(s.vertexDigest) && (v.started || v.cached)) {
@@ -62,15 +60,14 @@ export async function runBuildx(req: BuildxRequest, opts: BuildxRunOptions): Pro
       else if (v.completed && !s.cached && !s.error && s.startedAt && s.completedAt && !was?.completedAt) {
         opts.onLine(`#${n} DONE ${((s.completedAt.getTime() - s.startedAt.getTime()) / 1000).toFixed(1)}s`);
       }
-      if (!was || was.cached !== s.cached || was.completedAt !== s.completedAt || was.error !== s.error || was.startedAt !== s.startedAt) opts.onStep?.(s);
     }
     for (const log of st.logs ?? []) {
       const key = `${log.vertex}:${log.stream ?? 1}`;
       let decoder = decoders.get(key);
       if (!decoder) decoders.set(key, (decoder = new StringDecoder("utf8")));
-      const text = (partial.get(key) ?? "") + decoder.write(Buffer.from(log.data, "base64"));
+      const text = (partial.get(key)?.text ?? "") + decoder.write(Buffer.from(log.data, "base64"));
       const lines = text.split("\n");
-      partial.set(key, lines.pop() ?? "");
+      partial.set(key, { vertex: log.vertex, text: lines.pop() ?? "" });
       for (const line of lines) opts.onLine(`#${num(log.vertex)} ${line.replace(/\r$/, "")}`);
     }
     for (const w of st.warnings ?? []) opts.onLine(`WARNING: ${w.short ? Buffer.from(w.short, "base64").toString("utf8") : "(no detail)"}`);
@@ -105,7 +102,7 @@ export async function runBuildx(req: BuildxRequest, opts: BuildxRunOptions): Pro
   // The group may outlive its leader (plugins, credential helpers): make sure nothing is left.
   if (opts.signal?.aborted) killGroup(child.pid, "SIGKILL");
   parser.end();
-  for (const [key, rest] of partial) if (rest) opts.onLine(`#${num(key.split(":").slice(0, 2).join(":"))} ${rest}`);
+  for (const { vertex, text } of partial.values()) if (text) opts.onLine(`#${num(vertex)} ${text}`);
 
   let digest: string | undefined;
   if (exitCode === 0) {

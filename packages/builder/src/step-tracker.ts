@@ -40,6 +40,10 @@ export class StepTracker {
     return s;
   }
 
+  get(digest: string): StepRecord | undefined {
+    return this.steps.get(digest);
+  }
+
   all(): StepRecord[] {
     return [...this.steps.values()];
   }

@@ -5,5 +5,6 @@ export { listBuildPublishes } from "./list-build-publishes";
 export { listBuilds } from "./list-builds";
 export { listBuildSteps } from "./list-build-steps";
 export { readBuildLog } from "./read-build-log";
+export { resolveAttempt } from "./resolve-attempt";
 export { retryBuild } from "./retry-build";
 export { toBuildDto, type BuildWithRepo } from "./to-build-dto";

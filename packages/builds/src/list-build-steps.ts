@@ -1,12 +1,12 @@
-import { AppError, type TBuildStep } from "@slipway/contracts";
+import type { TBuildStep } from "@slipway/contracts";
 import type { Db } from "@slipway/db";
 import { getBuild } from "./get-build";
+import { resolveAttempt } from "./resolve-attempt";
 
 /** The BuildKit steps of one attempt (default: the latest), in order of first appearance. */
 export async function listBuildSteps(db: Db, id: string, attempt?: number): Promise<{ attempt: number; steps: TBuildStep[] }> {
   const build = await getBuild(db, id);
-  const n = attempt ?? build.attempt;
-  if (!Number.isInteger(n) || n < 1 || n > build.attempt) throw new AppError("bad_request", `attempt must be 1..${build.attempt}`);
+  const n = resolveAttempt(build.attempt, attempt);
   const rows = await db.buildStep.findMany({ where: { buildId: id, attempt: n }, orderBy: { index: "asc" } });
   return {
     attempt: n,

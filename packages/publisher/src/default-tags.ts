@@ -1,10 +1,10 @@
-import semver from "semver";
+import { sanitizeTag as sanitize } from "@slipway/builder";
+import semver, { type SemVer } from "semver";
 
-const sanitize = (s: string) => {
-  let t = s.replace(/[^A-Za-z0-9_.-]+/g, "-").replace(/^[.-]+/, "");
-  if (!t) t = "_";
-  return t.slice(0, 128);
-};
+/** `v1.2.3` or `1.2.3` (with pre-release/build parts) as a version, anything else null. */
+function parseRelease(refName: string): SemVer | null {
+  return /^v?\d+\.\d+\.\d+/.test(refName) ? semver.parse(refName.replace(/^v/, "")) : null;
+}
 
 export interface TagInput {
   refType: "branch" | "tag";
@@ -28,7 +28,7 @@ export function defaultTags(i: TagInput): string[] {
     if (i.defaultBranch && i.refName === i.defaultBranch) tags.push("latest");
     return [...new Set(tags)];
   }
-  const v = /^v?\d+\.\d+\.\d+/.test(i.refName) ? semver.parse(i.refName.replace(/^v/, "")) : null;
+  const v = parseRelease(i.refName);
   if (!v) return [sanitize(i.refName)];
   // Build metadata (+...) is not allowed in tags; it does not change precedence either.
   const full = sanitize(v.build.length ? `${v.version}-${v.build.join(".")}` : v.version);
@@ -51,13 +51,12 @@ export type TagMove = "fixed" | "newest-build" | "highest-version";
 export function tagMove(i: TagInput, tag: string): TagMove {
   if (tag.startsWith("sha-") && i.refType === "branch") return "fixed";
   if (i.refType === "branch") return "newest-build";
-  const v = /^v?\d+\.\d+\.\d+/.test(i.refName) ? semver.parse(i.refName.replace(/^v/, "")) : null;
+  const v = parseRelease(i.refName);
   if (v && !v.prerelease.length && (tag === `${v.major}.${v.minor}` || tag === `${v.major}`)) return "highest-version";
   return "fixed";
 }
 
 /** The release version a tag push stands for, or null. */
 export function releaseVersion(refName: string): string | null {
-  const v = /^v?\d+\.\d+\.\d+/.test(refName) ? semver.parse(refName.replace(/^v/, "")) : null;
-  return v ? v.version : null;
+  return parseRelease(refName)?.version ?? null;
 }

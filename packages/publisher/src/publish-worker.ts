@@ -1,5 +1,6 @@
 import { ZPublishJobData } from "@slipway/contracts";
 import { UnrecoverableError, Worker, type Job } from "bullmq";
+import { isFinalTry } from "@slipway/queue";
 import type { Redis } from "ioredis";
 import { executePublish, type PublishDeps } from "./execute-publish";
 
@@ -21,8 +22,7 @@ export class PublishWorker {
 
   private async process(deps: PublishDeps, job: Job): Promise<unknown> {
     const data = ZPublishJobData.parse(job.data);
-    const finalTry = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    const outcome = await executePublish(deps, { ...data, finalTry });
+    const outcome = await executePublish(deps, { ...data, finalTry: isFinalTry(job) });
     if (outcome.kind === "failed") {
       if (outcome.retry) throw outcome.error;
       throw new UnrecoverableError(outcome.error.message);

@@ -3,3 +3,4 @@ export { JobProducer, type ProducerOptions } from "./job-producer";
 export { createOutboxHandlers, createProducers, type Producers } from "./create-producers";
 export { createRedis, type RedisRole } from "./create-redis";
 export { OutboxRelay, type OutboxHandler, type OutboxRelayOptions } from "./outbox-relay";
+export { isFinalTry, triesExhausted } from "./job-tries";

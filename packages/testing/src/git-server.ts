@@ -1,9 +1,8 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { freePort } from "./redis-server";
+import { freePort, waitForPort } from "./ports";
 
 const git = (args: string[], cwd?: string) =>
   execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, GIT_AUTHOR_NAME: "Codertocat", GIT_AUTHOR_EMAIL: "octocat@github.com", GIT_COMMITTER_NAME: "Codertocat", GIT_COMMITTER_EMAIL: "octocat@github.com" } }).trim();
@@ -27,13 +26,7 @@ export class TestGitServer {
 
   async start(): Promise<void> {
     this.proc = spawn("git", ["daemon", "--reuseaddr", "--export-all", `--base-path=${this.root}`, "--listen=127.0.0.1", `--port=${this.port}`, this.root], { stdio: "ignore", detached: true });
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline) {
-      const up = await new Promise<boolean>((r) => { const c = net.connect(this.port, "127.0.0.1"); c.once("connect", () => { c.destroy(); r(true); }); c.once("error", () => r(false)); });
-      if (up) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error("git daemon did not start");
+    await waitForPort(this.port, true, 10_000);
   }
 
   async stop(): Promise<void> {
@@ -43,12 +36,7 @@ export class TestGitServer {
     // `git daemon` runs git-daemon as a child: kill the whole process group it leads.
     process.kill(-p.pid!, "SIGKILL");
     await exited;
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline) {
-      const up = await new Promise<boolean>((r) => { const c = net.connect(this.port, "127.0.0.1"); c.once("connect", () => { c.destroy(); r(true); }); c.once("error", () => r(false)); });
-      if (!up) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitForPort(this.port, false, 10_000);
   }
 
   async destroy(): Promise<void> {
@@ -66,7 +54,7 @@ export class TestGitServer {
     const bare = join(this.root, `${fullName}.git`);
     const work = join(this.root, ".work", fullName);
     const branch = opts.branch ?? "main";
-    if (!exists(join(bare, "HEAD"))) {
+    if (!existsSync(join(bare, "HEAD"))) {
       mkdirSync(dirname(bare), { recursive: true });
       git(["init", "--bare", "--quiet", "--initial-branch=main", bare]);
       mkdirSync(work, { recursive: true });
@@ -93,14 +81,5 @@ export class TestGitServer {
       git(["push", "--quiet", "--force", "origin", `refs/tags/${opts.tag}`], work);
     }
     return sha;
-  }
-}
-
-function exists(p: string): boolean {
-  try {
-    execFileSync("test", ["-e", p]);
-    return true;
-  } catch {
-    return false;
   }
 }

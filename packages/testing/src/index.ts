@@ -1,6 +1,7 @@
 export { adminQuery, createTestDatabase, TEMPLATE_DB, withDatabase, type TestDatabase } from "./databases";
 export { postDelivery, type DeliveryRequest } from "./github-delivery";
-export { freePort, TestRedis } from "./redis-server";
+export { freePort } from "./ports";
+export { TestRedis } from "./redis-server";
 export { testEnv } from "./test-env";
 export { pushBusyboxBaseImage } from "./base-image";
 export { TestGitServer } from "./git-server";

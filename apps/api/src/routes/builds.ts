@@ -3,6 +3,7 @@ import { authenticate } from "@slipway/auth";
 import { cancelBuild, getBuild, listBuildPublishes, listBuilds, listBuildSteps, readBuildLog, retryBuild } from "@slipway/builds";
 import { AppError, CANCEL_CHANNEL, ZListBuildsQuery } from "@slipway/contracts";
 import type { ApiDeps } from "../deps";
+import { attemptQuery } from "./attempt-query";
 import { registerLogStreamRoute } from "./log-stream";
 
 /** /api/v1/builds: read API, behind a bearer token. */
@@ -35,15 +36,14 @@ export async function registerBuildRoutes(app: FastifyInstance, { deps }: { deps
   app.get<{ Params: { id: string } }>("/builds/:id", async (req) => getBuild(deps.db, req.params.id));
 
   app.get<{ Params: { id: string }; Querystring: { attempt?: string } }>("/builds/:id/logs", async (req, reply) => {
-    const attempt = req.query.attempt === undefined ? undefined : Number(req.query.attempt);
-    const text = await readBuildLog(deps.db, req.params.id, attempt);
+    const text = await readBuildLog(deps.db, req.params.id, attemptQuery(req.query.attempt));
     return reply.type("text/plain; charset=utf-8").send(text);
   });
 
   await app.register(registerLogStreamRoute, { deps });
 
   app.get<{ Params: { id: string }; Querystring: { attempt?: string } }>("/builds/:id/steps", async (req) =>
-    listBuildSteps(deps.db, req.params.id, req.query.attempt === undefined ? undefined : Number(req.query.attempt)),
+    listBuildSteps(deps.db, req.params.id, attemptQuery(req.query.attempt)),
   );
 
   app.get<{ Params: { id: string } }>("/builds/:id/publishes", async (req) => listBuildPublishes(deps.db, req.params.id));

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from "fastify";
-import { followBuildLog, getBuild } from "@slipway/builds";
+import { followBuildLog, getBuild, resolveAttempt } from "@slipway/builds";
 import { AppError } from "@slipway/contracts";
 import type { ApiDeps } from "../deps";
+import { attemptQuery } from "./attempt-query";
 
 const HEARTBEAT_MS = 15_000;
 
@@ -14,8 +15,7 @@ const HEARTBEAT_MS = 15_000;
 export async function registerLogStreamRoute(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
   app.get<{ Params: { id: string }; Querystring: { attempt?: string; after?: string } }>("/builds/:id/logs/stream", async (req, reply) => {
     const build = await getBuild(deps.db, req.params.id);
-    const attempt = req.query.attempt === undefined ? build.attempt : Number(req.query.attempt);
-    if (!Number.isInteger(attempt) || attempt < 1 || attempt > build.attempt) throw new AppError("bad_request", `attempt must be 1..${build.attempt}`);
+    const attempt = resolveAttempt(build.attempt, attemptQuery(req.query.attempt));
     const afterRaw = (req.headers["last-event-id"] as string | undefined) ?? req.query.after ?? "0";
     const after = Number(afterRaw);
     if (!Number.isInteger(after) || after < 0) throw new AppError("bad_request", "Last-Event-ID / after must be a line number (a whole number >= 0)");
