@@ -28,6 +28,4 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms));
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+export { setTimeout as sleep } from "node:timers/promises";

@@ -98,8 +98,7 @@ export async function copyImage(
 
   try {
     const root = await fetchManifest(transport, src.registry, src.repository, src.digest);
-    manifests.set(src.digest, copyManifest(root));
-    await manifests.get(src.digest);
+    await copyManifest(root);
     for (const tag of tags) await putManifest(transport, dst, tag, root);
     return { digest: root.digest, blobsCopied: counts.copied, blobsSkipped: counts.skipped, blobsMounted: counts.mounted };
   } finally {

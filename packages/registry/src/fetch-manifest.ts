@@ -31,15 +31,12 @@ export async function fetchManifest(
     scopes: [`repository:${repository}:pull`],
   });
   const bytes = Buffer.from(await res.arrayBuffer());
-  let digest = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
-  if (reference.includes(":")) {
-    // By digest: verify with the reference's own algorithm and keep the digest as asked for.
-    const [algorithm = ""] = reference.split(":");
-    const actual = algorithm === "sha256" ? digest : `${algorithm}:${createHash(algorithm).update(bytes).digest("hex")}`;
-    if (actual !== reference) {
-      throw new RegistryError(`${label} is corrupt: its content hashes to ${actual}`, { registry, kind: "infrastructure" });
-    }
-    digest = reference;
+  // By digest: hash with the reference's own algorithm and insist on a match; by tag: sha256.
+  const byDigest = reference.includes(":");
+  const algorithm = byDigest ? reference.split(":")[0]! : "sha256";
+  const digest = `${algorithm}:${createHash(algorithm).update(bytes).digest("hex")}`;
+  if (byDigest && digest !== reference) {
+    throw new RegistryError(`${label} is corrupt: its content hashes to ${digest}`, { registry, kind: "infrastructure" });
   }
   const mediaType = manifestMediaType(res.headers.get("content-type"), bytes);
   if (!mediaType) {

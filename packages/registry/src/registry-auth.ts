@@ -1,4 +1,4 @@
-import { RegistryError } from "./registry-error";
+import { kindForStatus, RegistryError } from "./registry-error";
 import type { AuthChallenge } from "./www-authenticate";
 
 export interface RegistryCredentials {
@@ -117,7 +117,7 @@ export class RegistryAuth {
       throw new RegistryError(`${where} for ${scopes.join(" ") || "no scope"} failed (${res.status})`, {
         registry: host,
         status: res.status,
-        kind: res.status >= 500 || res.status === 429 ? "infrastructure" : "user",
+        kind: kindForStatus(res.status),
       });
     }
     let body: { token?: unknown; access_token?: unknown; expires_in?: unknown };

@@ -121,7 +121,7 @@ export class RegistryTransport {
   private failure(req: RegistryRequest, label: string, status: number, details: string): RegistryError {
     const phrase = status >= 500 ? "failed with a server error" : (PHRASES[status] ?? "failed");
     let message = `${label} ${phrase} (${status})`;
-    if (status >= 500 || status === 429) message += ` after ${this.options.retries + 1} attempts`;
+    if (kindForStatus(status) === "infrastructure") message += ` after ${this.options.retries + 1} attempts`;
     if (status === 401 && !this.auth.hasCredentials(req.registry)) message += ` (no credentials configured for ${req.registry})`;
     if (details) message += `: ${details}`;
     return new RegistryError(message, { registry: req.registry, status, kind: kindForStatus(status) });

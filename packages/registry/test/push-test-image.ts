@@ -5,8 +5,6 @@ import { gzipSync } from "node:zlib";
 export interface RawTarget {
   url: string;
   repository: string;
-  /** Full Authorization header value, e.g. "Basic …". */
-  authorization?: string;
 }
 
 interface PushedBlob {
@@ -68,7 +66,6 @@ function tarFiles(files: Record<string, string | Buffer>): Buffer {
 
 async function raw(t: RawTarget, method: string, path: string, init: { headers?: Record<string, string>; body?: Buffer } = {}) {
   const headers: Record<string, string> = { ...init.headers };
-  if (t.authorization) headers.authorization = t.authorization;
   const url = path.startsWith("http") ? path : `${t.url}${path}`;
   return fetch(url, { method, headers, ...(init.body ? { body: init.body } : {}) });
 }
@@ -89,10 +86,12 @@ async function pushBlob(t: RawTarget, bytes: Buffer, mediaType: string): Promise
   return { digest, size: bytes.length, bytes, mediaType };
 }
 
-async function pushManifest(t: RawTarget, reference: string, bytes: Buffer, mediaType: string): Promise<string> {
-  const res = await raw(t, "PUT", `/v2/${t.repository}/manifests/${reference}`, { headers: { "content-type": mediaType }, body: bytes });
-  if (res.status !== 201) throw new Error(`manifest PUT ${reference} answered ${res.status}: ${await res.text()}`);
-  return sha256(bytes);
+/** PUTs a manifest by its own digest and returns that digest. */
+async function pushManifest(t: RawTarget, bytes: Buffer, mediaType: string): Promise<string> {
+  const digest = sha256(bytes);
+  const res = await raw(t, "PUT", `/v2/${t.repository}/manifests/${digest}`, { headers: { "content-type": mediaType }, body: bytes });
+  if (res.status !== 201) throw new Error(`manifest PUT ${digest} answered ${res.status}: ${await res.text()}`);
+  return digest;
 }
 
 /**
@@ -124,7 +123,7 @@ export async function pushTestImage(t: RawTarget, label: string, format: "oci" |
   };
   // Pretty-printed on purpose: any re-serialisation by the copier would change the digest.
   const bytes = Buffer.from(JSON.stringify(manifest, null, 3));
-  const digest = await pushManifest(t, sha256(bytes), bytes, types.manifest);
+  const digest = await pushManifest(t, bytes, types.manifest);
   return { digest, bytes, mediaType: types.manifest, blobs: [config, layer] };
 }
 
@@ -159,7 +158,7 @@ export async function pushTestIndex(t: RawTarget, label: string): Promise<Pushed
       ],
     }),
   );
-  const attDigest = await pushManifest(t, sha256(attBytes), attBytes, OCI.manifest);
+  const attDigest = await pushManifest(t, attBytes, OCI.manifest);
   const attestation: PushedManifest = { digest: attDigest, bytes: attBytes, mediaType: OCI.manifest, blobs: [attConfig, statement] };
 
   const index = {
@@ -177,6 +176,6 @@ export async function pushTestIndex(t: RawTarget, label: string): Promise<Pushed
     ],
   };
   const bytes = Buffer.from(JSON.stringify(index));
-  const digest = await pushManifest(t, sha256(bytes), bytes, OCI.index);
+  const digest = await pushManifest(t, bytes, OCI.index);
   return { digest, bytes, mediaType: OCI.index, blobs: [], children: [image, attestation] };
 }

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RegistryClient, RegistryError } from "../src/index";
-import { startFlakyProxy, type FlakyProxy } from "@slipway/testing";
+import { freePort, startFlakyProxy, type FlakyProxy } from "@slipway/testing";
 import { pushTestImage } from "./push-test-image";
-import { freePort, startRegistry, type TestRegistry } from "./start-registry";
+import { startRegistry, type TestRegistry } from "./start-registry";
 
 let a: TestRegistry;
 let b: TestRegistry;

@@ -4,8 +4,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "@slipway/testing";
 
-export { freePort };
-
 
 export interface StartRegistryOptions {
   /** Turn on htpasswd (basic) auth with this one user. */
@@ -18,7 +16,6 @@ export interface TestRegistry {
   /** "127.0.0.1:PORT", as used in image references. */
   host: string;
   url: string;
-  dir: string;
   stop(): Promise<void>;
 }
 
@@ -56,7 +53,6 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
   return {
     host,
     url: `http://${host}`,
-    dir,
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) {
         const exited = new Promise((resolve) => proc.once("exit", resolve));

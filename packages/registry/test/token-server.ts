@@ -11,7 +11,6 @@ interface TokenRequest {
 }
 
 export interface TokenServer {
-  realm: string;
   /** YAML for the registry's `auth:` block (indented by two spaces). */
   authYaml: string;
   requests: TokenRequest[];
@@ -67,7 +66,6 @@ export async function startTokenServer(dir: string, user: { username: string; pa
   if (typeof address !== "object" || !address) throw new Error("token server has no address");
   const realm = `http://127.0.0.1:${address.port}/token`;
   return {
-    realm,
     authYaml: `  token:\n    realm: ${realm}\n    service: ${service}\n    issuer: ${issuer}\n    rootcertbundle: ${certPath}\n`,
     requests,
     close: () =>

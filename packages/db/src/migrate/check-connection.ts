@@ -1,5 +1,5 @@
 import pg from "pg";
-import { describeDatabaseUrl } from "./describe-database-url";
+import type { DatabaseTarget } from "./describe-database-url";
 import { MigrateError } from "./migrate-error";
 
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -19,8 +19,7 @@ function messageOf(err: unknown): string {
  * password or a missing database fails fast with a one-line MigrateError ("connection")
  * naming host:port, before the schema engine is started (its own message loses the cause).
  */
-export async function checkConnection(databaseUrl: string): Promise<void> {
-  const target = describeDatabaseUrl(databaseUrl);
+export async function checkConnection(databaseUrl: string, target: DatabaseTarget): Promise<void> {
   const client = new pg.Client({
     connectionString: databaseUrl,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,

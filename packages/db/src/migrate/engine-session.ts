@@ -11,9 +11,13 @@ import { readMigrations } from "./read-migrations";
 import { isWasmPanic, toMigrateError } from "./to-migrate-error";
 
 export interface EngineSessionOptions {
+  /** postgresql://user:password@host:port/database (the public schema is migrated) */
   databaseUrl: string;
+  /** The Prisma schema file (prisma/schema.prisma). */
   schemaPath: string;
+  /** The migrations folder (prisma/migrations). */
   migrationsDir: string;
+  /** Progress and engine messages, one line each. */
   log?: (message: string) => void;
 }
 
@@ -74,7 +78,7 @@ export async function withEngineSession<T>(
         { cause: err },
       );
     }
-    await checkConnection(options.databaseUrl);
+    await checkConnection(options.databaseUrl, target);
 
     const loaded = await loadEngine();
     panicMessage = () => loaded.takePanicMessage();

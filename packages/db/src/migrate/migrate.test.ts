@@ -26,7 +26,7 @@ const databases: string[] = [];
 const tempDirs: string[] = [];
 
 function urlFor(database: string): string {
-  const url = new URL(ADMIN_URL as string);
+  const url = new URL(ADMIN_URL);
   url.pathname = `/${database}`;
   return url.toString();
 }
@@ -44,7 +44,7 @@ async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>)
 /** A fresh, empty database; returns its URL. */
 async function createDatabase(): Promise<string> {
   const name = `slipway_migrate_test_${Date.now().toString(36)}_${randomBytes(3).toString("hex")}`;
-  await withClient(ADMIN_URL as string, (c) => c.query(`CREATE DATABASE "${name}"`));
+  await withClient(ADMIN_URL, (c) => c.query(`CREATE DATABASE "${name}"`));
   databases.push(name);
   return urlFor(name);
 }
@@ -88,7 +88,6 @@ function runCli(args: string[], databaseUrl: string): Promise<{ code: number | n
 }
 
 afterAll(async () => {
-  if (!ADMIN_URL) return;
   await withClient(ADMIN_URL, async (c) => {
     for (const name of databases) {
       await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
@@ -187,7 +186,7 @@ describe("offline migrations (WASM schema engine)", () => {
   it(
     "the CLI fails with one line when it cannot connect",
     async () => {
-      const unreachable = new URL(ADMIN_URL as string);
+      const unreachable = new URL(ADMIN_URL);
       unreachable.hostname = "127.0.0.1";
       unreachable.port = "1";
       const run = await runCli(["deploy"], unreachable.toString());

@@ -4,20 +4,12 @@
 // `prisma migrate deploy` keeps working on the same folder where Prisma's binaries exist.
 import { access, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { withEngineSession } from "./engine-session";
+import type { MigrationList, SchemaEngine, SchemaFilter } from "@prisma/schema-engine-wasm";
+import { withEngineSession, type EngineSessionOptions } from "./engine-session";
 import { MigrateError } from "./migrate-error";
 import { MIGRATION_LOCK_FILE } from "./read-migrations";
 
-export interface MigrateOptions {
-  /** postgresql://user:password@host:port/database (the public schema is migrated) */
-  databaseUrl: string;
-  /** The Prisma schema file (prisma/schema.prisma). */
-  schemaPath: string;
-  /** The migrations folder (prisma/migrations). */
-  migrationsDir: string;
-  /** Progress and engine messages, one line each. */
-  log?: (message: string) => void;
-}
+export type MigrateOptions = EngineSessionOptions;
 
 export interface DeployResult {
   /** Migrations applied by this call, in order; empty when the database was up to date. */
@@ -57,9 +49,7 @@ const LOCKFILE_CONTENT =
 export async function deployMigrations(options: MigrateOptions): Promise<DeployResult> {
   return withEngineSession(options, async ({ engine, readMigrations, filters, log }) => {
     const migrationsList = await readMigrations();
-    const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList, filters });
-    for (const name of appliedMigrationNames) log(`applied ${name}`);
-    return { applied: appliedMigrationNames };
+    return { applied: await applyAndLog(engine, { migrationsList, filters }, log) };
   });
 }
 
@@ -150,11 +140,10 @@ export async function createMigration(options: MigrateOptions & { name: string }
         { cause: new Error(action.reason) },
       );
     }
-    const before = await engine.applyMigrations({ migrationsList, filters });
-    for (const name of before.appliedMigrationNames) log(`applied ${name}`);
+    const before = await applyAndLog(engine, { migrationsList, filters }, log);
     // Applying migrations drops what devDiagnostic cached: createMigration would fail with
     // "PostgreSQL shadow DB must be provided through an external factory". Diagnose again.
-    if (before.appliedMigrationNames.length > 0) await engine.devDiagnostic({ migrationsList, filters });
+    if (before.length > 0) await engine.devDiagnostic({ migrationsList, filters });
 
     const created = await engine.createMigration({
       draft: false,
@@ -175,8 +164,14 @@ export async function createMigration(options: MigrateOptions & { name: string }
     if (!(await exists(lockfile))) await writeFile(lockfile, LOCKFILE_CONTENT);
     log(`created ${created.generatedMigrationName}`);
 
-    const after = await engine.applyMigrations({ migrationsList: await readMigrations(), filters });
-    for (const name of after.appliedMigrationNames) log(`applied ${name}`);
+    await applyAndLog(engine, { migrationsList: await readMigrations(), filters }, log);
     return directory;
   });
+}
+
+/** Applies what the database lacks and logs one line per applied migration. */
+async function applyAndLog(engine: SchemaEngine, input: { migrationsList: MigrationList; filters: SchemaFilter }, log: (m: string) => void): Promise<string[]> {
+  const { appliedMigrationNames } = await engine.applyMigrations(input);
+  for (const name of appliedMigrationNames) log(`applied ${name}`);
+  return appliedMigrationNames;
 }

@@ -33,7 +33,7 @@ export async function readMigrations(migrationsDir: string): Promise<MigrationLi
     names = entries
       .filter((entry) => entry.isDirectory() && !entry.name.startsWith("."))
       .map((entry) => entry.name)
-      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      .sort();
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }
