@@ -1,8 +1,6 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-
-/** The migrated template every test database is copied from (made by global-setup). */
-export const TEMPLATE_DB = "slipway_test_template";
+import { testEnv } from "./test-env";
 
 export function withDatabase(url: string, database: string): string {
   const u = new URL(url);
@@ -29,7 +27,7 @@ export interface TestDatabase {
 /** A fresh, migrated database of this test's own (a copy of the template: ~100 ms). */
 export async function createTestDatabase(adminUrl: string): Promise<TestDatabase> {
   const name = `slipway_t_${randomBytes(6).toString("hex")}`;
-  await adminQuery(adminUrl, `CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`);
+  await adminQuery(adminUrl, `CREATE DATABASE ${name} TEMPLATE ${testEnv.templateDb}`);
   return {
     name,
     url: withDatabase(adminUrl, name),

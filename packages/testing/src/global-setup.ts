@@ -2,13 +2,14 @@
 import { fileURLToPath } from "node:url";
 import { deployMigrations } from "@slipway/db/migrate";
 import { pushBusyboxBaseImage } from "./base-image";
-import { adminQuery, TEMPLATE_DB, withDatabase } from "./databases";
+import { adminQuery, withDatabase } from "./databases";
 import { testEnv } from "./test-env";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 
 export default async function setup(): Promise<void> {
   const admin = testEnv.adminDatabaseUrl;
+  const TEMPLATE_DB = testEnv.templateDb;
   await adminQuery(admin, `DROP DATABASE IF EXISTS ${TEMPLATE_DB} WITH (FORCE)`);
   await adminQuery(admin, `CREATE DATABASE ${TEMPLATE_DB}`);
   await deployMigrations({

@@ -1,4 +1,4 @@
-export { adminQuery, createTestDatabase, TEMPLATE_DB, withDatabase, type TestDatabase } from "./databases";
+export { adminQuery, createTestDatabase, withDatabase, type TestDatabase } from "./databases";
 export { postDelivery, type DeliveryRequest } from "./github-delivery";
 export { freePort } from "./ports";
 export { TestRedis } from "./redis-server";

@@ -20,6 +20,13 @@ export const testEnv = {
     const v = process.env.SLIPWAY_TEST_LOG_LEVEL;
     return v === "error" || v === "warn" || v === "info" || v === "debug" ? v : "silent";
   },
+  /** the migrated template test databases are copied from; runs sharing one PostgreSQL at
+   * once (several checkouts) each set their own @defaultValue "slipway_test_template" */
+  get templateDb() {
+    const v = process.env.SLIPWAY_TEST_TEMPLATE_DB ?? "slipway_test_template";
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(v)) throw new Error("SLIPWAY_TEST_TEMPLATE_DB must be a lowercase SQL identifier");
+    return v;
+  },
   /** a second registry: the tests' publish target */
   get publishRegistry() { return required("SLIPWAY_TEST_PUBLISH_REGISTRY"); },
 };
