@@ -55,7 +55,7 @@ describe("a push becomes a published image", () => {
     expect(first.errorMessage).toBeNull();
     expect(first.status).toBe("succeeded");
     expect(first.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(first.imageRef).toBe(`${testEnv.registry}/codertocat/hello-world:build-${id}`);
+    expect(first.imageRef).toBe(`${testEnv.registry}/github/${PUSH_EXAMPLE.repository.id}:build-${id}`);
     expect(first.workerId).toBe("e2e-worker");
     expect(first.host).toBe("e2e-host");
     expect(first.durationMs).toBeGreaterThan(0);
@@ -77,7 +77,7 @@ describe("a push becomes a published image", () => {
 
     // The image in the internal registry is the recorded digest.
     const registry = new RegistryClient();
-    const internal = await registry.getManifest(testEnv.registry, "codertocat/hello-world", `build-${id}`);
+    const internal = await registry.getManifest(testEnv.registry, `github/${PUSH_EXAMPLE.repository.id}`, `build-${id}`);
     expect(internal.digest).toBe(first.digest);
 
     // Published: one row per tag, all at the build's digest, and the registry agrees.
@@ -99,7 +99,8 @@ describe("a push becomes a published image", () => {
     expect(out).toBe(`howdy from slipway\n${expectedChecksum}\n`);
     const labels = JSON.parse(docker("image", "inspect", "--format", "{{json .Config.Labels}}", `${TARGET}:latest`));
     expect(labels["org.opencontainers.image.revision"]).toBe(sha);
-    expect(labels["org.opencontainers.image.source"]).toBe(PUSH_EXAMPLE.repository.html_url);
+    // <SLIPWAY_GIT_BASE_URL>/<owner>/<repo>: https://github.com/Codertocat/Hello-World on GitHub.
+    expect(labels["org.opencontainers.image.source"]).toBe(`${farm.git.baseUrl}/${REPO}`);
     expect(new Date(labels["org.opencontainers.image.created"]).getTime()).toBeGreaterThan(0);
 
     // The full log through the API: Slipway's own steps, BuildKit's steps and the RUN output.
@@ -151,7 +152,7 @@ describe("a push becomes a published image", () => {
       expect(onB.cachedSteps).toBe(2);
       expect(onB.totalSteps).toBe(2);
       const log = await (await api(`/builds/${id}/logs`)).text();
-      expect(log).toContain("slipway: fetching https://github.com/Codertocat/Hello-World.git");
+      expect(log).toContain(`slipway: fetching ${farm.git.baseUrl}/Codertocat/Hello-World.git`);
       expect(log).toMatch(/#\d+ CACHED/);
       // Host B's own daemon did not run the 200k-line RUN step: the layers came from the registry.
       expect(log).not.toMatch(/#\d+ generated 200000 lines/);
@@ -170,7 +171,7 @@ describe("a push becomes a published image", () => {
     expect(third.sha).toBe(next);
     expect(third.cachedSteps).toBe(2);
     const log = await (await api(`/builds/${id}/logs`)).text();
-    expect(log).toContain("slipway: fetching https://github.com/Codertocat/Hello-World.git");
+    expect(log).toContain(`slipway: fetching ${farm.git.baseUrl}/Codertocat/Hello-World.git`);
     expect(log).toContain(`slipway: checked out ${next}`);
   });
 });

@@ -2,7 +2,7 @@ import { freePort, startFlakyProxy, testEnv } from "@slipway/testing";
 import { eventually } from "../../apps/api/test/harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestFarm, type TestFarm } from "./farm-harness";
-import { BRANCH, pushCommit, REPO } from "./push-payload";
+import { BRANCH, PUSH_EXAMPLE, pushCommit, REPO } from "./push-payload";
 
 const BASE = `${testEnv.registry}/base/busybox:1`;
 
@@ -68,7 +68,7 @@ describe("infrastructure failures are retried, then fail with the cause; retry t
     const after = await waitForEnd(id);
     expect(after.status).toBe("succeeded");
     expect(after.attempt).toBe(2);
-    expect(after.imageRef).toBe(`${testEnv.registry}/codertocat/hello-world:build-${id}-2`);
+    expect(after.imageRef).toBe(`${testEnv.registry}/github/${PUSH_EXAMPLE.repository.id}:build-${id}-2`);
     expect(after.attempts.map((a) => [a.attempt, a.status, a.trigger])).toEqual([[1, "failed", "push"], [2, "succeeded", "retry"]]);
     expect(await jobOf(id, 2)).toEqual({ attemptsMade: 1, state: "completed" });
     // Attempt 1's log is still there; attempt 2 has its own.
@@ -107,7 +107,7 @@ describe("infrastructure failures are retried, then fail with the cause; retry t
       const build = await waitForEnd(id);
       expect(build.status).toBe("failed");
       expect(build.errorClass).toBe("infrastructure");
-      expect(build.errorMessage).toContain("git server unreachable for https://github.com/Codertocat/Hello-World.git");
+      expect(build.errorMessage).toContain(`git server unreachable for ${farm.git.baseUrl}/Codertocat/Hello-World.git`);
       expect(build.attempts[0]!.tries).toBe(3);
     } finally {
       await farm.git.start();

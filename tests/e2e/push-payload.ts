@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { branchPushExample, postDelivery } from "@slipway/testing";
 import { WEBHOOK_SECRET } from "../../apps/api/test/harness";
 
@@ -9,11 +9,15 @@ export const REPO = PUSH_EXAMPLE.repository.full_name as string;
 /** master: the example's branch, also its default branch. */
 export const BRANCH = (PUSH_EXAMPLE.ref as string).slice(11);
 
-/** The example push, pointed at a commit of the test's git server; signed and posted. */
+/**
+ * The example push, pointed at a commit of the test's git server; signed and posted. Each call
+ * is a new push (a random `before` unless given): the api treats the same repository, ref,
+ * before and after under a new delivery id as a replay of one push.
+ */
 export async function pushCommit(apiUrl: string, sha: string, opts: { ref?: string; before?: string } = {}): Promise<string> {
   const payload = structuredClone(PUSH_EXAMPLE);
   payload.after = sha;
-  payload.before = opts.before ?? "0000000000000000000000000000000000000000";
+  payload.before = opts.before ?? randomBytes(20).toString("hex");
   payload.ref = opts.ref ?? payload.ref;
   payload.head_commit = { ...payload.head_commit, id: sha };
   const res = await postDelivery(apiUrl, { event: "push", payload, secret: WEBHOOK_SECRET, deliveryId: randomUUID() });

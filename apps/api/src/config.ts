@@ -1,4 +1,5 @@
 import { buildRetryFields, loadConfig, zDatabaseUrl, zDockerHost, zLogLevel, zPort, zPositiveInt, zRedisUrl, zRegistryHost, zSecret } from "@slipway/config";
+import { RepositoryAllowList } from "@slipway/ingest";
 import { z } from "zod";
 
 /** The api's configuration: every variable, its default, and what a bad value says. */
@@ -16,6 +17,20 @@ const ZApiConfig = z.object({
   /** internal registry host:port @defaultValue 127.0.0.1:5000 */
   SLIPWAY_REGISTRY: zRegistryHost,
   DOCKER_HOST: zDockerHost,
+  /** repositories the farm builds for: comma-separated owners (`acme`) or `owner/repo`;
+   * pushes from others are stored and answered 403. Unset: any repository (a warning at
+   * start: anyone who learns the webhook secret can then queue builds) @defaultValue any */
+  SLIPWAY_ALLOWED_OWNERS: z.preprocess((v) => (v === undefined || v === "" ? [] : String(v).split(",").map((e) => e.trim()).filter(Boolean)), z.array(z.string()))
+    .superRefine((entries, ctx) => {
+      try {
+        new RepositoryAllowList(entries);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: (err as Error).message });
+      }
+    }),
+  /** webhook deliveries over 1 MiB read at once; more answer 503 with Retry-After before
+   * their body is read (bounds the api's memory: GitHub allows 25 MB bodies) @defaultValue 4 */
+  SLIPWAY_WEBHOOK_LARGE_BODIES: zPositiveInt(4),
   /** how often the outbox relay looks for undispatched builds, ms @defaultValue 1000 */
   SLIPWAY_OUTBOX_POLL_MS: zPositiveInt(1000),
   ...buildRetryFields,

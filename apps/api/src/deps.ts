@@ -1,5 +1,5 @@
 import type { Db } from "@slipway/db";
-import type { SignatureVerifier } from "@slipway/ingest";
+import type { RepositoryAllowList, SignatureVerifier } from "@slipway/ingest";
 import type { Logger } from "@slipway/logger";
 import type { Redis } from "ioredis";
 
@@ -12,6 +12,10 @@ export interface ApiDeps {
   redis: Redis;
   logger: Logger;
   verifier: SignatureVerifier;
+  /** SLIPWAY_ALLOWED_OWNERS */
+  allowList: RepositoryAllowList;
+  /** webhook bodies over 1 MiB in flight at once @defaultValue 4 */
+  maxLargeWebhookBodies?: number;
   bootstrapToken: string;
   /** called after a delivery stored a new build: run the outbox relay now */
   onBuildStored: () => void;

@@ -1,7 +1,7 @@
 // The api process: read config, build dependencies, wire them, serve. Logic lives in packages.
 import { readConfigOrExit, runApp } from "@slipway/config";
 import { createDb } from "@slipway/db";
-import { SignatureVerifier } from "@slipway/ingest";
+import { RepositoryAllowList, SignatureVerifier } from "@slipway/ingest";
 import { createLogger } from "@slipway/logger";
 import { createOutboxHandlers, createProducers, createRedis, OutboxRelay } from "@slipway/queue";
 import { loadApiConfig } from "./config";
@@ -20,11 +20,15 @@ runApp("api", async () => {
     handlers: createOutboxHandlers(producers),
     pollIntervalMs: config.SLIPWAY_OUTBOX_POLL_MS,
   });
+  const allowList = new RepositoryAllowList(config.SLIPWAY_ALLOWED_OWNERS);
+  if (allowList.allowsAll) logger.warn("SLIPWAY_ALLOWED_OWNERS is not set: any repository whose push is signed with the webhook secret can queue builds");
   const app = await buildServer({
     db,
     redis,
     logger,
     verifier: new SignatureVerifier(config.SLIPWAY_WEBHOOK_SECRET),
+    allowList,
+    maxLargeWebhookBodies: config.SLIPWAY_WEBHOOK_LARGE_BODIES,
     bootstrapToken: config.SLIPWAY_API_TOKEN,
     onBuildStored: () => relay.kick(),
   });

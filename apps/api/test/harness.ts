@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
 import { createDb, type Db } from "@slipway/db";
-import { SignatureVerifier } from "@slipway/ingest";
+import { RepositoryAllowList, SignatureVerifier } from "@slipway/ingest";
 import { createLogger } from "@slipway/logger";
 import { BUILD_JOB, createOutboxHandlers, createProducers, createRedis, OutboxRelay, type JobProducer, type Producers } from "@slipway/queue";
 import { createTestDatabase, testEnv, type TestDatabase } from "@slipway/testing";
@@ -30,7 +30,7 @@ export interface TestApi {
   close: () => Promise<void>;
 }
 
-export async function startTestApi(opts: { redisUrl?: string; pollIntervalMs?: number; buildAttempts?: number; buildBackoffMs?: number; publishAttempts?: number; publishBackoffMs?: number } = {}): Promise<TestApi> {
+export async function startTestApi(opts: { redisUrl?: string; pollIntervalMs?: number; buildAttempts?: number; buildBackoffMs?: number; publishAttempts?: number; publishBackoffMs?: number; allowedOwners?: string[]; maxLargeWebhookBodies?: number } = {}): Promise<TestApi> {
   const database = await createTestDatabase(testEnv.adminDatabaseUrl);
   const db = createDb({ databaseUrl: database.url, poolSize: 30 });
   const redis = createRedis(opts.redisUrl ?? testEnv.redisUrl, "producer");
@@ -55,6 +55,8 @@ export async function startTestApi(opts: { redisUrl?: string; pollIntervalMs?: n
   const app = await buildServer({
     db, redis, logger,
     verifier: new SignatureVerifier(WEBHOOK_SECRET),
+    allowList: new RepositoryAllowList(opts.allowedOwners ?? []),
+    ...(opts.maxLargeWebhookBodies ? { maxLargeWebhookBodies: opts.maxLargeWebhookBodies } : {}),
     bootstrapToken: API_TOKEN,
     onBuildStored: () => relay.kick(),
   });

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { branchPushExample, postDelivery, TestRedis } from "@slipway/testing";
+import { branchPushExample, postDelivery, TestRedis, withNewPush } from "@slipway/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, startTestApi, WEBHOOK_SECRET, type TestApi } from "./harness";
 
@@ -20,7 +20,7 @@ afterAll(async () => {
 describe("Redis down while deliveries arrive", () => {
   it("answers every delivery 202, then enqueues every build exactly once when Redis returns", async () => {
     // One build while Redis is up: enqueued at once.
-    const before = await postDelivery(api.url, { event: "push", payload: push, secret: WEBHOOK_SECRET });
+    const before = await postDelivery(api.url, { event: "push", payload: withNewPush(push), secret: WEBHOOK_SECRET });
     expect(before.status).toBe(202);
     await eventually(async () => (await api.queue.queue.count()) === 1, 20_000, "first job");
 
@@ -30,7 +30,7 @@ describe("Redis down while deliveries arrive", () => {
     expect(await ready.json()).toEqual({ status: "not_ready", checks: { postgres: "ok", redis: "unavailable" } });
 
     const during = await Promise.all(
-      Array.from({ length: 10 }, () => postDelivery(api.url, { event: "push", payload: push, secret: WEBHOOK_SECRET, deliveryId: randomUUID() })),
+      Array.from({ length: 10 }, () => postDelivery(api.url, { event: "push", payload: withNewPush(push), secret: WEBHOOK_SECRET, deliveryId: randomUUID() })),
     );
     for (const r of during) {
       expect(r.status).toBe(202);
@@ -60,7 +60,7 @@ describe("Redis down while deliveries arrive", () => {
     await redis.stop();
     const late = await startTestApi({ redisUrl: redis.url, pollIntervalMs: 200 });
     try {
-      const res = await postDelivery(late.url, { event: "push", payload: push, secret: WEBHOOK_SECRET });
+      const res = await postDelivery(late.url, { event: "push", payload: withNewPush(push), secret: WEBHOOK_SECRET });
       expect(res.status).toBe(202);
       await eventually(async () => (await late.db.outboxMessage.count({ where: { attempts: { gt: 0 } } })) > 0, 20_000, "a failed dispatch attempt");
       expect(await late.db.outboxMessage.count({ where: { dispatchedAt: null } })).toBe(1);
@@ -74,7 +74,7 @@ describe("Redis down while deliveries arrive", () => {
   });
 
   it("an outbox row dispatched twice (crash before the stamp) still makes one job", async () => {
-    const res = await postDelivery(api.url, { event: "push", payload: push, secret: WEBHOOK_SECRET });
+    const res = await postDelivery(api.url, { event: "push", payload: withNewPush(push), secret: WEBHOOK_SECRET });
     await eventually(async () => (await api.db.outboxMessage.count({ where: { dispatchedAt: null } })) === 0, 20_000, "dispatch");
     const countBefore = await api.queue.queue.count();
     // Simulate a relay that enqueued but died before stamping the row, once its lease ended.

@@ -1,5 +1,5 @@
 import { createApiToken } from "@slipway/auth";
-import { branchPushExample, postDelivery } from "@slipway/testing";
+import { branchPushExample, postDelivery, withNewPush } from "@slipway/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_TOKEN, startTestApi, WEBHOOK_SECRET, type TestApi } from "./harness";
 
@@ -15,7 +15,7 @@ beforeAll(async () => {
   // 5 builds in repo A, 2 in repo B.
   for (let i = 0; i < 7; i++) {
     const repo = i < 5 ? push.repository : { ...push.repository, id: 999001, name: "Other", full_name: "Codertocat/Other" };
-    const res = await postDelivery(api.url, { event: "push", payload: { ...push, repository: repo }, secret: WEBHOOK_SECRET });
+    const res = await postDelivery(api.url, { event: "push", payload: withNewPush({ ...push, repository: repo }), secret: WEBHOOK_SECRET });
     expect(res.status).toBe(202);
     buildIds.push(res.body.buildId);
   }

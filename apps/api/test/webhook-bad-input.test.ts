@@ -84,7 +84,7 @@ describe("bad webhook input is rejected with a clear 4xx and never stored", () =
     [["after"], "after"],
     [["repository"], "repository"],
     [["repository", "full_name"], "repository.full_name"],
-    [["repository", "clone_url"], "repository.clone_url"],
+    [["repository", "name"], "repository.name"],
     [["repository", "id"], "repository.id"],
   ])("422 for a push payload without %j, naming the field", async (path, name) => {
     const res = await postDelivery(api.url, { event: "push", payload: withoutField(push, path), secret: WEBHOOK_SECRET });

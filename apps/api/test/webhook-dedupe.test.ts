@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { branchPushExample, postDelivery } from "@slipway/testing";
+import { branchPushExample, postDelivery, withNewPush } from "@slipway/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, startTestApi, storedCounts, WEBHOOK_SECRET, type TestApi } from "./harness";
 
@@ -29,8 +29,9 @@ describe("deliveries are deduped on X-GitHub-Delivery", () => {
 
   it("a redelivery later answers with the first build, marked duplicate", async () => {
     const deliveryId = randomUUID();
-    const first = await postDelivery(api.url, { event: "push", payload: push, secret: WEBHOOK_SECRET, deliveryId });
-    const again = await postDelivery(api.url, { event: "push", payload: push, secret: WEBHOOK_SECRET, deliveryId });
+    const payload = withNewPush(push);
+    const first = await postDelivery(api.url, { event: "push", payload, secret: WEBHOOK_SECRET, deliveryId });
+    const again = await postDelivery(api.url, { event: "push", payload, secret: WEBHOOK_SECRET, deliveryId });
     expect(first.status).toBe(202);
     expect(again.status).toBe(202);
     expect(again.body).toEqual({ ...first.body, duplicate: true });

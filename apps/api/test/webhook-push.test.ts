@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { githubExamples, postDelivery } from "@slipway/testing";
+import { githubExamples, postDelivery, withNewPush } from "@slipway/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_TOKEN, eventually, startTestApi, storedCounts, WEBHOOK_SECRET, type TestApi } from "./harness";
 
@@ -21,7 +21,16 @@ describe("POST /webhooks/github with GitHub's example push payloads", () => {
       const res = await postDelivery(api.url, { event: "push", payload, secret: WEBHOOK_SECRET, deliveryId });
       results.push({ payload, deliveryId, res });
     }
-    const building = results.filter((r) => !r.payload.deleted);
+    // GitHub's examples hold the same branch push twice: the second copy is a replay.
+    const identity = (p: any) => `${p.repository.id} ${p.ref} ${p.before} ${p.after}`;
+    const firstOf = new Map<string, (typeof results)[number]>();
+    const replays = results.filter((r) => !r.payload.deleted && firstOf.has(identity(r.payload)) || (!r.payload.deleted && !firstOf.set(identity(r.payload), r)));
+    expect(replays).toHaveLength(1);
+    for (const r of replays) {
+      expect(r.res.status).toBe(202);
+      expect(r.res.body).toMatchObject({ outcome: "ignored", duplicate: true, buildId: firstOf.get(identity(r.payload))!.res.body.buildId });
+    }
+    const building = results.filter((r) => !r.payload.deleted && !replays.includes(r));
     const deleting = results.filter((r) => r.payload.deleted);
     expect(building.length).toBeGreaterThan(0);
     expect(deleting.length).toBeGreaterThan(0);
@@ -39,7 +48,6 @@ describe("POST /webhooks/github with GitHub's example push payloads", () => {
       expect(build.attempt).toBe(1);
       expect(build.repository.fullName).toBe(payload.repository.full_name);
       expect(build.repository.githubId).toBe(BigInt(payload.repository.id));
-      expect(build.repository.cloneUrl).toBe(payload.repository.clone_url);
       expect(build.delivery?.githubDelivery).toBe(deliveryId);
       expect(build.delivery?.event).toBe("push");
       const [refType, refName] = payload.ref.startsWith("refs/tags/") ? ["tag", payload.ref.slice(10)] : ["branch", payload.ref.slice(11)];
@@ -107,7 +115,7 @@ describe("POST /webhooks/github with GitHub's example push payloads", () => {
   });
 
   it("accepts form-encoded deliveries (payload=<json>), signed over the form body", async () => {
-    const payload = pushExamples.find((p) => !p.deleted && p.ref.startsWith("refs/heads/"));
+    const payload = withNewPush(pushExamples.find((p) => !p.deleted && p.ref.startsWith("refs/heads/")));
     const rawBody = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
     const res = await postDelivery(api.url, {
       event: "push", payload, rawBody, secret: WEBHOOK_SECRET,

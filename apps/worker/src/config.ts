@@ -15,9 +15,27 @@ const ZWorkerConfig = z.object({
   /** the build host label recorded on builds @defaultValue the machine's hostname */
   SLIPWAY_BUILD_HOST: z.string().min(1).default(hostname()),
   /** RUN network for every build. Part of BuildKit's cache key: use the same value on every
-   * worker. "host" suits daemons without a bridge; isolate untrusted builds with "none" or
-   * the default bridge. @defaultValue host */
-  SLIPWAY_BUILD_NETWORK: z.string().regex(/^(host|none|default)$/, "must be host, none or default").default("host"),
+   * worker. "default" puts RUN steps on the daemon's bridge, which `npm run farm` makes and
+   * walls off from the host (see ARCHITECTURE.md, "Builds cannot reach the farm"); "host"
+   * lets a Dockerfile reach every service on the machine, so the worker warns about it;
+   * "none" gives RUN steps no network @defaultValue default */
+  SLIPWAY_BUILD_NETWORK: z.preprocess((v) => (v === "" ? undefined : v), z.enum(["host", "none", "default"], { error: "must be host, none or default" }).default("default")),
+  /** where repositories are fetched from: <base>/<owner>/<repo>.git. GitHub Enterprise sets
+   * its own (https://ghe.example.com) @defaultValue https://github.com */
+  SLIPWAY_GIT_BASE_URL: z.preprocess((v) => (v === "" ? undefined : v), z.string().default("https://github.com"))
+    .pipe(z.string().refine((v) => {
+      try {
+        const u = new URL(v);
+        return !u.username && !u.password && !u.search && !u.hash && /^[a-z]+:$/.test(u.protocol);
+      } catch {
+        return false;
+      }
+    }, "must be a URL without credentials, query or fragment, e.g. https://github.com")),
+  /** transports git may use, comma-separated (git's GIT_ALLOW_PROTOCOL): https, http, ssh,
+   * git. `file` and `ext` are never allowed @defaultValue https */
+  SLIPWAY_GIT_PROTOCOLS: z.preprocess((v) => (v === undefined || v === "" ? "https" : v), z.string())
+    .transform((v) => v.split(",").map((p) => p.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(["https", "http", "ssh", "git"], { error: "each protocol must be https, http, ssh or git" })).min(1, "name at least one protocol")),
   /** build timeout in minutes @defaultValue 60 */
   SLIPWAY_BUILD_TIMEOUT_MIN: zPositiveInt(60),
   /** builds at once per worker process @defaultValue 1 */
@@ -31,4 +49,16 @@ const ZWorkerConfig = z.object({
   LOG_LEVEL: zLogLevel,
 });
 
-export const loadWorkerConfig = (env: Record<string, string | undefined>) => loadConfig(ZWorkerConfig, env);
+const protocolOf = (url: string) => {
+  try {
+    return new URL(url).protocol.slice(0, -1);
+  } catch {
+    return undefined; // reported by the field itself
+  }
+};
+const ZCheckedWorkerConfig = ZWorkerConfig.refine((c) => protocolOf(c.SLIPWAY_GIT_BASE_URL) === undefined || c.SLIPWAY_GIT_PROTOCOLS.includes(protocolOf(c.SLIPWAY_GIT_BASE_URL) as "https"), {
+  message: "its protocol must be one of SLIPWAY_GIT_PROTOCOLS",
+  path: ["SLIPWAY_GIT_BASE_URL"],
+});
+
+export const loadWorkerConfig = (env: Record<string, string | undefined>) => loadConfig(ZCheckedWorkerConfig, env);

@@ -34,6 +34,8 @@ runApp("worker", async () => {
         host: config.SLIPWAY_BUILD_HOST,
         registry: config.SLIPWAY_REGISTRY,
         network: config.SLIPWAY_BUILD_NETWORK,
+        gitBaseUrl: config.SLIPWAY_GIT_BASE_URL,
+        gitProtocols: config.SLIPWAY_GIT_PROTOCOLS,
         cacheDir: config.SLIPWAY_WORKER_CACHE_DIR,
         workDir: join(config.SLIPWAY_WORKER_CACHE_DIR, "work"),
         timeoutMs: config.SLIPWAY_BUILD_TIMEOUT_MIN * 60_000,
@@ -43,6 +45,7 @@ runApp("worker", async () => {
     { connection, subscriber, concurrency: config.SLIPWAY_WORKER_CONCURRENCY },
   );
   worker.worker.on("completed", () => relay.kick());
+  if (config.SLIPWAY_BUILD_NETWORK === "host") logger.warn("SLIPWAY_BUILD_NETWORK=host: RUN steps can reach every service on this machine (PostgreSQL, Redis, the registry); build only trusted code");
   logger.info({ registry: config.SLIPWAY_REGISTRY, network: config.SLIPWAY_BUILD_NETWORK }, "build worker started");
 
   return async () => {

@@ -8,7 +8,25 @@ const good = { DATABASE_URL: "postgresql://u:p@127.0.0.1:5432/db", REDIS_URL: "r
 describe("worker config", () => {
   it("applies the documented defaults", () => {
     const c = loadWorkerConfig(good);
-    expect(c).toMatchObject({ SLIPWAY_REGISTRY: "127.0.0.1:5000", SLIPWAY_BUILD_NETWORK: "host", SLIPWAY_BUILD_TIMEOUT_MIN: 60, SLIPWAY_WORKER_CONCURRENCY: 1, SLIPWAY_WORKER_CACHE_DIR: "/var/cache/slipway/worker" });
+    expect(c).toMatchObject({ SLIPWAY_REGISTRY: "127.0.0.1:5000", SLIPWAY_BUILD_NETWORK: "default", SLIPWAY_GIT_BASE_URL: "https://github.com", SLIPWAY_GIT_PROTOCOLS: ["https"], SLIPWAY_BUILD_TIMEOUT_MIN: 60, SLIPWAY_WORKER_CONCURRENCY: 1, SLIPWAY_WORKER_CACHE_DIR: "/var/cache/slipway/worker" });
+  });
+
+  it("git source: the base URL must be plain and speak an allowed protocol; file and ext are never allowed", () => {
+    expect(loadWorkerConfig({ ...good, SLIPWAY_GIT_BASE_URL: "git://127.0.0.1:9418", SLIPWAY_GIT_PROTOCOLS: "https, git" })).toMatchObject({ SLIPWAY_GIT_PROTOCOLS: ["https", "git"] });
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadWorkerConfig({ ...good, ...env });
+        return "";
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+    expect(problems({ SLIPWAY_GIT_BASE_URL: "git://127.0.0.1:9418" })).toContain("SLIPWAY_GIT_BASE_URL: its protocol must be one of SLIPWAY_GIT_PROTOCOLS");
+    expect(problems({ SLIPWAY_GIT_PROTOCOLS: "https,file" })).toContain("SLIPWAY_GIT_PROTOCOLS");
+    expect(problems({ SLIPWAY_GIT_PROTOCOLS: "ext" })).toContain("each protocol must be https, http, ssh or git");
+    expect(problems({ SLIPWAY_GIT_BASE_URL: "https://user:secret@github.com" })).toContain("SLIPWAY_GIT_BASE_URL: must be a URL without credentials");
+    expect(problems({ SLIPWAY_GIT_BASE_URL: "https://user:secret@github.com" })).not.toContain("secret");
+    expect(problems({ SLIPWAY_GIT_BASE_URL: "not a url" })).toContain("SLIPWAY_GIT_BASE_URL");
   });
 
   it("the worker process stops at start naming the bad variable", () => {

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import lockfile from "proper-lockfile";
@@ -8,11 +7,16 @@ import { runCommand } from "./run-command";
 export interface CheckoutOptions {
   /** the worker's cache folder; mirrors live in <cacheDir>/git */
   cacheDir: string;
+  /** GitHub's repository id: names the mirror, so a renamed repository keeps it */
+  githubId: bigint;
+  /** where to fetch from: <SLIPWAY_GIT_BASE_URL>/<owner>/<repo>.git (see repositoryGitUrl) */
   cloneUrl: string;
+  /** transports git may use (SLIPWAY_GIT_PROTOCOLS), e.g. ["https"] */
+  protocols: readonly string[];
   sha: string;
   /** empty or missing folder that receives the commit's files (no .git) */
   destDir: string;
-  /** git runs with this environment: GIT_CONFIG_* / url.<base>.insteadOf apply as usual */
+  /** git runs with this environment (GIT_ALLOW_PROTOCOL is set from `protocols`) */
   env: NodeJS.ProcessEnv;
   onLine: (line: string) => void;
   signal?: AbortSignal;
@@ -25,32 +29,37 @@ const NOT_FOUND = /Repository not found|not found|does not appear to be a git re
  * Checks out exactly `sha` into `destDir`: a bare mirror per repository on this worker
  * (fetched, never re-cloned; skipped entirely when the commit is already there), then the
  * commit's tree written with a throwaway index, so the context holds that commit only.
- * Plain git: url.<base>.insteadOf in the environment or git config can redirect hosts.
  * Mirrors are shared by the worker processes of a host; a lock file serialises fetches.
+ * Hardened against what a push could smuggle in: the URL is the farm's own (never a payload's),
+ * every positional argument follows `--` or --end-of-options, and git may speak only the
+ * configured protocols (GIT_ALLOW_PROTOCOL also covers redirects and submodules).
  */
 export async function checkoutCommit(o: CheckoutOptions): Promise<{ commitTime: Date; mirrorDir: string }> {
-  const mirrorDir = join(o.cacheDir, "git", `${createHash("sha256").update(o.cloneUrl).digest("hex").slice(0, 24)}.git`);
+  // Checked here, not only at ingest: git checkout takes the sha before `--` (it rejects
+  // --end-of-options there), so it must never look like an option.
+  if (!/^[0-9a-f]{40}$/.test(o.sha)) throw new UserFailure(`not a commit sha: ${JSON.stringify(o.sha).slice(0, 60)}`);
+  const mirrorDir = join(o.cacheDir, "git", `github-${o.githubId}.git`);
   await mkdir(mirrorDir, { recursive: true });
-  const env = { ...o.env, GIT_TERMINAL_PROMPT: "0", GIT_ASKPASS: "/bin/true" };
+  const env = { ...o.env, GIT_TERMINAL_PROMPT: "0", GIT_ASKPASS: "/bin/true", GIT_ALLOW_PROTOCOL: o.protocols.join(":"), GIT_PROTOCOL_FROM_USER: "0" };
   const git = (args: string[], cwd?: string) => runCommand("git", args, { env, signal: o.signal, ...(cwd ? { cwd } : {}) });
 
   const release = await lockfile.lock(mirrorDir, { retries: { retries: 600, minTimeout: 100, maxTimeout: 1000 }, stale: 10 * 60_000, realpath: false });
   try {
     if ((await git(["--git-dir", mirrorDir, "rev-parse", "--is-bare-repository"])).stdout.trim() !== "true") {
       o.onLine(`slipway: creating git mirror of ${o.cloneUrl}`);
-      const init = await git(["init", "--bare", "--quiet", mirrorDir]);
+      const init = await git(["init", "--bare", "--quiet", "--", mirrorDir]);
       if (init.code !== 0) throw new InfrastructureFailure(`git init failed: ${init.stderr.trim()}`);
     }
-    const has = async () => (await git(["--git-dir", mirrorDir, "cat-file", "-e", `${o.sha}^{commit}`])).code === 0;
+    const has = async () => (await git(["--git-dir", mirrorDir, "cat-file", "-e", "--end-of-options", `${o.sha}^{commit}`])).code === 0;
     if (await has()) {
       o.onLine(`slipway: commit ${o.sha} already in the mirror, no fetch needed`);
     } else {
       o.onLine(`slipway: fetching ${o.cloneUrl}`);
       const started = Date.now();
-      let f = await git(["--git-dir", mirrorDir, "fetch", "--prune", "--no-tags", "--quiet", o.cloneUrl, "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"]);
+      let f = await git(["--git-dir", mirrorDir, "fetch", "--prune", "--no-tags", "--quiet", "--no-recurse-submodules", "--", o.cloneUrl, "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"]);
       if (f.code === 0 && !(await has())) {
         // Not on a branch or tag any more (force-pushed) but maybe still fetchable by id.
-        f = await git(["--git-dir", mirrorDir, "fetch", "--quiet", o.cloneUrl, o.sha]);
+        f = await git(["--git-dir", mirrorDir, "fetch", "--quiet", "--no-recurse-submodules", "--", o.cloneUrl, o.sha]);
       }
       if (f.code !== 0) {
         const err = f.stderr.trim().split("\n").filter(Boolean).slice(-2).join(" / ");
@@ -77,7 +86,7 @@ export async function checkoutCommit(o: CheckoutOptions): Promise<{ commitTime: 
   });
   await rm(index, { force: true });
   if (co.code !== 0) throw new InfrastructureFailure(`git checkout of ${o.sha} failed: ${co.stderr.trim()}`);
-  const ct = await git(["--git-dir", mirrorDir, "show", "-s", "--format=%ct", o.sha]);
+  const ct = await git(["--git-dir", mirrorDir, "show", "-s", "--format=%ct", "--end-of-options", o.sha, "--"]);
   const commitTime = new Date(Number(ct.stdout.trim()) * 1000);
   o.onLine(`slipway: checked out ${o.sha}`);
   return { commitTime, mirrorDir };

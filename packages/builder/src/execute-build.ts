@@ -10,6 +10,7 @@ import { InfrastructureFailure, timeoutFailure, UserFailure } from "./failures";
 import { internalRefs } from "./image-refs";
 import { prepareBuild } from "./prepare-build";
 import { recordOutcome, type AttemptOutcome } from "./record-outcome";
+import { repositoryGitUrl } from "./repository-git-url";
 import { runBuildx, type BuildxResult } from "./run-buildx";
 
 /** How this worker builds. Same for every job; from the worker's config. */
@@ -21,12 +22,16 @@ export interface WorkerSettings {
   registry: string;
   /** RUN network for every build: part of the cache key, so the same on every worker */
   network: string;
+  /** repositories are fetched from <gitBaseUrl>/<owner>/<repo>.git @defaultValue https://github.com */
+  gitBaseUrl: string;
+  /** transports git may use @defaultValue ["https"] */
+  gitProtocols: readonly string[];
   /** git mirrors */
   cacheDir: string;
   /** per-build scratch folders */
   workDir: string;
   timeoutMs: number;
-  /** environment for git and docker (DOCKER_HOST, GIT_CONFIG_*) */
+  /** environment for git and docker (DOCKER_HOST, ...) */
   env: NodeJS.ProcessEnv;
 }
 
@@ -88,9 +93,10 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
   try {
     await mkdir(scratch, { recursive: true });
     const src = join(scratch, "src");
-    const { commitTime } = await checkoutCommit({ cacheDir: settings.cacheDir, cloneUrl: build.repository.cloneUrl, sha: build.sha, destDir: src, env: settings.env, onLine: line, signal });
-    const prepared = await prepareBuild({ srcDir: src, repository: build.repository, sha: build.sha, commitTime, internalRegistry: settings.registry, onLine: line });
-    const refs = internalRefs({ registry: settings.registry, fullName: build.repository.fullName, buildId: build.id, attempt: job.attempt, refType: build.refType, refName: build.refName, defaultBranch: build.repository.defaultBranch });
+    const cloneUrl = repositoryGitUrl(settings.gitBaseUrl, build.repository.fullName);
+    const { commitTime } = await checkoutCommit({ cacheDir: settings.cacheDir, githubId: build.repository.githubId, cloneUrl, protocols: settings.gitProtocols, sha: build.sha, destDir: src, env: settings.env, onLine: line, signal });
+    const prepared = await prepareBuild({ srcDir: src, sourceUrl: cloneUrl.replace(/\.git$/, ""), sha: build.sha, commitTime, internalRegistry: settings.registry, onLine: line });
+    const refs = internalRefs({ registry: settings.registry, githubId: build.repository.githubId, buildId: build.id, attempt: job.attempt, refType: build.refType, refName: build.refName, defaultBranch: build.repository.defaultBranch });
     line(`slipway: building ${prepared.config.dockerfile} (context ${prepared.config.context}${prepared.config.target ? `, target ${prepared.config.target}` : ""}) -> ${refs.image}`);
     line(`slipway: cache from ${refs.cacheFrom.join(", ")}; cache to ${refs.cacheTo}`);
     result = await runBuildx(

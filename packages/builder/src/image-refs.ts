@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { internalCachePath, internalImagePath } from "@slipway/contracts";
 
 /** A string made into a valid OCI tag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}. */
 export function sanitizeTag(s: string): string {
@@ -9,27 +9,8 @@ export function sanitizeTag(s: string): string {
   return t;
 }
 
-/**
- * "Codertocat/Hello-World" -> "codertocat/hello-world". Each path part must match the OCI
- * grammar [a-z0-9]+((.|_|__|-+)[a-z0-9]+)*; GitHub allows names it rejects (".github",
- * "_tools", "a..b"). Such a part is cleaned and given a short hash of the original, so two
- * names that clean to the same text never share an image or a cache.
- */
-export function repositoryPath(fullName: string): string {
-  return fullName.split("/").map(pathPart).join("/");
-}
-
-const PART = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$/;
-
-function pathPart(raw: string): string {
-  const lower = raw.toLowerCase();
-  if (PART.test(lower)) return lower;
-  const cleaned = lower.replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "") || "x";
-  return `${cleaned}-${createHash("sha256").update(raw).digest("hex").slice(0, 6)}`;
-}
-
 export interface InternalRefs {
-  /** immutable per attempt: <registry>/<owner>/<repo>:build-<id>[-<attempt>] */
+  /** immutable per attempt: <registry>/github/<repo id>:build-<id>[-<attempt>] */
   image: string;
   /** cache export ref: this ref */
   cacheTo: string;
@@ -37,10 +18,14 @@ export interface InternalRefs {
   cacheFrom: string[];
 }
 
-/** Where a build attempt pushes its image and its layer cache in the internal registry. */
-export function internalRefs(o: { registry: string; fullName: string; buildId: string; attempt: number; refType: "branch" | "tag"; refName: string; defaultBranch: string | null }): InternalRefs {
-  const repo = `${o.registry}/${repositoryPath(o.fullName)}`;
-  const cache = `${o.registry}/cache/${repositoryPath(o.fullName)}`;
+/**
+ * Where a build attempt pushes its image and its layer cache in the internal registry: under
+ * the repository's GitHub id (internalImagePath), so renames keep the cache and a reused name
+ * starts empty.
+ */
+export function internalRefs(o: { registry: string; githubId: bigint; buildId: string; attempt: number; refType: "branch" | "tag"; refName: string; defaultBranch: string | null }): InternalRefs {
+  const repo = `${o.registry}/${internalImagePath(o.githubId)}`;
+  const cache = `${o.registry}/${internalCachePath(o.githubId)}`;
   const own = `${cache}:${sanitizeTag(`${o.refType}-${o.refName}`)}`;
   const from = [own];
   if (o.defaultBranch) {

@@ -2,7 +2,7 @@ export { executeBuild, type BuildDeps, type BuildJob, type WorkerSettings } from
 export { InfrastructureFailure, UserFailure } from "./failures";
 export { parseBuildConfig, ZBuildConfig, CONFIG_FILE, type TBuildConfig } from "./build-config";
 export { classifyBuildFailure } from "./classify-failure";
-export { internalRefs, repositoryPath, sanitizeTag } from "./image-refs";
+export { internalRefs, sanitizeTag } from "./image-refs";
 export { RawjsonParser } from "./rawjson-parser";
 export { StepTracker } from "./step-tracker";
 export { BuildLogSink, type BuildLogSinkOptions } from "./build-log-sink";

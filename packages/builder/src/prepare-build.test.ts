@@ -1,12 +1,10 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Repository } from "@slipway/db";
 import { afterEach, describe, expect, it } from "vitest";
 import { UserFailure } from "./failures";
 import { prepareBuild } from "./prepare-build";
 
-const repository = { fullName: "acme/web", htmlUrl: "https://github.com/acme/web", cloneUrl: "https://github.com/acme/web.git" } as Repository;
 let dir: string;
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -22,7 +20,7 @@ function repo(files: Record<string, string>, links: Record<string, string> = {})
   }
   return dir;
 }
-const prepare = (srcDir: string) => prepareBuild({ srcDir, repository, sha: "a".repeat(40), commitTime: new Date("2026-01-02T03:04:05Z"), internalRegistry: "127.0.0.1:5000", onLine: () => {} });
+const prepare = (srcDir: string) => prepareBuild({ srcDir, sourceUrl: "https://github.com/acme/web", sha: "a".repeat(40), commitTime: new Date("2026-01-02T03:04:05Z"), internalRegistry: "127.0.0.1:5000", onLine: () => {} });
 async function failure(srcDir: string) {
   const err = await prepare(srcDir).then(() => null, (e: unknown) => e);
   expect(err).toBeInstanceOf(UserFailure);

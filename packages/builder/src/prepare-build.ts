@@ -1,4 +1,3 @@
-import type { Repository } from "@slipway/db";
 import { CONFIG_FILE, parseBuildConfig, type TBuildConfig } from "./build-config";
 import type { BuildxRequest } from "./buildx-args";
 import { classifyBuildFailure } from "./classify-failure";
@@ -15,7 +14,7 @@ export interface PreparedBuild {
 }
 
 /** Reads .slipway.yml from the checkout and turns it into a buildx request (UserFailure if wrong). */
-export async function prepareBuild(o: { srcDir: string; repository: Repository; sha: string; commitTime: Date; internalRegistry: string; onLine: (l: string) => void }): Promise<PreparedBuild> {
+export async function prepareBuild(o: { srcDir: string; /** the repository's web address, for the OCI source label */ sourceUrl: string; sha: string; commitTime: Date; internalRegistry: string; onLine: (l: string) => void }): Promise<PreparedBuild> {
   const text = await readConfigFile(o.srcDir, CONFIG_FILE);
   o.onLine(text === undefined ? `slipway: no ${CONFIG_FILE}, using defaults` : `slipway: read ${CONFIG_FILE}`);
   const config = parseBuildConfig(text);
@@ -27,7 +26,6 @@ export async function prepareBuild(o: { srcDir: string; repository: Repository; 
     }
   }
 
-  const source = o.repository.htmlUrl ?? o.repository.cloneUrl.replace(/\.git$/, "");
   const created = o.commitTime.toISOString();
   const request = {
     contextDir,
@@ -37,7 +35,7 @@ export async function prepareBuild(o: { srcDir: string; repository: Repository; 
     // so the same commit and config give the same image.
     buildArgs: { SOURCE_DATE_EPOCH: String(Math.floor(o.commitTime.getTime() / 1000)), ...config.buildArgs },
     labels: {
-      "org.opencontainers.image.source": source,
+      "org.opencontainers.image.source": o.sourceUrl,
       "org.opencontainers.image.revision": o.sha,
       "org.opencontainers.image.created": created,
     },

@@ -50,7 +50,7 @@ export type TApiError = z.infer<typeof ZApiError>;
 /** What POST /webhooks/github answers with. */
 export const ZWebhookAccepted = z.object({
   deliveryId: z.string(),
-  outcome: z.enum(["build_queued", "ping", "ignored"]),
+  outcome: z.enum(["build_queued", "ping", "ignored", "refused"]),
   buildId: z.string().nullable(),
   reason: z.string().nullable(),
   duplicate: z.boolean(),

@@ -1,13 +1,20 @@
 import { z } from "zod";
+import { GITHUB_OWNER, GITHUB_REPO, zGithubFullName } from "./github-names";
 
 const zSha = z.string().regex(/^[0-9a-f]{40}$/, "must be a 40-character hex commit sha");
+/** A branch name as git allows it (check-ref-format, in short): no control characters, spaces,
+ * `..`, `~^:?*[\\`, no leading `-` or `/`. */
+const zBranchName = z.string().max(255).regex(/^(?!-|\/)(?!.*\.\.)(?!.*\/\/)[^\x00-\x20\x7f~^:?*[\\]+$/, "must be a valid git branch name");
 
 /**
  * The part of GitHub's `push` webhook payload that a build needs. Extra fields pass through
- * untouched (the full payload is stored with the delivery).
+ * untouched (the full payload is stored with the delivery). A payload is a claim, not an
+ * instruction: only the repository id, owner/name, ref and commits are used, each checked
+ * against its grammar; URLs in it (clone_url, html_url, ...) are never used — the farm
+ * derives where to fetch from its own configuration (SLIPWAY_GIT_BASE_URL).
  */
 export const ZGithubPushPayload = z.object({
-  ref: z.string().min(1),
+  ref: z.string().min(1).max(1024).regex(/^refs\/(?!.*\.\.)[^\x00-\x20\x7f~^:?*[\\]+$/, "must be a git ref (refs/...)"),
   before: zSha,
   after: zSha,
   created: z.boolean().optional(),
@@ -15,15 +22,13 @@ export const ZGithubPushPayload = z.object({
   forced: z.boolean().optional(),
   repository: z.object({
     id: z.number().int().positive(),
-    name: z.string().min(1),
-    full_name: z.string().regex(/^[^/\s]+\/[^/\s]+$/, "must be owner/name"),
-    owner: z.object({ login: z.string().optional(), name: z.string().nullish() }).loose(),
+    name: z.string().regex(GITHUB_REPO, "must be a GitHub repository name (letters, digits, . _ -)"),
+    full_name: zGithubFullName,
+    owner: z.object({ login: z.string().regex(GITHUB_OWNER, "must be a GitHub account name").optional(), name: z.string().nullish() }).loose(),
     private: z.boolean().optional(),
-    html_url: z.string().optional(),
-    clone_url: z.string().min(1),
-    default_branch: z.string().optional(),
-    master_branch: z.string().optional(),
-  }).loose(),
+    default_branch: zBranchName.optional(),
+    master_branch: zBranchName.optional(),
+  }).loose().refine((r) => r.full_name.split("/")[1] === r.name, { message: "name must be the repository part of full_name", path: ["name"] }),
   pusher: z.object({ name: z.string().optional(), email: z.string().nullish() }).loose().optional(),
   sender: z.object({ login: z.string() }).loose().optional(),
   head_commit: z.object({ id: z.string(), message: z.string() }).loose().nullish(),

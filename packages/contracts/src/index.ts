@@ -5,3 +5,5 @@ export {
   type TApiError, type TBuild, type TBuildList, type TBuildStatus, type TListBuildsQuery, type TWebhookAccepted,
 } from "./api";
 export { AppError, ERROR_STATUS, type TErrorCode } from "./app-error";
+export { GITHUB_OWNER, GITHUB_REPO, isGithubFullName, zGithubFullName } from "./github-names";
+export { internalCachePath, internalImagePath } from "./internal-image-path";

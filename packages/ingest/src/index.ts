@@ -1,3 +1,4 @@
 export { receiveDelivery, type Received, type ReceiveDeps } from "./receive-delivery";
 export { SignatureVerifier } from "./verify-signature";
 export type { RawDelivery } from "./parse-delivery";
+export { RepositoryAllowList } from "./repository-allow-list";

@@ -5,6 +5,7 @@ import type { ParsedDelivery } from "./parse-delivery";
 export type DeliveryPlan =
   | { outcome: "ping"; reason: null }
   | { outcome: "ignored"; reason: string; push?: TGithubPushPayload }
+  | { outcome: "refused"; reason: string }
   | { outcome: "build_queued"; reason: null; push: TGithubPushPayload; refType: "branch" | "tag"; refName: string };
 
 export interface StoredDelivery {
@@ -16,7 +17,9 @@ export interface StoredDelivery {
 /**
  * Stores the delivery, and for a build its repository, Build row and outbox row, in ONE
  * transaction: GitHub does not redeliver by itself, so nothing is acknowledged unless stored.
- * A delivery id seen before answers with what the first one stored (duplicate: true).
+ * A delivery id seen before answers with what the first one stored (duplicate: true); so does
+ * a replay: the same push (repository, ref, before, after) under a new delivery id is stored
+ * as ignored and answers with the build the first copy queued.
  */
 export async function storeDelivery(db: Db, delivery: ParsedDelivery, plan: DeliveryPlan): Promise<StoredDelivery> {
   // A unique violation means a concurrent copy of this delivery won the race; after it
@@ -34,8 +37,9 @@ export async function storeDelivery(db: Db, delivery: ParsedDelivery, plan: Deli
 }
 
 async function write(tx: Prisma.TransactionClient, delivery: ParsedDelivery, plan: DeliveryPlan): Promise<StoredDelivery> {
-  const push = plan.outcome === "ping" ? undefined : plan.push;
+  const push = plan.outcome === "ping" || plan.outcome === "refused" ? undefined : plan.push;
   const repositoryId = push ? await upsertRepository(tx, push) : null;
+  const replay = plan.outcome === "build_queued" && repositoryId ? await findReplay(tx, repositoryId, plan.push) : null;
   const row = await tx.webhookDelivery.create({
     data: {
       githubDelivery: delivery.deliveryId,
@@ -43,11 +47,12 @@ async function write(tx: Prisma.TransactionClient, delivery: ParsedDelivery, pla
       action: typeof delivery.payload.action === "string" ? delivery.payload.action : null,
       hookId: delivery.hookId ?? null,
       repositoryId,
-      outcome: plan.outcome,
-      reason: plan.reason ?? null,
+      outcome: replay ? "ignored" : plan.outcome,
+      reason: replay ? replay.reason : (plan.reason ?? null),
       payload: delivery.payload as Prisma.InputJsonObject,
     },
   });
+  if (replay) return { accepted: accepted(delivery.deliveryId, "ignored", replay.buildId, replay.reason, true), queuedNew: false };
   if (plan.outcome !== "build_queued" || !repositoryId) {
     return { accepted: accepted(delivery.deliveryId, plan.outcome, null, plan.reason ?? null, false), queuedNew: false };
   }
@@ -73,12 +78,11 @@ async function write(tx: Prisma.TransactionClient, delivery: ParsedDelivery, pla
 
 async function upsertRepository(tx: Prisma.TransactionClient, push: TGithubPushPayload): Promise<string> {
   const r = push.repository;
+  // Only names and ids from the payload; URLs in it are never stored or used.
   const data = {
     fullName: r.full_name,
-    owner: r.owner.login ?? r.owner.name ?? r.full_name.split("/")[0]!,
+    owner: r.full_name.split("/")[0]!,
     name: r.name,
-    cloneUrl: r.clone_url,
-    htmlUrl: r.html_url ?? null,
     defaultBranch: r.default_branch ?? r.master_branch ?? null,
     private: r.private ?? false,
   };
@@ -94,6 +98,14 @@ async function upsertRepository(tx: Prisma.TransactionClient, push: TGithubPushP
     select: { id: true },
   });
   return repo.id;
+}
+
+/** The build an earlier delivery of this very push queued (same repository, ref, before, after). */
+async function findReplay(tx: Prisma.TransactionClient, repositoryId: string, push: TGithubPushPayload): Promise<{ buildId: string; reason: string } | null> {
+  const first = await tx.build.findFirst({ where: { repositoryId, ref: push.ref, beforeSha: push.before, sha: push.after }, select: { id: true, delivery: { select: { githubDelivery: true } } } });
+  if (!first) return null;
+  const from = first.delivery ? ` (delivery ${first.delivery.githubDelivery})` : "";
+  return { buildId: first.id, reason: `replay of a push already received${from}: same repository, ref, before and after; build ${first.id}` };
 }
 
 async function findExisting(db: Db, deliveryId: string): Promise<TWebhookAccepted | null> {

@@ -1,4 +1,5 @@
-import { BuildLogSink, repositoryPath, ZBuildConfig } from "@slipway/builder";
+import { BuildLogSink, ZBuildConfig } from "@slipway/builder";
+import { internalImagePath } from "@slipway/contracts";
 import type { Db } from "@slipway/db";
 import { parseImageRef, RegistryError, type RegistryClient } from "@slipway/registry";
 import type { Redis } from "ioredis";
@@ -37,7 +38,7 @@ export async function executePublish(deps: PublishDeps, job: { buildId: string; 
   const tags = defaultTags({ refType: build.refType, refName: build.refName, sha: build.sha, defaultBranch: build.repository.defaultBranch });
   const sink = new BuildLogSink({ db, redis: deps.redis, logger: log, buildId: build.id, attempt: job.attempt });
   await sink.resume();
-  const src = { registry: deps.internalRegistry, repository: repositoryPath(build.repository.fullName), digest: attempt.digest };
+  const src = { registry: deps.internalRegistry, repository: internalImagePath(build.repository.githubId), digest: attempt.digest };
   const done: { image: string; tags: string[]; digest: string }[] = [];
   try {
     for (const target of config.publish) {

@@ -9,9 +9,9 @@ const git = (args: string[], cwd?: string) =>
 
 /**
  * A stand-in for github.com as a git host: a real `git daemon` on 127.0.0.1 serving bare
- * repositories at <owner>/<name>.git. Workers reach it through git's own
- * url.<base>.insteadOf (see gitEnv()), so they fetch "https://github.com/owner/name.git"
- * unchanged. stop() kills only the daemon this server started, by PID.
+ * repositories at <owner>/<name>.git. Workers reach it as their SLIPWAY_GIT_BASE_URL
+ * (`baseUrl`, protocol `git`), the way a GitHub Enterprise farm names its own host.
+ * stop() kills only the daemon this server started, by PID.
  */
 export class TestGitServer {
   private proc: ChildProcess | undefined;
@@ -44,9 +44,9 @@ export class TestGitServer {
     rmSync(this.root, { recursive: true, force: true });
   }
 
-  /** Environment that makes git fetch https://github.com/... from this server. */
-  gitEnv(): Record<string, string> {
-    return { GIT_CONFIG_COUNT: "1", GIT_CONFIG_KEY_0: `url.git://127.0.0.1:${this.port}/.insteadOf`, GIT_CONFIG_VALUE_0: "https://github.com/" };
+  /** The base URL workers fetch <owner>/<name>.git from (SLIPWAY_GIT_BASE_URL). */
+  get baseUrl(): string {
+    return `git://127.0.0.1:${this.port}`;
   }
 
   /** Commits `files` (path -> content, null deletes) on `branch` of owner/name; returns the sha. */

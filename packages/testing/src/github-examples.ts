@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
@@ -13,4 +14,12 @@ export function githubExamples(event: string): any[] {
 /** The example push to a branch (Codertocat/Hello-World, refs/heads/master), a fresh copy. */
 export function branchPushExample(): any {
   return structuredClone(githubExamples("push").find((p) => !p.deleted && p.ref.startsWith("refs/heads/")));
+}
+
+/**
+ * A copy of a push payload that is a new push: a random `before`. The api treats the same
+ * repository, ref, before and after under a new delivery id as a replay of one push.
+ */
+export function withNewPush<T extends { before?: unknown }>(payload: T): T {
+  return { ...structuredClone(payload), before: randomBytes(20).toString("hex") };
 }

@@ -5,5 +5,5 @@ export { TestRedis } from "./redis-server";
 export { testEnv } from "./test-env";
 export { pushBusyboxBaseImage } from "./base-image";
 export { TestGitServer } from "./git-server";
-export { branchPushExample, githubExamples } from "./github-examples";
+export { branchPushExample, githubExamples, withNewPush } from "./github-examples";
 export { startFlakyProxy, type FlakyProxy, type Injector } from "./flaky-proxy";

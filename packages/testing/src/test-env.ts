@@ -27,6 +27,12 @@ export const testEnv = {
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(v)) throw new Error("SLIPWAY_TEST_TEMPLATE_DB must be a lowercase SQL identifier");
     return v;
   },
+  /** RUN network of test builds: "default" (the walled-off bridge infra/services.sh gives each
+   * daemon it starts) unless SLIPWAY_TEST_BUILD_NETWORK says otherwise @defaultValue "default" */
+  get buildNetwork(): "default" | "host" | "none" {
+    const v = process.env.SLIPWAY_TEST_BUILD_NETWORK;
+    return v === "host" || v === "none" ? v : "default";
+  },
   /** a second registry: the tests' publish target */
   get publishRegistry() { return required("SLIPWAY_TEST_PUBLISH_REGISTRY"); },
 };

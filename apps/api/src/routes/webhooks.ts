@@ -1,7 +1,9 @@
-import type { FastifyInstance } from "fastify";
+import { AppError } from "@slipway/contracts";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { receiveDelivery } from "@slipway/ingest";
 import { WEBHOOK_BODY_LIMIT, type ApiDeps } from "../deps";
 
+const LARGE_BODY = 1024 * 1024;
 const header = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 
 /** POST /webhooks/github: ingest (see @slipway/ingest). Bodies stay raw: the signature covers the bytes. */
@@ -9,10 +11,28 @@ export async function registerWebhookRoutes(app: FastifyInstance, { deps }: { de
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: WEBHOOK_BODY_LIMIT }, (_req, body, done) => done(null, body));
 
-  app.post("/webhooks/github", { bodyLimit: WEBHOOK_BODY_LIMIT }, async (req, reply) => {
+  // Bodies over 1 MiB are held whole in memory until verified: bound how many at once. The
+  // check runs before the body is read, so a refused request costs nothing (503 + Retry-After,
+  // which GitHub's redelivery and relays honour; nothing was stored).
+  const maxLarge = deps.maxLargeWebhookBodies ?? 4;
+  let large = 0;
+  const onRequest = async (req: FastifyRequest, reply: FastifyReply) => {
+    const length = Number(req.headers["content-length"] ?? Number.NaN);
+    if (Number.isFinite(length) && length <= LARGE_BODY) return;
+    if (large >= maxLarge) {
+      void reply.header("retry-after", "5");
+      throw new AppError("unavailable", `too many large webhook deliveries at once (${maxLarge}, SLIPWAY_WEBHOOK_LARGE_BODIES); retry later`);
+    }
+    large++;
+    let released = false;
+    const release = () => { if (!released) { released = true; large--; } };
+    reply.raw.once("close", release);
+  };
+
+  app.post("/webhooks/github", { bodyLimit: WEBHOOK_BODY_LIMIT, onRequest }, async (req, reply) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const result = await receiveDelivery(
-      { db: deps.db, verifier: deps.verifier },
+      { db: deps.db, verifier: deps.verifier, allowList: deps.allowList },
       {
         event: header(req.headers["x-github-event"]),
         deliveryId: header(req.headers["x-github-delivery"]),

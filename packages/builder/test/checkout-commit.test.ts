@@ -1,0 +1,55 @@
+// checkoutCommit against a real git daemon: only the configured protocols are spoken, and no
+// argument can be read as an option.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { TestGitServer } from "@slipway/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkoutCommit } from "../src/checkout-commit";
+import { InfrastructureFailure, UserFailure } from "../src/failures";
+
+let git: TestGitServer;
+let dir: string;
+let sha: string;
+beforeAll(async () => {
+  git = await TestGitServer.start();
+  sha = git.commit("acme/web", { "hello.txt": "hi\n" });
+  dir = mkdtempSync(join(tmpdir(), "slipway-checkout-"));
+});
+afterAll(async () => {
+  await git?.destroy();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const checkout = (o: { cloneUrl?: string; protocols?: string[]; sha?: string; dest: string }) =>
+  checkoutCommit({ cacheDir: join(dir, "cache"), githubId: 42n, cloneUrl: o.cloneUrl ?? `${git.baseUrl}/acme/web.git`, protocols: o.protocols ?? ["git"], sha: o.sha ?? sha, destDir: join(dir, o.dest), env: { PATH: process.env.PATH }, onLine: () => {} });
+
+describe("checkoutCommit", () => {
+  it("fetches with an allowed protocol into a mirror named by the repository id", async () => {
+    const { mirrorDir } = await checkout({ dest: "ok" });
+    expect(mirrorDir).toBe(join(dir, "cache", "git", "github-42.git"));
+    expect(readFileSync(join(dir, "ok", "hello.txt"), "utf8")).toBe("hi\n");
+  });
+
+  it("refuses a protocol that is not allowed (git with only https allowed)", async () => {
+    const err = await checkout({ dest: "no-git", protocols: ["https"], cloneUrl: `${git.baseUrl}/acme/other.git`, sha: "b".repeat(40) }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InfrastructureFailure);
+    expect((err as Error).message).toMatch(/transport 'git' not allowed/);
+  });
+
+  it("never reads file:// even when the caller lists it", async () => {
+    const err = await checkout({ dest: "no-file", protocols: ["https"], cloneUrl: `file://${join(dir, "cache", "git", "github-42.git")}`, sha: "c".repeat(40) }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/transport 'file' not allowed/);
+  });
+
+  it("an option-shaped URL is a path to git, not an option", async () => {
+    const marker = join(dir, "pwned");
+    const err = await checkout({ dest: "opt", cloneUrl: `--upload-pack=touch ${marker}`, sha: "d".repeat(40) }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(() => readFileSync(marker)).toThrow();
+  });
+
+  it("a sha that is not 40 hex digits is refused before git runs", async () => {
+    await expect(checkout({ dest: "badsha", sha: "--output=/tmp/x" })).rejects.toBeInstanceOf(UserFailure);
+  });
+});
