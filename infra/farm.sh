@@ -39,8 +39,8 @@ secrets="$STATE/secrets.env"
 if [ ! -f "$secrets" ]; then
   umask 077
   {
-    echo "FARM_WEBHOOK_SECRET=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-    echo "FARM_API_TOKEN=slw_$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+    echo "FARM_WEBHOOK_SECRET=$(rand_hex 24)"
+    echo "FARM_API_TOKEN=slw_$(rand_hex 24)"
   } >"$secrets"
   umask 022
 fi
@@ -75,8 +75,8 @@ cat >&2 <<INFO
     Webhook URL    http://127.0.0.1:$PORT/webhooks/github   (content type application/json)
     Webhook secret $SLIPWAY_WEBHOOK_SECRET
     API token      $SLIPWAY_API_TOKEN   (Authorization: Bearer ...)
-    PostgreSQL     $DATABASE_URL
-    Redis          $REDIS_URL
+    PostgreSQL     $(mask_url "$DATABASE_URL")
+    Redis          $(mask_url "$REDIS_URL")   (passwords in $STATE/services.env)
     Docker         $DOCKER_HOST
     Registry       $SLIPWAY_REGISTRY
     Workers        $WORKERS build workers (SLIPWAY_WORKERS), git mirrors in $SLIPWAY_WORKER_CACHE_DIR

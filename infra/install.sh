@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages Slipway needs on Debian 12, idempotently:
 #   - from Debian 12: redis-server, postgresql, docker-registry (Distribution v2.8), git,
-#     tini, iptables, busybox-static (test base images)
+#     tini, iptables + iproute2 (the walled-off build bridge), openssl, busybox-static (test base images)
 #   - from Debian 13 (private apt list, the system stays on Debian 12): containerd,
 #     docker.io (Engine 26 with the containerd image store) and docker-buildx,
 #     because Debian 12's docker.io (20.10) has no buildx and so no registry cache mode=max.
@@ -71,6 +71,8 @@ install_bookworm() {
   have_all git || missing+=(git)
   have_all tini || missing+=(tini)
   have_all iptables || missing+=(iptables)
+  have_all ip || missing+=(iproute2)
+  have_all openssl || missing+=(openssl)
   have_all htpasswd || missing+=(apache2-utils)
   busybox_static_ok || missing+=(busybox-static)
   if [ ${#missing[@]} -eq 0 ]; then say "Debian 12 packages present"; return 0; fi
@@ -121,7 +123,7 @@ install_trixie_docker() {
 }
 
 main() {
-  if have_all redis-server docker-registry git tini iptables htpasswd && busybox_static_ok && pg_bin_ok && docker_ok; then
+  if have_all redis-server docker-registry git tini iptables ip openssl htpasswd && busybox_static_ok && pg_bin_ok && docker_ok; then
     say "system packages present"; return 0
   fi
   require_root

@@ -28,6 +28,12 @@ wait_for() {
   return 1
 }
 
+# rand_hex BYTES -> that many random bytes as hex (passwords, secrets)
+rand_hex() { head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+
+# mask_url URL -> the URL with any password replaced by *** (for what is printed)
+mask_url() { printf '%s' "$1" | sed -E 's#(//[^:/@]*):[^@/]*@#\1:***@#'; }
+
 pid_alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null; }
 read_pid() { [ -f "$1" ] && cat "$1" 2>/dev/null || true; }
 

@@ -1,4 +1,8 @@
 # Starts and stops the services Slipway needs, under one git-ignored state folder.
+# Locked down: PostgreSQL and Redis bound to loopback with generated passwords (kept in
+# $STATE/services.env, mode 0600; PostgreSQL scram-sha-256, never trust), Redis with maxmemory
+# and noeviction; each dockerd runs RUN steps on a bridge of its own that cannot reach the host
+# (see setup_build_bridge).
 # Source it, then: services_up PROFILE ; ... ; services_down
 #   PROFILE farm: ports pg 15432, redis 16379, registry 5000 (state .slipway/farm)
 #   PROFILE test: ports pg 25432, redis 26379, registry 25000 + 25001 (state .slipway/test)
@@ -28,54 +32,151 @@ check_port_free() { # PORT WHAT ENVVAR
   fi
 }
 
+# Written on every start (also over a data folder an older version initialised with trust):
+# the postgres superuser only through the socket as the postgres OS user; everyone else by
+# password (scram-sha-256) over loopback TCP.
+write_pg_hba() { # DATA_DIR
+  cat >"$1/pg_hba.conf" <<'HBA'
+# Written by infra/services.sh on every start; edits here are replaced.
+local   all   postgres                  peer
+host    all   all        127.0.0.1/32   scram-sha-256
+host    all   all        ::1/128        scram-sha-256
+HBA
+  chown postgres:postgres "$1/pg_hba.conf"; chmod 600 "$1/pg_hba.conf"
+}
+
 start_postgres() {
   local dir="$STATE/pg" pgbin=/usr/lib/postgresql/15/bin pid
   if [ -n "${DATABASE_URL:-}" ]; then say "PostgreSQL: using DATABASE_URL from the environment"; return 0; fi
-  export DATABASE_URL="postgresql://slipway:slipway@127.0.0.1:$PG_PORT/slipway"
-  pid=$(head -1 "$dir/data/postmaster.pid" 2>/dev/null || true)
-  if pid_alive "$pid"; then say "PostgreSQL: already running (pid $pid, port $PG_PORT)"; return 0; fi
-  check_port_free "$PG_PORT" PostgreSQL DATABASE_URL
+  export DATABASE_URL="postgresql://slipway:$PG_PASSWORD@127.0.0.1:$PG_PORT/slipway"
   [ "$(id -u)" = 0 ] || die "starting PostgreSQL as the postgres user needs root (you are $(id -un)); run as root, or set DATABASE_URL to a PostgreSQL you already run"
   id postgres >/dev/null 2>&1 || die "no postgres user: the postgresql package is not installed (run infra/install.sh as root)"
-  mkdir -p "$dir"; chown postgres:postgres "$dir"
-  # postgres must be able to reach its folder: make the parents traversable.
-  local p="$dir"; while [ "$p" != / ]; do p=$(dirname "$p"); chmod o+x "$p" 2>/dev/null || true; done
-  if [ ! -f "$dir/data/PG_VERSION" ]; then
-    say "PostgreSQL: initdb in $dir/data"
-    runuser -u postgres -- "$pgbin/initdb" -D "$dir/data" -A trust -U postgres -E UTF8 >"$dir/initdb.log" 2>&1 \
-      || die "PostgreSQL initdb failed, see $dir/initdb.log"
+  pid=$(head -1 "$dir/data/postmaster.pid" 2>/dev/null || true)
+  if pid_alive "$pid"; then
+    say "PostgreSQL: already running (pid $pid, port $PG_PORT)"
+    write_pg_hba "$dir/data"
+    runuser -u postgres -- "$pgbin/pg_ctl" -D "$dir/data" reload >/dev/null || die "could not reload PostgreSQL's pg_hba.conf"
+  else
+    check_port_free "$PG_PORT" PostgreSQL DATABASE_URL
+    mkdir -p "$dir"; chown postgres:postgres "$dir"; chmod 700 "$dir"
+    # postgres must be able to reach its folder: make the parents traversable.
+    local p="$dir"; while [ "$p" != / ]; do p=$(dirname "$p"); chmod o+x "$p" 2>/dev/null || true; done
+    if [ ! -f "$dir/data/PG_VERSION" ]; then
+      say "PostgreSQL: initdb in $dir/data"
+      runuser -u postgres -- "$pgbin/initdb" -D "$dir/data" --auth-local=peer --auth-host=scram-sha-256 -U postgres -E UTF8 >"$dir/initdb.log" 2>&1 \
+        || die "PostgreSQL initdb failed, see $dir/initdb.log"
+    fi
+    write_pg_hba "$dir/data"
+    say "PostgreSQL: starting on 127.0.0.1:$PG_PORT"
+    runuser -u postgres -- "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
+      -o "-p $PG_PORT -k $dir -c listen_addresses=127.0.0.1 -c password_encryption=scram-sha-256 -c fsync=${PG_FSYNC:-on} -c max_connections=200" start >/dev/null \
+      || die "PostgreSQL did not start, see $dir/postgres.log"
+    pid=$(head -1 "$dir/data/postmaster.pid")
+    STARTED+=("postgres:$pid")
   fi
-  say "PostgreSQL: starting on 127.0.0.1:$PG_PORT"
-  runuser -u postgres -- "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
-    -o "-p $PG_PORT -k $dir -c listen_addresses=127.0.0.1 -c fsync=${PG_FSYNC:-on} -c max_connections=200" start >/dev/null \
-    || die "PostgreSQL did not start, see $dir/postgres.log"
-  pid=$(head -1 "$dir/data/postmaster.pid")
-  STARTED+=("postgres:$pid")
-  runuser -u postgres -- psql -h "$dir" -p "$PG_PORT" -U postgres -qtAc \
-    "DO \$\$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname='slipway') THEN CREATE ROLE slipway LOGIN PASSWORD 'slipway' CREATEDB; END IF; END\$\$;" >/dev/null \
-    || die "could not create the PostgreSQL role slipway"
+  # The password goes through psql's standard input, never an argument list.
+  runuser -u postgres -- psql -h "$dir" -p "$PG_PORT" -U postgres -qtA -v ON_ERROR_STOP=1 >/dev/null <<SQL || die "could not set up the PostgreSQL role slipway"
+DO \$\$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname='slipway') THEN CREATE ROLE slipway LOGIN CREATEDB; END IF; END\$\$;
+ALTER ROLE slipway WITH LOGIN CREATEDB PASSWORD '$PG_PASSWORD';
+SQL
   if [ "$(runuser -u postgres -- psql -h "$dir" -p "$PG_PORT" -U postgres -qtAc "SELECT 1 FROM pg_database WHERE datname='slipway'")" != 1 ]; then
     runuser -u postgres -- createdb -h "$dir" -p "$PG_PORT" -U postgres -O slipway slipway || die "could not create database slipway"
   fi
 }
 
+redis_ping() { REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; }
+
 start_redis() {
   local dir="$STATE/redis" pid
   if [ -n "${REDIS_URL:-}" ]; then say "Redis: using REDIS_URL from the environment"; return 0; fi
-  export REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+  export REDIS_URL="redis://:$REDIS_PASSWORD@127.0.0.1:$REDIS_PORT"
   pid=$(read_pid "$dir/redis.pid")
-  if pid_alive "$pid"; then say "Redis: already running (pid $pid, port $REDIS_PORT)"; return 0; fi
+  if pid_alive "$pid"; then
+    say "Redis: already running (pid $pid, port $REDIS_PORT)"
+    redis_ping || die "the Redis on port $REDIS_PORT (pid $pid, left by an earlier run) does not accept this profile's password; stop it and run again"
+    return 0
+  fi
   check_port_free "$REDIS_PORT" Redis REDIS_URL
   mkdir -p "$dir"
   # The farm keeps queue state across restarts (AOF, as BullMQ recommends); tests need none.
-  local persist=(--save "" --appendonly no)
-  [ "$PROFILE" = farm ] && persist=(--save "" --appendonly yes --appendfsync everysec)
-  say "Redis: starting on 127.0.0.1:$REDIS_PORT"
-  redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$dir" "${persist[@]}" \
-    --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" >/dev/null \
-    || die "Redis did not start, see $dir/redis.log"
-  wait_for redis 10 redis-cli -p "$REDIS_PORT" ping || die "Redis did not answer, see $dir/redis.log"
+  local persist='save ""
+appendonly no'
+  [ "$PROFILE" = farm ] && persist='save ""
+appendonly yes
+appendfsync everysec'
+  # A config file (mode 0600) rather than arguments: the password must not be in `ps`.
+  # noeviction: BullMQ's keys must never be evicted; past maxmemory, writes fail loudly.
+  (umask 077; cat >"$dir/redis.conf" <<CONF
+bind 127.0.0.1
+port $REDIS_PORT
+protected-mode yes
+dir $dir
+daemonize yes
+pidfile $dir/redis.pid
+logfile $dir/redis.log
+$persist
+requirepass $REDIS_PASSWORD
+maxmemory ${SLIPWAY_REDIS_MAXMEMORY:-1gb}
+maxmemory-policy noeviction
+CONF
+  )
+  say "Redis: starting on 127.0.0.1:$REDIS_PORT (maxmemory ${SLIPWAY_REDIS_MAXMEMORY:-1gb}, noeviction)"
+  redis-server "$dir/redis.conf" >/dev/null || die "Redis did not start, see $dir/redis.log"
+  wait_for redis 10 redis_ping || die "Redis did not answer, see $dir/redis.log"
   STARTED+=("redis:$(read_pid "$dir/redis.pid")")
+}
+
+# Generated passwords of the services this profile starts, made once, kept mode 0600.
+load_service_secrets() {
+  local f="$STATE/services.env"
+  if [ ! -f "$f" ]; then
+    (umask 077; { echo "PG_PASSWORD=$(rand_hex 24)"; echo "REDIS_PASSWORD=$(rand_hex 24)"; } >"$f")
+  fi
+  chmod 600 "$f"
+  # shellcheck disable=SC1090
+  source "$f"
+}
+
+# setup_build_bridge TAG -> the bridge one dockerd puts RUN steps on (sets BRIDGE): a network
+# of its own, NATed to the outside, with one rule that drops everything it sends to the host
+# itself — every address of the machine, every port (PostgreSQL, Redis, registries, the api).
+# Docker's own FORWARD rules still let traffic out to the world (package mirrors).
+BRIDGES=()   # bridges of the daemons this shell started, removed by services_down
+setup_build_bridge() {
+  local h br n
+  h=$(printf '%s' "$ROOT_DIR:$PROFILE:$1" | sha256sum)
+  br="slw${h:0:8}"   # interface names are limited to 15 characters
+  if ! ip link show "$br" >/dev/null 2>&1; then
+    n=$(( 16#${h:8:4} % 200 + 20 ))
+    while ip -4 route show | grep -q "^172\.31\.$n\.0/24"; do n=$(( n % 250 + 1 )); done
+    { ip link add "$br" type bridge && ip addr add "172.31.$n.1/24" dev "$br" && ip link set "$br" up; } \
+      || die "could not create the build bridge $br (needs root and iproute2)"
+  fi
+  BRIDGES+=("$br")
+  iptables -C INPUT -i "$br" -j DROP 2>/dev/null || iptables -I INPUT -i "$br" -j DROP \
+    || die "could not add the firewall rule that keeps builds off the host (iptables -I INPUT -i $br -j DROP)"
+  BRIDGE=$br
+}
+
+# After the daemon made its chains: no link-local (cloud metadata) and no other build bridge.
+restrict_build_bridge() { # BRIDGE
+  local rule
+  for rule in "-d 169.254.0.0/16" "-d 172.31.0.0/16"; do
+    # shellcheck disable=SC2086
+    iptables -C DOCKER-USER -i "$1" $rule -j DROP 2>/dev/null || iptables -I DOCKER-USER -i "$1" $rule -j DROP || true
+  done
+}
+
+# Removes a bridge (its daemon stopped) and every firewall rule that names it or its subnet.
+remove_build_bridge() { # BRIDGE
+  local br=$1 net t line
+  net=$(ip -4 -o addr show dev "$br" 2>/dev/null | awk '{print $4}' | sed 's#\.1/24#.0/24#')
+  for t in filter nat; do
+    iptables -t "$t" -S 2>/dev/null | grep -E -- "(-i|-o) $br( |$)${net:+|$net}" | sed 's/^-A /-D /' | while read -r line; do
+      eval "iptables -t $t $line" 2>/dev/null || true
+    done
+  done
+  ip link del "$br" 2>/dev/null || true
 }
 
 # launch_dockerd NAME SUBDIR -> starts (or reuses) one Docker daemon, sets LAUNCHED_HOST.
@@ -88,9 +189,11 @@ launch_dockerd() {
   pid=$(read_pid "$run/docker.pid")
   if pid_alive "$pid" && docker -H "$host" info >/dev/null 2>&1; then say "Docker $name: already running (pid $pid)"; return 0; fi
   mkdir -p "$dir/data" "$run"
+  setup_build_bridge "$name"
   # containerd-snapshotter: registry cache export needs the containerd image store.
-  # bridge none + iptables false: the same behaviour on every start (see ENVIRONMENT.md);
-  # builds then run RUN steps with --network host.
+  # A named bridge of our own (not docker0, which a restart can leave broken), firewalled off
+  # the host by setup_build_bridge; builds run RUN steps on it (--network default).
+  # icc false: RUN steps of two builds on this daemon cannot reach each other.
   cat >"$dir/daemon.json" <<JSON
 {
   "features": { "containerd-snapshotter": true },
@@ -98,9 +201,12 @@ launch_dockerd() {
   "exec-root": "$run/exec",
   "pidfile": "$run/docker.pid",
   "hosts": ["$host"],
-  "bridge": "none",
-  "iptables": false,
-  "ip6tables": false
+  "bridge": "$BRIDGE",
+  "icc": false,
+  "iptables": true,
+  "ip-masq": true,
+  "ip6tables": false,
+  "ipv6": false
 }
 JSON
   say "Docker $name: starting dockerd ($host)"
@@ -111,6 +217,7 @@ JSON
   local dpid=$!
   wait_for docker 60 docker -H "$host" info || die "dockerd $name did not answer within 60 s, see $dir/dockerd.log"
   STARTED+=("dockerd-$name:$dpid")
+  restrict_build_bridge "$BRIDGE"
 }
 
 start_dockerd() {
@@ -145,7 +252,8 @@ services_up() { # PROFILE
   PROFILE=$1
   profile_ports "$PROFILE"
   STATE="$ROOT_DIR/.slipway/$PROFILE"
-  mkdir -p "$STATE"
+  mkdir -p "$STATE"; chmod 711 "$STATE"
+  load_service_secrets
   start_postgres
   start_redis
   start_dockerd
@@ -181,6 +289,9 @@ services_down() {
     fi
   done
   STARTED=()
+  local br
+  for br in "${BRIDGES[@]}"; do remove_build_bridge "$br"; done
+  BRIDGES=()
 }
 
 # The test profile as tests and benchmarks use it: services stopped when the shell exits,

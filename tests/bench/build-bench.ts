@@ -55,7 +55,7 @@ CMD ["/app"]
 
 function plainBuild(dir: string, tag: string): number {
   const t0 = performance.now();
-  execFileSync("docker", ["buildx", "build", "--progress=quiet", "--network", "host", "--push", "-t", tag, dir], { env, stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync("docker", ["buildx", "build", "--progress=quiet", "--network", testEnv.buildNetwork, "--push", "-t", tag, dir], { env, stdio: ["ignore", "ignore", "inherit"] });
   return performance.now() - t0;
 }
 
