@@ -8,7 +8,14 @@ const good = { DATABASE_URL: "postgresql://u:p@127.0.0.1:5432/db", REDIS_URL: "r
 describe("worker config", () => {
   it("applies the documented defaults", () => {
     const c = loadWorkerConfig(good);
-    expect(c).toMatchObject({ SLIPWAY_REGISTRY: "127.0.0.1:5000", SLIPWAY_BUILD_NETWORK: "host", SLIPWAY_BUILD_TIMEOUT_MIN: 60, SLIPWAY_WORKER_CONCURRENCY: 1, SLIPWAY_WORKER_CACHE_DIR: "/var/cache/slipway/worker" });
+    expect(c).toMatchObject({ SLIPWAY_REGISTRY: "127.0.0.1:5000", SLIPWAY_BUILD_NETWORK: "host", SLIPWAY_BUILD_TIMEOUT_MIN: 60, SLIPWAY_WORKER_CONCURRENCY: 1, SLIPWAY_WORKER_CACHE_DIR: "/var/cache/slipway/worker", SLIPWAY_BUILD_LOG_MAX_MB: 64 });
+  });
+
+  it("SLIPWAY_BUILD_LOG_MAX_MB is a whole number of MiB, 1..1024", () => {
+    expect(loadWorkerConfig({ ...good, SLIPWAY_BUILD_LOG_MAX_MB: "1024" }).SLIPWAY_BUILD_LOG_MAX_MB).toBe(1024);
+    expect(() => loadWorkerConfig({ ...good, SLIPWAY_BUILD_LOG_MAX_MB: "1025" })).toThrow("SLIPWAY_BUILD_LOG_MAX_MB: must be at most 1024");
+    expect(() => loadWorkerConfig({ ...good, SLIPWAY_BUILD_LOG_MAX_MB: "0" })).toThrow("SLIPWAY_BUILD_LOG_MAX_MB: must be > 0");
+    expect(() => loadWorkerConfig({ ...good, SLIPWAY_BUILD_LOG_MAX_MB: "1.5" })).toThrow("SLIPWAY_BUILD_LOG_MAX_MB: must be a whole number");
   });
 
   it("the worker process stops at start naming the bad variable", () => {
