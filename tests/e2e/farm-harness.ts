@@ -38,7 +38,7 @@ const withRelations = { steps: { orderBy: { index: "asc" as const } }, publishes
 type EndedBuild = Awaited<ReturnType<typeof findBuild>>;
 const findBuild = (api: TestApi, id: string) => api.db.build.findUniqueOrThrow({ where: { id }, include: withRelations });
 
-export async function startTestFarm(opts: { buildAttempts?: number; timeoutMs?: number } = {}): Promise<TestFarm> {
+export async function startTestFarm(opts: { buildAttempts?: number; timeoutMs?: number; logMaxBytes?: number } = {}): Promise<TestFarm> {
   const api = await startTestApi({ buildAttempts: opts.buildAttempts ?? 3, buildBackoffMs: 200, publishAttempts: 2, publishBackoffMs: 200 });
   const git = await TestGitServer.start();
   const cacheDir = mkdtempSync(join(tmpdir(), "slipway-worker-"));
@@ -68,6 +68,7 @@ export async function startTestFarm(opts: { buildAttempts?: number; timeoutMs?: 
           cacheDir: dir,
           workDir: join(dir, "work"),
           timeoutMs: opts.timeoutMs ?? 10 * 60_000,
+          logMaxBytes: opts.logMaxBytes,
           env: { ...process.env, DOCKER_HOST: testEnv.dockerHost, ...env },
         },
       },

@@ -38,6 +38,10 @@ const ZWorkerConfig = z.object({
     .pipe(z.array(z.enum(["https", "http", "ssh", "git"], { error: "each protocol must be https, http, ssh or git" })).min(1, "name at least one protocol")),
   /** build timeout in minutes @defaultValue 60 */
   SLIPWAY_BUILD_TIMEOUT_MIN: zPositiveInt(60),
+  /** the most one build attempt's stored log may hold, MiB (UTF-8 bytes): past it the build
+   * goes on, its output is no longer kept and one line says so. At most 1024: stored line
+   * numbers are 32-bit, and 1 GiB of lines (2+ bytes each) stays below 2^31 @defaultValue 64 */
+  SLIPWAY_BUILD_LOG_MAX_MB: zPositiveInt(64).pipe(z.number().max(1024, "must be at most 1024")),
   /** builds at once per worker process @defaultValue 1 */
   SLIPWAY_WORKER_CONCURRENCY: zPositiveInt(1),
   /** git mirrors and scratch folders @defaultValue /var/cache/slipway/worker */

@@ -8,7 +8,7 @@ const good = { DATABASE_URL: "postgresql://u:p@127.0.0.1:5432/db", REDIS_URL: "r
 describe("worker config", () => {
   it("applies the documented defaults", () => {
     const c = loadWorkerConfig(good);
-    expect(c).toMatchObject({ SLIPWAY_REGISTRY: "127.0.0.1:5000", SLIPWAY_BUILD_NETWORK: "default", SLIPWAY_GIT_BASE_URL: "https://github.com", SLIPWAY_GIT_PROTOCOLS: ["https"], SLIPWAY_BUILD_TIMEOUT_MIN: 60, SLIPWAY_WORKER_CONCURRENCY: 1, SLIPWAY_WORKER_CACHE_DIR: "/var/cache/slipway/worker" });
+    expect(c).toMatchObject({ SLIPWAY_REGISTRY: "127.0.0.1:5000", SLIPWAY_BUILD_NETWORK: "default", SLIPWAY_GIT_BASE_URL: "https://github.com", SLIPWAY_GIT_PROTOCOLS: ["https"], SLIPWAY_BUILD_TIMEOUT_MIN: 60, SLIPWAY_WORKER_CONCURRENCY: 1, SLIPWAY_WORKER_CACHE_DIR: "/var/cache/slipway/worker", SLIPWAY_BUILD_LOG_MAX_MB: 64 });
   });
 
   it("git source: the base URL must be plain and speak an allowed protocol; file and ext are never allowed", () => {
@@ -27,6 +27,13 @@ describe("worker config", () => {
     expect(problems({ SLIPWAY_GIT_BASE_URL: "https://user:secret@github.com" })).toContain("SLIPWAY_GIT_BASE_URL: must be a URL without credentials");
     expect(problems({ SLIPWAY_GIT_BASE_URL: "https://user:secret@github.com" })).not.toContain("secret");
     expect(problems({ SLIPWAY_GIT_BASE_URL: "not a url" })).toContain("SLIPWAY_GIT_BASE_URL");
+  });
+
+  it("SLIPWAY_BUILD_LOG_MAX_MB is a whole number of MiB, 1..1024", () => {
+    expect(loadWorkerConfig({ ...good, SLIPWAY_BUILD_LOG_MAX_MB: "1024" }).SLIPWAY_BUILD_LOG_MAX_MB).toBe(1024);
+    expect(() => loadWorkerConfig({ ...good, SLIPWAY_BUILD_LOG_MAX_MB: "1025" })).toThrow("SLIPWAY_BUILD_LOG_MAX_MB: must be at most 1024");
+    expect(() => loadWorkerConfig({ ...good, SLIPWAY_BUILD_LOG_MAX_MB: "0" })).toThrow("SLIPWAY_BUILD_LOG_MAX_MB: must be > 0");
+    expect(() => loadWorkerConfig({ ...good, SLIPWAY_BUILD_LOG_MAX_MB: "1.5" })).toThrow("SLIPWAY_BUILD_LOG_MAX_MB: must be a whole number");
   });
 
   it("the worker process stops at start naming the bad variable", () => {

@@ -2,6 +2,8 @@ import { logStreamKey } from "@slipway/contracts";
 import type { Db } from "@slipway/db";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
+import { cutLine } from "./cut-line";
+import { formatBytes } from "./format-bytes";
 
 export interface BuildLogSinkOptions {
   db: Db;
@@ -11,68 +13,116 @@ export interface BuildLogSinkOptions {
   attempt: number;
   /** values masked as *** in every line (credentials, secret build args) */
   secrets?: string[];
+  /** the most this attempt's stored log may hold, in UTF-8 bytes with one newline per line;
+   * build output past it is dropped @defaultValue 64 MiB */
+  maxBytes?: number;
   /** lines per Postgres chunk @defaultValue 1000 */
   chunkLines?: number;
+  /** bytes per Postgres chunk (a chunk is closed once it holds this much): bounds what a reader
+   * of the log holds per chunk @defaultValue 256 KiB */
+  chunkBytes?: number;
   /** how long a partial chunk may wait, ms @defaultValue 1000 */
   flushMs?: number;
-  /** how long the live stream is kept after the build, s @defaultValue 86400 */
+  /** how long the live stream is kept after its last write, s @defaultValue 86400 */
   streamTtlSeconds?: number;
+  /** entries the live stream keeps, about (XADD MAXLEN ~; followers that fall further behind
+   * read the gap from Postgres) @defaultValue 10000 */
+  streamMaxLen?: number;
 }
 
+/** How the limit line starts; resume() looks for it. */
+const LIMIT_MARKER_PREFIX = "slipway: the log reached its limit of ";
+const limitMarker = (maxBytes: number) =>
+  `${LIMIT_MARKER_PREFIX}${formatBytes(maxBytes)} (SLIPWAY_BUILD_LOG_MAX_MB); further output of this build is not kept`;
+
+const LIVE_BATCH_LINES = 500;
+const LIVE_BATCH_BYTES = 1024 * 1024;
+
 /**
- * A build's log: every line (build output and Slipway's own step messages) goes, masked, to
- * a Redis Stream for live viewers and, in order, to Postgres in chunks of whole lines, which
- * is the record. Nothing is clipped. Redis trouble only costs live viewing; a Postgres write
- * failure surfaces from close() (the build then fails as infrastructure).
+ * A build's log: every line, masked and cut to MAX_LINE_BYTES, goes to a Redis Stream for live
+ * viewers (trimmed to about `streamMaxLen` entries, expiring `streamTtlSeconds` after its last
+ * write) and, in order, to Postgres in chunks of whole lines, which is the record. Redis
+ * trouble only costs live viewing; a Postgres write failure surfaces from close() (the build
+ * then fails as infrastructure).
+ *
+ * Two kinds of lines: `write()` is build output and counts against `maxBytes`. The first line
+ * that does not fit is replaced by one marker line and everything written after it is dropped
+ * (the build goes on, as GitLab's runner does). `note()` is Slipway's own few lines (start,
+ * outcome, publish results): they are kept even past the limit, so a clipped log still says
+ * how the build ended and where its image went. They are counted in the size too, so the
+ * stored log stays within `maxBytes` plus the marker and the closing notes (a few KiB).
+ *
+ * Memory: everything queued for Redis and Postgres was written within the limit, so a worker
+ * holds at most `maxBytes` (plus notes) per build, however slow the stores are.
  *
  * Not safe for concurrent writers: one sink per build attempt, written by one worker.
  */
 export class BuildLogSink {
   private lineNo = 0;
+  /** bytes stored (or queued to be) for this attempt, tries before this one included */
+  private bytes = 0;
+  /** the limit was reached: build output is dropped */
+  private full = false;
   private seq = 0;
   private chunk: string[] = [];
+  private chunkSize = 0;
   private chunkFirst = 1;
   private live: { n: number; line: string }[] = [];
+  private liveSize = 0;
   private pgChain: Promise<void> = Promise.resolve();
   private pgError: unknown;
+  private liveChain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private redisWarned = false;
   private readonly secrets: string[];
   private readonly key: string;
+  private readonly maxBytes: number;
 
   constructor(private readonly o: BuildLogSinkOptions) {
     this.secrets = (o.secrets ?? []).filter((s) => s.length >= 4);
     this.key = logStreamKey(o.buildId, o.attempt);
+    this.maxBytes = o.maxBytes ?? 64 * 1024 * 1024;
   }
 
-  /** Resume numbering after lines an earlier try of this attempt stored (infra retry). */
+  /**
+   * Resume after what an earlier try of this attempt stored (infra retry, publish lines):
+   * line numbers, the byte count and whether the limit was already reached.
+   */
   async resume(): Promise<void> {
-    const last = await this.o.db.buildLogChunk.findFirst({ where: { buildId: this.o.buildId, attempt: this.o.attempt }, orderBy: { seq: "desc" } });
-    if (last) {
-      this.seq = last.seq + 1;
-      this.lineNo = last.firstLine + last.lineCount - 1;
-      this.chunkFirst = this.lineNo + 1;
-    }
+    const where = { buildId: this.o.buildId, attempt: this.o.attempt };
+    const last = await this.o.db.buildLogChunk.findFirst({ where, orderBy: { seq: "desc" }, select: { seq: true, firstLine: true, lineCount: true } });
+    if (!last) return;
+    this.seq = last.seq + 1;
+    this.lineNo = last.firstLine + last.lineCount - 1;
+    this.chunkFirst = this.lineNo + 1;
+    // octet_length of a TOASTed value is read from its header: no chunk is decompressed.
+    const [sum] = await this.o.db.$queryRaw<{ bytes: bigint }[]>`
+      SELECT coalesce(sum(octet_length(content) + 1), 0)::bigint AS bytes
+      FROM build_log_chunks WHERE build_id = ${this.o.buildId}::uuid AND attempt = ${this.o.attempt}`;
+    this.bytes = Number(sum?.bytes ?? 0);
+    // The marker is stored as a chunk of its own, so only one-line chunks are looked at.
+    this.full = (await this.o.db.buildLogChunk.count({ where: { ...where, lineCount: 1, content: { startsWith: LIMIT_MARKER_PREFIX } } })) > 0;
   }
 
   get lines(): number {
     return this.lineNo;
   }
 
-  write(raw: string): void {
-    let line = raw;
-    for (const s of this.secrets) line = line.split(s).join("***");
-    this.lineNo++;
-    this.chunk.push(line);
-    this.live.push({ n: this.lineNo, line });
-    if (this.chunk.length >= (this.o.chunkLines ?? 1000)) this.flushChunk();
-    if (!this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        this.flushChunk();
-      }, this.o.flushMs ?? 1000);
-    }
-    if (this.live.length >= 500) this.flushLive();
+  /** bytes of this attempt's log (UTF-8, a newline per line), earlier tries included */
+  get size(): number {
+    return this.bytes;
+  }
+
+  /** Build output: counts against the limit; dropped once it is reached. */
+  write(text: string): void {
+    if (text.includes("\n")) for (const l of text.split("\n")) this.add(l, false);
+    else this.add(text, false);
+  }
+
+  /** One of Slipway's own lines (start, outcome, publish): kept even past the limit. */
+  note(text: string): void {
+    if (text.includes("\n")) for (const l of text.split("\n")) this.add(l, true);
+    else this.add(text, true);
   }
 
   /** Writes everything buffered; throws if any Postgres write failed. */
@@ -85,12 +135,46 @@ export class BuildLogSink {
     if (this.pgError) throw this.pgError;
   }
 
+  private add(raw: string, own: boolean): void {
+    if (this.full && !own) return;
+    let line = raw;
+    for (const s of this.secrets) line = line.split(s).join("***");
+    line = cutLine(line); // after masking: a cut never leaves a secret's first half behind
+    const size = Buffer.byteLength(line) + 1;
+    if (!own && this.bytes + size > this.maxBytes) {
+      this.full = true;
+      this.flushChunk();
+      this.append(limitMarker(this.maxBytes));
+      this.flushChunk(); // a chunk of its own: resume() finds it without reading the log
+      return;
+    }
+    this.append(line, size);
+  }
+
+  private append(line: string, size = Buffer.byteLength(line) + 1): void {
+    this.bytes += size;
+    this.lineNo++;
+    this.chunk.push(line);
+    this.chunkSize += size;
+    this.live.push({ n: this.lineNo, line });
+    this.liveSize += size;
+    if (this.chunk.length >= (this.o.chunkLines ?? 1000) || this.chunkSize >= (this.o.chunkBytes ?? 256 * 1024)) this.flushChunk();
+    if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.flushChunk();
+      }, this.o.flushMs ?? 1000);
+    }
+    if (this.live.length >= LIVE_BATCH_LINES || this.liveSize >= LIVE_BATCH_BYTES) void this.flushLive();
+  }
+
   private flushChunk(): void {
-    this.flushLive();
+    void this.flushLive();
     if (!this.chunk.length) return;
     const data = { buildId: this.o.buildId, attempt: this.o.attempt, seq: this.seq++, firstLine: this.chunkFirst, lineCount: this.chunk.length, content: this.chunk.join("\n") };
     this.chunkFirst += this.chunk.length;
     this.chunk = [];
+    this.chunkSize = 0;
     this.pgChain = this.pgChain.then(async () => {
       if (this.pgError) return;
       try {
@@ -101,18 +185,24 @@ export class BuildLogSink {
     });
   }
 
-  private liveChain: Promise<void> = Promise.resolve();
   private flushLive(final = false): Promise<void> {
     const batch = this.live;
     this.live = [];
+    this.liveSize = 0;
     const ttl = this.o.streamTtlSeconds ?? 86_400;
+    const maxLen = String(this.o.streamMaxLen ?? 10_000);
     this.liveChain = this.liveChain.then(async () => {
       if (!batch.length && !final) return;
       try {
         const p = this.o.redis.pipeline();
-        for (const { n, line } of batch) p.xadd(this.key, "*", "n", String(n), "l", line);
-        if (final) p.expire(this.key, ttl);
-        await p.exec();
+        // MAXLEN ~ lets Redis trim whole stream nodes only (cheap); XLEN may exceed it by up
+        // to one node (stream-node-max-entries, 100 by default).
+        for (const { n, line } of batch) p.xadd(this.key, "MAXLEN", "~", maxLen, "*", "n", String(n), "l", line);
+        // The TTL goes with every write, the first one included: the stream of a worker that
+        // died mid-build still expires, and one that outlives the TTL is not cut short.
+        p.expire(this.key, ttl);
+        const failed = (await p.exec())?.find(([err]) => err)?.[0];
+        if (failed) throw failed;
       } catch (err) {
         if (!this.redisWarned) {
           this.redisWarned = true;

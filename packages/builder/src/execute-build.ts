@@ -31,6 +31,9 @@ export interface WorkerSettings {
   /** per-build scratch folders */
   workDir: string;
   timeoutMs: number;
+  /** the most one attempt's stored log may hold, bytes; build output past it is dropped and a
+   * line says so @defaultValue 64 MiB */
+  logMaxBytes?: number;
   /** environment for git and docker (DOCKER_HOST, ...) */
   env: NodeJS.ProcessEnv;
 }
@@ -78,9 +81,11 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
     update: { ...runningAttempt, tries: { increment: 1 } },
   });
 
-  const sink = new BuildLogSink({ db, redis: deps.redis, logger: log, buildId: build.id, attempt: job.attempt });
+  const sink = new BuildLogSink({ db, redis: deps.redis, logger: log, buildId: build.id, attempt: job.attempt, maxBytes: settings.logMaxBytes });
   await sink.resume();
-  const line = (s: string) => sink.write(s);
+  // Slipway's own lines (a handful per try) are notes, kept past the log limit; what buildx
+  // reports is build output, which the limit applies to.
+  const line = (s: string) => sink.note(s);
   line(`slipway: build ${build.id} attempt ${job.attempt}${attemptRow.tries > 1 ? ` (try ${attemptRow.tries})` : ""} on worker ${settings.workerId}, host ${settings.host}`);
   line(`slipway: ${build.repository.fullName} ${build.ref} @ ${build.sha}`);
 
@@ -101,7 +106,7 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
     line(`slipway: cache from ${refs.cacheFrom.join(", ")}; cache to ${refs.cacheTo}`);
     result = await runBuildx(
       { ...prepared.request, network: settings.network, imageRef: refs.image, cacheFrom: refs.cacheFrom, cacheTo: refs.cacheTo, metadataFile: join(scratch, "metadata.json") },
-      { env: settings.env, onLine: line, signal },
+      { env: settings.env, onLine: (s) => sink.write(s), signal },
     );
     outcome = abortedOutcome(cancel, timeout, settings.timeoutMs, result) ?? prepared.outcomeOf(result, refs.image);
   } catch (err) {

@@ -41,15 +41,15 @@ export async function recordOutcome(i: RecordInput): Promise<AttemptOutcome> {
   const retrying = outcome.kind === "failed" && outcome.failure instanceof InfrastructureFailure && !job.finalTry;
 
   if (outcome.kind === "succeeded") {
-    sink.write(`slipway: build succeeded in ${secs}s: ${outcome.imageRef}@${outcome.digest} (${outcome.counts.cached}/${outcome.counts.total} steps cached)`);
+    sink.note(`slipway: build succeeded in ${secs}s: ${outcome.imageRef}@${outcome.digest} (${outcome.counts.cached}/${outcome.counts.total} steps cached)`);
   } else if (outcome.kind === "cancelled") {
-    sink.write(`slipway: build ${outcome.message} after ${secs}s`);
+    sink.note(`slipway: build ${outcome.message} after ${secs}s`);
   } else if (outcome.kind === "interrupted") {
-    sink.write(`slipway: ${outcome.message} after ${secs}s; the build goes back to the queue`);
+    sink.note(`slipway: ${outcome.message} after ${secs}s; the build goes back to the queue`);
   } else {
     const cls = outcome.failure instanceof InfrastructureFailure ? "infrastructure" : "user";
-    sink.write(`slipway: build failed (${cls} failure) after ${secs}s: ${outcome.failure.message}`);
-    if (retrying) sink.write("slipway: infrastructure failures are retried; this attempt will run again");
+    sink.note(`slipway: build failed (${cls} failure) after ${secs}s: ${outcome.failure.message}`);
+    if (retrying) sink.note("slipway: infrastructure failures are retried; this attempt will run again");
   }
   await sink.close().catch((err: unknown) => {
     throw new InfrastructureFailure(`could not store the build log: ${(err as Error).message}`);

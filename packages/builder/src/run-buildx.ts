@@ -2,8 +2,16 @@ import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { StringDecoder } from "node:string_decoder";
 import { buildxArgs, type BuildxRequest } from "./buildx-args";
+import { MAX_LINE_BYTES } from "./cut-line";
 import { RawjsonParser, type SolveStatus } from "./rawjson-parser";
 import { StepTracker, type StepRecord } from "./step-tracker";
+
+/**
+ * The longest unterminated output kept per vertex, in characters (each at least one UTF-8
+ * byte). 4 KiB more than the sink keeps of a line: the sink masks secrets before it cuts, so a
+ * secret shorter than that which straddles this cut lies wholly in the part the sink drops.
+ */
+const PARTIAL_MAX = MAX_LINE_BYTES + 4096;
 
 export interface BuildxRunOptions {
   /** environment for the docker CLI (DOCKER_HOST, ...) */
@@ -34,7 +42,8 @@ export interface BuildxResult {
 export async function runBuildx(req: BuildxRequest, opts: BuildxRunOptions): Promise<BuildxResult> {
   const tracker = new StepTracker();
   const textLines: string[] = [];
-  const partial = new Map<string, { vertex: string; text: string }>(); // vertex+stream -> unterminated output
+  // vertex+stream -> unterminated output; `cut`: the line was too long, its rest is dropped
+  const partial = new Map<string, { vertex: string; text: string; cut: boolean }>();
   // One decoder per vertex+stream: a UTF-8 character can be split across log messages.
   const decoders = new Map<string, StringDecoder>();
   const seen = new Set<string>();
@@ -65,10 +74,27 @@ export async function runBuildx(req: BuildxRequest, opts: BuildxRunOptions): Pro
       const key = `${log.vertex}:${log.stream ?? 1}`;
       let decoder = decoders.get(key);
       if (!decoder) decoders.set(key, (decoder = new StringDecoder("utf8")));
-      const text = (partial.get(key)?.text ?? "") + decoder.write(Buffer.from(log.data, "base64"));
+      const before = partial.get(key);
+      let text = (before?.text ?? "") + decoder.write(Buffer.from(log.data, "base64"));
+      let cut = before?.cut ?? false;
+      if (cut) {
+        // The rest of a line already cut: drop it up to its newline.
+        const nl = text.indexOf("\n");
+        text = nl < 0 ? "" : text.slice(nl + 1);
+        cut = nl < 0;
+      }
       const lines = text.split("\n");
-      partial.set(key, { vertex: log.vertex, text: lines.pop() ?? "" });
+      let rest = lines.pop() ?? "";
       for (const line of lines) opts.onLine(`#${num(log.vertex)} ${line.replace(/\r$/, "")}`);
+      // A step printing without newlines (a progress bar, `head -c 1G /dev/zero`) must not
+      // grow this buffer: past PARTIAL_MAX the line goes to the log, where the sink cuts it
+      // to MAX_LINE_BYTES, and the rest of it is dropped.
+      if (rest.length > PARTIAL_MAX) {
+        opts.onLine(`#${num(log.vertex)} ${rest}`);
+        rest = "";
+        cut = true;
+      }
+      partial.set(key, { vertex: log.vertex, text: rest, cut });
     }
     for (const w of st.warnings ?? []) opts.onLine(`WARNING: ${w.short ? Buffer.from(w.short, "base64").toString("utf8") : "(no detail)"}`);
   };

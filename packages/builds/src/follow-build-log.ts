@@ -1,9 +1,13 @@
 import { logStreamKey } from "@slipway/contracts";
 import type { Db } from "@slipway/db";
 import type { Redis } from "ioredis";
+import { readLogChunks } from "./read-log-chunks";
 
 export type LogEvent =
   | { kind: "line"; n: number; line: string }
+  /** lines from..to were trimmed from the live stream and are not stored yet either (the
+   * worker stores them a moment later: GET .../logs has them) */
+  | { kind: "gap"; from: number; to: number }
   | { kind: "end"; status: string; attempt: number };
 
 export interface FollowOptions {
@@ -26,7 +30,10 @@ const BATCH = 1000;
  * A build attempt's log as it happens: every line after `after`, in order, then an "end" event
  * once the attempt has finished and every line was sent. Lines come from the attempt's Redis
  * Stream while the attempt runs; once it has ended, from Postgres (the record), which also
- * fills in anything the live stream missed.
+ * fills in anything the live stream missed. The stream keeps only its latest ~10,000 entries
+ * (MAXLEN): a follower that starts late or falls behind finds the next entry's number past
+ * the line it expects, and reads the lines in between from Postgres; what is not stored yet
+ * either is announced as a "gap" event rather than skipped silently.
  */
 export async function* followBuildLog(o: FollowOptions): AsyncGenerator<LogEvent> {
   const key = logStreamKey(o.buildId, o.attempt);
@@ -50,6 +57,13 @@ export async function* followBuildLog(o: FollowOptions): AsyncGenerator<LogEvent
       cursor = id;
       const n = Number(fields[fields.indexOf("n") + 1]);
       if (n <= sent) continue;
+      if (n > sent + 1) {
+        for await (const e of fromPostgres(o.db, o.buildId, o.attempt, sent, n - 1)) {
+          sent = e.n;
+          yield e;
+        }
+        if (sent < n - 1) yield { kind: "gap", from: sent + 1, to: n - 1 };
+      }
       sent = n;
       yield { kind: "line", n, line: fields[fields.indexOf("l") + 1] ?? "" };
     }
@@ -62,13 +76,15 @@ export async function* followBuildLog(o: FollowOptions): AsyncGenerator<LogEvent
   }
 }
 
-async function* fromPostgres(db: Db, buildId: string, attempt: number, after: number): AsyncGenerator<LogEvent> {
-  const chunks = await db.buildLogChunk.findMany({ where: { buildId, attempt }, orderBy: { seq: "asc" } });
-  for (const c of chunks) {
+/** Stored lines after `after`, up to `to`, read a page of chunks at a time. */
+async function* fromPostgres(db: Db, buildId: string, attempt: number, after: number, to = Infinity): AsyncGenerator<LogEvent & { kind: "line" }> {
+  for await (const c of readLogChunks(db, buildId, attempt, after + 1)) {
+    if (c.firstLine > to) return;
     if (c.firstLine + c.lineCount - 1 <= after) continue;
     const lines = c.content.split("\n");
     for (let i = 0; i < lines.length; i++) {
       const n = c.firstLine + i;
+      if (n > to) return;
       if (n > after) yield { kind: "line", n, line: lines[i]! };
     }
   }

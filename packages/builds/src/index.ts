@@ -4,7 +4,7 @@ export { getBuild } from "./get-build";
 export { listBuildPublishes } from "./list-build-publishes";
 export { listBuilds } from "./list-builds";
 export { listBuildSteps } from "./list-build-steps";
-export { readBuildLog } from "./read-build-log";
 export { resolveAttempt } from "./resolve-attempt";
 export { retryBuild } from "./retry-build";
+export { streamBuildLog } from "./stream-build-log";
 export { toBuildDto, type BuildWithRepo } from "./to-build-dto";

@@ -50,7 +50,7 @@ export async function executePublish(deps: PublishDeps, job: { buildId: string; 
           create: { buildId: build.id, target: target.image, tag: s.tag, status: "superseded", error: s.reason },
           update: { status: "superseded", error: s.reason },
         });
-        sink.write(`slipway: not moving ${target.image}:${s.tag}: ${s.reason}`);
+        sink.note(`slipway: not moving ${target.image}:${s.tag}: ${s.reason}`);
       }
       const pending = tags.filter((t) => !superseded.some((s) => s.tag === t) && !existing.some((e) => e.tag === t && e.status === "pushed" && e.digest === attempt.digest));
       await db.$transaction(
@@ -63,22 +63,22 @@ export async function executePublish(deps: PublishDeps, job: { buildId: string; 
         ),
       );
       if (!pending.length) {
-        if (!superseded.length) sink.write(`slipway: ${target.image} already has ${tags.join(", ")} at ${attempt.digest}`);
+        if (!superseded.length) sink.note(`slipway: ${target.image} already has ${tags.join(", ")} at ${attempt.digest}`);
         done.push({ image: target.image, tags, digest: attempt.digest });
         continue;
       }
-      sink.write(`slipway: publishing ${attempt.digest} to ${target.image} as ${pending.join(", ")}`);
+      sink.note(`slipway: publishing ${attempt.digest} to ${target.image} as ${pending.join(", ")}`);
       const dst = parseImageRef(target.image);
       try {
         const r = await deps.registry.copyImage(src, { registry: dst.registry, repository: dst.repository }, pending);
         await db.publish.updateMany({ where: { buildId: build.id, target: target.image, tag: { in: pending } }, data: { status: "pushed", digest: r.digest, publishedAt: new Date(), error: null } });
-        sink.write(`slipway: published ${target.image}:{${pending.join(",")}} @ ${r.digest} (${r.blobsCopied} blobs copied, ${r.blobsSkipped} already there, ${r.blobsMounted} mounted)`);
+        sink.note(`slipway: published ${target.image}:{${pending.join(",")}} @ ${r.digest} (${r.blobsCopied} blobs copied, ${r.blobsSkipped} already there, ${r.blobsMounted} mounted)`);
         done.push({ image: target.image, tags: tags.filter((t) => !superseded.some((x) => x.tag === t)), digest: r.digest });
       } catch (err) {
         const error = err instanceof RegistryError ? err : new RegistryError((err as Error).message, { registry: dst.registry, kind: "infrastructure", cause: err });
         const retry = error.kind === "infrastructure" && !job.finalTry;
         await db.publish.updateMany({ where: { buildId: build.id, target: target.image, tag: { in: pending } }, data: { status: retry ? "pending" : "failed", error: error.message } });
-        sink.write(`slipway: publish to ${target.image} failed (${error.kind}): ${error.message}${retry ? " — will retry" : ""}`);
+        sink.note(`slipway: publish to ${target.image} failed (${error.kind}): ${error.message}${retry ? " — will retry" : ""}`);
         log.warn({ target: target.image, err: error.message, kind: error.kind }, "publish failed");
         return { kind: "failed", error, retry };
       }

@@ -6,4 +6,5 @@ export { testEnv } from "./test-env";
 export { pushBusyboxBaseImage } from "./base-image";
 export { TestGitServer } from "./git-server";
 export { branchPushExample, githubExamples, withNewPush } from "./github-examples";
+export { insertTestBuild } from "./insert-test-build";
 export { startFlakyProxy, type FlakyProxy, type Injector } from "./flaky-proxy";

@@ -1,6 +1,7 @@
+import { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { authenticate } from "@slipway/auth";
-import { cancelBuild, getBuild, listBuildPublishes, listBuilds, listBuildSteps, readBuildLog, retryBuild } from "@slipway/builds";
+import { cancelBuild, getBuild, listBuildPublishes, listBuilds, listBuildSteps, retryBuild, streamBuildLog } from "@slipway/builds";
 import { AppError, CANCEL_CHANNEL, ZListBuildsQuery } from "@slipway/contracts";
 import type { ApiDeps } from "../deps";
 import { attemptQuery } from "./attempt-query";
@@ -36,8 +37,10 @@ export async function registerBuildRoutes(app: FastifyInstance, { deps }: { deps
   app.get<{ Params: { id: string } }>("/builds/:id", async (req) => getBuild(deps.db, req.params.id));
 
   app.get<{ Params: { id: string }; Querystring: { attempt?: string } }>("/builds/:id/logs", async (req, reply) => {
-    const text = await readBuildLog(deps.db, req.params.id, attemptQuery(req.query.attempt));
-    return reply.type("text/plain; charset=utf-8").send(text);
+    const chunks = await streamBuildLog(deps.db, req.params.id, attemptQuery(req.query.attempt));
+    // Read from Postgres a page at a time as the client takes it (backpressure through the
+    // stream): a 64 MiB log never sits in the api's memory whole.
+    return reply.type("text/plain; charset=utf-8").send(Readable.from(chunks));
   });
 
   await app.register(registerLogStreamRoute, { deps });

@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import type { FastifyInstance } from "fastify";
 import { followBuildLog, getBuild, resolveAttempt } from "@slipway/builds";
 import { AppError } from "@slipway/contracts";
@@ -10,7 +11,10 @@ const HEARTBEAT_MS = 15_000;
  * GET /api/v1/builds/:id/logs/stream[?attempt=N] — the log as Server-Sent Events: `line`
  * events whose id is the line number (a reconnecting EventSource sends Last-Event-ID and
  * resumes after it; `?after=N` does the same by hand), then one `end` event with the
- * attempt's status. SSE framing is a few lines of text, so it is written by hand here.
+ * attempt's status. Lines trimmed from the live stream before this follower read them come
+ * from Postgres; a `gap` event names any not stored yet either (the build printed ~10,000
+ * lines within the second before they were stored). SSE framing is a few lines of text, so
+ * it is written by hand here.
  */
 export async function registerLogStreamRoute(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
   app.get<{ Params: { id: string }; Querystring: { attempt?: string; after?: string } }>("/builds/:id/logs/stream", async (req, reply) => {
@@ -26,18 +30,24 @@ export async function registerLogStreamRoute(app: FastifyInstance, { deps }: { d
     res.write("retry: 2000\n\n");
     const ac = new AbortController();
     req.raw.on("close", () => ac.abort());
+    res.on("close", () => ac.abort()); // the socket went away: no "drain" will come
     // XREAD BLOCK holds its connection: one of the follower's own.
     const redis = deps.redis.duplicate({ enableOfflineQueue: true, commandTimeout: undefined });
     redis.on("error", () => {});
     const heartbeat = setInterval(() => res.write(": ping\n\n"), HEARTBEAT_MS);
     try {
+      // A slow client must not make the api buffer the log: wait for the socket to drain.
+      const send = async (text: string) => {
+        if (!res.write(text)) await once(res, "drain", { signal: ac.signal });
+      };
       for await (const e of followBuildLog({ db: deps.db, redis, buildId: build.id, attempt, after, signal: ac.signal })) {
         if (ac.signal.aborted) break;
-        if (e.kind === "line") res.write(`event: line\nid: ${e.n}\ndata: ${e.line.replace(/\r/g, "")}\n\n`);
-        else res.write(`event: end\ndata: ${JSON.stringify({ status: e.status, attempt: e.attempt })}\n\n`);
+        if (e.kind === "line") await send(`event: line\nid: ${e.n}\ndata: ${e.line.replace(/\r/g, "")}\n\n`);
+        else if (e.kind === "gap") await send(`event: gap\ndata: ${JSON.stringify({ from: e.from, to: e.to, message: `lines ${e.from}-${e.to} left the live stream before they were stored; GET /api/v1/builds/${build.id}/logs has them` })}\n\n`);
+        else await send(`event: end\ndata: ${JSON.stringify({ status: e.status, attempt: e.attempt })}\n\n`);
       }
     } catch (err) {
-      req.log.warn({ err: (err as Error).message, buildId: build.id }, "log stream failed");
+      if (!ac.signal.aborted) req.log.warn({ err: (err as Error).message, buildId: build.id }, "log stream failed");
       if (!ac.signal.aborted) res.write(`event: error\ndata: ${JSON.stringify({ message: "the log stream failed; reconnect to resume" })}\n\n`);
     } finally {
       clearInterval(heartbeat);
