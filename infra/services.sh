@@ -4,8 +4,9 @@
 # and noeviction; each dockerd runs RUN steps on a bridge of its own that cannot reach the host
 # (see setup_build_bridge).
 # Source it, then: services_up PROFILE ; ... ; services_down
-#   PROFILE farm: ports pg 15432, redis 16379, registry 5000 (state .slipway/farm)
-#   PROFILE test: ports pg 25432, redis 26379, registry 25000 + 25001 (state .slipway/test)
+#   PROFILE farm: ports pg 15432, redis 16379, registry 5000 (token realm: the api, $PORT) (state .slipway/farm)
+#   PROFILE test: ports pg 25432, redis 26379, registry 25000 (token realm 25002, served by the
+#   tests' global setup) + 25001 (publish target, no auth) (state .slipway/test)
 # A service is skipped when the environment already points at one (DATABASE_URL, REDIS_URL,
 # DOCKER_HOST, SLIPWAY_REGISTRY). A service already running from an earlier run of the same
 # profile is reused (and then left running by services_down). services_down stops only what
@@ -16,8 +17,8 @@ STARTED=()   # "name:pid" of what this shell started
 
 profile_ports() {
   case "$1" in
-    farm) PG_PORT=15432 REDIS_PORT=16379 REGISTRY_PORT=5000 REGISTRY2_PORT= ;;
-    test) PG_PORT=25432 REDIS_PORT=26379 REGISTRY_PORT=25000 REGISTRY2_PORT=25001 ;;
+    farm) PG_PORT=15432 REDIS_PORT=16379 REGISTRY_PORT=5000 REGISTRY2_PORT= REGISTRY_AUTH_PORT=${PORT:-8080} ;;
+    test) PG_PORT=25432 REDIS_PORT=26379 REGISTRY_PORT=25000 REGISTRY2_PORT=25001 REGISTRY_AUTH_PORT=25002 ;;
     *) die "unknown profile $1 (farm or test)" ;;
   esac
 }
@@ -132,6 +133,7 @@ load_service_secrets() {
   if [ ! -f "$f" ]; then
     (umask 077; { echo "PG_PASSWORD=$(rand_hex 24)"; echo "REDIS_PASSWORD=$(rand_hex 24)"; } >"$f")
   fi
+  grep -q '^REGISTRY_SECRET=' "$f" || echo "REGISTRY_SECRET=$(rand_hex 32)" >>"$f"
   chmod 600 "$f"
   # shellcheck disable=SC1090
   source "$f"
@@ -226,12 +228,33 @@ start_dockerd() {
   export DOCKER_HOST=$LAUNCHED_HOST
 }
 
-start_registry() { # NAME PORT STATE_SUBDIR
-  local name=$1 port=$2 dir="$STATE/$3" pid
+# The internal registry's token auth: a signing key and its self-signed certificate (made once,
+# key mode 0600). The registry trusts the certificate; the api's /registry/token signs with the
+# key (SLIPWAY_REGISTRY_TOKEN_KEY/CERT) for credentials made with SLIPWAY_REGISTRY_SECRET.
+registry_token_key() {
+  local dir="$STATE/registry-auth"
+  mkdir -p "$dir"; chmod 700 "$dir"
+  if [ ! -f "$dir/token.key" ] || [ ! -f "$dir/token.crt" ]; then
+    (umask 077; openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/token.key" -out "$dir/token.crt" -days 3650 -subj "/CN=slipway-registry-token" >/dev/null 2>&1) \
+      || die "openssl could not make the registry token key in $dir"
+  fi
+  export SLIPWAY_REGISTRY_TOKEN_KEY="$dir/token.key" SLIPWAY_REGISTRY_TOKEN_CERT="$dir/token.crt" SLIPWAY_REGISTRY_SECRET="$REGISTRY_SECRET"
+}
+
+start_registry() { # NAME PORT STATE_SUBDIR [TOKEN_REALM]
+  local name=$1 port=$2 dir="$STATE/$3" realm=${4:-} pid auth=""
   mkdir -p "$dir/data"
   pid=$(read_pid "$dir/registry.pid")
   if pid_alive "$pid"; then say "registry $name: already running (pid $pid, port $port)"; return 0; fi
   check_port_free "$port" "the $name registry" SLIPWAY_REGISTRY
+  if [ -n "$realm" ]; then
+    auth="auth:
+  token:
+    realm: $realm
+    service: slipway-registry
+    issuer: slipway
+    rootcertbundle: $SLIPWAY_REGISTRY_TOKEN_CERT"
+  fi
   cat >"$dir/config.yml" <<YAML
 version: 0.1
 log: { level: warn }
@@ -240,8 +263,9 @@ storage:
   delete: { enabled: true }
 http:
   addr: 127.0.0.1:$port
+$auth
 YAML
-  say "registry $name: starting on 127.0.0.1:$port"
+  say "registry $name: starting on 127.0.0.1:$port${realm:+ (token auth, realm $realm)}"
   setsid docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 </dev/null &
   echo $! >"$dir/registry.pid"
   wait_for registry 20 port_in_use "$port" || die "registry $name did not answer, see $dir/registry.log"
@@ -260,8 +284,12 @@ services_up() { # PROFILE
   if [ -n "${SLIPWAY_REGISTRY:-}" ]; then
     say "registry: using SLIPWAY_REGISTRY=$SLIPWAY_REGISTRY from the environment"
   else
-    start_registry internal "$REGISTRY_PORT" registry
+    # The token realm is the api's /registry/token (farm), or the token server the tests'
+    # global setup runs on a port of the test profile's own.
+    registry_token_key
+    start_registry internal "$REGISTRY_PORT" registry "http://127.0.0.1:$REGISTRY_AUTH_PORT/registry/token"
     export SLIPWAY_REGISTRY="127.0.0.1:$REGISTRY_PORT"
+    if [ "$PROFILE" = test ]; then export SLIPWAY_TEST_REGISTRY_AUTH_PORT=$REGISTRY_AUTH_PORT; fi
   fi
   # Tests get a second, independent daemon: a second build host with a cold local cache.
   if [ "$PROFILE" = test ] && [ -z "${SLIPWAY_TEST_DOCKER_HOST_B:-}" ]; then

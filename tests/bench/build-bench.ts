@@ -3,12 +3,13 @@
 // daemon and registry, for two workloads: a busybox multi-stage build that generates and
 // checksums 200k lines, and a multi-stage C build (gcc -O2 -static on Debian 12, made by
 // debootstrap). Prints medians of ROUNDS rounds and the ratios.
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
-import { testEnv } from "@slipway/testing";
+import { testEnv, withRegistryLogin } from "@slipway/testing";
 import globalSetup from "@slipway/testing/global-setup";
 import { eventually } from "../../apps/api/test/harness";
 import { startTestFarm, type TestFarm } from "../e2e/farm-harness";
@@ -16,7 +17,8 @@ import { BRANCH, pushCommit, REPO } from "../e2e/push-payload";
 import { generatedCProgram, pushDebianGccImage } from "./debian-gcc-image";
 
 const ROUNDS = Number(process.argv[2] ?? 3);
-const env = { ...process.env, DOCKER_HOST: testEnv.dockerHost };
+// Logged in to the internal registry (token auth) in main(), before any docker command.
+let env: NodeJS.ProcessEnv = { ...process.env, DOCKER_HOST: testEnv.dockerHost };
 const say = (s: string) => process.stdout.write(`${s}\n`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -53,9 +55,11 @@ CMD ["/app"]
   },
 ];
 
-function plainBuild(dir: string, tag: string): number {
+// Asynchronous: this process also serves the internal registry's token realm (global setup),
+// which the push asks; a synchronous exec would block it.
+async function plainBuild(dir: string, tag: string): Promise<number> {
   const t0 = performance.now();
-  execFileSync("docker", ["buildx", "build", "--progress=quiet", "--network", testEnv.buildNetwork, "--push", "-t", tag, dir], { env, stdio: ["ignore", "ignore", "inherit"] });
+  await promisify(execFile)("docker", ["buildx", "build", "--progress=quiet", "--network", testEnv.buildNetwork, "--push", "-t", tag, dir], { env });
   return performance.now() - t0;
 }
 
@@ -75,8 +79,8 @@ async function benchWorkload(farm: TestFarm, w: Workload) {
   for (let i = 0; i < ROUNDS; i++) {
     const dir = mkdtempSync(join(tmpdir(), "slipway-bench-"));
     for (const [p, c] of Object.entries(w.files(randomUUID()))) writeFileSync(join(dir, p), c);
-    r.plainCold.push(plainBuild(dir, `${testEnv.registry}/bench/plain:cold-${i}`));
-    r.plainWarm.push(plainBuild(dir, `${testEnv.registry}/bench/plain:warm-${i}`));
+    r.plainCold.push(await plainBuild(dir, `${testEnv.registry}/bench/plain:cold-${i}`));
+    r.plainWarm.push(await plainBuild(dir, `${testEnv.registry}/bench/plain:warm-${i}`));
     rmSync(dir, { recursive: true, force: true });
 
     const sha = farm.git.commit(REPO, files(randomUUID()), { branch: BRANCH });
@@ -108,8 +112,9 @@ async function benchWorkload(farm: TestFarm, w: Workload) {
 }
 
 async function main(): Promise<void> {
-  await globalSetup();
-  pushDebianGccImage(env, testEnv.registry, say);
+  const teardown = await globalSetup();
+  env = await withRegistryLogin(env);
+  await pushDebianGccImage(env, testEnv.registry, say);
   // Host B pulls its base images from the registry like any new host.
   const farm = await startTestFarm();
   try {
@@ -119,6 +124,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await farm.close();
+    await teardown();
   }
   process.exit(0);
 }

@@ -2,7 +2,8 @@
 // is reachable). Making it takes ~75 s, so the rootfs tarball is cached on disk, keyed by
 // everything that goes into it (suite, variant, packages, mirror): a changed recipe never
 // reuses an old tarball.
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { promisify } from "node:util";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,7 +21,7 @@ function mirror(): string {
 }
 
 /** Pushes <registry>/base/debian-gcc:12 and returns its reference. */
-export function pushDebianGccImage(env: NodeJS.ProcessEnv, registry: string, log: (s: string) => void): string {
+export async function pushDebianGccImage(env: NodeJS.ProcessEnv, registry: string, log: (s: string) => void): Promise<string> {
   const url = mirror();
   const key = createHash("sha256").update(JSON.stringify({ SUITE, variant: "minbase", PACKAGES, url, v: 1 })).digest("hex").slice(0, 16);
   const tarball = join(CACHE, `debian-${SUITE}-gcc-${key}.tar`);
@@ -38,7 +39,8 @@ export function pushDebianGccImage(env: NodeJS.ProcessEnv, registry: string, log
   }
   const ref = `${registry}/base/debian-gcc:12`;
   execFileSync("docker", ["import", "-c", "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", tarball, ref], { env, stdio: ["ignore", "ignore", "inherit"] });
-  execFileSync("docker", ["push", "--quiet", ref], { env, stdio: ["ignore", "ignore", "inherit"] });
+  // Asynchronous: the push asks the token realm this same process serves.
+  await promisify(execFile)("docker", ["push", "--quiet", ref], { env });
   return ref;
 }
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHash, randomUUID } from "node:crypto";
 import { RegistryClient } from "@slipway/registry";
-import { testEnv } from "@slipway/testing";
+import { testEnv, testRegistryClientOptions } from "@slipway/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../../apps/api/test/harness";
 import { startTestFarm, type TestFarm } from "./farm-harness";
@@ -76,7 +76,7 @@ describe("a push becomes a published image", () => {
     expect(first.cachedSteps).toBe(0);
 
     // The image in the internal registry is the recorded digest.
-    const registry = new RegistryClient();
+    const registry = new RegistryClient(testRegistryClientOptions());
     const internal = await registry.getManifest(testEnv.registry, `github/${PUSH_EXAMPLE.repository.id}`, `build-${id}`);
     expect(internal.digest).toBe(first.digest);
 
@@ -147,11 +147,11 @@ describe("a push becomes a published image", () => {
       await farm.restartWorker({ DOCKER_HOST: testEnv.dockerHostB }, { host: "e2e-host-b", cacheDir: hostB });
       const id = await pushCommit(farm.api.url, sha);
       const onB = await waitForBuild(id);
-      expect(onB.status).toBe("succeeded");
-      expect(onB.host).toBe("e2e-host-b");
-      expect(onB.cachedSteps).toBe(2);
-      expect(onB.totalSteps).toBe(2);
       const log = await (await api(`/builds/${id}/logs`)).text();
+      expect(onB.status, log).toBe("succeeded");
+      expect(onB.host).toBe("e2e-host-b");
+      expect(onB.cachedSteps, log).toBe(2);
+      expect(onB.totalSteps).toBe(2);
       expect(log).toContain(`slipway: fetching ${farm.git.baseUrl}/Codertocat/Hello-World.git`);
       expect(log).toMatch(/#\d+ CACHED/);
       // Host B's own daemon did not run the 200k-line RUN step: the layers came from the registry.

@@ -5,7 +5,11 @@ import { readFileSync } from "node:fs";
 import { testEnv } from "@slipway/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestFarm, type TestFarm } from "./farm-harness";
-import { BRANCH, pushCommit, REPO } from "./push-payload";
+import { pushCommit, REPO } from "./push-payload";
+
+// A branch of its own: e2e files share the repository (and so its cache path), and a
+// concurrent build exporting to the default branch's cache would change what others import.
+const BRANCH = "e2e-isolation";
 
 let farm: TestFarm;
 beforeAll(async () => { farm = await startTestFarm(); });
@@ -58,7 +62,7 @@ RUN host=$MIRROR_HOST; path=$MIRROR_PATH; \\
 `;
     const yml = `buildArgs:\n  SERVICES: "${list}"\n  MIRROR_HOST: "${mirror.host}"\n  MIRROR_PATH: "${mirror.pathname.replace(/\/+$/, "")}"\n  NONCE: "${Date.now()}"\n`;
     const sha = farm.git.commit(REPO, { Dockerfile: dockerfile, ".slipway.yml": yml }, { branch: BRANCH });
-    const build = await farm.waitForEnd(await pushCommit(farm.api.url, sha));
+    const build = await farm.waitForEnd(await pushCommit(farm.api.url, sha, { ref: `refs/heads/${BRANCH}` }));
     const log = await (await farm.apiFetch(`/builds/${build.id}/logs`)).text();
     expect(build.status, log).toBe("succeeded");
 

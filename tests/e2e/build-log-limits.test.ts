@@ -2,7 +2,11 @@ import { testEnv } from "@slipway/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../../apps/api/test/harness";
 import { startTestFarm, type TestFarm } from "./farm-harness";
-import { BRANCH, pushCommit, REPO } from "./push-payload";
+import { pushCommit, REPO } from "./push-payload";
+
+// A branch of its own: e2e files share the repository (and so its cache path), and a
+// concurrent build exporting to the default branch's cache would change what others import.
+const BRANCH = "e2e-log-limits";
 
 const BASE = `${testEnv.registry}/base/busybox:1`;
 const CAP = 1024 * 1024; // the worker's SLIPWAY_BUILD_LOG_MAX_MB, made small so the test is quick
@@ -18,7 +22,7 @@ describe("a build printing about 3x the log limit", () => {
     // 180,000 characters without a newline, then `seq` prints 2.7 MB (~3.9 MB as log lines).
     const run = `echo "nonce ${Date.now()}" && yes xxxxxxxxx | head -c 200000 | tr -d '\\n' && echo && seq 1 400000 && echo "after the output"`;
     const sha = farm.git.commit(REPO, { ".slipway.yml": null, Dockerfile: `FROM ${BASE}\nRUN ${run}\n` }, { branch: BRANCH });
-    const id = await pushCommit(farm.api.url, sha);
+    const id = await pushCommit(farm.api.url, sha, { ref: `refs/heads/${BRANCH}` });
     const redis = farm.api.redis;
     const key = `slipway:log:${id}:1`;
 

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BuildWorker } from "@slipway/builder";
 import { createLogger } from "@slipway/logger";
-import { PublishWorker } from "@slipway/publisher";
+import { internalRegistryLogin, PublishWorker } from "@slipway/publisher";
 import { createRedis } from "@slipway/queue";
 import { RegistryClient } from "@slipway/registry";
 import { testEnv, TestGitServer } from "@slipway/testing";
@@ -65,6 +65,7 @@ export async function startTestFarm(opts: { buildAttempts?: number; timeoutMs?: 
           network: testEnv.buildNetwork,
           gitBaseUrl: git.baseUrl,
           gitProtocols: ["git"],
+          registryAuth: { secret: testEnv.registrySecret, basePaths: ["base/*"] },
           cacheDir: dir,
           workDir: join(dir, "work"),
           timeoutMs: opts.timeoutMs ?? 10 * 60_000,
@@ -84,7 +85,7 @@ export async function startTestFarm(opts: { buildAttempts?: number; timeoutMs?: 
     cacheDir,
     worker: makeWorker(),
     publisher: new PublishWorker(
-      { db: api.db, redis: conn("producer"), logger, registry: new RegistryClient(), internalRegistry: testEnv.registry },
+      { db: api.db, redis: conn("producer"), logger, registry: new RegistryClient({ credentials: internalRegistryLogin(testEnv.registrySecret, testEnv.registry) }), internalRegistry: testEnv.registry },
       { connection: conn("worker"), prefix: api.prefix },
     ),
     restartWorker: async (env, settings) => {

@@ -1,7 +1,7 @@
 import { createLogger } from "@slipway/logger";
 import { executePublish } from "@slipway/publisher";
 import { RegistryClient } from "@slipway/registry";
-import { testEnv } from "@slipway/testing";
+import { testEnv, testRegistryClientOptions } from "@slipway/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestFarm, type TestFarm } from "./farm-harness";
 import { BRANCH, pushCommit, REPO } from "./push-payload";
@@ -9,7 +9,7 @@ import { BRANCH, pushCommit, REPO } from "./push-payload";
 const TARGET_REPO = `codertocat/order-${Date.now()}`;
 const TARGET = `${testEnv.publishRegistry}/${TARGET_REPO}`;
 const BASE = `${testEnv.registry}/base/busybox:1`;
-const registry = new RegistryClient();
+const registry = new RegistryClient(testRegistryClientOptions());
 
 let farm: TestFarm;
 beforeAll(async () => {

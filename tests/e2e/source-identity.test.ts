@@ -8,7 +8,11 @@ import { postDelivery, testEnv, TestGitServer } from "@slipway/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WEBHOOK_SECRET } from "../../apps/api/test/harness";
 import { startTestFarm, type TestFarm } from "./farm-harness";
-import { BRANCH, PUSH_EXAMPLE, REPO } from "./push-payload";
+import { PUSH_EXAMPLE, REPO } from "./push-payload";
+
+// A branch of its own: e2e files share the repository (and so its cache path), and a
+// concurrent build exporting to the default branch's cache would change what others import.
+const BRANCH = "e2e-source-identity";
 
 let farm: TestFarm;
 let other: TestGitServer;
@@ -25,7 +29,7 @@ afterAll(async () => {
 
 const pushWithCloneUrl = async (cloneUrl: string, sha: string) => {
   const payload = structuredClone(PUSH_EXAMPLE);
-  Object.assign(payload, { after: sha, before: randomUUID().replace(/-/g, "").padEnd(40, "0"), head_commit: { ...payload.head_commit, id: sha } });
+  Object.assign(payload, { ref: `refs/heads/${BRANCH}`, after: sha, before: randomUUID().replace(/-/g, "").padEnd(40, "0"), head_commit: { ...payload.head_commit, id: sha } });
   payload.repository.clone_url = cloneUrl;
   payload.repository.git_url = cloneUrl;
   payload.repository.ssh_url = cloneUrl;

@@ -31,10 +31,22 @@ const ZApiConfig = z.object({
   /** webhook deliveries over 1 MiB read at once; more answer 503 with Retry-After before
    * their body is read (bounds the api's memory: GitHub allows 25 MB bodies) @defaultValue 4 */
   SLIPWAY_WEBHOOK_LARGE_BODIES: zPositiveInt(4),
+  /** signs the internal registry's per-build credentials (32+ characters; the same value for
+   * api, workers and publisher). Unset: the internal registry has no token auth */
+  SLIPWAY_REGISTRY_SECRET: zSecret(32).optional(),
+  /** PEM private key and self-signed certificate the registry token service signs with (the
+   * registry's auth.token.rootcertbundle); required with SLIPWAY_REGISTRY_SECRET */
+  SLIPWAY_REGISTRY_TOKEN_KEY: z.string().min(1).optional(),
+  SLIPWAY_REGISTRY_TOKEN_CERT: z.string().min(1).optional(),
   /** how often the outbox relay looks for undispatched builds, ms @defaultValue 1000 */
   SLIPWAY_OUTBOX_POLL_MS: zPositiveInt(1000),
   ...buildRetryFields,
   LOG_LEVEL: zLogLevel,
 });
 
-export const loadApiConfig = (env: Record<string, string | undefined>) => loadConfig(ZApiConfig, env);
+const ZCheckedApiConfig = ZApiConfig.refine(
+  (c) => (c.SLIPWAY_REGISTRY_SECRET === undefined) === (c.SLIPWAY_REGISTRY_TOKEN_KEY === undefined) && (c.SLIPWAY_REGISTRY_TOKEN_KEY === undefined) === (c.SLIPWAY_REGISTRY_TOKEN_CERT === undefined),
+  { message: "set SLIPWAY_REGISTRY_SECRET, SLIPWAY_REGISTRY_TOKEN_KEY and SLIPWAY_REGISTRY_TOKEN_CERT together, or none of them", path: ["SLIPWAY_REGISTRY_SECRET"] },
+);
+
+export const loadApiConfig = (env: Record<string, string | undefined>) => loadConfig(ZCheckedApiConfig, env);

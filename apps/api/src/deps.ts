@@ -1,6 +1,7 @@
 import type { Db } from "@slipway/db";
 import type { RepositoryAllowList, SignatureVerifier } from "@slipway/ingest";
 import type { Logger } from "@slipway/logger";
+import type { TokenSigner } from "@slipway/registry-auth";
 import type { Redis } from "ioredis";
 
 /** GitHub caps webhook payloads at 25 MB. */
@@ -17,6 +18,8 @@ export interface ApiDeps {
   /** webhook bodies over 1 MiB in flight at once @defaultValue 4 */
   maxLargeWebhookBodies?: number;
   bootstrapToken: string;
+  /** the internal registry's token service (absent: the registry has no token auth) */
+  registryAuth?: { signer: TokenSigner; secret: string };
   /** called after a delivery stored a new build: run the outbox relay now */
   onBuildStored: () => void;
 }

@@ -3,6 +3,7 @@ import { readConfigOrExit, runApp } from "@slipway/config";
 import { createDb } from "@slipway/db";
 import { RepositoryAllowList, SignatureVerifier } from "@slipway/ingest";
 import { createLogger } from "@slipway/logger";
+import { loadTokenSigner } from "@slipway/registry-auth";
 import { createOutboxHandlers, createProducers, createRedis, OutboxRelay } from "@slipway/queue";
 import { loadApiConfig } from "./config";
 import { buildServer } from "./server";
@@ -22,12 +23,17 @@ runApp("api", async () => {
   });
   const allowList = new RepositoryAllowList(config.SLIPWAY_ALLOWED_OWNERS);
   if (allowList.allowsAll) logger.warn("SLIPWAY_ALLOWED_OWNERS is not set: any repository whose push is signed with the webhook secret can queue builds");
+  const registryAuth = config.SLIPWAY_REGISTRY_SECRET && config.SLIPWAY_REGISTRY_TOKEN_KEY && config.SLIPWAY_REGISTRY_TOKEN_CERT
+    ? { secret: config.SLIPWAY_REGISTRY_SECRET, signer: loadTokenSigner(config.SLIPWAY_REGISTRY_TOKEN_KEY, config.SLIPWAY_REGISTRY_TOKEN_CERT) }
+    : undefined;
+  if (!registryAuth) logger.warn("SLIPWAY_REGISTRY_SECRET is not set: the internal registry's token service is off");
   const app = await buildServer({
     db,
     redis,
     logger,
     verifier: new SignatureVerifier(config.SLIPWAY_WEBHOOK_SECRET),
     allowList,
+    ...(registryAuth ? { registryAuth } : {}),
     maxLargeWebhookBodies: config.SLIPWAY_WEBHOOK_LARGE_BODIES,
     bootstrapToken: config.SLIPWAY_API_TOKEN,
     onBuildStored: () => relay.kick(),

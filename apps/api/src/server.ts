@@ -3,6 +3,7 @@ import type { ApiDeps } from "./deps";
 import { registerErrorHandler } from "./error-handler";
 import { registerBuildRoutes } from "./routes/builds";
 import { registerHealthRoutes } from "./routes/health";
+import { registerRegistryTokenRoute } from "./routes/registry-token";
 import { registerWebhookRoutes } from "./routes/webhooks";
 
 export type { ApiDeps } from "./deps";
@@ -19,6 +20,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   registerErrorHandler(app);
   await app.register(registerHealthRoutes, { deps });
   await app.register(registerWebhookRoutes, { deps });
+  await app.register(registerRegistryTokenRoute, { deps });
   await app.register(registerBuildRoutes, { deps, prefix: "/api/v1" });
   return app;
 }

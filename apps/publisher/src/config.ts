@@ -1,4 +1,4 @@
-import { loadConfig, zDatabaseUrl, zLogLevel, zPositiveInt, zRedisUrl, zRegistryHost } from "@slipway/config";
+import { loadConfig, zDatabaseUrl, zLogLevel, zPositiveInt, zRedisUrl, zRegistryHost, zSecret } from "@slipway/config";
 import { z } from "zod";
 
 /** The publisher's configuration. */
@@ -7,6 +7,9 @@ const ZPublisherConfig = z.object({
   REDIS_URL: zRedisUrl,
   /** internal registry host:port @defaultValue 127.0.0.1:5000 */
   SLIPWAY_REGISTRY: zRegistryHost,
+  /** signs the publisher's internal-registry credential (pull only; the api's value).
+   * Unset: the internal registry is read without credentials */
+  SLIPWAY_REGISTRY_SECRET: zSecret(32).optional(),
   /** publishes at once @defaultValue 2 */
   SLIPWAY_PUBLISH_CONCURRENCY: zPositiveInt(2),
   LOG_LEVEL: zLogLevel,

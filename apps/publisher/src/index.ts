@@ -2,7 +2,7 @@
 import { readConfigOrExit, runApp } from "@slipway/config";
 import { createDb } from "@slipway/db";
 import { createLogger } from "@slipway/logger";
-import { PublishWorker } from "@slipway/publisher";
+import { internalRegistryLogin, PublishWorker } from "@slipway/publisher";
 import { createRedis } from "@slipway/queue";
 import { RegistryClient } from "@slipway/registry";
 import { loadPublisherConfig } from "./config";
@@ -15,7 +15,13 @@ runApp("publisher", async () => {
   const logRedis = createRedis(config.REDIS_URL, "producer");
   for (const r of [connection, logRedis]) r.on("error", (err) => logger.warn({ err: err.message }, "redis connection error"));
   const worker = new PublishWorker(
-    { db, redis: logRedis, logger, registry: new RegistryClient(), internalRegistry: config.SLIPWAY_REGISTRY },
+    {
+      db,
+      redis: logRedis,
+      logger,
+      registry: new RegistryClient(config.SLIPWAY_REGISTRY_SECRET ? { credentials: internalRegistryLogin(config.SLIPWAY_REGISTRY_SECRET, config.SLIPWAY_REGISTRY) } : {}),
+      internalRegistry: config.SLIPWAY_REGISTRY,
+    },
     { connection, concurrency: config.SLIPWAY_PUBLISH_CONCURRENCY },
   );
   logger.info({ registry: config.SLIPWAY_REGISTRY }, "publisher started");

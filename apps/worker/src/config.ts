@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { buildRetryFields, loadConfig, zDatabaseUrl, zDockerHost, zLogLevel, zPositiveInt, zRedisUrl, zRegistryHost } from "@slipway/config";
+import { buildRetryFields, loadConfig, zDatabaseUrl, zDockerHost, zLogLevel, zPositiveInt, zRedisUrl, zRegistryHost, zSecret } from "@slipway/config";
 import { z } from "zod";
 
 /** The build worker's configuration. */
@@ -36,6 +36,14 @@ const ZWorkerConfig = z.object({
   SLIPWAY_GIT_PROTOCOLS: z.preprocess((v) => (v === undefined || v === "" ? "https" : v), z.string())
     .transform((v) => v.split(",").map((p) => p.trim()).filter(Boolean))
     .pipe(z.array(z.enum(["https", "http", "ssh", "git"], { error: "each protocol must be https, http, ssh or git" })).min(1, "name at least one protocol")),
+  /** signs each build's internal-registry credential (the api's SLIPWAY_REGISTRY_SECRET).
+   * Unset: builds get no credential (the registry must then have no auth) */
+  SLIPWAY_REGISTRY_SECRET: zSecret(32).optional(),
+  /** internal-registry repositories every build may pull (base images), comma-separated
+   * names or prefixes ending in /* @defaultValue base/* */
+  SLIPWAY_REGISTRY_BASE_PATHS: z.preprocess((v) => (v === undefined || v === "" ? "base/*" : v), z.string())
+    .transform((v) => v.split(",").map((p) => p.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*(\/\*)?$/, "each must be a repository name or a prefix ending in /* (e.g. base/*)")).refine((paths) => !paths.some((p) => p === "github/*" || p.startsWith("github/")), "github/... holds the repositories' own images: not a base path")),
   /** build timeout in minutes @defaultValue 60 */
   SLIPWAY_BUILD_TIMEOUT_MIN: zPositiveInt(60),
   /** the most one build attempt's stored log may hold, MiB (UTF-8 bytes): past it the build

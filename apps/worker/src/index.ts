@@ -36,6 +36,7 @@ runApp("worker", async () => {
         network: config.SLIPWAY_BUILD_NETWORK,
         gitBaseUrl: config.SLIPWAY_GIT_BASE_URL,
         gitProtocols: config.SLIPWAY_GIT_PROTOCOLS,
+        ...(config.SLIPWAY_REGISTRY_SECRET ? { registryAuth: { secret: config.SLIPWAY_REGISTRY_SECRET, basePaths: config.SLIPWAY_REGISTRY_BASE_PATHS } } : {}),
         cacheDir: config.SLIPWAY_WORKER_CACHE_DIR,
         workDir: join(config.SLIPWAY_WORKER_CACHE_DIR, "work"),
         timeoutMs: config.SLIPWAY_BUILD_TIMEOUT_MIN * 60_000,
@@ -46,6 +47,7 @@ runApp("worker", async () => {
     { connection, subscriber, concurrency: config.SLIPWAY_WORKER_CONCURRENCY },
   );
   worker.worker.on("completed", () => relay.kick());
+  if (!config.SLIPWAY_REGISTRY_SECRET) logger.warn("SLIPWAY_REGISTRY_SECRET is not set: builds get no internal-registry credential, so that registry must be open to them");
   if (config.SLIPWAY_BUILD_NETWORK === "host") logger.warn("SLIPWAY_BUILD_NETWORK=host: RUN steps can reach every service on this machine (PostgreSQL, Redis, the registry); build only trusted code");
   logger.info({ registry: config.SLIPWAY_REGISTRY, network: config.SLIPWAY_BUILD_NETWORK }, "build worker started");
 

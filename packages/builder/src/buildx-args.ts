@@ -25,6 +25,11 @@ export function buildxArgs(r: BuildxRequest): string[] {
   // same digest; Slipway records provenance itself (build rows). Reproducible digests let a
   // rebuild of a commit be recognised (coalescing).
   args.push("--provenance=false");
+  // Resolve every image (FROM, COPY --from) through its registry, with this build's own
+  // credentials: without it the daemon uses a local copy when it has one, and another
+  // repository's image built on this daemon would be readable without any registry check.
+  // Layers already here are not downloaded again; only the manifest is asked for.
+  args.push("--pull");
   if (r.target) args.push("--target", r.target);
   for (const [k, v] of Object.entries(r.buildArgs)) args.push("--build-arg", `${k}=${v}`);
   for (const [k, v] of Object.entries(r.labels)) args.push("--label", `${k}=${v}`);

@@ -19,6 +19,8 @@ describe("classifyBuildFailure", () => {
     ["ERROR: failed to solve: 127.0.0.1:5000/base/nope:1: failed to resolve source metadata for 127.0.0.1:5000/base/nope:1: 127.0.0.1:5000/base/nope:1: not found", "base image not found: 127.0.0.1:5000/base/nope:1"],
     ['ERROR: failed to solve: failed to compute cache key: failed to calculate checksum of ref abc::def: "/missing.txt": not found', "source path not found in the build context: /missing.txt"],
     ['ERROR: failed to solve: target stage "nope" could not be found', 'docker/Dockerfile: target stage "nope" could not be found'],
+    ["ERROR: failed to solve: failed to load cache key: invalid response status 401", "ADD <url> failed: the URL answered HTTP 401"],
+    ["ERROR: failed to solve: failed to load cache key: invalid response status 404", "ADD <url> failed: the URL answered HTTP 404"],
   ])("user: %s", (line, message) => {
     const f = classify(line, line.includes("exit code") ? 'process "/bin/sh -c make" did not complete successfully: exit code: 2' : undefined);
     expect(f).toBeInstanceOf(UserFailure);

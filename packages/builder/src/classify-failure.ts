@@ -47,6 +47,11 @@ export function classifyBuildFailure(o: BuildxOutcome): UserFailure | Infrastruc
     const step = o.failedStep?.name ?? m[1];
     return new UserFailure(`step ${step} failed with exit code ${m[2]}`);
   }
+  // ADD <url>: what the URL answered is about the user's URL (404, 401 of a private host, ...),
+  // whatever other steps were cancelled with it.
+  if ((m = /invalid response status (4\d\d)/.exec(detail))) {
+    return new UserFailure(`ADD <url> failed: the URL answered HTTP ${m[1]}`);
+  }
   // Our side failing shows through whatever BuildKit was doing at the time: check it next.
   if (INFRA.some((re) => re.test(detail)) || (o.failedStep?.error && INFRA.some((re) => re.test(o.failedStep!.error!)))) {
     return new InfrastructureFailure(detail);
@@ -63,7 +68,7 @@ export function classifyBuildFailure(o: BuildxOutcome): UserFailure | Infrastruc
     return new UserFailure(`base image not found: ${image}`);
   }
   if (/failed to resolve source metadata for/.test(detail) && /(401|403) (Unauthorized|Forbidden)|authorization failed|insufficient_scope/i.test(detail)) {
-    return new UserFailure(`base image cannot be pulled (access denied): ${detail}`);
+    return new UserFailure(`base image cannot be pulled (access denied; in the farm's internal registry a build may pull only its own repository's images and the base images): ${detail}`);
   }
   if ((m = /failed to compute cache key: .*?"([^"]+)": not found/.exec(detail))) {
     return new UserFailure(`${o.failedStep?.name ?? "COPY/ADD"}: source path not found in the build context: ${m[1]}`);

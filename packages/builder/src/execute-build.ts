@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { mkdir, rm } from "node:fs/promises";
 import type { Db } from "@slipway/db";
+import { buildRegistryAccess, mintRegistryCredential, writeDockerConfig } from "@slipway/registry-auth";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { BuildLogSink } from "./build-log-sink";
@@ -34,6 +35,13 @@ export interface WorkerSettings {
   /** the most one attempt's stored log may hold, bytes; build output past it is dropped and a
    * line says so @defaultValue 64 MiB */
   logMaxBytes?: number;
+  /** per-build credentials for the internal registry (absent: it has no token auth) */
+  registryAuth?: {
+    /** SLIPWAY_REGISTRY_SECRET */
+    secret: string;
+    /** repositories every build may pull (SLIPWAY_REGISTRY_BASE_PATHS) @defaultValue ["base/*"] */
+    basePaths: readonly string[];
+  };
   /** environment for git and docker (DOCKER_HOST, ...) */
   env: NodeJS.ProcessEnv;
 }
@@ -104,9 +112,10 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
     const refs = internalRefs({ registry: settings.registry, githubId: build.repository.githubId, buildId: build.id, attempt: job.attempt, refType: build.refType, refName: build.refName, defaultBranch: build.repository.defaultBranch });
     line(`slipway: building ${prepared.config.dockerfile} (context ${prepared.config.context}${prepared.config.target ? `, target ${prepared.config.target}` : ""}) -> ${refs.image}`);
     line(`slipway: cache from ${refs.cacheFrom.join(", ")}; cache to ${refs.cacheTo}`);
+    const buildxEnv = await registryLoginEnv(settings, build.repository.githubId, `build-${build.id}`, join(scratch, "docker-config"));
     result = await runBuildx(
       { ...prepared.request, network: settings.network, imageRef: refs.image, cacheFrom: refs.cacheFrom, cacheTo: refs.cacheTo, metadataFile: join(scratch, "metadata.json") },
-      { env: settings.env, onLine: (s) => sink.write(s), signal },
+      { env: buildxEnv, onLine: (s) => sink.write(s), signal },
     );
     outcome = abortedOutcome(cancel, timeout, settings.timeoutMs, result) ?? prepared.outcomeOf(result, refs.image);
   } catch (err) {
@@ -115,6 +124,23 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
     await rm(scratch, { recursive: true, force: true }).catch(() => {});
   }
   return recordOutcome({ db, sink, log, build, job, startedAt, outcome });
+}
+
+/**
+ * The environment of this build's buildx: DOCKER_CONFIG of a folder in the build's scratch
+ * space, logged in to the internal registry with a credential for this repository only
+ * (pull/push its images and cache, pull the base paths), valid for the build's timeout. The
+ * credential is in a 0600 file, never in an argument or the job; the folder goes with scratch.
+ */
+async function registryLoginEnv(settings: WorkerSettings, githubId: bigint, subject: string, dir: string): Promise<NodeJS.ProcessEnv> {
+  if (!settings.registryAuth) return settings.env;
+  const credential = mintRegistryCredential(settings.registryAuth.secret, {
+    sub: subject,
+    access: buildRegistryAccess(githubId, settings.registryAuth.basePaths),
+    ttlSeconds: Math.ceil(settings.timeoutMs / 1000) + 900,
+  });
+  const inherit = settings.env.DOCKER_CONFIG ?? (settings.env.HOME ? join(settings.env.HOME, ".docker") : undefined);
+  return { ...settings.env, DOCKER_CONFIG: await writeDockerConfig(dir, settings.registry, credential, inherit) };
 }
 
 /** Abort reason used when the worker process stops: the build is not cancelled, it runs again. */

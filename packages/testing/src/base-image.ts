@@ -1,4 +1,5 @@
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { promisify } from "node:util";
 import { mkdirSync, mkdtempSync, rmSync, copyFileSync, symlinkSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,9 +7,10 @@ import { join } from "node:path";
 /**
  * Makes the tests' base image, since no public registry is reachable: a busybox rootfs from
  * Debian's busybox-static, `docker import`ed and pushed to the test registry as
- * <registry>/base/busybox:1. Takes well under a second; nothing to cache.
+ * <registry>/base/busybox:1. Takes well under a second; nothing to cache. Asynchronous: the
+ * push asks the registry's token realm, which the same process (the global setup) serves.
  */
-export function pushBusyboxBaseImage(env: NodeJS.ProcessEnv, registry: string): string {
+export async function pushBusyboxBaseImage(env: NodeJS.ProcessEnv, registry: string): Promise<string> {
   const ref = `${registry}/base/busybox:1`;
   const dir = mkdtempSync(join(tmpdir(), "slipway-rootfs-"));
   try {
@@ -21,7 +23,7 @@ export function pushBusyboxBaseImage(env: NodeJS.ProcessEnv, registry: string): 
     for (const a of applets) symlinkSync("busybox", join(bin, a));
     const tar = execFileSync("tar", ["-C", dir, "-c", "."], { maxBuffer: 64 * 1024 * 1024 });
     execFileSync("docker", ["import", "-c", "ENV PATH=/bin", "-", ref], { input: tar, env, stdio: ["pipe", "ignore", "inherit"] });
-    execFileSync("docker", ["push", "--quiet", ref], { env, stdio: ["ignore", "ignore", "inherit"] });
+    await promisify(execFile)("docker", ["push", "--quiet", ref], { env });
     return ref;
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -8,3 +8,4 @@ export { TestGitServer } from "./git-server";
 export { branchPushExample, githubExamples, withNewPush } from "./github-examples";
 export { insertTestBuild } from "./insert-test-build";
 export { startFlakyProxy, type FlakyProxy, type Injector } from "./flaky-proxy";
+export { testRegistryClientOptions, testRegistryCredential, withRegistryLogin } from "./registry-login";

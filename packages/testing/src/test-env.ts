@@ -33,6 +33,12 @@ export const testEnv = {
     const v = process.env.SLIPWAY_TEST_BUILD_NETWORK;
     return v === "host" || v === "none" ? v : "default";
   },
+  /** signs internal-registry credentials (infra/services.sh makes it) */
+  get registrySecret() { return required("SLIPWAY_REGISTRY_SECRET"); },
+  get registryTokenKey() { return required("SLIPWAY_REGISTRY_TOKEN_KEY"); },
+  get registryTokenCert() { return required("SLIPWAY_REGISTRY_TOKEN_CERT"); },
+  /** where the global setup serves the internal registry's token realm */
+  get registryAuthPort() { return Number(required("SLIPWAY_TEST_REGISTRY_AUTH_PORT")); },
   /** a second registry: the tests' publish target */
   get publishRegistry() { return required("SLIPWAY_TEST_PUBLISH_REGISTRY"); },
 };
