@@ -26,6 +26,8 @@ runApp("api", async () => {
     logger,
     verifier: new SignatureVerifier(config.SLIPWAY_WEBHOOK_SECRET),
     bootstrapToken: config.SLIPWAY_API_TOKEN,
+    rateLimit: { perTokenPerMin: config.SLIPWAY_RATE_LIMIT_PER_MIN, anonPerMin: config.SLIPWAY_RATE_LIMIT_ANON_PER_MIN, keyPrefix: "slipway:ratelimit:" },
+    trustProxy: config.SLIPWAY_TRUST_PROXY,
     onBuildStored: () => relay.kick(),
   });
   relay.start();

@@ -5,3 +5,8 @@ export {
   type TApiError, type TBuild, type TBuildList, type TBuildStatus, type TListBuildsQuery, type TWebhookAccepted,
 } from "./api";
 export { AppError, ERROR_STATUS, type TErrorCode } from "./app-error";
+export {
+  ZApiToken, ZCreatedApiToken, ZCreateTokenBody, ZRepositoryPattern, ZTokenScope,
+  type TApiToken, type TCreatedApiToken, type TCreateTokenBody, type TRepositoryReach, type TTokenScope,
+} from "./api-tokens";
+export { parseInput } from "./parse-input";
