@@ -48,3 +48,8 @@ const ZApiConfig = z.object({
 });
 
 export const loadApiConfig = (env: Record<string, string | undefined>) => loadConfig(ZApiConfig, env);
+
+/** `npm run token`: only the database. */
+const ZTokenCliConfig = z.object({ DATABASE_URL: zDatabaseUrl });
+
+export const loadTokenCliConfig = (env: Record<string, string | undefined>) => loadConfig(ZTokenCliConfig, env);

@@ -4,6 +4,8 @@ export { grantApiToken } from "./grant-api-token";
 export { hashToken } from "./hash-token";
 export { listApiTokens } from "./list-api-tokens";
 export { matchRepository } from "./match-repository";
+export { parseTokenCommand, TOKEN_USAGE } from "./parse-token-command";
 export type { Principal } from "./principal";
 export { requireScope } from "./require-scope";
 export { revokeApiToken } from "./revoke-api-token";
+export { runTokenCommand } from "./run-token-command";
