@@ -24,6 +24,7 @@ export async function registerRateLimit(app: FastifyInstance, deps: ApiDeps): Pr
     keyGenerator: (req) => (req.principal ? `token:${req.principal.tokenId}` : `addr:${normalizeIP(req.ip)}`),
     max: (req) => (req.principal ? perTokenPerMin : anonPerMin),
     onExceeded: (req, key) => req.log.warn({ rateLimitKey: key }, "rate limit exceeded"),
-    errorResponseBuilder: (_req, ctx) => new AppError("rate_limited", `rate limit of ${ctx.max} requests per minute exceeded; retry in ${ctx.after}`),
+    // The same whole seconds as the Retry-After header.
+    errorResponseBuilder: (_req, ctx) => new AppError("rate_limited", `rate limit of ${ctx.max} requests per minute exceeded; retry in ${Math.ceil(ctx.ttl / 1000)} s`),
   });
 }
