@@ -5,8 +5,7 @@ export const ZTokenScope = z.enum(["read", "write", "admin"]);
 export type TTokenScope = z.infer<typeof ZTokenScope>;
 
 // GitHub's own rules: owners are 1-39 letters, digits or hyphens (not first); repository names
-// are letters, digits, '.', '-', '_' (1-100). Neither can hold SQL LIKE wildcards (% _ in an
-// owner) so an "owner/*" pattern becomes a plain prefix match.
+// are letters, digits, '.', '-', '_' (1-100). The only wildcard is a whole "*" repository.
 const OWNER = "[A-Za-z0-9][A-Za-z0-9-]{0,38}";
 const REPO = "[A-Za-z0-9._-]{1,100}";
 const PATTERN = new RegExp(`^${OWNER}/(\\*|${REPO})$`);
