@@ -7,6 +7,16 @@ import type { Redis } from "ioredis";
 /** GitHub caps webhook payloads at 25 MB. */
 export const WEBHOOK_BODY_LIMIT = 25 * 1024 * 1024;
 
+/** /api/v1 rate limits, counted in Redis so every api replica shares them. */
+interface RateLimitSettings {
+  /** requests per minute per API token */
+  perTokenPerMin: number;
+  /** requests per minute per client address, for requests without a valid token */
+  anonPerMin: number;
+  /** Redis key prefix of the counters */
+  keyPrefix: string;
+}
+
 /** What the api's routes need; built by src/index.ts (and by tests, the same way). */
 export interface ApiDeps {
   db: Db;
@@ -20,6 +30,9 @@ export interface ApiDeps {
   bootstrapToken: string;
   /** the internal registry's token service (absent: the registry has no token auth) */
   registryAuth?: { signer: TokenSigner; secret: string };
+  rateLimit: RateLimitSettings;
+  /** X-Forwarded-For hops to believe: false, a hop count, or proxy addresses/CIDRs */
+  trustProxy: false | number | string[];
   /** called after a delivery stored a new build: run the outbox relay now */
   onBuildStored: () => void;
 }

@@ -36,6 +36,8 @@ runApp("api", async () => {
     ...(registryAuth ? { registryAuth } : {}),
     maxLargeWebhookBodies: config.SLIPWAY_WEBHOOK_LARGE_BODIES,
     bootstrapToken: config.SLIPWAY_API_TOKEN,
+    rateLimit: { perTokenPerMin: config.SLIPWAY_RATE_LIMIT_PER_MIN, anonPerMin: config.SLIPWAY_RATE_LIMIT_ANON_PER_MIN, keyPrefix: "slipway:ratelimit:" },
+    trustProxy: config.SLIPWAY_TRUST_PROXY,
     onBuildStored: () => relay.kick(),
   });
   relay.start();

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { ApiDeps } from "./deps";
 import { registerErrorHandler } from "./error-handler";
-import { registerBuildRoutes } from "./routes/builds";
+import { registerApiV1 } from "./routes/api-v1";
 import { registerHealthRoutes } from "./routes/health";
 import { registerRegistryTokenRoute } from "./routes/registry-token";
 import { registerWebhookRoutes } from "./routes/webhooks";
@@ -10,17 +10,19 @@ export type { ApiDeps } from "./deps";
 
 /** The api's HTTP server, built from injected dependencies (tests build it the same way). */
 export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
+  const { trustProxy } = deps;
   const app = Fastify({
     // pino 10 and Fastify's logger types differ only in typing; the instance is the same pino.
     loggerInstance: deps.logger as unknown as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
-    trustProxy: true,
+    // req.ip keys the per-address rate limit: believe X-Forwarded-For only from configured proxies.
+    trustProxy: typeof trustProxy === "number" ? (_addr: string, hop: number) => hop < trustProxy : trustProxy,
     genReqId: (req) => (req.headers["x-github-delivery"] as string | undefined) ?? crypto.randomUUID(),
   });
   registerErrorHandler(app);
   await app.register(registerHealthRoutes, { deps });
   await app.register(registerWebhookRoutes, { deps });
   await app.register(registerRegistryTokenRoute, { deps });
-  await app.register(registerBuildRoutes, { deps, prefix: "/api/v1" });
+  await app.register(registerApiV1, { deps, prefix: "/api/v1" });
   return app;
 }

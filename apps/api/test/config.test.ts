@@ -28,6 +28,19 @@ describe("api config", () => {
     expect(c.SLIPWAY_REGISTRY).toBe("127.0.0.1:5000");
     expect(c.DOCKER_HOST).toBeUndefined();
     expect(c.LOG_LEVEL).toBe("info");
+    expect(c.SLIPWAY_RATE_LIMIT_PER_MIN).toBe(600);
+    expect(c.SLIPWAY_RATE_LIMIT_ANON_PER_MIN).toBe(60);
+    expect(c.SLIPWAY_TRUST_PROXY).toBe(false);
+  });
+
+  it.each([
+    ["false", false],
+    ["", false],
+    ["2", 2],
+    ["10.0.0.1", ["10.0.0.1"]],
+    ["10.0.0.0/8, loopback,::1", ["10.0.0.0/8", "loopback", "::1"]],
+  ])("SLIPWAY_TRUST_PROXY=%j is %j", (value, expected) => {
+    expect(loadApiConfig({ ...good, SLIPWAY_TRUST_PROXY: value }).SLIPWAY_TRUST_PROXY).toEqual(expected);
   });
 
   it.each([
@@ -38,6 +51,10 @@ describe("api config", () => {
     [{ SLIPWAY_WEBHOOK_SECRET: "short" }, "SLIPWAY_WEBHOOK_SECRET: must be at least 16 characters"],
     [{ SLIPWAY_REGISTRY: "http://reg" }, "SLIPWAY_REGISTRY: must be host[:port]"],
     [{ DOCKER_HOST: "/var/run/docker.sock" }, "DOCKER_HOST: must look like unix:///"],
+    [{ SLIPWAY_RATE_LIMIT_PER_MIN: "0" }, "SLIPWAY_RATE_LIMIT_PER_MIN: must be > 0"],
+    [{ SLIPWAY_RATE_LIMIT_ANON_PER_MIN: "lots" }, "SLIPWAY_RATE_LIMIT_ANON_PER_MIN: must be a number"],
+    [{ SLIPWAY_TRUST_PROXY: "true" }, 'SLIPWAY_TRUST_PROXY: must be "false", a hop count'],
+    [{ SLIPWAY_TRUST_PROXY: "proxy.example" }, "SLIPWAY_TRUST_PROXY: must be"],
   ])("rejects %j naming the variable", (override, message) => {
     const p = problems({ ...good, ...override });
     expect(p.join("\n")).toContain(message);

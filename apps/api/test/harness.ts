@@ -30,8 +30,26 @@ export interface TestApi {
   close: () => Promise<void>;
 }
 
-export async function startTestApi(opts: { redisUrl?: string; pollIntervalMs?: number; buildAttempts?: number; buildBackoffMs?: number; publishAttempts?: number; publishBackoffMs?: number; allowedOwners?: string[]; maxLargeWebhookBodies?: number } = {}): Promise<TestApi> {
-  const database = await createTestDatabase(testEnv.adminDatabaseUrl);
+export interface TestApiOptions {
+  redisUrl?: string;
+  pollIntervalMs?: number;
+  buildAttempts?: number;
+  buildBackoffMs?: number;
+  publishAttempts?: number;
+  publishBackoffMs?: number;
+  /** per token / per address; high unless a test is about rate limits */
+  rateLimit?: { perTokenPerMin?: number; anonPerMin?: number; keyPrefix?: string };
+  trustProxy?: false | number | string[];
+  /** another test api's database to use instead of a new one (replicas) */
+  database?: TestDatabase;
+  /** SLIPWAY_ALLOWED_OWNERS @defaultValue any */
+  allowedOwners?: string[];
+  maxLargeWebhookBodies?: number;
+}
+
+export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> {
+  const ownDatabase = !opts.database;
+  const database = opts.database ?? (await createTestDatabase(testEnv.adminDatabaseUrl));
   const db = createDb({ databaseUrl: database.url, poolSize: 30 });
   const redis = createRedis(opts.redisUrl ?? testEnv.redisUrl, "producer");
   redis.on("error", () => {});
@@ -58,6 +76,8 @@ export async function startTestApi(opts: { redisUrl?: string; pollIntervalMs?: n
     allowList: new RepositoryAllowList(opts.allowedOwners ?? []),
     ...(opts.maxLargeWebhookBodies ? { maxLargeWebhookBodies: opts.maxLargeWebhookBodies } : {}),
     bootstrapToken: API_TOKEN,
+    rateLimit: { perTokenPerMin: 100_000, anonPerMin: 100_000, keyPrefix: `${prefix}:ratelimit:`, ...opts.rateLimit },
+    trustProxy: opts.trustProxy ?? false,
     onBuildStored: () => relay.kick(),
   });
   relay.start();
@@ -76,7 +96,7 @@ export async function startTestApi(opts: { redisUrl?: string; pollIntervalMs?: n
       await producers.close();
       redis.disconnect();
       await db.$disconnect();
-      await database.drop();
+      if (ownDatabase) await database.drop();
     },
   };
 }

@@ -36,7 +36,7 @@ describe("read API", () => {
   });
 
   it("accepts a hashed database token, and rejects it once revoked", async () => {
-    const { id, token } = await createApiToken(api.db, { name: "ci" });
+    const { id, token } = await createApiToken(api.db, { name: "ci", scopes: ["read"] });
     const row = await api.db.apiToken.findUniqueOrThrow({ where: { id } });
     expect(row.tokenHash).not.toContain(token);
     expect(JSON.stringify(row)).not.toContain(token);

@@ -1,3 +1,11 @@
-export { authenticate, type AuthenticateDeps, type Principal } from "./authenticate";
+export { authenticate, type AuthenticateDeps } from "./authenticate";
 export { createApiToken } from "./create-api-token";
+export { grantApiToken } from "./grant-api-token";
 export { hashToken } from "./hash-token";
+export { listApiTokens } from "./list-api-tokens";
+export { matchRepository } from "./match-repository";
+export { parseTokenCommand, TOKEN_USAGE } from "./parse-token-command";
+export type { Principal } from "./principal";
+export { requireScope } from "./require-scope";
+export { revokeApiToken } from "./revoke-api-token";
+export { runTokenCommand } from "./run-token-command";

@@ -1,4 +1,4 @@
-import { AppError, type TBuild } from "@slipway/contracts";
+import { AppError, type TBuild, type TRepositoryReach } from "@slipway/contracts";
 import type { Db } from "@slipway/db";
 import { getBuild } from "./get-build";
 
@@ -7,8 +7,8 @@ import { getBuild } from "./get-build";
  * announces it on the cancel channel so the worker running it kills its buildx process group;
  * a worker that picks up a cancelled build skips it. 409 when the build already ended.
  */
-export async function cancelBuild(db: Db, id: string): Promise<TBuild> {
-  const current = await getBuild(db, id);
+export async function cancelBuild(db: Db, id: string, reach: TRepositoryReach): Promise<TBuild> {
+  const current = await getBuild(db, id, reach);
   if (current.status !== "queued" && current.status !== "running") {
     throw new AppError("conflict", `build ${id} is ${current.status}; only queued or running builds can be cancelled`);
   }
@@ -21,5 +21,5 @@ export async function cancelBuild(db: Db, id: string): Promise<TBuild> {
     if (moved.count === 0) throw new AppError("conflict", `build ${id} ended while cancelling`);
     await tx.buildAttempt.updateMany({ where: { buildId: id, attempt: current.attempt }, data: { status: "cancelled", finishedAt: now } });
   });
-  return getBuild(db, id);
+  return getBuild(db, id, reach);
 }

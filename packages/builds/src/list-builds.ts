@@ -1,18 +1,22 @@
-import { AppError, type TBuildList, type TListBuildsQuery } from "@slipway/contracts";
+import { AppError, type TBuildList, type TListBuildsQuery, type TRepositoryReach } from "@slipway/contracts";
 import type { Db, Prisma } from "@slipway/db";
+import { findReachableRepositoryIds } from "./find-reachable-repository-ids";
 import { toBuildDto } from "./to-build-dto";
 
 /**
  * Newest first, keyset-paginated: `cursor` is the last id of the previous page (ids are
- * UUIDv7, so id order is creation order and the cursor is stable under inserts).
+ * UUIDv7, so id order is creation order and the cursor is stable under inserts). Only builds
+ * of repositories within the caller's reach; the cursor must be one of those too, else it
+ * would tell which build ids exist elsewhere.
  */
-export async function listBuilds(db: Db, q: TListBuildsQuery): Promise<TBuildList> {
-  const where: Prisma.BuildWhereInput = {};
+export async function listBuilds(db: Db, q: TListBuildsQuery, reach: TRepositoryReach): Promise<TBuildList> {
   // GitHub treats owner/name case-insensitively; so do we.
-  if (q.repo) where.repository = { fullName: { equals: q.repo, mode: "insensitive" } };
+  const repositoryIds = await findReachableRepositoryIds(db, reach, q.repo);
+  const inReach: Prisma.BuildWhereInput = repositoryIds === null ? {} : { repositoryId: { in: repositoryIds } };
+  const where: Prisma.BuildWhereInput = { ...inReach };
   if (q.status) where.status = q.status;
   if (q.cursor) {
-    const exists = await db.build.count({ where: { id: q.cursor } });
+    const exists = await db.build.count({ where: { id: q.cursor, ...inReach } });
     if (!exists) throw new AppError("bad_request", "cursor does not name a build: use nextCursor from the previous page");
     where.id = { lt: q.cursor };
   }

@@ -1,4 +1,4 @@
-import { AppError, OUTBOX_BUILD_ENQUEUE, type TBuild } from "@slipway/contracts";
+import { AppError, OUTBOX_BUILD_ENQUEUE, type TBuild, type TRepositoryReach } from "@slipway/contracts";
 import type { Db } from "@slipway/db";
 import { getBuild } from "./get-build";
 
@@ -6,8 +6,8 @@ import { getBuild } from "./get-build";
  * Queues a new attempt of a failed or cancelled build: same build, same commit, attempt + 1.
  * Earlier attempts keep their steps, logs and outcome (BuildAttempt rows). 409 otherwise.
  */
-export async function retryBuild(db: Db, id: string): Promise<TBuild> {
-  const current = await getBuild(db, id);
+export async function retryBuild(db: Db, id: string, reach: TRepositoryReach): Promise<TBuild> {
+  const current = await getBuild(db, id, reach);
   if (current.status !== "failed" && current.status !== "cancelled") {
     throw new AppError("conflict", `build ${id} is ${current.status}; only failed or cancelled builds can be retried`);
   }
@@ -24,5 +24,5 @@ export async function retryBuild(db: Db, id: string): Promise<TBuild> {
     await tx.buildAttempt.create({ data: { buildId: id, attempt, trigger: "retry" } });
     await tx.outboxMessage.create({ data: { topic: OUTBOX_BUILD_ENQUEUE, payload: { buildId: id, attempt } } });
   });
-  return getBuild(db, id);
+  return getBuild(db, id, reach);
 }

@@ -7,3 +7,8 @@ export {
 export { AppError, ERROR_STATUS, type TErrorCode } from "./app-error";
 export { GITHUB_OWNER, GITHUB_REPO, isGithubFullName, zGithubFullName } from "./github-names";
 export { internalCachePath, internalImagePath } from "./internal-image-path";
+export {
+  ZApiToken, ZCreatedApiToken, ZCreateTokenBody, ZRepositoryPattern, ZTokenScope,
+  type TApiToken, type TCreatedApiToken, type TCreateTokenBody, type TRepositoryReach, type TTokenScope,
+} from "./api-tokens";
+export { parseInput } from "./parse-input";

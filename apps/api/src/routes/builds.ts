@@ -1,43 +1,25 @@
 import { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
-import { authenticate } from "@slipway/auth";
 import { cancelBuild, getBuild, listBuildPublishes, listBuilds, listBuildSteps, retryBuild, streamBuildLog } from "@slipway/builds";
-import { AppError, CANCEL_CHANNEL, ZListBuildsQuery } from "@slipway/contracts";
+import { CANCEL_CHANNEL, parseInput, ZListBuildsQuery } from "@slipway/contracts";
 import type { ApiDeps } from "../deps";
 import { attemptQuery } from "./attempt-query";
 import { registerLogStreamRoute } from "./log-stream";
+import { principalOf } from "./principal-of";
 
-/** /api/v1/builds: read API, behind a bearer token. */
+const read = { config: { scope: "read" } } as const;
+const write = { config: { scope: "write" } } as const;
+
+/** /api/v1/builds: every query is limited to the caller's repositories (reach). */
 export async function registerBuildRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
-  // POSTs here take no body; clients that send `content-type: application/json` with an
-  // empty body (common) must not get a 400 for it.
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
-    const text = String(body).trim();
-    if (!text) return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(new AppError("bad_request", "body is not valid JSON"), undefined);
-    }
-  });
+  const reach = (req: Parameters<typeof principalOf>[0]) => principalOf(req).repositories;
 
-  app.addHook("onRequest", async (req) => {
-    await authenticate({ db: deps.db, bootstrapToken: deps.bootstrapToken }, req.headers.authorization);
-  });
+  app.get("/builds", read, async (req) => listBuilds(deps.db, parseInput(ZListBuildsQuery, req.query, "query"), reach(req)));
 
-  app.get("/builds", async (req) => {
-    const parsed = ZListBuildsQuery.safeParse(req.query);
-    if (!parsed.success) {
-      const fields = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
-      throw new AppError("bad_request", `invalid query: ${fields.join("; ")}`, { fields });
-    }
-    return listBuilds(deps.db, parsed.data);
-  });
+  app.get<{ Params: { id: string } }>("/builds/:id", read, async (req) => getBuild(deps.db, req.params.id, reach(req)));
 
-  app.get<{ Params: { id: string } }>("/builds/:id", async (req) => getBuild(deps.db, req.params.id));
-
-  app.get<{ Params: { id: string }; Querystring: { attempt?: string } }>("/builds/:id/logs", async (req, reply) => {
-    const chunks = await streamBuildLog(deps.db, req.params.id, attemptQuery(req.query.attempt));
+  app.get<{ Params: { id: string }; Querystring: { attempt?: string } }>("/builds/:id/logs", read, async (req, reply) => {
+    const chunks = await streamBuildLog(deps.db, req.params.id, reach(req), attemptQuery(req.query.attempt));
     // Read from Postgres a page at a time as the client takes it (backpressure through the
     // stream): a 64 MiB log never sits in the api's memory whole.
     return reply.type("text/plain; charset=utf-8").send(Readable.from(chunks));
@@ -45,20 +27,20 @@ export async function registerBuildRoutes(app: FastifyInstance, { deps }: { deps
 
   await app.register(registerLogStreamRoute, { deps });
 
-  app.get<{ Params: { id: string }; Querystring: { attempt?: string } }>("/builds/:id/steps", async (req) =>
-    listBuildSteps(deps.db, req.params.id, attemptQuery(req.query.attempt)),
+  app.get<{ Params: { id: string }; Querystring: { attempt?: string } }>("/builds/:id/steps", read, async (req) =>
+    listBuildSteps(deps.db, req.params.id, reach(req), attemptQuery(req.query.attempt)),
   );
 
-  app.get<{ Params: { id: string } }>("/builds/:id/publishes", async (req) => listBuildPublishes(deps.db, req.params.id));
+  app.get<{ Params: { id: string } }>("/builds/:id/publishes", read, async (req) => listBuildPublishes(deps.db, req.params.id, reach(req)));
 
-  app.post<{ Params: { id: string } }>("/builds/:id/retry", async (req, reply) => {
-    const build = await retryBuild(deps.db, req.params.id);
+  app.post<{ Params: { id: string } }>("/builds/:id/retry", write, async (req, reply) => {
+    const build = await retryBuild(deps.db, req.params.id, reach(req));
     deps.onBuildStored();
     return reply.status(202).send(build);
   });
 
-  app.post<{ Params: { id: string } }>("/builds/:id/cancel", async (req, reply) => {
-    const build = await cancelBuild(deps.db, req.params.id);
+  app.post<{ Params: { id: string } }>("/builds/:id/cancel", write, async (req, reply) => {
+    const build = await cancelBuild(deps.db, req.params.id, reach(req));
     // Best effort: a worker that misses the message still cannot overwrite the cancel.
     await deps.redis.publish(CANCEL_CHANNEL, build.id).catch((err: unknown) => req.log.warn({ err: (err as Error).message }, "cancel announcement failed"));
     return reply.status(202).send(build);

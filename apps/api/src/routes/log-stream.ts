@@ -4,6 +4,7 @@ import { followBuildLog, getBuild, resolveAttempt } from "@slipway/builds";
 import { AppError } from "@slipway/contracts";
 import type { ApiDeps } from "../deps";
 import { attemptQuery } from "./attempt-query";
+import { principalOf } from "./principal-of";
 
 const HEARTBEAT_MS = 15_000;
 
@@ -17,8 +18,13 @@ const HEARTBEAT_MS = 15_000;
  * it is written by hand here.
  */
 export async function registerLogStreamRoute(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
-  app.get<{ Params: { id: string }; Querystring: { attempt?: string; after?: string } }>("/builds/:id/logs/stream", async (req, reply) => {
-    const build = await getBuild(deps.db, req.params.id);
+  app.get<{ Params: { id: string }; Querystring: { attempt?: string; after?: string } }>("/builds/:id/logs/stream", {
+    config: { scope: "read" },
+    // Node sends a HEAD answer's headers only at end(), which a live stream never reaches:
+    // a HEAD here hung (holding a Redis connection) until the build ended.
+    exposeHeadRoute: false,
+  }, async (req, reply) => {
+    const build = await getBuild(deps.db, req.params.id, principalOf(req).repositories);
     const attempt = resolveAttempt(build.attempt, attemptQuery(req.query.attempt));
     const afterRaw = (req.headers["last-event-id"] as string | undefined) ?? req.query.after ?? "0";
     const after = Number(afterRaw);

@@ -1,0 +1,38 @@
+// npm run token -- create | list | revoke: API tokens straight in the database, as the
+// operator (the way in before any admin token exists, or after one is lost). Reads
+// DATABASE_URL. Exit codes: 0 done, 1 failed, 2 bad arguments, 78 bad configuration.
+import { parseTokenCommand, runTokenCommand, TOKEN_USAGE } from "@slipway/auth";
+import { readConfigOrExit } from "@slipway/config";
+import { AppError } from "@slipway/contracts";
+import { createDb } from "@slipway/db";
+import { loadTokenCliConfig } from "./config";
+
+async function main(argv: string[]): Promise<number> {
+  const command = parseTokenCommand(argv);
+  if (command.kind === "help") {
+    process.stdout.write(`${TOKEN_USAGE}\n`);
+    return 0;
+  }
+  const config = readConfigOrExit("token", loadTokenCliConfig, process.env);
+  const db = createDb({ databaseUrl: config.DATABASE_URL, poolSize: 1 });
+  try {
+    const { stdout, stderr } = await runTokenCommand(db, command);
+    process.stderr.write(stderr);
+    process.stdout.write(stdout);
+    return 0;
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+let code = 1;
+try {
+  code = await main(process.argv.slice(2));
+} catch (err) {
+  const usage = err instanceof AppError && err.code === "bad_request";
+  // Prisma's messages quote the calling source first and the cause last: keep the cause.
+  const message = err instanceof Error ? (err.message.split("\n").filter((l) => l.trim()).at(-1) ?? err.name) : String(err);
+  process.stderr.write(`error: ${message}\n${usage ? `${TOKEN_USAGE}\n` : ""}`);
+  code = usage ? 2 : 1;
+}
+process.exit(code);
