@@ -1,13 +1,13 @@
-import { branchPushExample, postDelivery } from "@slipway/testing";
+import { branchPushExample, postDelivery, withNewPush } from "@slipway/testing";
 import { expect } from "vitest";
 import { WEBHOOK_SECRET, type TestApi } from "./harness";
 
-/** Queues a build of `fullName` ("Owner/Name") through a signed push delivery; its id. */
+/** Queues a build of `fullName` ("Owner/Name") through a signed push delivery (a new push each call); its id. */
 export async function pushBuild(api: TestApi, fullName: string, githubId: number): Promise<string> {
   const push = branchPushExample();
   const [owner, name] = fullName.split("/") as [string, string];
   const repository = { ...push.repository, id: githubId, name, full_name: fullName, owner: { ...push.repository.owner, login: owner, name: owner } };
-  const res = await postDelivery(api.url, { event: "push", payload: { ...push, repository }, secret: WEBHOOK_SECRET });
+  const res = await postDelivery(api.url, { event: "push", payload: withNewPush({ ...push, repository }), secret: WEBHOOK_SECRET });
   expect(res.status).toBe(202);
   return res.body.buildId as string;
 }
