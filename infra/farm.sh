@@ -32,6 +32,13 @@ trap 'exit 130' INT TERM
 
 PORT="${PORT:-8080}"
 check_port_free "$PORT" "the api" PORT
+# The api, workers and publisher run as an unprivileged system user. Root is needed only for
+# what comes before: installing packages, starting PostgreSQL as postgres, dockerd (namespaces,
+# iptables) and the walled-off build bridge. The slipway group owns the Docker socket, which
+# the workers need (and which is root-equivalent: keep build hosts apart in production).
+id slipway >/dev/null 2>&1 || useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin slipway \
+  || die "could not create the slipway system user (useradd)"
+export SLIPWAY_DOCKER_GROUP=slipway
 services_up farm
 
 # Secrets: from the environment, else made once and kept in the state folder.
@@ -54,13 +61,22 @@ say "applying database migrations"
 npx --no-install tsx packages/db/src/migrate/cli.ts deploy || die "database migration failed"
 
 export NODE_ENV="${NODE_ENV:-production}"
+export SLIPWAY_WORKER_CACHE_DIR="${SLIPWAY_WORKER_CACHE_DIR:-$STATE/worker}"
+APP_HOME="$STATE/app-home"   # npm's and git's home for the slipway user
+mkdir -p "$SLIPWAY_WORKER_CACHE_DIR" "$APP_HOME"
+chown -R slipway:slipway "$SLIPWAY_WORKER_CACHE_DIR" "$APP_HOME"
+# The api signs registry tokens: the key is readable by the slipway group, nobody else.
+if [ -n "${SLIPWAY_REGISTRY_TOKEN_KEY:-}" ] && [ "$(dirname "$SLIPWAY_REGISTRY_TOKEN_KEY")" = "$STATE/registry-auth" ]; then
+  chgrp slipway "$STATE/registry-auth" "$SLIPWAY_REGISTRY_TOKEN_KEY"; chmod 750 "$STATE/registry-auth"; chmod 640 "$SLIPWAY_REGISTRY_TOKEN_KEY"
+fi
+# setpriv execs tsx (no npx in between: npx does not pass SIGTERM on, and its child outlived
+# the farm), and tsx relays signals to the node process it runs: the PID recorded stops the app.
 start_app() { # NAME ENTRY
-  npx --no-install tsx "$2" &
+  HOME="$APP_HOME" setpriv --reuid=slipway --regid=slipway --init-groups -- "$ROOT_DIR/node_modules/.bin/tsx" "$2" &
   APP_PIDS+=($!)
-  say "started $1 (pid $!)"
+  say "started $1 as user slipway (pid $!)"
 }
 start_app api apps/api/src/index.ts
-export SLIPWAY_WORKER_CACHE_DIR="${SLIPWAY_WORKER_CACHE_DIR:-$STATE/worker}"
 WORKERS="${SLIPWAY_WORKERS:-2}"
 [[ "$WORKERS" =~ ^[0-9]+$ ]] || die "SLIPWAY_WORKERS must be a number (got $WORKERS)"
 for ((w = 1; w <= WORKERS; w++)); do

@@ -192,6 +192,10 @@ launch_dockerd() {
   if pid_alive "$pid" && docker -H "$host" info >/dev/null 2>&1; then say "Docker $name: already running (pid $pid)"; return 0; fi
   mkdir -p "$dir/data" "$run"
   setup_build_bridge "$name"
+  # The socket's group (the farm's slipway user, whose workers talk to the daemon).
+  local group_json=""
+  [ -n "${SLIPWAY_DOCKER_GROUP:-}" ] && group_json=",
+  \"group\": \"$SLIPWAY_DOCKER_GROUP\""
   # containerd-snapshotter: registry cache export needs the containerd image store.
   # A named bridge of our own (not docker0, which a restart can leave broken), firewalled off
   # the host by setup_build_bridge; builds run RUN steps on it (--network default).
@@ -208,7 +212,7 @@ launch_dockerd() {
   "iptables": true,
   "ip-masq": true,
   "ip6tables": false,
-  "ipv6": false
+  "ipv6": false$group_json
 }
 JSON
   say "Docker $name: starting dockerd ($host)"
@@ -238,6 +242,7 @@ registry_token_key() {
     (umask 077; openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/token.key" -out "$dir/token.crt" -days 3650 -subj "/CN=slipway-registry-token" >/dev/null 2>&1) \
       || die "openssl could not make the registry token key in $dir"
   fi
+  chmod 644 "$dir/token.crt"   # public: the registry (and the api) read it
   export SLIPWAY_REGISTRY_TOKEN_KEY="$dir/token.key" SLIPWAY_REGISTRY_TOKEN_CERT="$dir/token.crt" SLIPWAY_REGISTRY_SECRET="$REGISTRY_SECRET"
 }
 
