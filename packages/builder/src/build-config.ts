@@ -25,6 +25,9 @@ export const ZBuildConfig = z.strictObject({
     .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.union([z.string(), z.number(), z.boolean()]).transform(String), {
       error: (iss) => (iss.code === "invalid_key" ? "build arg names are letters, digits and _" : undefined),
     })
+    // BUILDKIT_* build args steer BuildKit itself (cache mount namespace, frontend image, ...):
+    // the farm sets the ones it needs, a repository sets none.
+    .refine((args) => !Object.keys(args).some((k) => /^BUILDKIT_/i.test(k)), "build args named BUILDKIT_* steer BuildKit itself and are set by the farm")
     .default({}),
   publish: z.array(z.strictObject({ image: zImage })).default([]),
 });

@@ -108,7 +108,16 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
     const src = join(scratch, "src");
     const cloneUrl = repositoryGitUrl(settings.gitBaseUrl, build.repository.fullName);
     const { commitTime } = await checkoutCommit({ cacheDir: settings.cacheDir, githubId: build.repository.githubId, cloneUrl, protocols: settings.gitProtocols, sha: build.sha, destDir: src, env: settings.env, onLine: line, signal });
-    const prepared = await prepareBuild({ srcDir: src, sourceUrl: cloneUrl.replace(/\.git$/, ""), sha: build.sha, commitTime, internalRegistry: settings.registry, onLine: line });
+    const prepared = await prepareBuild({
+      srcDir: src,
+      sourceUrl: cloneUrl.replace(/\.git$/, ""),
+      sha: build.sha,
+      commitTime,
+      internalRegistry: settings.registry,
+      cacheMountNamespace: `github-${build.repository.githubId}`,
+      frontendPrefixes: (settings.registryAuth?.basePaths ?? ["base/*"]).map((p) => `${settings.registry}/${p.replace(/\*$/, "")}`),
+      onLine: line,
+    });
     const refs = internalRefs({ registry: settings.registry, githubId: build.repository.githubId, buildId: build.id, attempt: job.attempt, refType: build.refType, refName: build.refName, defaultBranch: build.repository.defaultBranch });
     line(`slipway: building ${prepared.config.dockerfile} (context ${prepared.config.context}${prepared.config.target ? `, target ${prepared.config.target}` : ""}) -> ${refs.image}`);
     line(`slipway: cache from ${refs.cacheFrom.join(", ")}; cache to ${refs.cacheTo}`);

@@ -20,7 +20,7 @@ function repo(files: Record<string, string>, links: Record<string, string> = {})
   }
   return dir;
 }
-const prepare = (srcDir: string) => prepareBuild({ srcDir, sourceUrl: "https://github.com/acme/web", sha: "a".repeat(40), commitTime: new Date("2026-01-02T03:04:05Z"), internalRegistry: "127.0.0.1:5000", onLine: () => {} });
+const prepare = (srcDir: string) => prepareBuild({ srcDir, sourceUrl: "https://github.com/acme/web", sha: "a".repeat(40), commitTime: new Date("2026-01-02T03:04:05Z"), internalRegistry: "127.0.0.1:5000", cacheMountNamespace: "github-42", frontendPrefixes: ["127.0.0.1:5000/base/"], onLine: () => {} });
 async function failure(srcDir: string) {
   const err = await prepare(srcDir).then(() => null, (e: unknown) => e);
   expect(err).toBeInstanceOf(UserFailure);
@@ -31,7 +31,7 @@ describe("prepareBuild", () => {
   it("builds the request: labels from the commit, SOURCE_DATE_EPOCH, build args, target", async () => {
     const p = await prepare(repo({ Dockerfile: "FROM x\n", ".slipway.yml": "target: rt\nbuildArgs: { A: 1 }\n" }));
     expect(p.request.target).toBe("rt");
-    expect(p.request.buildArgs).toEqual({ SOURCE_DATE_EPOCH: "1767323045", A: "1" });
+    expect(p.request.buildArgs).toEqual({ SOURCE_DATE_EPOCH: "1767323045", A: "1", BUILDKIT_CACHE_MOUNT_NS: "github-42" });
     expect(p.request.labels).toEqual({
       "org.opencontainers.image.source": "https://github.com/acme/web",
       "org.opencontainers.image.revision": "a".repeat(40),
@@ -69,5 +69,20 @@ describe("prepareBuild", () => {
   it("names a missing Dockerfile or context", async () => {
     expect(await failure(repo({ ".slipway.yml": "dockerfile: docker/Dockerfile.prod\n" }))).toBe("Dockerfile not found: docker/Dockerfile.prod");
     expect(await failure(repo({ Dockerfile: "FROM x\n", ".slipway.yml": "context: app\n" }))).toBe("build context not found: app is not a folder in the repository");
+  });
+
+  it("refuses BUILDKIT_* build args: the farm sets the cache-mount namespace and the frontend", async () => {
+    expect(await failure(repo({ Dockerfile: "FROM x\n", ".slipway.yml": "buildArgs: { BUILDKIT_CACHE_MOUNT_NS: github-1 }\n" }))).toContain("build args named BUILDKIT_* steer BuildKit itself");
+    expect(await failure(repo({ Dockerfile: "FROM x\n", ".slipway.yml": "buildArgs: { buildkit_syntax: evil/frontend }\n" }))).toContain("BUILDKIT_*");
+  });
+
+  it("allows docker/dockerfile frontends and base images in # syntax=, refuses others", async () => {
+    for (const ok of ["# syntax=docker/dockerfile:1", "#syntax = docker.io/docker/dockerfile:1.7@sha256:" + "a".repeat(64), "# syntax=127.0.0.1:5000/base/dockerfile:1", "# check=skip=all\n# syntax=docker/dockerfile:1"]) {
+      await expect(prepare(repo({ Dockerfile: `${ok}\nFROM x\n` })), ok).resolves.toBeDefined();
+    }
+    expect(await failure(repo({ Dockerfile: "# syntax=evil.example/frontend:1\nFROM x\n" }))).toContain('"# syntax=evil.example/frontend:1" names a custom BuildKit frontend');
+    expect(await failure(repo({ Dockerfile: "# SYNTAX=docker/dockerfile-evil:1\nFROM x\n" }))).toContain("custom BuildKit frontend");
+    // Not a directive once an instruction came first.
+    await expect(prepare(repo({ Dockerfile: "FROM x\n# syntax=evil/frontend\n" }))).resolves.toBeDefined();
   });
 });

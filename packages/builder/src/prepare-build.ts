@@ -1,5 +1,6 @@
 import { CONFIG_FILE, parseBuildConfig, type TBuildConfig } from "./build-config";
 import type { BuildxRequest } from "./buildx-args";
+import { checkFrontend } from "./check-frontend";
 import { classifyBuildFailure } from "./classify-failure";
 import { UserFailure } from "./failures";
 import type { AttemptOutcome } from "./record-outcome";
@@ -14,12 +15,27 @@ export interface PreparedBuild {
 }
 
 /** Reads .slipway.yml from the checkout and turns it into a buildx request (UserFailure if wrong). */
-export async function prepareBuild(o: { srcDir: string; /** the repository's web address, for the OCI source label */ sourceUrl: string; sha: string; commitTime: Date; internalRegistry: string; onLine: (l: string) => void }): Promise<PreparedBuild> {
+export interface PrepareOptions {
+  srcDir: string;
+  /** the repository's web address, for the OCI source label */
+  sourceUrl: string;
+  sha: string;
+  commitTime: Date;
+  internalRegistry: string;
+  /** BUILDKIT_CACHE_MOUNT_NS: RUN --mount=type=cache contents are kept per repository */
+  cacheMountNamespace: string;
+  /** image prefixes a `# syntax=` directive may name besides docker/dockerfile (base images) */
+  frontendPrefixes: readonly string[];
+  onLine: (l: string) => void;
+}
+
+export async function prepareBuild(o: PrepareOptions): Promise<PreparedBuild> {
   const text = await readConfigFile(o.srcDir, CONFIG_FILE);
   o.onLine(text === undefined ? `slipway: no ${CONFIG_FILE}, using defaults` : `slipway: read ${CONFIG_FILE}`);
   const config = parseBuildConfig(text);
   const contextDir = await resolveInRepo(o.srcDir, config.context, "context", "dir");
   const dockerfile = await resolveInRepo(o.srcDir, config.dockerfile, "dockerfile", "file");
+  await checkFrontend(dockerfile, o.frontendPrefixes);
   for (const target of config.publish) {
     if (isInternalRegistry(target.image, o.internalRegistry)) {
       throw new UserFailure(`${CONFIG_FILE} publish target ${target.image} is the farm's internal registry; publish to another registry`);
@@ -33,7 +49,9 @@ export async function prepareBuild(o: { srcDir: string; /** the repository's web
     ...(config.target ? { target: config.target } : {}),
     // SOURCE_DATE_EPOCH = commit time: image timestamps follow the commit, not the clock,
     // so the same commit and config give the same image.
-    buildArgs: { SOURCE_DATE_EPOCH: String(Math.floor(o.commitTime.getTime() / 1000)), ...config.buildArgs },
+    // BUILDKIT_CACHE_MOUNT_NS last (and BUILDKIT_* refused in .slipway.yml): two repositories
+    // on one daemon with the same `RUN --mount=type=cache,target=/root/.m2` never share it.
+    buildArgs: { SOURCE_DATE_EPOCH: String(Math.floor(o.commitTime.getTime() / 1000)), ...config.buildArgs, BUILDKIT_CACHE_MOUNT_NS: o.cacheMountNamespace },
     labels: {
       "org.opencontainers.image.source": o.sourceUrl,
       "org.opencontainers.image.revision": o.sha,
