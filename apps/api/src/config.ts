@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import { buildRetryFields, loadConfig, zDatabaseUrl, zDockerHost, zLogLevel, zPort, zPositiveInt, zRedisUrl, zRegistryHost, zSecret } from "@slipway/config";
+import { buildRetryFields, loadConfig, zBool, zDatabaseUrl, zDockerHost, zLogLevel, zPort, zPositiveInt, zRedisUrl, zRegistryHost, zSecret } from "@slipway/config";
 import { RepositoryAllowList } from "@slipway/ingest";
 import { z } from "zod";
 
@@ -47,6 +47,11 @@ const ZApiConfig = z.object({
         ctx.addIssue({ code: "custom", message: (err as Error).message });
       }
     }),
+  /** accept a webhook payload that renames a known repository id or re-creates a known name.
+   * Off: refused with the reason (payloads are signed with a secret every repository shares,
+   * so one repository could otherwise take over another's record, images and cache)
+   * @defaultValue false */
+  SLIPWAY_ACCEPT_RENAMES: zBool(false),
   /** webhook deliveries over 1 MiB read at once; more answer 503 with Retry-After before
    * their body is read (bounds the api's memory: GitHub allows 25 MB bodies) @defaultValue 4 */
   SLIPWAY_WEBHOOK_LARGE_BODIES: zPositiveInt(4),

@@ -25,6 +25,8 @@ export interface ApiDeps {
   verifier: SignatureVerifier;
   /** SLIPWAY_ALLOWED_OWNERS */
   allowList: RepositoryAllowList;
+  /** SLIPWAY_ACCEPT_RENAMES: payloads may rebind repository ids and names @defaultValue false */
+  acceptRenames?: boolean;
   /** webhook bodies over 1 MiB in flight at once @defaultValue 4 */
   maxLargeWebhookBodies?: number;
   bootstrapToken: string;

@@ -33,6 +33,7 @@ runApp("api", async () => {
     logger,
     verifier: new SignatureVerifier(config.SLIPWAY_WEBHOOK_SECRET),
     allowList,
+    acceptRenames: config.SLIPWAY_ACCEPT_RENAMES,
     ...(registryAuth ? { registryAuth } : {}),
     maxLargeWebhookBodies: config.SLIPWAY_WEBHOOK_LARGE_BODIES,
     bootstrapToken: config.SLIPWAY_API_TOKEN,

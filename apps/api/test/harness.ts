@@ -44,6 +44,8 @@ export interface TestApiOptions {
   database?: TestDatabase;
   /** SLIPWAY_ALLOWED_OWNERS @defaultValue any */
   allowedOwners?: string[];
+  /** SLIPWAY_ACCEPT_RENAMES @defaultValue false */
+  acceptRenames?: boolean;
   maxLargeWebhookBodies?: number;
 }
 
@@ -74,6 +76,7 @@ export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> 
     db, redis, logger,
     verifier: new SignatureVerifier(WEBHOOK_SECRET),
     allowList: new RepositoryAllowList(opts.allowedOwners ?? []),
+    acceptRenames: opts.acceptRenames ?? false,
     ...(opts.maxLargeWebhookBodies ? { maxLargeWebhookBodies: opts.maxLargeWebhookBodies } : {}),
     bootstrapToken: API_TOKEN,
     rateLimit: { perTokenPerMin: 100_000, anonPerMin: 100_000, keyPrefix: `${prefix}:ratelimit:`, ...opts.rateLimit },

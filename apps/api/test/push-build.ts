@@ -4,6 +4,13 @@ import { WEBHOOK_SECRET, type TestApi } from "./harness";
 
 /** Queues a build of `fullName` ("Owner/Name") through a signed push delivery (a new push each call); its id. */
 export async function pushBuild(api: TestApi, fullName: string, githubId: number): Promise<string> {
+  // GitHub names are case-insensitive and bound to one id: a name pushed before keeps its id
+  // (the api refuses a known name under a new id).
+  const known = await api.db.repository.findFirst({ where: { fullName: { equals: fullName, mode: "insensitive" } }, select: { githubId: true, fullName: true } });
+  if (known) {
+    githubId = Number(known.githubId);
+    fullName = known.fullName;
+  }
   const push = branchPushExample();
   const [owner, name] = fullName.split("/") as [string, string];
   const repository = { ...push.repository, id: githubId, name, full_name: fullName, owner: { ...push.repository.owner, login: owner, name: owner } };

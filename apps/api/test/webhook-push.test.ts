@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { githubExamples, postDelivery, withNewPush } from "@slipway/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { API_TOKEN, eventually, startTestApi, storedCounts, WEBHOOK_SECRET, type TestApi } from "./harness";
 
 // GitHub's own example payloads, as published by @octokit/webhooks-examples.
@@ -98,7 +98,9 @@ describe("POST /webhooks/github with GitHub's example push payloads", () => {
     expect(res.body).toMatchObject({ outcome: "ignored", reason: "ref refs/notes/commits is neither a branch nor a tag" });
   });
 
-  it("a repository name taken over by another repository (rename, delete + recreate) still builds", async () => {
+  it("with SLIPWAY_ACCEPT_RENAMES, a repository name taken over by another repository (rename, delete + recreate) still builds", async () => {
+    const api = await startTestApi({ acceptRenames: true });
+    onTestFinished(() => api.close());
     const base = pushExamples.find((p) => !p.deleted && p.ref.startsWith("refs/heads/"));
     const repo = (id: number, full_name: string) => ({ ...base.repository, id, full_name, name: full_name.split("/")[1] });
     const first = await postDelivery(api.url, { event: "push", payload: { ...base, repository: repo(777001, "acme/app") }, secret: WEBHOOK_SECRET });

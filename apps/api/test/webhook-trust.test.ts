@@ -83,6 +83,30 @@ describe("SLIPWAY_ALLOWED_OWNERS", () => {
   });
 });
 
+describe("a repository's id and name stay bound (payloads are signed with a shared secret)", () => {
+  it("a push claiming another repository's id under its own name is refused; the victim's record is untouched", async () => {
+    const victim = await postDelivery(api.url, { event: "push", payload: { ...pushOf("Codertocat/victim"), repository: { ...pushOf("Codertocat/victim").repository, id: 880001 } }, secret: WEBHOOK_SECRET });
+    expect(victim.status).toBe(202);
+    const side = pushOf("Codertocat/victim");
+    side.repository = { ...side.repository, id: 880001, full_name: "Codertocat/side", name: "side", owner: { login: "Codertocat" } };
+    const attack = await postDelivery(api.url, { event: "push", payload: side, secret: WEBHOOK_SECRET });
+    expect(attack.status).toBe(403);
+    expect(attack.body.error.message).toBe("repository id 880001 is known here as Codertocat/victim, not Codertocat/side: a rename is not accepted from a webhook payload alone (SLIPWAY_ACCEPT_RENAMES)");
+    expect((await api.db.repository.findUniqueOrThrow({ where: { githubId: 880001n } })).fullName).toBe("Codertocat/victim");
+    expect(await api.db.build.count({ where: { sha: side.after } })).toBe(0);
+  });
+
+  it("a push claiming a known name under a new id is refused too", async () => {
+    const known = await api.db.repository.findUniqueOrThrow({ where: { githubId: 880001n } });
+    const reuse = pushOf("Codertocat/victim");
+    reuse.repository = { ...reuse.repository, id: 880002, full_name: "codertocat/VICTIM", name: "VICTIM", owner: { login: "codertocat" } };
+    const res = await postDelivery(api.url, { event: "push", payload: reuse, secret: WEBHOOK_SECRET });
+    expect(res.status).toBe(403);
+    expect(res.body.error.message).toContain(`repository codertocat/VICTIM is known here with id ${known.githubId}, not 880002`);
+    expect(await api.db.repository.count({ where: { githubId: 880002n } })).toBe(0);
+  });
+});
+
 describe("a replayed push", () => {
   it("under new delivery ids answers as a duplicate of the first build, even when the copies race", async () => {
     const p = pushOf("Codertocat/Hello-World");

@@ -11,6 +11,8 @@ export interface ReceiveDeps {
   verifier: SignatureVerifier;
   /** SLIPWAY_ALLOWED_OWNERS; pushes from other repositories are stored, then refused (403) */
   allowList: RepositoryAllowList;
+  /** SLIPWAY_ACCEPT_RENAMES @defaultValue false */
+  acceptRenames?: boolean;
 }
 
 export interface Received {
@@ -30,7 +32,7 @@ export async function receiveDelivery(deps: ReceiveDeps, raw: RawDelivery): Prom
   deps.verifier.verify(raw.body, raw.signature256);
   const delivery = parseDelivery(raw);
   const plan = planDelivery(delivery.event, delivery.payload, deps.allowList);
-  const stored = await storeDelivery(deps.db, delivery, plan);
+  const stored = await storeDelivery(deps.db, delivery, plan, { acceptRenames: deps.acceptRenames ?? false });
   if (stored.accepted.outcome === "refused") throw new AppError("forbidden", stored.accepted.reason ?? "repository not allowed", { deliveryId: delivery.deliveryId });
   return { status: plan.outcome === "ping" ? 200 : 202, body: stored.accepted, queuedNew: stored.queuedNew };
 }

@@ -21,12 +21,18 @@ export interface StoredDelivery {
  * a replay: the same push (repository, ref, before, after) under a new delivery id is stored
  * as ignored and answers with the build the first copy queued.
  */
-export async function storeDelivery(db: Db, delivery: ParsedDelivery, plan: DeliveryPlan): Promise<StoredDelivery> {
+export interface StoreOptions {
+  /** SLIPWAY_ACCEPT_RENAMES: let a delivery rebind a known id to a new name, or a known name to
+   * a new id. Off, such a delivery is refused (see bindingConflict). @defaultValue false */
+  acceptRenames: boolean;
+}
+
+export async function storeDelivery(db: Db, delivery: ParsedDelivery, plan: DeliveryPlan, opts: StoreOptions = { acceptRenames: false }): Promise<StoredDelivery> {
   // A unique violation means a concurrent copy of this delivery won the race; after it
   // commits, its row is visible. Retry once in case the violation was on another key.
   for (let tries = 0; tries < 3; tries++) {
     try {
-      return await db.$transaction((tx) => write(tx, delivery, plan));
+      return await db.$transaction((tx) => write(tx, delivery, plan, opts));
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
       const existing = await findExisting(db, delivery.deliveryId);
@@ -36,7 +42,11 @@ export async function storeDelivery(db: Db, delivery: ParsedDelivery, plan: Deli
   throw new Error(`delivery ${delivery.deliveryId} kept conflicting on a unique key`);
 }
 
-async function write(tx: Prisma.TransactionClient, delivery: ParsedDelivery, plan: DeliveryPlan): Promise<StoredDelivery> {
+async function write(tx: Prisma.TransactionClient, delivery: ParsedDelivery, planned: DeliveryPlan, opts: StoreOptions): Promise<StoredDelivery> {
+  let plan = planned;
+  const claimed = plan.outcome === "ping" || plan.outcome === "refused" ? undefined : plan.push;
+  const conflict = claimed && !opts.acceptRenames ? await bindingConflict(tx, claimed) : null;
+  if (conflict) plan = { outcome: "refused", reason: conflict };
   const push = plan.outcome === "ping" || plan.outcome === "refused" ? undefined : plan.push;
   const repositoryId = push ? await upsertRepository(tx, push) : null;
   const replay = plan.outcome === "build_queued" && repositoryId ? await findReplay(tx, repositoryId, plan.push) : null;
@@ -98,6 +108,32 @@ async function upsertRepository(tx: Prisma.TransactionClient, push: TGithubPushP
     select: { id: true },
   });
   return repo.id;
+}
+
+/**
+ * A payload's repository id and name are claims signed with a secret every connected
+ * repository shares, so neither proves the other: a push from acme/side claiming acme/app's id
+ * would rename acme/app's record to acme/side and build acme/side's code into acme/app's image
+ * namespace and cache. So the first binding of id and name stands; a delivery that contradicts
+ * it (a known id under another name, a known name under another id) is refused with the reason,
+ * unless the operator accepts renames (SLIPWAY_ACCEPT_RENAMES) for a farm whose repositories
+ * all trust each other. Confirming renames through GitHub's API needs a GitHub App or token.
+ */
+async function bindingConflict(tx: Prisma.TransactionClient, push: TGithubPushPayload): Promise<string | null> {
+  const r = push.repository;
+  const rows = await tx.repository.findMany({
+    where: { OR: [{ githubId: BigInt(r.id) }, { fullName: { equals: r.full_name, mode: "insensitive" } }] },
+    select: { githubId: true, fullName: true },
+  });
+  for (const row of rows) {
+    if (row.githubId === BigInt(r.id) && row.fullName !== r.full_name) {
+      return `repository id ${r.id} is known here as ${row.fullName}, not ${r.full_name}: a rename is not accepted from a webhook payload alone (SLIPWAY_ACCEPT_RENAMES)`;
+    }
+    if (row.githubId !== BigInt(r.id) && row.fullName.toLowerCase() === r.full_name.toLowerCase()) {
+      return `repository ${r.full_name} is known here with id ${row.githubId}, not ${r.id}: a re-created repository is not accepted from a webhook payload alone (SLIPWAY_ACCEPT_RENAMES)`;
+    }
+  }
+  return null;
 }
 
 /** The build an earlier delivery of this very push queued (same repository, ref, before, after). */

@@ -12,8 +12,9 @@ export async function registerWebhookRoutes(app: FastifyInstance, { deps }: { de
   app.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: WEBHOOK_BODY_LIMIT }, (_req, body, done) => done(null, body));
 
   // Bodies over 1 MiB are held whole in memory until verified: bound how many at once. The
-  // check runs before the body is read, so a refused request costs nothing (503 + Retry-After,
-  // which GitHub's redelivery and relays honour; nothing was stored).
+  // check runs before the body is read, so a refused request costs nothing (503 + Retry-After;
+  // nothing was stored). GitHub does not retry by itself: such a delivery must be redelivered
+  // (GitHub's UI or API), so the limit is for floods, not for normal traffic.
   const maxLarge = deps.maxLargeWebhookBodies ?? 4;
   let large = 0;
   const onRequest = async (req: FastifyRequest, reply: FastifyReply) => {
@@ -32,7 +33,7 @@ export async function registerWebhookRoutes(app: FastifyInstance, { deps }: { de
   app.post("/webhooks/github", { bodyLimit: WEBHOOK_BODY_LIMIT, onRequest }, async (req, reply) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const result = await receiveDelivery(
-      { db: deps.db, verifier: deps.verifier, allowList: deps.allowList },
+      { db: deps.db, verifier: deps.verifier, allowList: deps.allowList, acceptRenames: deps.acceptRenames ?? false },
       {
         event: header(req.headers["x-github-event"]),
         deliveryId: header(req.headers["x-github-delivery"]),
