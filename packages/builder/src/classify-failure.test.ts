@@ -20,6 +20,7 @@ describe("classifyBuildFailure", () => {
     ['ERROR: failed to solve: failed to compute cache key: failed to calculate checksum of ref abc::def: "/missing.txt": not found', "source path not found in the build context: /missing.txt"],
     ['ERROR: failed to solve: target stage "nope" could not be found', 'docker/Dockerfile: target stage "nope" could not be found'],
     ["ERROR: failed to solve: failed to load cache key: invalid response status 401", "ADD <url> failed: the URL answered HTTP 401"],
+    ['ERROR: failed to solve: failed to load LLB: error evaluating the source policy: source "http://169.254.169.254/latest/" denied by policy: source denied by policy', "http://169.254.169.254/latest/: this farm does not let builds fetch from loopback, private or link-local addresses"],
     ["ERROR: failed to solve: failed to load cache key: invalid response status 404", "ADD <url> failed: the URL answered HTTP 404"],
   ])("user: %s", (line, message) => {
     const f = classify(line, line.includes("exit code") ? 'process "/bin/sh -c make" did not complete successfully: exit code: 2' : undefined);

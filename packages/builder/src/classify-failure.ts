@@ -47,6 +47,9 @@ export function classifyBuildFailure(o: BuildxOutcome): UserFailure | Infrastruc
     const step = o.failedStep?.name ?? m[1];
     return new UserFailure(`step ${step} failed with exit code ${m[2]}`);
   }
+  if ((m = /source "([^"]+)" denied by policy/.exec(detail))) {
+    return new UserFailure(`${m[1]}: this farm does not let builds fetch from loopback, private or link-local addresses`);
+  }
   // ADD <url>: what the URL answered is about the user's URL (404, 401 of a private host, ...),
   // whatever other steps were cancelled with it.
   if ((m = /invalid response status (4\d\d)/.exec(detail))) {

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import type { Db } from "@slipway/db";
 import { buildRegistryAccess, mintRegistryCredential, writeDockerConfig } from "@slipway/registry-auth";
 import type { Redis } from "ioredis";
@@ -13,6 +13,7 @@ import { prepareBuild } from "./prepare-build";
 import { recordOutcome, type AttemptOutcome } from "./record-outcome";
 import { repositoryGitUrl } from "./repository-git-url";
 import { runBuildx, type BuildxResult } from "./run-buildx";
+import { sourcePolicy } from "./source-policy";
 
 /** How this worker builds. Same for every job; from the worker's config. */
 export interface WorkerSettings {
@@ -121,10 +122,10 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
     const refs = internalRefs({ registry: settings.registry, githubId: build.repository.githubId, buildId: build.id, attempt: job.attempt, refType: build.refType, refName: build.refName, defaultBranch: build.repository.defaultBranch });
     line(`slipway: building ${prepared.config.dockerfile} (context ${prepared.config.context}${prepared.config.target ? `, target ${prepared.config.target}` : ""}) -> ${refs.image}`);
     line(`slipway: cache from ${refs.cacheFrom.join(", ")}; cache to ${refs.cacheTo}`);
-    const buildxEnv = await registryLoginEnv(settings, build.repository.githubId, `build-${build.id}`, join(scratch, "docker-config"));
+    const env = await buildxEnv(settings, build.repository.githubId, `build-${build.id}`, join(scratch, "docker-config"));
     result = await runBuildx(
       { ...prepared.request, network: settings.network, imageRef: refs.image, cacheFrom: refs.cacheFrom, cacheTo: refs.cacheTo, metadataFile: join(scratch, "metadata.json") },
-      { env: buildxEnv, onLine: (s) => sink.write(s), signal },
+      { env, onLine: (s) => sink.write(s), signal },
     );
     outcome = abortedOutcome(cancel, timeout, settings.timeoutMs, result) ?? prepared.outcomeOf(result, refs.image);
   } catch (err) {
@@ -138,18 +139,24 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
 /**
  * The environment of this build's buildx: DOCKER_CONFIG of a folder in the build's scratch
  * space, logged in to the internal registry with a credential for this repository only
- * (pull/push its images and cache, pull the base paths), valid for the build's timeout. The
- * credential is in a 0600 file, never in an argument or the job; the folder goes with scratch.
+ * (pull/push its images and cache, pull the base paths), valid for the build's timeout plus a
+ * margin for the push; and the source policy that keeps BuildKit's own fetches off loopback,
+ * private and link-local addresses. The credential is in a 0600 file, never in an argument or
+ * the job; the folder goes with scratch.
  */
-async function registryLoginEnv(settings: WorkerSettings, githubId: bigint, subject: string, dir: string): Promise<NodeJS.ProcessEnv> {
-  if (!settings.registryAuth) return settings.env;
+async function buildxEnv(settings: WorkerSettings, githubId: bigint, subject: string, dir: string): Promise<NodeJS.ProcessEnv> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const policy = join(dir, "source-policy.json");
+  await writeFile(policy, JSON.stringify(sourcePolicy()));
+  const env: NodeJS.ProcessEnv = { ...settings.env, EXPERIMENTAL_BUILDKIT_SOURCE_POLICY: policy };
+  if (!settings.registryAuth) return env;
   const credential = mintRegistryCredential(settings.registryAuth.secret, {
     sub: subject,
     access: buildRegistryAccess(githubId, settings.registryAuth.basePaths),
     ttlSeconds: Math.ceil(settings.timeoutMs / 1000) + 900,
   });
   const inherit = settings.env.DOCKER_CONFIG ?? (settings.env.HOME ? join(settings.env.HOME, ".docker") : undefined);
-  return { ...settings.env, DOCKER_CONFIG: await writeDockerConfig(dir, settings.registry, credential, inherit) };
+  return { ...env, DOCKER_CONFIG: await writeDockerConfig(dir, settings.registry, credential, inherit) };
 }
 
 /** Abort reason used when the worker process stops: the build is not cancelled, it runs again. */
