@@ -68,17 +68,18 @@ describe("a build printing about 3x the log limit", () => {
     expect(numbers.every((n, i) => n === i + 1)).toBe(true);
     expect(out.includes("after the output")).toBe(false);
 
-    // The live stream: trimmed to ~10,000 entries (MAXLEN ~, whole nodes of 100), small in
+    // The live stream: trimmed to ~2,000 entries (MAXLEN ~, whole nodes of 100), small in
     // memory, ending with the same last line, still expiring.
     const xlen = await redis.xlen(key);
-    expect(xlen).toBeGreaterThanOrEqual(10_000);
-    expect(xlen).toBeLessThanOrEqual(10_100);
+    expect(xlen).toBeGreaterThanOrEqual(2_000);
+    expect(xlen).toBeLessThanOrEqual(2_100);
     const bytes = Number(await redis.call("MEMORY", "USAGE", key, "SAMPLES", "0"));
     expect(bytes).toBeLessThan(1024 * 1024);
     const [latest] = await redis.xrevrange(key, "+", "-", "COUNT", 1);
     expect(latest![1]).toEqual(["n", String(lines.length), "l", lines.at(-1)]);
     const ttl = await redis.ttl(key);
-    expect(ttl).toBeGreaterThan(3600);
-    expect(ttl).toBeLessThanOrEqual(86_400);
+    // Closed: kept briefly (readers of an ended attempt read Postgres).
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(600);
   });
 });

@@ -23,10 +23,14 @@ export interface BuildLogSinkOptions {
   chunkBytes?: number;
   /** how long a partial chunk may wait, ms @defaultValue 1000 */
   flushMs?: number;
-  /** how long the live stream is kept after its last write, s @defaultValue 86400 */
+  /** how long the live stream is kept after its last write while the attempt runs, s
+   * @defaultValue 86400 */
   streamTtlSeconds?: number;
+  /** how long it is kept once the log is closed (readers of an ended attempt read Postgres), s
+   * @defaultValue 600 */
+  closedStreamTtlSeconds?: number;
   /** entries the live stream keeps, about (XADD MAXLEN ~; followers that fall further behind
-   * read the gap from Postgres) @defaultValue 10000 */
+   * read the gap from Postgres) @defaultValue 2000 */
   streamMaxLen?: number;
 }
 
@@ -35,6 +39,13 @@ const LIMIT_MARKER_PREFIX = "slipway: the log reached its limit of ";
 const limitMarker = (maxBytes: number) =>
   `${LIMIT_MARKER_PREFIX}${formatBytes(maxBytes)} (SLIPWAY_BUILD_LOG_MAX_MB); further output of this build is not kept`;
 
+/**
+ * Lines in the live stream are cut shorter than stored ones: MAXLEN bounds entries, not bytes,
+ * so with 2,000 entries of at most 4 KiB one running attempt holds about 8 MiB of Redis at
+ * worst (measured before: a build printing 64 KiB lines could keep 64 MiB per stream for a
+ * day, and a few such builds fill a 1 GB noeviction Redis, which stops the queues).
+ */
+const LIVE_LINE_BYTES = 4 * 1024;
 const LIVE_BATCH_LINES = 500;
 const LIVE_BATCH_BYTES = 1024 * 1024;
 
@@ -156,8 +167,9 @@ export class BuildLogSink {
     this.lineNo++;
     this.chunk.push(line);
     this.chunkSize += size;
-    this.live.push({ n: this.lineNo, line });
-    this.liveSize += size;
+    const live = size > LIVE_LINE_BYTES ? cutLine(line, LIVE_LINE_BYTES) : line;
+    this.live.push({ n: this.lineNo, line: live });
+    this.liveSize += Math.min(size, LIVE_LINE_BYTES + 64);
     if (this.chunk.length >= (this.o.chunkLines ?? 1000) || this.chunkSize >= (this.o.chunkBytes ?? 256 * 1024)) this.flushChunk();
     if (!this.timer) {
       this.timer = setTimeout(() => {
@@ -189,8 +201,8 @@ export class BuildLogSink {
     const batch = this.live;
     this.live = [];
     this.liveSize = 0;
-    const ttl = this.o.streamTtlSeconds ?? 86_400;
-    const maxLen = String(this.o.streamMaxLen ?? 10_000);
+    const ttl = final ? (this.o.closedStreamTtlSeconds ?? 600) : (this.o.streamTtlSeconds ?? 86_400);
+    const maxLen = String(this.o.streamMaxLen ?? 2_000);
     this.liveChain = this.liveChain.then(async () => {
       if (!batch.length && !final) return;
       try {
@@ -199,7 +211,8 @@ export class BuildLogSink {
         // to one node (stream-node-max-entries, 100 by default).
         for (const { n, line } of batch) p.xadd(this.key, "MAXLEN", "~", maxLen, "*", "n", String(n), "l", line);
         // The TTL goes with every write, the first one included: the stream of a worker that
-        // died mid-build still expires, and one that outlives the TTL is not cut short.
+        // died mid-build still expires, and one that outlives the TTL is not cut short. Once
+        // closed, it goes soon: followers of an ended attempt read Postgres.
         p.expire(this.key, ttl);
         const failed = (await p.exec())?.find(([err]) => err)?.[0];
         if (failed) throw failed;

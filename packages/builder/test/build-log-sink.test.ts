@@ -95,7 +95,23 @@ describe("BuildLogSink limits", () => {
     expect(ttl).toBeGreaterThan(3500);
     expect(ttl).toBeLessThanOrEqual(3600);
     await sink.close();
-    expect(await redis.ttl(key)).toBeGreaterThan(3500);
+    // Closed: kept only briefly (closedStreamTtlSeconds, 600 by default).
+    const closed = await redis.ttl(key);
+    expect(closed).toBeGreaterThan(0);
+    expect(closed).toBeLessThanOrEqual(600);
+  });
+
+  it("live lines are cut at 4 KiB (the stored log keeps them to 64 KiB), so a stream's bytes stay bounded", async () => {
+    const { buildId } = await insertTestBuild(db);
+    const key = `slipway:log:${buildId}:1`;
+    const sink = sinkFor(buildId, { flushMs: 20, streamMaxLen: 100 });
+    for (let i = 0; i < 300; i++) sink.write(`${i} ${"x".repeat(60 * 1024)}`);
+    await sink.close();
+    const [, fields] = (await redis.xrevrange(key, "+", "-", "COUNT", 1))[0]!;
+    expect(Buffer.byteLength(fields[3]!)).toBeLessThan(4 * 1024 + 64);
+    expect(Number(await redis.call("MEMORY", "USAGE", key, "SAMPLES", "0"))).toBeLessThan(2 * 1024 * 1024);
+    const stored = await db.buildLogChunk.findMany({ where: { buildId }, orderBy: { seq: "asc" } });
+    expect(stored.flatMap((c) => c.content.split("\n")).filter((l) => l.length > 60 * 1024)).toHaveLength(300);
   });
 
   it("every XADD trims the stream to about streamMaxLen entries; Postgres keeps every line", async () => {
