@@ -34,11 +34,13 @@ PORT="${PORT:-8080}"
 check_port_free "$PORT" "the api" PORT
 # The api, workers and publisher run as an unprivileged system user. Root is needed only for
 # what comes before: installing packages, starting PostgreSQL as postgres, dockerd (namespaces,
-# iptables) and the walled-off build bridge. The slipway group owns the Docker socket, which
-# the workers need (and which is root-equivalent: keep build hosts apart in production).
+# iptables) and the walled-off build bridge. The slipway-docker group owns the Docker socket,
+# which the workers need (and which is root-equivalent: keep build hosts apart in production).
 id slipway >/dev/null 2>&1 || useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin slipway \
   || die "could not create the slipway system user (useradd)"
-export SLIPWAY_DOCKER_GROUP=slipway
+# Only the workers get the socket's group; the internet-facing api and the publisher do not.
+getent group slipway-docker >/dev/null || groupadd --system slipway-docker || die "could not create the slipway-docker group (groupadd)"
+export SLIPWAY_DOCKER_GROUP=slipway-docker
 services_up farm
 
 # Secrets: from the environment, else made once and kept in the state folder.
@@ -71,8 +73,10 @@ if [ -n "${SLIPWAY_REGISTRY_TOKEN_KEY:-}" ] && [ "$(dirname "$SLIPWAY_REGISTRY_T
 fi
 # setpriv execs tsx (no npx in between: npx does not pass SIGTERM on, and its child outlived
 # the farm), and tsx relays signals to the node process it runs: the PID recorded stops the app.
-start_app() { # NAME ENTRY
-  HOME="$APP_HOME" setpriv --reuid=slipway --regid=slipway --init-groups -- "$ROOT_DIR/node_modules/.bin/tsx" "$2" &
+start_app() { # NAME ENTRY [SUPPLEMENTARY_GROUP]
+  local groups=(--clear-groups)
+  if [ -n "${3:-}" ]; then groups=("--groups=$3"); fi
+  HOME="$APP_HOME" setpriv --reuid=slipway --regid=slipway "${groups[@]}" -- "$ROOT_DIR/node_modules/.bin/tsx" "$2" &
   APP_PIDS+=($!)
   say "started $1 as user slipway (pid $!)"
 }
@@ -80,7 +84,7 @@ start_app api apps/api/src/index.ts
 WORKERS="${SLIPWAY_WORKERS:-2}"
 [[ "$WORKERS" =~ ^[0-9]+$ ]] || die "SLIPWAY_WORKERS must be a number (got $WORKERS)"
 for ((w = 1; w <= WORKERS; w++)); do
-  SLIPWAY_WORKER_ID="${SLIPWAY_BUILD_HOST:-$(hostname)}-w$w" start_app "worker $w" apps/worker/src/index.ts
+  SLIPWAY_WORKER_ID="${SLIPWAY_BUILD_HOST:-$(hostname)}-w$w" start_app "worker $w" apps/worker/src/index.ts slipway-docker
 done
 start_app publisher apps/publisher/src/index.ts
 

@@ -15,6 +15,10 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     // pino 10 and Fastify's logger types differ only in typing; the instance is the same pino.
     loggerInstance: deps.logger as unknown as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
+    // A request (headers and body) must arrive within a minute: slow uploads cannot hold the
+    // large-webhook slots (SLIPWAY_WEBHOOK_LARGE_BODIES) or sockets for ever. Answers such as
+    // the live log stream are not limited by it.
+    requestTimeout: 60_000,
     // req.ip keys the per-address rate limit: believe X-Forwarded-For only from configured proxies.
     trustProxy: typeof trustProxy === "number" ? (_addr: string, hop: number) => hop < trustProxy : trustProxy,
     genReqId: (req) => (req.headers["x-github-delivery"] as string | undefined) ?? crypto.randomUUID(),

@@ -16,7 +16,7 @@ const ZWorkerConfig = z.object({
   SLIPWAY_BUILD_HOST: z.string().min(1).default(hostname()),
   /** RUN network for every build. Part of BuildKit's cache key: use the same value on every
    * worker. "default" puts RUN steps on the daemon's bridge, which `npm run farm` makes and
-   * walls off from the host (see ARCHITECTURE.md, "Builds cannot reach the farm"); "host"
+   * walls off from the host (see SECURITY.md, "Builds cannot reach the farm"); "host"
    * lets a Dockerfile reach every service on the machine, so the worker warns about it;
    * "none" gives RUN steps no network @defaultValue default */
   SLIPWAY_BUILD_NETWORK: z.preprocess((v) => (v === "" ? undefined : v), z.enum(["host", "none", "default"], { error: "must be host, none or default" }).default("default")),
