@@ -25,6 +25,8 @@ export interface ApiDeps {
   verifier: SignatureVerifier;
   /** SLIPWAY_ALLOWED_OWNERS */
   allowList: RepositoryAllowList;
+  /** live log streams open at once, per token and in all (this process) @defaultValue 20, 500 */
+  logStreams?: { perToken: number; max: number };
   /** SLIPWAY_ACCEPT_RENAMES: payloads may rebind repository ids and names @defaultValue false */
   acceptRenames?: boolean;
   /** webhook bodies over 1 MiB in flight at once @defaultValue 4 */

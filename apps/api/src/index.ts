@@ -34,6 +34,7 @@ runApp("api", async () => {
     verifier: new SignatureVerifier(config.SLIPWAY_WEBHOOK_SECRET),
     allowList,
     acceptRenames: config.SLIPWAY_ACCEPT_RENAMES,
+    logStreams: { perToken: config.SLIPWAY_LOG_STREAMS_PER_TOKEN, max: config.SLIPWAY_LOG_STREAMS_MAX },
     ...(registryAuth ? { registryAuth } : {}),
     maxLargeWebhookBodies: config.SLIPWAY_WEBHOOK_LARGE_BODIES,
     bootstrapToken: config.SLIPWAY_API_TOKEN,

@@ -44,6 +44,7 @@ export interface TestApiOptions {
   database?: TestDatabase;
   /** SLIPWAY_ALLOWED_OWNERS @defaultValue any */
   allowedOwners?: string[];
+  logStreams?: { perToken: number; max: number };
   /** SLIPWAY_ACCEPT_RENAMES @defaultValue false */
   acceptRenames?: boolean;
   maxLargeWebhookBodies?: number;
@@ -77,6 +78,7 @@ export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> 
     verifier: new SignatureVerifier(WEBHOOK_SECRET),
     allowList: new RepositoryAllowList(opts.allowedOwners ?? []),
     acceptRenames: opts.acceptRenames ?? false,
+    ...(opts.logStreams ? { logStreams: opts.logStreams } : {}),
     ...(opts.maxLargeWebhookBodies ? { maxLargeWebhookBodies: opts.maxLargeWebhookBodies } : {}),
     bootstrapToken: API_TOKEN,
     rateLimit: { perTokenPerMin: 100_000, anonPerMin: 100_000, keyPrefix: `${prefix}:ratelimit:`, ...opts.rateLimit },

@@ -43,7 +43,7 @@ const ZWorkerConfig = z.object({
    * names or prefixes ending in /* @defaultValue base/* */
   SLIPWAY_REGISTRY_BASE_PATHS: z.preprocess((v) => (v === undefined || v === "" ? "base/*" : v), z.string())
     .transform((v) => v.split(",").map((p) => p.trim()).filter(Boolean))
-    .pipe(z.array(z.string().regex(/^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*(\/\*)?$/, "each must be a repository name or a prefix ending in /* (e.g. base/*)")).refine((paths) => !paths.some((p) => p === "github/*" || p.startsWith("github/")), "github/... holds the repositories' own images: not a base path")),
+    .pipe(z.array(z.string().regex(/^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*(\/\*)?$/, "each must be a repository name or a prefix ending in /* (e.g. base/*)")).max(16, "name at most 16 base paths").refine((paths) => !paths.some((p) => p === "github/*" || p.startsWith("github/")), "github/... holds the repositories' own images: not a base path")),
   /** build timeout in minutes @defaultValue 60 */
   SLIPWAY_BUILD_TIMEOUT_MIN: zPositiveInt(60),
   /** the most one build attempt's stored log may hold, MiB (UTF-8 bytes): past it the build

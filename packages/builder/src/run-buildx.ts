@@ -102,7 +102,9 @@ export async function runBuildx(req: BuildxRequest, opts: BuildxRunOptions): Pro
   const parser = new RawjsonParser({
     onStatus,
     onText: (line) => {
+      // buildx's own lines (the error summary is among the last): keep the tail only.
       textLines.push(line);
+      if (textLines.length > 1000) textLines.splice(0, textLines.length - 500);
       opts.onLine(line);
     },
   });

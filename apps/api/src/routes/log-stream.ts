@@ -5,6 +5,7 @@ import { AppError } from "@slipway/contracts";
 import type { ApiDeps } from "../deps";
 import { attemptQuery } from "./attempt-query";
 import { principalOf } from "./principal-of";
+import { StreamSlots } from "./stream-slots";
 
 const HEARTBEAT_MS = 15_000;
 
@@ -13,23 +14,26 @@ const HEARTBEAT_MS = 15_000;
  * events whose id is the line number (a reconnecting EventSource sends Last-Event-ID and
  * resumes after it; `?after=N` does the same by hand), then one `end` event with the
  * attempt's status. Lines trimmed from the live stream before this follower read them come
- * from Postgres; a `gap` event names any not stored yet either (the build printed ~10,000
+ * from Postgres; a `gap` event names any not stored yet either (the build printed ~2,000
  * lines within the second before they were stored). SSE framing is a few lines of text, so
  * it is written by hand here.
  */
 export async function registerLogStreamRoute(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
+  const slots = new StreamSlots(deps.logStreams?.perToken ?? 20, deps.logStreams?.max ?? 500);
   app.get<{ Params: { id: string }; Querystring: { attempt?: string; after?: string } }>("/builds/:id/logs/stream", {
     config: { scope: "read" },
     // Node sends a HEAD answer's headers only at end(), which a live stream never reaches:
     // a HEAD here hung (holding a Redis connection) until the build ended.
     exposeHeadRoute: false,
   }, async (req, reply) => {
-    const build = await getBuild(deps.db, req.params.id, principalOf(req).repositories);
+    const principal = principalOf(req);
+    const build = await getBuild(deps.db, req.params.id, principal.repositories);
     const attempt = resolveAttempt(build.attempt, attemptQuery(req.query.attempt));
     const afterRaw = (req.headers["last-event-id"] as string | undefined) ?? req.query.after ?? "0";
     const after = Number(afterRaw);
     if (!Number.isInteger(after) || after < 0) throw new AppError("bad_request", "Last-Event-ID / after must be a line number (a whole number >= 0)");
 
+    const release = slots.take(principal.tokenId);
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" });
@@ -37,6 +41,7 @@ export async function registerLogStreamRoute(app: FastifyInstance, { deps }: { d
     const ac = new AbortController();
     req.raw.on("close", () => ac.abort());
     res.on("close", () => ac.abort()); // the socket went away: no "drain" will come
+    ac.signal.addEventListener("abort", release); // the slot is free once the client is gone
     // XREAD BLOCK holds its connection: one of the follower's own.
     const redis = deps.redis.duplicate({ enableOfflineQueue: true, commandTimeout: undefined });
     redis.on("error", () => {});
@@ -56,6 +61,7 @@ export async function registerLogStreamRoute(app: FastifyInstance, { deps }: { d
       if (!ac.signal.aborted) req.log.warn({ err: (err as Error).message, buildId: build.id }, "log stream failed");
       if (!ac.signal.aborted) res.write(`event: error\ndata: ${JSON.stringify({ message: "the log stream failed; reconnect to resume" })}\n\n`);
     } finally {
+      release();
       clearInterval(heartbeat);
       redis.disconnect();
       res.end();
