@@ -5,7 +5,7 @@ import type { Db } from "@slipway/db";
 import { buildRegistryAccess, mintRegistryCredential, writeDockerConfig } from "@slipway/registry-auth";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { BuildLogSink } from "./build-log-sink";
+import { BuildLogSink } from "@slipway/build-log";
 import { checkoutCommit } from "./checkout-commit";
 import { InfrastructureFailure, timeoutFailure, UserFailure } from "./failures";
 import { internalRefs } from "./image-refs";

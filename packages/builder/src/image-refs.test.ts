@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { internalRefs, sanitizeTag } from "./image-refs";
+import { sanitizeTag } from "@slipway/contracts";
+import { internalRefs } from "./image-refs";
 import { repositoryGitUrl } from "./repository-git-url";
 
 describe("image refs", () => {

@@ -1,10 +1,8 @@
 export { executeBuild, type BuildDeps, type BuildJob, type WorkerSettings } from "./execute-build";
 export { InfrastructureFailure, UserFailure } from "./failures";
-export { parseBuildConfig, ZBuildConfig, CONFIG_FILE, type TBuildConfig } from "./build-config";
 export { classifyBuildFailure } from "./classify-failure";
-export { internalRefs, sanitizeTag } from "./image-refs";
+export { internalRefs } from "./image-refs";
 export { RawjsonParser } from "./rawjson-parser";
 export { StepTracker } from "./step-tracker";
-export { BuildLogSink, type BuildLogSinkOptions } from "./build-log-sink";
 export type { AttemptOutcome } from "./record-outcome";
 export { BuildWorker, type BuildWorkerOptions } from "./build-worker";

@@ -2,7 +2,7 @@ import { OUTBOX_PUBLISH_ENQUEUE } from "@slipway/contracts";
 import type { Build, Db, Prisma } from "@slipway/db";
 import type { Logger } from "pino";
 import type { TBuildConfig } from "./build-config";
-import type { BuildLogSink } from "./build-log-sink";
+import type { BuildLogSink } from "@slipway/build-log";
 import { InfrastructureFailure, type UserFailure } from "./failures";
 import type { StepRecord } from "./step-tracker";
 

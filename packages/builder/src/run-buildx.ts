@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { StringDecoder } from "node:string_decoder";
 import { buildxArgs, type BuildxRequest } from "./buildx-args";
-import { MAX_LINE_BYTES } from "./cut-line";
+import { MAX_LINE_BYTES } from "@slipway/build-log";
 import { RawjsonParser, type SolveStatus } from "./rawjson-parser";
 import { StepTracker, type StepRecord } from "./step-tracker";
 

@@ -12,3 +12,5 @@ export {
   type TApiToken, type TCreatedApiToken, type TCreateTokenBody, type TRepositoryReach, type TTokenScope,
 } from "./api-tokens";
 export { parseInput } from "./parse-input";
+export { ZBuildConfig, type TBuildConfig } from "./build-config";
+export { sanitizeTag } from "./sanitize-tag";

@@ -1,4 +1,4 @@
-import { sanitizeTag as sanitize } from "@slipway/builder";
+import { sanitizeTag as sanitize } from "@slipway/contracts";
 import semver, { type SemVer } from "semver";
 
 /** `v1.2.3` or `1.2.3` (with pre-release/build parts) as a version, anything else null. */

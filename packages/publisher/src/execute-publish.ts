@@ -1,5 +1,5 @@
-import { BuildLogSink, ZBuildConfig } from "@slipway/builder";
-import { internalImagePath } from "@slipway/contracts";
+import { BuildLogSink } from "@slipway/build-log";
+import { internalImagePath, ZBuildConfig } from "@slipway/contracts";
 import type { Db } from "@slipway/db";
 import { parseImageRef, RegistryError, type RegistryClient } from "@slipway/registry";
 import type { Redis } from "ioredis";
