@@ -25,8 +25,9 @@ export interface ApiDeps {
   verifier: SignatureVerifier;
   /** SLIPWAY_ALLOWED_OWNERS */
   allowList: RepositoryAllowList;
-  /** live log streams open at once, per token and in all (this process) @defaultValue 20, 500 */
-  logStreams?: { perToken: number; max: number };
+  /** live log streams open at once, per token and in all (this process), and how often an open
+   * stream re-checks its token @defaultValue 20, 500, 30000 ms */
+  logStreams?: { perToken: number; max: number; recheckMs?: number };
   /** SLIPWAY_ACCEPT_RENAMES: payloads may rebind repository ids and names @defaultValue false */
   acceptRenames?: boolean;
   /** webhook bodies over 1 MiB in flight at once @defaultValue 4 */

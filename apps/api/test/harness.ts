@@ -44,7 +44,7 @@ export interface TestApiOptions {
   database?: TestDatabase;
   /** SLIPWAY_ALLOWED_OWNERS @defaultValue any */
   allowedOwners?: string[];
-  logStreams?: { perToken: number; max: number };
+  logStreams?: { perToken: number; max: number; recheckMs?: number };
   /** SLIPWAY_ACCEPT_RENAMES @defaultValue false */
   acceptRenames?: boolean;
   maxLargeWebhookBodies?: number;

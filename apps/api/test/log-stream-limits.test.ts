@@ -9,7 +9,7 @@ let api: TestApi;
 let buildId: string;
 const open: AbortController[] = [];
 beforeAll(async () => {
-  api = await startTestApi({ logStreams: { perToken: 2, max: 3 } });
+  api = await startTestApi({ logStreams: { perToken: 2, max: 3, recheckMs: 100 } });
   buildId = await pushBuild(api, "acme/streams", 91_001); // stays queued: its stream stays open
 });
 afterAll(async () => {
@@ -45,5 +45,17 @@ describe("live log streams are limited per token and per api process", () => {
     await new Promise((r) => setTimeout(r, 200)); // the server sees the close
     expect((await stream(b)).status).toBe(200);
     expect((await stream(a)).status).toBe(429); // process-wide cap again
+  });
+
+  it("a stream ends soon after its token is revoked", async () => {
+    const { id, token } = await createApiToken(api.db, { name: "revoked-later", scopes: ["read"] });
+    for (const ac of open.splice(0)) ac.abort(); // free the slots the test above holds
+    await new Promise((r) => setTimeout(r, 200));
+    const res = await fetch(`${api.url}/api/v1/builds/${buildId}/logs/stream`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    await api.db.apiToken.update({ where: { id }, data: { revokedAt: new Date() } });
+    const text = await res.text(); // ends when the server closes the stream
+    expect(text).toContain("event: error");
+    expect(text).toContain("the API token was revoked or has expired");
   });
 });

@@ -9,3 +9,4 @@ export type { Principal } from "./principal";
 export { requireScope } from "./require-scope";
 export { revokeApiToken } from "./revoke-api-token";
 export { runTokenCommand } from "./run-token-command";
+export { isTokenLive } from "./is-token-live";

@@ -1,10 +1,9 @@
-import { AppError, type TApiToken, type TRepositoryReach } from "@slipway/contracts";
+import { AppError, type TApiToken, type TRepositoryReach, isUuid } from "@slipway/contracts";
 import type { Db } from "@slipway/db";
 import { isReachWithin } from "./is-reach-within";
 import { toApiTokenDto } from "./to-api-token-dto";
 import { toPrincipal } from "./to-principal";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Revokes a database token at once (authenticate reads the row on every request). Revoking
@@ -12,7 +11,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * id does.
  */
 export async function revokeApiToken(db: Db, id: string, reach: TRepositoryReach): Promise<TApiToken> {
-  const row = UUID.test(id) ? await db.apiToken.findUnique({ where: { id } }) : null;
+  const row = isUuid(id) ? await db.apiToken.findUnique({ where: { id } }) : null;
   if (!row || !isReachWithin(toPrincipal(row).repositories, reach)) throw new AppError("not_found", `no API token with id ${id}`);
   await db.apiToken.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } });
   return toApiTokenDto(await db.apiToken.findUniqueOrThrow({ where: { id } }));

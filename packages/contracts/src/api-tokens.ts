@@ -1,20 +1,17 @@
 import { z } from "zod";
+import { GITHUB_OWNER, isGithubFullName } from "./github-names";
 
 /** What a token may do: admin implies write implies read. */
 export const ZTokenScope = z.enum(["read", "write", "admin"]);
 export type TTokenScope = z.infer<typeof ZTokenScope>;
 
-// GitHub's own rules: owners are 1-39 letters, digits or hyphens (not first); repository names
-// are letters, digits, '.', '-', '_' (1-100). The only wildcard is a whole "*" repository.
-const OWNER = "[A-Za-z0-9][A-Za-z0-9-]{0,38}";
-const REPO = "[A-Za-z0-9._-]{1,100}";
-const PATTERN = new RegExp(`^${OWNER}/(\\*|${REPO})$`);
+// GitHub's own name grammar (github-names.ts); the only wildcard is a whole "*" repository.
+const isPattern = (p: string) => (p.endsWith("/*") ? GITHUB_OWNER.test(p.slice(0, -2)) : isGithubFullName(p));
 
 /** "owner/*" or "owner/repo"; stored lowercase because GitHub names are case-insensitive. */
 export const ZRepositoryPattern = z
   .string()
-  .regex(PATTERN, 'must be "owner/*" or "owner/repo" (GitHub names)')
-  .refine((p) => !p.endsWith("/.") && !p.endsWith("/.."), 'must be "owner/*" or "owner/repo" (GitHub names)')
+  .refine(isPattern, 'must be "owner/*" or "owner/repo" (GitHub names)')
   .transform((p) => p.toLowerCase());
 
 /**

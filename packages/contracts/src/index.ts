@@ -14,3 +14,4 @@ export {
 export { parseInput } from "./parse-input";
 export { ZBuildConfig, type TBuildConfig } from "./build-config";
 export { sanitizeTag } from "./sanitize-tag";
+export { isUuid } from "./uuid";

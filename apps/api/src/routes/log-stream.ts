@@ -1,5 +1,6 @@
 import { once } from "node:events";
 import type { FastifyInstance } from "fastify";
+import { isTokenLive } from "@slipway/auth";
 import { followBuildLog, getBuild, resolveAttempt } from "@slipway/builds";
 import { AppError } from "@slipway/contracts";
 import type { ApiDeps } from "../deps";
@@ -46,6 +47,15 @@ export async function registerLogStreamRoute(app: FastifyInstance, { deps }: { d
     const redis = deps.redis.duplicate({ enableOfflineQueue: true, commandTimeout: undefined });
     redis.on("error", () => {});
     const heartbeat = setInterval(() => res.write(": ping\n\n"), HEARTBEAT_MS);
+    // A stream outlives the request that authorised it: a token revoked (or expired) since
+    // then ends it at the next check.
+    const recheck = setInterval(() => {
+      void isTokenLive(deps.db, principal.tokenId).then((live) => {
+        if (live || ac.signal.aborted) return;
+        res.write(`event: error\ndata: ${JSON.stringify({ message: "the API token was revoked or has expired" })}\n\n`);
+        ac.abort();
+      }, () => {});
+    }, deps.logStreams?.recheckMs ?? 30_000);
     try {
       // A slow client must not make the api buffer the log: wait for the socket to drain.
       const send = async (text: string) => {
@@ -63,6 +73,7 @@ export async function registerLogStreamRoute(app: FastifyInstance, { deps }: { d
     } finally {
       release();
       clearInterval(heartbeat);
+      clearInterval(recheck);
       redis.disconnect();
       res.end();
     }
