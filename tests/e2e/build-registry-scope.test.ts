@@ -3,7 +3,9 @@
 // catalog are out of reach, so a Dockerfile can neither read other repositories' images nor
 // poison their cache.
 import { execFileSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { buildRegistryAccess, mintRegistryCredential } from "@slipway/registry-auth";
 import { RegistryClient, RegistryError } from "@slipway/registry";
 import { testEnv, withRegistryLogin } from "@slipway/testing";
@@ -17,6 +19,8 @@ const BRANCH = "e2e-registry-scope";
 
 const OTHER = "github/999000111";
 const otherImage = `${testEnv.registry}/${OTHER}:private`;
+const operatorImage = `${testEnv.registry}/bench/operator-tools:1`;
+const MOUNT_DOCKERFILE = `FROM ${testEnv.registry}/base/busybox:1\nRUN echo "operator-layer ${Date.now()}" > /m\n`;
 let farm: TestFarm;
 let digest: string;
 beforeAll(async () => {
@@ -26,6 +30,13 @@ beforeAll(async () => {
   try {
     execFileSync("docker", ["tag", `${testEnv.registry}/base/busybox:1`, otherImage], { env });
     execFileSync("docker", ["push", "--quiet", otherImage], { env, stdio: ["ignore", "ignore", "inherit"] });
+    // ... and an operator's own image, outside any repository's path, built from the very
+    // Dockerfile a repository pushes below: the farm's build of it is a cache hit, so its RUN
+    // layer is the one this push left, and the daemon's only source for it is that path.
+    const dir = mkdtempSync(join(tmpdir(), "slipway-operator-"));
+    writeFileSync(join(dir, "Dockerfile"), MOUNT_DOCKERFILE);
+    execFileSync("docker", ["buildx", "build", "--quiet", "--network", testEnv.buildNetwork, "--push", "-t", operatorImage, dir], { env, stdio: ["ignore", "ignore", "inherit"] });
+    rmSync(dir, { recursive: true, force: true });
   } finally {
     rmSync(env.DOCKER_CONFIG!, { recursive: true, force: true });
   }
@@ -45,6 +56,12 @@ describe("a build sees only its own repository in the internal registry", () => 
     expect(b.errorClass, b.log).toBe("user");
     expect(b.errorMessage).toMatch(/base image cannot be pulled \(access denied; in the farm's internal registry a build may pull only its own repository's images and the base images\)/);
     expect(b.log).not.toContain("42-ran");
+  });
+
+  it("a build whose layer the daemon last pushed to another path still pushes (a cross-repository mount)", async () => {
+    const b = await build(MOUNT_DOCKERFILE);
+    expect(b.status, b.log).toBe("succeeded");
+    expect(b.log).toMatch(/#\d+ CACHED/);
   });
 
   it("COPY --from another repository's image fails too", async () => {

@@ -14,8 +14,6 @@ export type TokenAnswer =
   | { status: 400 | 401; body: { errors: { code: string; message: string }[] } };
 
 const SCOPE = /^repository:([a-z0-9._/-]+):([a-z,*]+)$/;
-/** Repositories' own images and caches in the internal registry (see internalImagePath). */
-const MOUNT_SOURCE = /^github\/[1-9][0-9]*(\/cache)?$/;
 
 /**
  * GET <realm>?service=...&scope=... — the Docker token protocol, for the internal registry.
@@ -43,15 +41,16 @@ export async function answerTokenRequest(signer: TokenSigner, secret: string, re
   // repository's push, its pusher asks, in ONE request, push on the target and pull on that
   // source, and Distribution refuses the mount (401) unless the token has both; BuildKit then
   // fails the push instead of uploading (measured: "insufficient_scope" on the second of two
-  // repositories sharing a base layer). So pull on another repository's internal path is
-  // granted only beside a push the grant allows. What a Dockerfile can make BuildKit fetch
+  // repositories sharing a base layer, and on any build whose layers were once pushed to a
+  // path outside its grant, such as an operator's own image). So pull on another repository
+  // is granted only beside a push the grant allows. What a Dockerfile can make BuildKit fetch
   // (FROM, COPY --from) asks pull alone and still gets nothing; the credential itself never
   // reaches build steps (a 0600 file of the worker's), and a mount only links a blob the
   // pusher already has, by digest.
   const pushesOwn = access.some((a) => a.actions.includes("push"));
   if (pushesOwn) {
     for (const m of asked) {
-      if (access.some((a) => a.name === m[1]) || !MOUNT_SOURCE.test(m[1]!) || m[2] !== "pull") continue;
+      if (access.some((a) => a.name === m[1]) || m[2] !== "pull") continue;
       access.push({ type: "repository", name: m[1]!, actions: ["pull"] });
     }
   }
