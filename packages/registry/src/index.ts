@@ -5,7 +5,9 @@
  * programs like crane, skopeo and regctl), and the publisher needs it in-process.
  */
 export { parseImageRef, type ImageRef } from "./parse-image-ref";
-export { RegistryClient, isLoopbackHost, type RegistryClientOptions } from "./registry-client";
+export { RegistryClient, type RegistryClientOptions } from "./registry-client";
+export { isLoopbackHost } from "./is-loopback-host";
+export { DOCKER_HUB, registryApiHost } from "./docker-hub";
 export type { RegistryCredentials } from "./registry-auth";
 export { RegistryError, type RegistryErrorKind } from "./registry-error";
 export type { CopyResult, ImageSource, ImageTarget } from "./copy-image";

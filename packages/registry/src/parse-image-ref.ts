@@ -1,3 +1,4 @@
+import { DOCKER_HUB } from "./docker-hub";
 import { DIGEST, isVerifiableDigest, REGISTRY_HOST, REPOSITORY, TAG } from "./reference-grammar";
 
 export interface ImageRef {
@@ -8,9 +9,11 @@ export interface ImageRef {
 }
 
 /**
- * Splits "host[:port]/repo/path[:tag][@digest]". The registry host is required: the farm
- * always names its registries explicitly, and silently defaulting to Docker Hub would
- * publish to the wrong place. Throws a plain Error naming the part that is wrong.
+ * Splits "[host[:port]/]repo/path[:tag][@digest]" the way `docker tag` reads names: the first
+ * component is a registry only if it looks like a host (has a "." or ":", or is "localhost");
+ * otherwise the name is on Docker Hub (`fedora/httpd` = docker.io/fedora/httpd), and a Docker
+ * Hub name of one component is an official image (`httpd` = docker.io/library/httpd).
+ * `index.docker.io` is Docker Hub's old name. Throws a plain Error naming the part that is wrong.
  */
 export function parseImageRef(ref: string): ImageRef {
   const fail = (why: string): never => {
@@ -29,12 +32,12 @@ export function parseImageRef(ref: string): ImageRef {
   }
 
   const slash = rest.indexOf("/");
-  if (slash < 0) fail("missing registry host (expected host[:port]/repository)");
-  const registry = rest.slice(0, slash);
-  let path = rest.slice(slash + 1);
+  const first = slash < 0 ? "" : rest.slice(0, slash);
   // Same rule as docker: the first component is a registry only if it looks like a host.
-  const looksLikeHost = registry.includes(".") || registry.includes(":") || registry === "localhost";
-  if (!looksLikeHost) fail(`first component ${JSON.stringify(registry)} is not a registry host (expected host[:port], e.g. ghcr.io or 127.0.0.1:5000)`);
+  const looksLikeHost = first.includes(".") || first.includes(":") || first === "localhost";
+  let registry = looksLikeHost ? first : DOCKER_HUB;
+  let path = looksLikeHost ? rest.slice(slash + 1) : rest;
+  if (registry === "index.docker.io") registry = DOCKER_HUB;
   if (!REGISTRY_HOST.test(registry)) fail(`registry host ${JSON.stringify(registry)} is malformed`);
 
   let tag: string | undefined;
@@ -45,6 +48,7 @@ export function parseImageRef(ref: string): ImageRef {
     if (!TAG.test(tag)) fail(`tag ${JSON.stringify(tag)} does not match [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}`);
   }
   if (path === "") fail("missing repository");
+  if (registry === DOCKER_HUB && !path.includes("/")) path = `library/${path}`;
   if (path.length > 255) fail("repository is longer than 255 characters");
   if (!REPOSITORY.test(path)) {
     fail(`repository ${JSON.stringify(path)} must be lower-case path components of [a-z0-9] joined by ".", "_", "__" or "-", separated by "/"`);

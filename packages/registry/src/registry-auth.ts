@@ -1,3 +1,4 @@
+import { isLoopbackHost } from "./is-loopback-host";
 import { kindForStatus, RegistryError } from "./registry-error";
 import type { AuthChallenge } from "./www-authenticate";
 
@@ -103,6 +104,10 @@ export class RegistryAuth {
       url = new URL(realm ?? "");
     } catch {
       throw new RegistryError(`${host}: bearer challenge has no usable realm`, { registry: host, kind: "infrastructure" });
+    }
+    // Basic credentials go to the realm: never in clear over the network.
+    if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackHost(url.host))) {
+      throw new RegistryError(`${host}: bearer realm ${url.origin} is not https; credentials are sent to realms over https only (loopback test registries excepted)`, { registry: host, kind: "user" });
     }
     if (challenge.params.service) url.searchParams.set("service", challenge.params.service);
     for (const scope of scopes) url.searchParams.append("scope", scope);

@@ -3,6 +3,7 @@ import { fetchManifest, type FetchedManifest } from "./fetch-manifest";
 import { isVerifiableDigest, REPOSITORY, TAG } from "./reference-grammar";
 import type { RegistryCredentials } from "./registry-auth";
 import { RegistryError } from "./registry-error";
+import { isLoopbackHost } from "./is-loopback-host";
 import { RegistryTransport } from "./registry-transport";
 
 export interface RegistryClientOptions {
@@ -14,15 +15,14 @@ export interface RegistryClientOptions {
   retries?: number;
   /** base backoff ms @defaultValue 200 */
   backoffMs?: number;
+  /** one request's time limit, ms (a blob of gigabytes must fit in it; a hung registry must
+   * not hold a publish for ever); a request that runs out is retried like a network error
+   * @defaultValue 300000 */
+  timeoutMs?: number;
   /** injectable for tests of retry timing only; default: the global fetch */
   fetch?: typeof fetch;
 }
 
-/** A registry on the loopback interface is the farm's own (or a test's): no TLS there. */
-export function isLoopbackHost(host: string): boolean {
-  const name = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : (host.split(":")[0] ?? "");
-  return name === "localhost" || name === "[::1]" || /^127(?:\.\d{1,3}){3}$/.test(name);
-}
 
 /**
  * Client for the OCI distribution API. The state it keeps (auth challenges, tokens) is per
@@ -37,6 +37,7 @@ export class RegistryClient {
       credentials: opts.credentials ?? (() => undefined),
       retries: Math.max(0, opts.retries ?? 4),
       backoffMs: Math.max(0, opts.backoffMs ?? 200),
+      timeoutMs: Math.max(1, opts.timeoutMs ?? 300_000),
       fetch: opts.fetch ?? ((input, init) => fetch(input, init)),
     });
   }

@@ -1,4 +1,5 @@
 import { retryDelayMs, sleep } from "./backoff";
+import { registryApiHost } from "./docker-hub";
 import { type RegistryCredentials, RegistryAuth } from "./registry-auth";
 import { kindForStatus, RegistryError } from "./registry-error";
 import { parseWwwAuthenticate } from "./www-authenticate";
@@ -8,6 +9,8 @@ export interface TransportOptions {
   credentials: (host: string) => RegistryCredentials | undefined;
   retries: number;
   backoffMs: number;
+  /** one request's time limit, ms */
+  timeoutMs: number;
   fetch: typeof fetch;
 }
 
@@ -51,13 +54,13 @@ export class RegistryTransport {
 
   constructor(readonly options: TransportOptions) {
     this.auth = new RegistryAuth(options.credentials, (registry, url, headers) =>
-      this.withRetries(registry, `${registry}: token request`, () => options.fetch(url, { headers })),
+      this.withRetries(registry, `${registry}: token request`, () => options.fetch(url, { headers, signal: AbortSignal.timeout(Math.min(options.timeoutMs, 30_000)) })),
     );
   }
 
   resolve(registry: string, url: string): URL {
     const scheme = this.options.insecure(registry) ? "http" : "https";
-    return new URL(url, `${scheme}://${registry}/`);
+    return new URL(url, `${scheme}://${registryApiHost(registry)}/`);
   }
 
   async request(req: RegistryRequest): Promise<Response> {
@@ -79,6 +82,7 @@ export class RegistryTransport {
           // Blob GETs are often redirected to object storage (undici drops Authorization when
           // the redirect leaves the origin); uploads with a streamed body cannot be replayed.
           redirect: req.method === "GET" || req.method === "HEAD" ? "follow" : "manual",
+          signal: AbortSignal.timeout(this.options.timeoutMs),
         }),
       );
       if (res.status === 401 && !answeredChallenge) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseRetryAfter, retryDelayMs } from "../src/backoff";
 import { parseImageRef } from "../src/index";
-import { isLoopbackHost } from "../src/registry-client";
+import { isLoopbackHost } from "../src/is-loopback-host";
 import { parseWwwAuthenticate } from "../src/www-authenticate";
 
 const DIGEST = `sha256:${"ab".repeat(32)}`;
@@ -17,14 +17,31 @@ describe("parseImageRef", () => {
     expect(parseImageRef(ref)).toEqual(expected);
   });
 
+  // `docker tag`'s documented names: Docker Hub unless the first component looks like a host.
   it.each([
-    ["owner/repo", /"owner" is not a registry host/],
-    ["repo", /missing registry host/],
+    ["fedora/httpd:version1.0", { registry: "docker.io", repository: "fedora/httpd", tag: "version1.0" }],
+    ["httpd", { registry: "docker.io", repository: "library/httpd" }],
+    ["httpd:test", { registry: "docker.io", repository: "library/httpd", tag: "test" }],
+    ["fedora/httpd:version1.0.test", { registry: "docker.io", repository: "fedora/httpd", tag: "version1.0.test" }],
+    ["myregistryhost:5000/fedora/httpd:version1.0", { registry: "myregistryhost:5000", repository: "fedora/httpd", tag: "version1.0" }],
+    ["docker.io/ubuntu", { registry: "docker.io", repository: "library/ubuntu" }],
+    ["docker.io/owner/app:1", { registry: "docker.io", repository: "owner/app", tag: "1" }],
+    ["index.docker.io/owner/app", { registry: "docker.io", repository: "owner/app" }],
+    ["index.docker.io/busybox", { registry: "docker.io", repository: "library/busybox" }],
+    ["localhost/app", { registry: "localhost", repository: "app" }],
+    ["ghcr.io/app", { registry: "ghcr.io", repository: "app" }],
+  ])("normalises %s as docker does", (ref, expected) => {
+    expect(parseImageRef(ref)).toEqual(expected);
+  });
+
+  it.each([
+    ["Fedora/httpd", /repository "Fedora\/httpd" must be lower-case/],
     ["ghcr.io/Owner/app", /repository "Owner\/app" must be lower-case/],
     ["ghcr.io/owner/app:-bad", /tag "-bad" does not match/],
     ["ghcr.io/owner/app@sha256:123", /not a sha256 or sha512 digest/],
     ["ghcr.io/owner/app@nope", /is not algorithm:hex/],
     ["ghcr.io/", /missing repository/],
+    ["", /empty/],
     ["gh_cr.io/app", /registry host "gh_cr.io" is malformed/],
     [" ghcr.io/app", /whitespace/],
   ])("rejects %j naming what is wrong", (ref, message) => {
