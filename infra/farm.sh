@@ -53,8 +53,12 @@ if [ ! -f "$secrets" ]; then
   } >"$secrets"
   umask 022
 fi
+# The key of the encrypted secret store (AES-256-GCM): added to an older secrets file too.
+grep -q '^FARM_SECRET_KEY=' "$secrets" || echo "FARM_SECRET_KEY=$(rand_hex 32)" >>"$secrets"
+chmod 600 "$secrets"
 # shellcheck disable=SC1090
 source "$secrets"
+export SLIPWAY_SECRET_KEY="${SLIPWAY_SECRET_KEY:-$FARM_SECRET_KEY}"
 export SLIPWAY_WEBHOOK_SECRET="${SLIPWAY_WEBHOOK_SECRET:-$FARM_WEBHOOK_SECRET}"
 export SLIPWAY_API_TOKEN="${SLIPWAY_API_TOKEN:-$FARM_API_TOKEN}"
 export PORT

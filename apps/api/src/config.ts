@@ -85,6 +85,14 @@ const ZCheckedApiConfig = ZApiConfig.refine(
 
 export const loadApiConfig = (env: Record<string, string | undefined>) => loadConfig(ZCheckedApiConfig, env);
 
+/** A SLIPWAY_SECRET_KEY: 32 bytes as 64 hex digits (openssl rand -hex 32). */
+const zSecretKey = z.string({ error: "is required" }).regex(/^[0-9a-fA-F]{64}$/, "must be 32 bytes as 64 hex digits (openssl rand -hex 32)");
+
+/** `npm run secrets -- rotate-key`: the database, the key in use and the next one. */
+const ZSecretsCliConfig = z.object({ DATABASE_URL: zDatabaseUrl, SLIPWAY_SECRET_KEY: zSecretKey, SLIPWAY_NEW_SECRET_KEY: zSecretKey });
+
+export const loadSecretsCliConfig = (env: Record<string, string | undefined>) => loadConfig(ZSecretsCliConfig, env);
+
 /** `npm run token`: only the database. */
 const ZTokenCliConfig = z.object({ DATABASE_URL: zDatabaseUrl });
 

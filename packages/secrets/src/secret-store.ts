@@ -1,0 +1,59 @@
+import type { Db, SecretKind } from "@slipway/db";
+import type { SecretBox } from "./secret-box";
+
+export interface SecretInput {
+  kind: SecretKind;
+  name: string;
+  value: string;
+  username?: string | null;
+  /** lowercase "owner/*" / "owner/repo" patterns allowed to use it */
+  repositories: string[];
+}
+
+/** What may be shown of a secret: everything but its value. */
+export interface SecretInfo {
+  kind: SecretKind;
+  name: string;
+  username: string | null;
+  repositories: string[];
+  keyId: string;
+  updatedAt: Date;
+}
+
+const aad = (kind: SecretKind, name: string) => `${kind}/${name}`;
+const info = { kind: true, name: true, username: true, repositories: true, keyId: true, updatedAt: true } as const;
+
+/**
+ * The encrypted store: values are sealed before they reach the database and opened only where
+ * a process needs them (publishing, a build's --secret). Nothing here logs or returns a value
+ * except readSecret.
+ */
+export class SecretStore {
+  constructor(private readonly db: Db, private readonly box: SecretBox) {}
+
+  /** Creates or replaces a secret; answers what may be shown of it. */
+  async put(input: SecretInput): Promise<SecretInfo> {
+    const data = { username: input.username ?? null, repositories: input.repositories, sealed: this.box.seal(input.value, aad(input.kind, input.name)), keyId: this.box.keyId };
+    return this.db.secret.upsert({
+      where: { kind_name: { kind: input.kind, name: input.name } },
+      create: { kind: input.kind, name: input.name, ...data },
+      update: data,
+      select: info,
+    });
+  }
+
+  /** The value, or undefined when there is no such secret. Throws if it does not open. */
+  async read(kind: SecretKind, name: string): Promise<string | undefined> {
+    const row = await this.db.secret.findUnique({ where: { kind_name: { kind, name } }, select: { sealed: true } });
+    return row ? this.box.open(row.sealed, aad(kind, name)) : undefined;
+  }
+
+  list(kind?: SecretKind): Promise<SecretInfo[]> {
+    return this.db.secret.findMany({ ...(kind ? { where: { kind } } : {}), select: info, orderBy: [{ kind: "asc" }, { name: "asc" }] });
+  }
+
+  /** true when something was deleted */
+  async delete(kind: SecretKind, name: string): Promise<boolean> {
+    return (await this.db.secret.deleteMany({ where: { kind, name } })).count > 0;
+  }
+}
