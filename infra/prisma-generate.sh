@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Generates the Prisma client into packages/db/src/generated, offline.
-# `prisma generate` uses WASM; it only needs PRISMA_SCHEMA_ENGINE_BINARY to name an existing
-# file so it does not try to download the native schema engine (see shared PRISMA.md).
+# `prisma generate` itself runs on WASM; it only needs PRISMA_SCHEMA_ENGINE_BINARY to name an
+# existing file, or it tries to download Prisma's native schema engine, which an air-gapped
+# machine cannot (migrations use the WASM engine instead: ARCHITECTURE.md, "Migrations without
+# a download").
 # Skips when the schema has not changed since the last generate.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
