@@ -5,6 +5,7 @@ import { readConfigOrExit } from "@slipway/config";
 import { createDb } from "@slipway/db";
 import { rotateSecretKey, SecretBox } from "@slipway/secrets";
 import { loadSecretsCliConfig } from "./config";
+import { runCli } from "./run-cli";
 
 const USAGE = `usage: npm run secrets -- rotate-key
   Re-seals every stored secret under SLIPWAY_NEW_SECRET_KEY (64 hex digits: openssl rand -hex 32),
@@ -33,12 +34,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-let code = 1;
-try {
-  code = await main(process.argv.slice(2));
-} catch (err) {
-  // Prisma's messages quote the calling source first and the cause last: keep the cause.
-  const message = err instanceof Error ? (err.message.split("\n").filter((l) => l.trim()).at(-1) ?? err.name) : String(err);
-  process.stderr.write(`error: ${message}\n`);
-}
-process.exit(code);
+await runCli(main, USAGE);

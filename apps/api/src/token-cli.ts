@@ -3,9 +3,9 @@
 // DATABASE_URL. Exit codes: 0 done, 1 failed, 2 bad arguments, 78 bad configuration.
 import { parseTokenCommand, runTokenCommand, TOKEN_USAGE } from "@slipway/auth";
 import { readConfigOrExit } from "@slipway/config";
-import { AppError } from "@slipway/contracts";
 import { createDb } from "@slipway/db";
 import { loadTokenCliConfig } from "./config";
+import { runCli } from "./run-cli";
 
 async function main(argv: string[]): Promise<number> {
   const command = parseTokenCommand(argv);
@@ -25,14 +25,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-let code = 1;
-try {
-  code = await main(process.argv.slice(2));
-} catch (err) {
-  const usage = err instanceof AppError && err.code === "bad_request";
-  // Prisma's messages quote the calling source first and the cause last: keep the cause.
-  const message = err instanceof Error ? (err.message.split("\n").filter((l) => l.trim()).at(-1) ?? err.name) : String(err);
-  process.stderr.write(`error: ${message}\n${usage ? `${TOKEN_USAGE}\n` : ""}`);
-  code = usage ? 2 : 1;
-}
-process.exit(code);
+await runCli(main, TOKEN_USAGE);
