@@ -167,7 +167,7 @@ export class BuildLogSink {
     this.lineNo++;
     this.chunk.push(line);
     this.chunkSize += size;
-    const live = size > LIVE_LINE_BYTES ? cutLine(line, LIVE_LINE_BYTES) : line;
+    const live = cutLine(line, LIVE_LINE_BYTES);
     this.live.push({ n: this.lineNo, line: live });
     this.liveSize += Math.min(size, LIVE_LINE_BYTES + 64);
     if (this.chunk.length >= (this.o.chunkLines ?? 1000) || this.chunkSize >= (this.o.chunkBytes ?? 256 * 1024)) this.flushChunk();

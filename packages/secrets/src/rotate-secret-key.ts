@@ -1,5 +1,6 @@
 import type { Db } from "@slipway/db";
 import type { SecretBox } from "./secret-box";
+import { secretAad } from "./secret-store";
 
 /**
  * Re-seals every secret under `next`, in one transaction (all or nothing; rows already under
@@ -10,7 +11,7 @@ export async function rotateSecretKey(db: Db, current: SecretBox, next: SecretBo
   return db.$transaction(async (tx) => {
     const rows = await tx.secret.findMany({ where: { keyId: { not: next.keyId } }, select: { id: true, kind: true, name: true, sealed: true } });
     for (const row of rows) {
-      const aad = `${row.kind}/${row.name}`;
+      const aad = secretAad(row.kind, row.name);
       let value: string;
       try {
         value = current.open(row.sealed, aad);

@@ -20,7 +20,8 @@ export interface SecretInfo {
   updatedAt: Date;
 }
 
-const aad = (kind: SecretKind, name: string) => `${kind}/${name}`;
+/** A secret's authenticated data: its row's identity, so a sealed value opens in that row only. */
+export const secretAad = (kind: SecretKind, name: string): string => `${kind}/${name}`;
 const info = { kind: true, name: true, username: true, repositories: true, keyId: true, updatedAt: true } as const;
 
 /**
@@ -33,7 +34,7 @@ export class SecretStore {
 
   /** Creates or replaces a secret; answers what may be shown of it. */
   async put(input: SecretInput): Promise<SecretInfo> {
-    const data = { username: input.username ?? null, repositories: input.repositories, sealed: this.box.seal(input.value, aad(input.kind, input.name)), keyId: this.box.keyId };
+    const data = { username: input.username ?? null, repositories: input.repositories, sealed: this.box.seal(input.value, secretAad(input.kind, input.name)), keyId: this.box.keyId };
     return this.db.secret.upsert({
       where: { kind_name: { kind: input.kind, name: input.name } },
       create: { kind: input.kind, name: input.name, ...data },
@@ -45,7 +46,7 @@ export class SecretStore {
   /** The value, or undefined when there is no such secret. Throws if it does not open. */
   async read(kind: SecretKind, name: string): Promise<string | undefined> {
     const row = await this.db.secret.findUnique({ where: { kind_name: { kind, name } }, select: { sealed: true } });
-    return row ? this.box.open(row.sealed, aad(kind, name)) : undefined;
+    return row ? this.box.open(row.sealed, secretAad(kind, name)) : undefined;
   }
 
   list(kind?: SecretKind): Promise<SecretInfo[]> {
