@@ -5,24 +5,19 @@
 import { execFile, execFileSync } from "node:child_process";
 import { promisify } from "node:util";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { aptMirrorUrl } from "@slipway/testing";
 
 const SUITE = "bookworm";
 const PACKAGES = ["gcc", "libc6-dev", "make"];
 const CACHE = "/var/cache/slipway/images";
 
-function mirror(): string {
-  const sources = readFileSync("/etc/apt/sources.list.d/debian.sources", "utf8");
-  const m = /^URIs:\s*(\S+)/m.exec(sources);
-  if (!m) throw new Error("no URIs: line in /etc/apt/sources.list.d/debian.sources");
-  return m[1]!;
-}
 
 /** Pushes <registry>/base/debian-gcc:12 and returns its reference. */
 export async function pushDebianGccImage(env: NodeJS.ProcessEnv, registry: string, log: (s: string) => void): Promise<string> {
-  const url = mirror();
+  const url = aptMirrorUrl();
   const key = createHash("sha256").update(JSON.stringify({ SUITE, variant: "minbase", PACKAGES, url, v: 1 })).digest("hex").slice(0, 16);
   const tarball = join(CACHE, `debian-${SUITE}-gcc-${key}.tar`);
   if (!existsSync(tarball)) {

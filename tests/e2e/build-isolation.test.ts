@@ -1,8 +1,7 @@
 // A Dockerfile is hostile code: its RUN steps must reach the outside world a build needs (the
 // machine's package mirror) and nothing of the farm — no service port on the build's own
 // loopback, nor on the gateway of the walled-off bridge the farm made for the daemon.
-import { readFileSync } from "node:fs";
-import { testEnv } from "@slipway/testing";
+import { aptMirrorUrl, testEnv } from "@slipway/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestFarm, type TestFarm } from "./farm-harness";
 import { pushCommit, REPO } from "./push-payload";
@@ -15,11 +14,9 @@ let farm: TestFarm;
 beforeAll(async () => { farm = await startTestFarm(); });
 afterAll(async () => { await farm?.close(); });
 
-/** The Debian mirror this machine installs from, read from its own apt sources at test time. */
+/** The host's Debian mirror, as plain http: the probe speaks HTTP over nc. */
 function aptMirror(): string {
-  const sources = readFileSync("/etc/apt/sources.list.d/debian.sources", "utf8");
-  const uri = /^URIs:\s*(\S+)/m.exec(sources)?.[1];
-  if (!uri) throw new Error("no URIs: line in /etc/apt/sources.list.d/debian.sources");
+  const uri = aptMirrorUrl();
   if (!uri.startsWith("http://")) throw new Error(`the apt mirror ${uri} is not plain http: this probe speaks HTTP over nc`);
   return uri.replace(/\/+$/, "");
 }

@@ -9,3 +9,4 @@ export { branchPushExample, githubExamples, withNewPush } from "./github-example
 export { insertTestBuild } from "./insert-test-build";
 export { startFlakyProxy, type FlakyProxy, type Injector } from "./flaky-proxy";
 export { testRegistryClientOptions, testRegistryCredential, withRegistryLogin } from "./registry-login";
+export { aptMirrorUrl } from "./apt-mirror";
