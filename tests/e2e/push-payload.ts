@@ -15,11 +15,7 @@ export const BRANCH = (PUSH_EXAMPLE.ref as string).slice(11);
  * before and after under a new delivery id as a replay of one push.
  */
 export async function pushCommit(apiUrl: string, sha: string, opts: { ref?: string; before?: string; repository?: { id: number; fullName: string } } = {}): Promise<string> {
-  const payload = structuredClone(PUSH_EXAMPLE);
-  if (opts.repository) {
-    const [owner, name] = opts.repository.fullName.split("/") as [string, string];
-    payload.repository = { ...payload.repository, id: opts.repository.id, full_name: opts.repository.fullName, name, owner: { ...payload.repository.owner, login: owner } };
-  }
+  const payload = opts.repository ? branchPushExample(opts.repository) : structuredClone(PUSH_EXAMPLE);
   payload.after = sha;
   payload.before = opts.before ?? randomBytes(20).toString("hex");
   payload.ref = opts.ref ?? payload.ref;

@@ -11,10 +11,7 @@ export async function pushBuild(api: TestApi, fullName: string, githubId: number
     githubId = Number(known.githubId);
     fullName = known.fullName;
   }
-  const push = branchPushExample();
-  const [owner, name] = fullName.split("/") as [string, string];
-  const repository = { ...push.repository, id: githubId, name, full_name: fullName, owner: { ...push.repository.owner, login: owner, name: owner } };
-  const res = await postDelivery(api.url, { event: "push", payload: withNewPush({ ...push, repository }), secret: WEBHOOK_SECRET });
+  const res = await postDelivery(api.url, { event: "push", payload: withNewPush(branchPushExample({ id: githubId, fullName })), secret: WEBHOOK_SECRET });
   expect(res.status).toBe(202);
   return res.body.buildId as string;
 }

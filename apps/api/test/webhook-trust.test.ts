@@ -12,9 +12,7 @@ afterAll(async () => { await api?.close(); });
 
 const sha = () => randomUUID().replace(/-/g, "").padEnd(40, "0").slice(0, 40);
 const pushOf = (fullName: string, patch: Record<string, unknown> = {}) => {
-  const p = branchPushExample();
-  const [owner, name] = fullName.split("/");
-  p.repository = { ...p.repository, id: 1000 + fullName.length * 7 + fullName.charCodeAt(0), full_name: fullName, name, owner: { ...p.repository.owner, login: owner } };
+  const p = branchPushExample({ id: 1000 + fullName.length * 7 + fullName.charCodeAt(0), fullName });
   p.after = sha();
   return { ...p, ...patch };
 };

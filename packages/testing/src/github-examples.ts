@@ -11,9 +11,17 @@ export function githubExamples(event: string): any[] {
   return found.examples;
 }
 
-/** The example push to a branch (Codertocat/Hello-World, refs/heads/master), a fresh copy. */
-export function branchPushExample(): any {
-  return structuredClone(githubExamples("push").find((p) => !p.deleted && p.ref.startsWith("refs/heads/")));
+/**
+ * The example push to a branch (Codertocat/Hello-World, refs/heads/master), a fresh copy;
+ * with `repository`, the same push from that repository (GitHub id and owner/name).
+ */
+export function branchPushExample(repository?: { id: number; fullName: string }): any {
+  const push = structuredClone(githubExamples("push").find((p) => !p.deleted && p.ref.startsWith("refs/heads/")));
+  if (repository) {
+    const [owner, name] = repository.fullName.split("/") as [string, string];
+    push.repository = { ...push.repository, id: repository.id, full_name: repository.fullName, name, owner: { ...push.repository.owner, login: owner, name: owner } };
+  }
+  return push;
 }
 
 /**
