@@ -2,6 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import { AppError } from "@slipway/contracts";
 import type { Db } from "@slipway/db";
 import { hashToken } from "./hash-token";
+import { isTokenUsable } from "./is-token-usable";
 import type { Principal } from "./principal";
 import { toPrincipal } from "./to-principal";
 
@@ -27,7 +28,7 @@ export async function authenticate(deps: AuthenticateDeps, header: string | unde
   if (timingSafeEqual(Buffer.from(hash, "hex"), Buffer.from(hashToken(deps.bootstrapToken), "hex"))) return BOOTSTRAP;
   const row = await deps.db.apiToken.findUnique({ where: { tokenHash: hash } });
   const now = new Date();
-  if (!row || row.revokedAt || (row.expiresAt && row.expiresAt <= now)) {
+  if (!row || !isTokenUsable(row, now)) {
     throw new AppError("unauthorized", "invalid, expired or revoked API token");
   }
   // Best effort: a failed stamp must not fail the request.

@@ -1,4 +1,5 @@
 import type { Db } from "@slipway/db";
+import { isTokenUsable } from "./is-token-usable";
 
 /**
  * Whether a token that authenticated a long-lived request (a live log stream) may go on:
@@ -7,5 +8,5 @@ import type { Db } from "@slipway/db";
 export async function isTokenLive(db: Db, tokenId: string, now = new Date()): Promise<boolean> {
   if (tokenId === "bootstrap") return true;
   const row = await db.apiToken.findUnique({ where: { id: tokenId }, select: { revokedAt: true, expiresAt: true } });
-  return !!row && !row.revokedAt && !(row.expiresAt && row.expiresAt <= now);
+  return isTokenUsable(row, now);
 }
