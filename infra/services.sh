@@ -6,7 +6,8 @@
 # Source it, then: services_up PROFILE ; ... ; services_down
 #   PROFILE farm: ports pg 15432, redis 16379, registry 5000 (token realm: the api, $PORT) (state .slipway/farm)
 #   PROFILE test: ports pg 25432, redis 26379, registry 25000 (token realm 25002, served by the
-#   tests' global setup) + 25001 (publish target, no auth) (state .slipway/test)
+#   tests' global setup) + 25001 (publish target, no auth) (state .slipway/test);
+#   SLIPWAY_TEST_PORT_BASE=B moves them all to B+432, B+1379, B, B+1, B+2
 # A service is skipped when the environment already points at one (DATABASE_URL, REDIS_URL,
 # DOCKER_HOST, SLIPWAY_REGISTRY). A service already running from an earlier run of the same
 # profile is reused (and then left running by services_down). services_down stops only what
@@ -18,7 +19,11 @@ STARTED=()   # "name:pid" of what this shell started
 profile_ports() {
   case "$1" in
     farm) PG_PORT=15432 REDIS_PORT=16379 REGISTRY_PORT=5000 REGISTRY2_PORT= REGISTRY_AUTH_PORT=${PORT:-8080} ;;
-    test) PG_PORT=25432 REDIS_PORT=26379 REGISTRY_PORT=25000 REGISTRY2_PORT=25001 REGISTRY_AUTH_PORT=25002 ;;
+    # SLIPWAY_TEST_PORT_BASE moves the whole test profile (two checkouts testing side by side).
+    test)
+      local b=${SLIPWAY_TEST_PORT_BASE:-25000}
+      [[ "$b" =~ ^[1-9][0-9]{3,4}$ ]] && [ "$b" -le 60000 ] || die "SLIPWAY_TEST_PORT_BASE=$b is not a port between 1000 and 60000"
+      PG_PORT=$((b + 432)) REDIS_PORT=$((b + 1379)) REGISTRY_PORT=$b REGISTRY2_PORT=$((b + 1)) REGISTRY_AUTH_PORT=$((b + 2)) ;;
     *) die "unknown profile $1 (farm or test)" ;;
   esac
 }
