@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import { buildRetryFields, loadConfig, zBool, zDatabaseUrl, zDockerHost, zLogLevel, zPort, zPositiveInt, zRedisUrl, zRegistryHost, zSecret } from "@slipway/config";
+import { buildRetryFields, loadConfig, zBool, zDatabaseUrl, zDockerHost, zLogLevel, zPort, zPositiveInt, zRedisUrl, zRegistryHost, zSecret, zSecretKey } from "@slipway/config";
 import { RepositoryAllowList } from "@slipway/ingest";
 import { z } from "zod";
 
@@ -62,6 +62,9 @@ const ZApiConfig = z.object({
   /** signs the internal registry's per-build credentials (32+ characters; the same value for
    * api, workers and publisher). Unset: the internal registry has no token auth */
   SLIPWAY_REGISTRY_SECRET: zSecret(32).optional(),
+  /** the encrypted secret store's key (registry and GitHub credentials, build secrets).
+   * Unset: nothing can be stored and routes that store secrets answer 503 */
+  SLIPWAY_SECRET_KEY: zSecretKey.optional(),
   /** PEM private key and self-signed certificate the registry token service signs with (the
    * registry's auth.token.rootcertbundle); required with SLIPWAY_REGISTRY_SECRET */
   SLIPWAY_REGISTRY_TOKEN_KEY: z.string().min(1).optional(),
@@ -84,9 +87,6 @@ const ZCheckedApiConfig = ZApiConfig.refine(
 );
 
 export const loadApiConfig = (env: Record<string, string | undefined>) => loadConfig(ZCheckedApiConfig, env);
-
-/** A SLIPWAY_SECRET_KEY: 32 bytes as 64 hex digits (openssl rand -hex 32). */
-const zSecretKey = z.string({ error: "is required" }).regex(/^[0-9a-fA-F]{64}$/, "must be 32 bytes as 64 hex digits (openssl rand -hex 32)");
 
 /** `npm run secrets -- rotate-key`: the database, the key in use and the next one. */
 const ZSecretsCliConfig = z.object({ DATABASE_URL: zDatabaseUrl, SLIPWAY_SECRET_KEY: zSecretKey, SLIPWAY_NEW_SECRET_KEY: zSecretKey });

@@ -2,6 +2,7 @@ import type { Db } from "@slipway/db";
 import type { RepositoryAllowList, SignatureVerifier } from "@slipway/ingest";
 import type { Logger } from "@slipway/logger";
 import type { TokenSigner } from "@slipway/registry-auth";
+import type { SecretStore } from "@slipway/secrets";
 import type { Redis } from "ioredis";
 
 /** GitHub caps webhook payloads at 25 MB. */
@@ -35,6 +36,8 @@ export interface ApiDeps {
   bootstrapToken: string;
   /** the internal registry's token service (absent: the registry has no token auth) */
   registryAuth?: { signer: TokenSigner; secret: string };
+  /** the encrypted secret store (absent: SLIPWAY_SECRET_KEY unset) */
+  secrets?: SecretStore;
   rateLimit: RateLimitSettings;
   /** X-Forwarded-For hops to believe: false, a hop count, or proxy addresses/CIDRs */
   trustProxy: false | number | string[];

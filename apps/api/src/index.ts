@@ -5,6 +5,7 @@ import { RepositoryAllowList, SignatureVerifier } from "@slipway/ingest";
 import { createLogger } from "@slipway/logger";
 import { loadTokenSigner } from "@slipway/registry-auth";
 import { createOutboxHandlers, createProducers, createRedis, OutboxRelay } from "@slipway/queue";
+import { SecretBox, SecretStore } from "@slipway/secrets";
 import { loadApiConfig } from "./config";
 import { buildServer } from "./server";
 
@@ -27,6 +28,7 @@ runApp("api", async () => {
     ? { secret: config.SLIPWAY_REGISTRY_SECRET, signer: loadTokenSigner(config.SLIPWAY_REGISTRY_TOKEN_KEY, config.SLIPWAY_REGISTRY_TOKEN_CERT) }
     : undefined;
   if (!registryAuth) logger.warn("SLIPWAY_REGISTRY_SECRET is not set: the internal registry's token service is off");
+  if (!config.SLIPWAY_SECRET_KEY) logger.warn("SLIPWAY_SECRET_KEY is not set: registry credentials, GitHub credentials and build secrets cannot be stored");
   const app = await buildServer({
     db,
     redis,
@@ -36,6 +38,7 @@ runApp("api", async () => {
     acceptRenames: config.SLIPWAY_ACCEPT_RENAMES,
     logStreams: { perToken: config.SLIPWAY_LOG_STREAMS_PER_TOKEN, max: config.SLIPWAY_LOG_STREAMS_MAX },
     ...(registryAuth ? { registryAuth } : {}),
+    ...(config.SLIPWAY_SECRET_KEY ? { secrets: new SecretStore(db, new SecretBox(config.SLIPWAY_SECRET_KEY)) } : {}),
     maxLargeWebhookBodies: config.SLIPWAY_WEBHOOK_LARGE_BODIES,
     bootstrapToken: config.SLIPWAY_API_TOKEN,
     rateLimit: { perTokenPerMin: config.SLIPWAY_RATE_LIMIT_PER_MIN, anonPerMin: config.SLIPWAY_RATE_LIMIT_ANON_PER_MIN, keyPrefix: "slipway:ratelimit:" },

@@ -1,4 +1,4 @@
-import { loadConfig, zDatabaseUrl, zLogLevel, zPositiveInt, zRedisUrl, zRegistryHost, zSecret } from "@slipway/config";
+import { loadConfig, zDatabaseUrl, zLogLevel, zPositiveInt, zRedisUrl, zRegistryHost, zSecret, zSecretKey } from "@slipway/config";
 import { z } from "zod";
 
 /** The publisher's configuration. */
@@ -10,6 +10,8 @@ const ZPublisherConfig = z.object({
   /** signs the publisher's internal-registry credential (pull only; the api's value).
    * Unset: the internal registry is read without credentials */
   SLIPWAY_REGISTRY_SECRET: zSecret(32).optional(),
+  /** the encrypted secret store's key (the api's value); unset: stored secrets cannot be read */
+  SLIPWAY_SECRET_KEY: zSecretKey.optional(),
   /** publishes at once @defaultValue 2 */
   SLIPWAY_PUBLISH_CONCURRENCY: zPositiveInt(2),
   LOG_LEVEL: zLogLevel,

@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { buildRetryFields, loadConfig, zDatabaseUrl, zDockerHost, zLogLevel, zPositiveInt, zRedisUrl, zRegistryHost, zSecret } from "@slipway/config";
+import { buildRetryFields, loadConfig, zDatabaseUrl, zDockerHost, zLogLevel, zPositiveInt, zRedisUrl, zRegistryHost, zSecret, zSecretKey } from "@slipway/config";
 import { z } from "zod";
 
 /** The build worker's configuration. */
@@ -39,6 +39,8 @@ const ZWorkerConfig = z.object({
   /** signs each build's internal-registry credential (the api's SLIPWAY_REGISTRY_SECRET).
    * Unset: builds get no credential (the registry must then have no auth) */
   SLIPWAY_REGISTRY_SECRET: zSecret(32).optional(),
+  /** the encrypted secret store's key (the api's value); unset: stored secrets cannot be read */
+  SLIPWAY_SECRET_KEY: zSecretKey.optional(),
   /** internal-registry repositories every build may pull (base images), comma-separated
    * names or prefixes ending in /* @defaultValue base/* */
   SLIPWAY_REGISTRY_BASE_PATHS: z.preprocess((v) => (v === undefined || v === "" ? "base/*" : v), z.string())

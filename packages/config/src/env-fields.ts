@@ -32,6 +32,9 @@ export const zRedisUrl = urlWithProtocols(["redis:", "rediss:"], "Redis");
 export const zSecret = (min: number) =>
   z.string({ error: "is required" }).min(min, `must be at least ${min} characters`);
 
+/** `SLIPWAY_SECRET_KEY`: the secret store's key, 32 bytes as 64 hex digits (openssl rand -hex 32). */
+export const zSecretKey = z.string({ error: "is required" }).regex(/^[0-9a-fA-F]{64}$/, "must be 32 bytes as 64 hex digits (openssl rand -hex 32)");
+
 /** `SLIPWAY_REGISTRY`: host[:port] of the internal registry, default 127.0.0.1:5000. */
 export const zRegistryHost = z
   .preprocess(emptyToUndefined, z.string().default("127.0.0.1:5000"))

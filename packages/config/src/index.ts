@@ -1,3 +1,3 @@
 export { ConfigError, loadConfig } from "./load-config";
-export { buildRetryFields, zBool, zDatabaseUrl, zDockerHost, zLogLevel, zPort, zPositiveInt, zRedisUrl, zRegistryHost, zSecret } from "./env-fields";
+export { buildRetryFields, zBool, zDatabaseUrl, zDockerHost, zLogLevel, zPort, zPositiveInt, zRedisUrl, zRegistryHost, zSecret, zSecretKey } from "./env-fields";
 export { readConfigOrExit, runApp } from "./process-lifecycle";
