@@ -1,5 +1,5 @@
 import type { Db } from "@slipway/db";
-import type { RepositoryAllowList, SignatureVerifier } from "@slipway/ingest";
+import type { ForkPolicy, RepositoryAllowList, SignatureVerifier } from "@slipway/ingest";
 import type { Logger } from "@slipway/logger";
 import type { TokenSigner } from "@slipway/registry-auth";
 import type { SecretStore } from "@slipway/secrets";
@@ -31,6 +31,8 @@ export interface ApiDeps {
   logStreams?: { perToken: number; max: number; recheckMs?: number };
   /** SLIPWAY_ACCEPT_RENAMES: payloads may rebind repository ids and names @defaultValue false */
   acceptRenames?: boolean;
+  /** SLIPWAY_FORK_PULL_REQUESTS @defaultValue "members" */
+  forkPullRequests?: ForkPolicy;
   /** webhook bodies over 1 MiB in flight at once @defaultValue 4 */
   maxLargeWebhookBodies?: number;
   bootstrapToken: string;

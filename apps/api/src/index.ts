@@ -36,6 +36,7 @@ runApp("api", async () => {
     verifier: new SignatureVerifier(config.SLIPWAY_WEBHOOK_SECRET),
     allowList,
     acceptRenames: config.SLIPWAY_ACCEPT_RENAMES,
+    forkPullRequests: config.SLIPWAY_FORK_PULL_REQUESTS,
     logStreams: { perToken: config.SLIPWAY_LOG_STREAMS_PER_TOKEN, max: config.SLIPWAY_LOG_STREAMS_MAX },
     ...(registryAuth ? { registryAuth } : {}),
     ...(config.SLIPWAY_SECRET_KEY ? { secrets: new SecretStore(db, new SecretBox(config.SLIPWAY_SECRET_KEY)) } : {}),

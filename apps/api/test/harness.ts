@@ -47,6 +47,8 @@ export interface TestApiOptions {
   logStreams?: { perToken: number; max: number; recheckMs?: number };
   /** SLIPWAY_ACCEPT_RENAMES @defaultValue false */
   acceptRenames?: boolean;
+  /** SLIPWAY_FORK_PULL_REQUESTS @defaultValue "members" */
+  forkPullRequests?: "members" | "all" | "none";
   maxLargeWebhookBodies?: number;
 }
 
@@ -78,6 +80,7 @@ export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> 
     verifier: new SignatureVerifier(WEBHOOK_SECRET),
     allowList: new RepositoryAllowList(opts.allowedOwners ?? []),
     acceptRenames: opts.acceptRenames ?? false,
+    forkPullRequests: opts.forkPullRequests ?? "members",
     ...(opts.logStreams ? { logStreams: opts.logStreams } : {}),
     ...(opts.maxLargeWebhookBodies ? { maxLargeWebhookBodies: opts.maxLargeWebhookBodies } : {}),
     bootstrapToken: API_TOKEN,

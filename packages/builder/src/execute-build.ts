@@ -108,18 +108,20 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
     await mkdir(scratch, { recursive: true });
     const src = join(scratch, "src");
     const cloneUrl = repositoryGitUrl(settings.gitBaseUrl, build.repository.fullName);
-    const { commitTime } = await checkoutCommit({ cacheDir: settings.cacheDir, githubId: build.repository.githubId, cloneUrl, protocols: settings.gitProtocols, sha: build.sha, destDir: src, env: settings.env, onLine: line, signal });
+    const { commitTime } = await checkoutCommit({ cacheDir: settings.cacheDir, githubId: build.repository.githubId, cloneUrl, protocols: settings.gitProtocols, sha: build.sha, ...(build.pullRequest ? { extraRefs: [`refs/pull/${build.pullRequest}/head`] } : {}), destDir: src, env: settings.env, onLine: line, signal });
     const prepared = await prepareBuild({
       srcDir: src,
       sourceUrl: cloneUrl.replace(/\.git$/, ""),
       sha: build.sha,
       commitTime,
       internalRegistry: settings.registry,
-      cacheMountNamespace: `github-${build.repository.githubId}`,
+      // A fork's RUN --mount=type=cache contents are its own: shared with the repository's
+      // builds, a pull request could leave poisoned files for the next main build to use.
+      cacheMountNamespace: build.fromFork ? `github-${build.repository.githubId}-pr-${build.pullRequest}` : `github-${build.repository.githubId}`,
       frontendPrefixes: (settings.registryAuth?.basePaths ?? ["base/*"]).map((p) => `${settings.registry}/${p.replace(/\*$/, "")}`),
       onLine: line,
     });
-    const refs = internalRefs({ registry: settings.registry, githubId: build.repository.githubId, buildId: build.id, attempt: job.attempt, refType: build.refType, refName: build.refName, defaultBranch: build.repository.defaultBranch });
+    const refs = internalRefs({ registry: settings.registry, githubId: build.repository.githubId, buildId: build.id, attempt: job.attempt, refType: build.refType, refName: build.refName, defaultBranch: build.repository.defaultBranch, pullRequest: build.pullRequest, baseRef: build.baseRef });
     line(`slipway: building ${prepared.config.dockerfile} (context ${prepared.config.context}${prepared.config.target ? `, target ${prepared.config.target}` : ""}) -> ${refs.image}`);
     line(`slipway: cache from ${refs.cacheFrom.join(", ")}; cache to ${refs.cacheTo}`);
     const env = await buildxEnv(settings, build.repository.githubId, `build-${build.id}`, join(scratch, "docker-config"));

@@ -33,5 +33,7 @@ export const ZBuildConfig = z.strictObject({
     .refine((args) => !Object.keys(args).some((k) => /^BUILDKIT_/i.test(k)), "build args named BUILDKIT_* steer BuildKit itself and are set by the farm")
     .default({}),
   publish: z.array(z.strictObject({ image: zImage })).default([]),
+  /** pull requests from branches of the repository publish `pr-<n>` (forks never do) */
+  publishPullRequests: z.boolean().default(false),
 });
 export type TBuildConfig = z.infer<typeof ZBuildConfig>;

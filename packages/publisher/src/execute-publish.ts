@@ -5,6 +5,7 @@ import { parseImageRef, RegistryError, type RegistryClient } from "@slipway/regi
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { defaultTags } from "./default-tags";
+import { pullRequestPublishRefusal } from "./pull-request-publish";
 import { supersededTags } from "./superseded-tags";
 
 export interface PublishDeps {
@@ -35,15 +36,22 @@ export async function executePublish(deps: PublishDeps, job: { buildId: string; 
   const config = ZBuildConfig.parse(attempt.config ?? {});
   if (!config.publish.length) return { kind: "skipped", reason: "no publish targets" };
 
-  const tags = defaultTags({ refType: build.refType, refName: build.refName, sha: build.sha, defaultBranch: build.repository.defaultBranch });
+  const tagInput = { refType: build.refType, refName: build.refName, sha: build.sha, defaultBranch: build.repository.defaultBranch, pullRequest: build.pullRequest };
+  const tags = defaultTags(tagInput);
   const sink = new BuildLogSink({ db, redis: deps.redis, logger: log, buildId: build.id, attempt: job.attempt });
   await sink.resume();
+  const refusal = pullRequestPublishRefusal(build, config);
+  if (refusal) {
+    sink.note(`slipway: not publishing: ${refusal}`);
+    await sink.close().catch((err: unknown) => log.warn({ err: (err as Error).message }, "could not store publish log lines"));
+    return { kind: "skipped", reason: refusal };
+  }
   const src = { registry: deps.internalRegistry, repository: internalImagePath(build.repository.githubId), digest: attempt.digest };
   const done: { image: string; tags: string[]; digest: string }[] = [];
   try {
     for (const target of config.publish) {
       const existing = await db.publish.findMany({ where: { buildId: build.id, target: target.image } });
-      const superseded = await supersededTags(db, { id: build.id, refType: build.refType, refName: build.refName, sha: build.sha, defaultBranch: build.repository.defaultBranch }, target.image, tags);
+      const superseded = await supersededTags(db, { id: build.id, ...tagInput }, target.image, tags);
       for (const s of superseded) {
         await db.publish.upsert({
           where: { buildId_target_tag: { buildId: build.id, target: target.image, tag: s.tag } },
