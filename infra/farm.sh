@@ -55,13 +55,19 @@ if [ ! -f "$secrets" ]; then
 fi
 # The key of the encrypted secret store (AES-256-GCM): added to an older secrets file too.
 grep -q '^FARM_SECRET_KEY=' "$secrets" || echo "FARM_SECRET_KEY=$(rand_hex 32)" >>"$secrets"
+# The key sealing dashboard session cookies: kept, so sessions outlive an api restart.
+grep -q '^FARM_SESSION_KEY=' "$secrets" || echo "FARM_SESSION_KEY=$(rand_hex 32)" >>"$secrets"
 chmod 600 "$secrets"
 # shellcheck disable=SC1090
 source "$secrets"
 export SLIPWAY_SECRET_KEY="${SLIPWAY_SECRET_KEY:-$FARM_SECRET_KEY}"
+export SLIPWAY_SESSION_KEY="${SLIPWAY_SESSION_KEY:-$FARM_SESSION_KEY}"
 export SLIPWAY_WEBHOOK_SECRET="${SLIPWAY_WEBHOOK_SECRET:-$FARM_WEBHOOK_SECRET}"
 export SLIPWAY_API_TOKEN="${SLIPWAY_API_TOKEN:-$FARM_API_TOKEN}"
 export PORT
+
+say "building the dashboard"
+npm run --silent build -w @slipway/dashboard >/dev/null || die "the dashboard build failed (npm run build -w @slipway/dashboard)"
 
 say "applying database migrations"
 npx --no-install tsx packages/db/src/migrate/cli.ts deploy || die "database migration failed"
@@ -95,6 +101,7 @@ start_app publisher apps/publisher/src/index.ts
 cat >&2 <<INFO
 
   Slipway farm is running. Ctrl-C stops it.
+    Dashboard      http://127.0.0.1:$PORT/   (sign in with the API token below)
     API            http://127.0.0.1:$PORT   (health: /healthz, /readyz)
     Webhook URL    http://127.0.0.1:$PORT/webhooks/github   (content type application/json)
     Webhook secret $SLIPWAY_WEBHOOK_SECRET

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages Slipway needs on Debian 12, idempotently:
 #   - from Debian 12: redis-server, postgresql, docker-registry (Distribution v2.8), git,
-#     tini, iptables + iproute2 (the walled-off build bridge), openssl, busybox-static (test base images)
+#     tini, iptables + iproute2 (the walled-off build bridge), openssl, busybox-static (test base images),
+#     chromium (the dashboard's browser tests drive it with playwright-core; no browser download)
 #   - from Debian 13 (private apt list, the system stays on Debian 12): containerd,
 #     docker.io (Engine 26 with the containerd image store) and docker-buildx,
 #     because Debian 12's docker.io (20.10) has no buildx and so no registry cache mode=max.
@@ -75,6 +76,7 @@ install_bookworm() {
   have_all openssl || missing+=(openssl)
   have_all htpasswd || missing+=(apache2-utils)
   busybox_static_ok || missing+=(busybox-static)
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
   if [ ${#missing[@]} -eq 0 ]; then say "Debian 12 packages present"; return 0; fi
   apt_update_once
   say "installing from Debian 12: ${missing[*]}"

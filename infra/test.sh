@@ -11,11 +11,17 @@ prepare_machine
 
 test_services_up
 
+say "dashboard build (vite)"
+# The api serves apps/dashboard/dist; the browser tests drive that build.
+npm run --silent build -w @slipway/dashboard >/dev/null || die "the dashboard build failed (npm run build -w @slipway/dashboard)"
+
 say "type-check"
 # One tsc over every workspace (tsconfig.check.json, same strict settings as each package's):
 # measured 7 s, against 46 s for `turbo run typecheck`, where each of the 16 packages
 # re-checks the shared sources it imports. `npm run typecheck` still runs it per package.
 npx --no-install tsc -p tsconfig.check.json || die "type-check failed"
+# The dashboard is browser code (DOM types, JSX): its own tsconfig.
+npx --no-install tsc -p apps/dashboard/tsconfig.json || die "type-check of the dashboard failed"
 say "circular-import check"
 out=$(npx --no-install madge --circular --no-spinner apps packages 2>&1) || { echo "$out"; die "circular imports found"; }
 

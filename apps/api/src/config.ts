@@ -69,6 +69,13 @@ const ZApiConfig = z.object({
   /** the encrypted secret store's key (registry and GitHub credentials, build secrets).
    * Unset: nothing can be stored and routes that store secrets answer 503 */
   SLIPWAY_SECRET_KEY: zSecretKey.optional(),
+  /** seals the dashboard's session cookies (32 bytes as 64 hex digits; the same value on every
+   * api replica). Unset: a random key per start, so sessions end when the api restarts */
+  SLIPWAY_SESSION_KEY: zSecretKey.optional(),
+  /** how long a dashboard session lasts before signing in again, hours @defaultValue 12 */
+  SLIPWAY_SESSION_HOURS: zPositiveInt(12),
+  /** the dashboard's build folder served at / @defaultValue apps/dashboard/dist */
+  SLIPWAY_DASHBOARD_DIR: z.string().min(1).optional(),
   /** PEM private key and self-signed certificate the registry token service signs with (the
    * registry's auth.token.rootcertbundle); required with SLIPWAY_REGISTRY_SECRET */
   SLIPWAY_REGISTRY_TOKEN_KEY: z.string().min(1).optional(),

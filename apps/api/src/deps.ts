@@ -1,6 +1,7 @@
 import type { Db } from "@slipway/db";
 import type { ForkPolicy, RepositoryAllowList, SignatureVerifier } from "@slipway/ingest";
 import type { Logger } from "@slipway/logger";
+import type { SessionSealer } from "@slipway/auth";
 import type { TokenSigner } from "@slipway/registry-auth";
 import type { SecretStore } from "@slipway/secrets";
 import type { Redis } from "ioredis";
@@ -36,6 +37,10 @@ export interface ApiDeps {
   /** webhook bodies over 1 MiB in flight at once @defaultValue 4 */
   maxLargeWebhookBodies?: number;
   bootstrapToken: string;
+  /** seals and opens the dashboard's session cookie (SLIPWAY_SESSION_KEY) */
+  sessions: SessionSealer;
+  /** the dashboard's build to serve at `/` (absent: not served) */
+  dashboardDir?: string;
   /** the internal registry's token service (absent: the registry has no token auth) */
   registryAuth?: { signer: TokenSigner; secret: string };
   /** the encrypted secret store (absent: SLIPWAY_SECRET_KEY unset) */

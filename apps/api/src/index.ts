@@ -1,4 +1,7 @@
 // The api process: read config, build dependencies, wire them, serve. Logic lives in packages.
+import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { SessionSealer } from "@slipway/auth";
 import { readConfigOrExit, runApp } from "@slipway/config";
 import { createDb } from "@slipway/db";
 import { RepositoryAllowList, SignatureVerifier } from "@slipway/ingest";
@@ -28,6 +31,7 @@ runApp("api", async () => {
     ? { secret: config.SLIPWAY_REGISTRY_SECRET, signer: loadTokenSigner(config.SLIPWAY_REGISTRY_TOKEN_KEY, config.SLIPWAY_REGISTRY_TOKEN_CERT) }
     : undefined;
   if (!registryAuth) logger.warn("SLIPWAY_REGISTRY_SECRET is not set: the internal registry's token service is off");
+  if (!config.SLIPWAY_SESSION_KEY) logger.warn("SLIPWAY_SESSION_KEY is not set: dashboard sessions use a key made at start and end when the api restarts");
   if (!config.SLIPWAY_SECRET_KEY) logger.warn("SLIPWAY_SECRET_KEY is not set: registry credentials, GitHub credentials and build secrets cannot be stored");
   const app = await buildServer({
     db,
@@ -42,6 +46,8 @@ runApp("api", async () => {
     ...(config.SLIPWAY_SECRET_KEY ? { secrets: new SecretStore(db, new SecretBox(config.SLIPWAY_SECRET_KEY)) } : {}),
     maxLargeWebhookBodies: config.SLIPWAY_WEBHOOK_LARGE_BODIES,
     bootstrapToken: config.SLIPWAY_API_TOKEN,
+    sessions: new SessionSealer(config.SLIPWAY_SESSION_KEY ?? randomBytes(32).toString("hex"), config.SLIPWAY_SESSION_HOURS * 3600_000),
+    dashboardDir: config.SLIPWAY_DASHBOARD_DIR ?? fileURLToPath(new URL("../../dashboard/dist", import.meta.url)),
     rateLimit: { perTokenPerMin: config.SLIPWAY_RATE_LIMIT_PER_MIN, anonPerMin: config.SLIPWAY_RATE_LIMIT_ANON_PER_MIN, keyPrefix: "slipway:ratelimit:" },
     trustProxy: config.SLIPWAY_TRUST_PROXY,
     onBuildStored: () => relay.kick(),

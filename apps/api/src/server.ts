@@ -1,9 +1,12 @@
+import fastifyCookie from "@fastify/cookie";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { ApiDeps } from "./deps";
 import { registerErrorHandler } from "./error-handler";
 import { registerApiV1 } from "./routes/api-v1";
+import { registerDashboard } from "./routes/dashboard";
 import { registerHealthRoutes } from "./routes/health";
 import { registerRegistryTokenRoute } from "./routes/registry-token";
+import { registerSessionRoutes } from "./routes/session";
 import { registerWebhookRoutes } from "./routes/webhooks";
 
 export type { ApiDeps } from "./deps";
@@ -24,9 +27,13 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     genReqId: (req) => (req.headers["x-github-delivery"] as string | undefined) ?? crypto.randomUUID(),
   });
   registerErrorHandler(app);
+  // Parses the dashboard's session cookie for every route (the sealing is SessionSealer's).
+  await app.register(fastifyCookie);
   await app.register(registerHealthRoutes, { deps });
   await app.register(registerWebhookRoutes, { deps });
   await app.register(registerRegistryTokenRoute, { deps });
   await app.register(registerApiV1, { deps, prefix: "/api/v1" });
+  await app.register(registerSessionRoutes, { deps, prefix: "/api/v1" });
+  if (deps.dashboardDir) await app.register(registerDashboard, { root: deps.dashboardDir });
   return app;
 }

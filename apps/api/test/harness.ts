@@ -1,6 +1,8 @@
 // Starts the real api (Fastify on 127.0.0.1, real PostgreSQL database of the test's own,
 // real Redis with a key prefix of the test's own) exactly as src/index.ts wires it.
 import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { SessionSealer } from "@slipway/auth";
 import { Writable } from "node:stream";
 import { createDb, type Db } from "@slipway/db";
 import { RepositoryAllowList, SignatureVerifier } from "@slipway/ingest";
@@ -13,6 +15,8 @@ import { buildServer } from "../src/server";
 
 export const WEBHOOK_SECRET = "test-webhook-secret-0123456789";
 export const API_TOKEN = "test-bootstrap-token-0123456789abcdef";
+/** the dashboard's build (npm test makes it before the tests run) */
+export const DASHBOARD_DIR = fileURLToPath(new URL("../../dashboard/dist", import.meta.url));
 
 export interface TestApi {
   url: string;
@@ -50,6 +54,8 @@ export interface TestApiOptions {
   /** SLIPWAY_FORK_PULL_REQUESTS @defaultValue "members" */
   forkPullRequests?: "members" | "all" | "none";
   maxLargeWebhookBodies?: number;
+  /** dashboard session lifetime @defaultValue 12 h */
+  sessionTtlMs?: number;
 }
 
 export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> {
@@ -84,6 +90,8 @@ export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> 
     ...(opts.logStreams ? { logStreams: opts.logStreams } : {}),
     ...(opts.maxLargeWebhookBodies ? { maxLargeWebhookBodies: opts.maxLargeWebhookBodies } : {}),
     bootstrapToken: API_TOKEN,
+    sessions: new SessionSealer(randomBytes(32).toString("hex"), opts.sessionTtlMs),
+    dashboardDir: DASHBOARD_DIR,
     rateLimit: { perTokenPerMin: 100_000, anonPerMin: 100_000, keyPrefix: `${prefix}:ratelimit:`, ...opts.rateLimit },
     trustProxy: opts.trustProxy ?? false,
     onBuildStored: () => relay.kick(),

@@ -74,6 +74,17 @@ describe("read API", () => {
     expect(failed.builds[0].error).toEqual({ class: "user", message: "Dockerfile not found: Dockerfile" });
   });
 
+  it("filters by branch (exact name), alone and with the other filters", async () => {
+    await api.db.build.update({ where: { id: buildIds[2] }, data: { refName: "feature/x", ref: "refs/heads/feature/x" } });
+    const feature = await (await get("/api/v1/builds?branch=feature/x")).json() as any;
+    expect(feature.builds.map((b: any) => b.id)).toEqual([buildIds[2]]);
+    expect((await (await get("/api/v1/builds?branch=feature")).json() as any).builds).toEqual([]);
+    expect((await (await get("/api/v1/builds?branch=feature/x&repo=codertocat/other")).json() as any).builds).toEqual([]);
+    const main = await (await get(`/api/v1/builds?branch=${push.ref.slice(11)}&repo=Codertocat/Hello-World&limit=100`)).json() as any;
+    expect(main.builds.map((b: any) => b.id)).toEqual([buildIds[4], buildIds[3], buildIds[1], buildIds[0]]);
+    expect((await get("/api/v1/builds?branch=")).status).toBe(400);
+  });
+
   it("400 naming the bad query parameter", async () => {
     for (const [q, field] of [["status=exploded", "status"], ["repo=nope", "repo"], ["limit=0", "limit"], ["cursor=xyz", "cursor"]]) {
       const res = await get(`/api/v1/builds?${q}`);

@@ -1,4 +1,4 @@
-export { authenticate, type AuthenticateDeps } from "./authenticate";
+export { authenticate, authenticateToken, type AuthenticateDeps } from "./authenticate";
 export { createApiToken } from "./create-api-token";
 export { grantApiToken } from "./grant-api-token";
 export { hashToken } from "./hash-token";
@@ -10,3 +10,4 @@ export { requireScope } from "./require-scope";
 export { revokeApiToken } from "./revoke-api-token";
 export { runTokenCommand } from "./run-token-command";
 export { isTokenLive } from "./is-token-live";
+export { SessionSealer } from "./session-sealer";

@@ -15,6 +15,7 @@ export async function listBuilds(db: Db, q: TListBuildsQuery, reach: TRepository
   const inReach: Prisma.BuildWhereInput = repositoryIds === null ? {} : { repositoryId: { in: repositoryIds } };
   const where: Prisma.BuildWhereInput = { ...inReach };
   if (q.status) where.status = q.status;
+  if (q.branch) where.refName = q.branch;
   if (q.cursor) {
     const exists = await db.build.count({ where: { id: q.cursor, ...inReach } });
     if (!exists) throw new AppError("bad_request", "cursor does not name a build: use nextCursor from the previous page");

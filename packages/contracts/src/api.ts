@@ -37,6 +37,8 @@ export type TBuild = z.infer<typeof ZBuild>;
 export const ZListBuildsQuery = z.object({
   repo: z.string().regex(/^[^/\s]+\/[^/\s]+$/, "must be owner/name").optional(),
   status: ZBuildStatus.optional(),
+  /** a branch or tag name (refName), exactly */
+  branch: z.string().min(1).max(255).optional(),
   cursor: z.string().uuid("must be a build id from nextCursor").optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });

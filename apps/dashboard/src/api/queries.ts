@@ -1,0 +1,88 @@
+import type { TBuild, TBuildList, TBuildStatus, TBuildStep, TPublish, TSession } from "@slipway/contracts";
+import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { apiFetch } from "./api-fetch";
+import { livePoll } from "./live";
+import { queryKeys } from "./query-keys";
+
+const ENDED: ReadonlySet<TBuildStatus> = new Set(["succeeded", "failed", "cancelled"]);
+export const isEnded = (status: TBuildStatus) => ENDED.has(status);
+
+export interface BuildFilters {
+  repo?: string | undefined;
+  branch?: string | undefined;
+  status?: TBuildStatus | undefined;
+}
+
+const query = (params: Record<string, string | number | undefined>) => {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== "") q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : "";
+};
+
+/** Pages of builds, newest first, following the API's cursor ("Load more"); polled live. */
+export function useBuildPages(filters: BuildFilters, pageSize = 25) {
+  return useInfiniteQuery({
+    queryKey: queryKeys.builds({ ...filters, pageSize }),
+    queryFn: ({ pageParam, signal }) => apiFetch<TBuildList>(`/builds${query({ ...filters, limit: pageSize, cursor: pageParam })}`, { signal }),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+    refetchInterval: livePoll(),
+    placeholderData: keepPreviousData,
+  });
+}
+
+/** One page of builds (the farm page's panels). */
+export function useBuildList(filters: BuildFilters, limit = 20) {
+  return useQuery({
+    queryKey: queryKeys.builds({ ...filters, limit, single: true }),
+    queryFn: ({ signal }) => apiFetch<TBuildList>(`/builds${query({ ...filters, limit })}`, { signal }),
+    refetchInterval: livePoll(),
+  });
+}
+
+export function useBuild(id: string) {
+  return useQuery({
+    queryKey: queryKeys.build(id),
+    queryFn: ({ signal }) => apiFetch<TBuild>(`/builds/${encodeURIComponent(id)}`, { signal }),
+    refetchInterval: (q) => livePoll(!q.state.data || !isEnded(q.state.data.status)),
+  });
+}
+
+export function useSteps(id: string, attempt: number, live: boolean) {
+  return useQuery({
+    queryKey: queryKeys.steps(id, attempt),
+    queryFn: ({ signal }) => apiFetch<{ attempt: number; steps: TBuildStep[] }>(`/builds/${encodeURIComponent(id)}/steps?attempt=${attempt}`, { signal }),
+    refetchInterval: livePoll(live),
+  });
+}
+
+export function usePublishes(id: string, live: boolean) {
+  return useQuery({
+    queryKey: queryKeys.publishes(id),
+    queryFn: ({ signal }) => apiFetch<{ publishes: TPublish[] }>(`/builds/${encodeURIComponent(id)}/publishes`, { signal }),
+    // Publishing follows the build: keep looking for a while after it ended.
+    refetchInterval: livePoll(live),
+  });
+}
+
+/** Retry or cancel: the API's answer (the build) replaces the cached one at once. */
+export function useBuildAction(id: string, action: "retry" | "cancel") {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: () => apiFetch<TBuild>(`/builds/${encodeURIComponent(id)}/${action}`, { method: "POST" }),
+    onSuccess: (build) => {
+      client.setQueryData(queryKeys.build(id), build);
+      void client.invalidateQueries({ queryKey: queryKeys.allBuilds });
+    },
+  });
+}
+
+export function useSessionQuery() {
+  return useQuery({
+    queryKey: queryKeys.session,
+    queryFn: ({ signal }) => apiFetch<TSession>("/session", { signal }),
+    retry: false,
+    staleTime: 60_000,
+  });
+}

@@ -1,0 +1,24 @@
+import type { TBuild } from "@slipway/contracts";
+import { buildDurationMs, formatDuration, queueWaitMs } from "../ui/format";
+
+/** Queue wait, duration, cache use, where it ran, what it made. */
+export function BuildFacts({ build, now }: { build: TBuild; now: number }) {
+  const facts: [string, string, string?][] = [
+    ["Queue wait", formatDuration(queueWaitMs(build, now))],
+    ["Duration", formatDuration(buildDurationMs(build, now))],
+    ["Cached steps", build.totalSteps ? `${build.cachedSteps ?? 0} of ${build.totalSteps}` : "—"],
+    ["Worker", build.workerId ? `${build.workerId}${build.host ? ` on ${build.host}` : ""}` : "—"],
+    ["Digest", build.digest ?? "—", "digest"],
+    ["Image", build.imageRef ?? "—"],
+  ];
+  return (
+    <dl className="grid grid-cols-2 gap-px overflow-hidden rounded-lg border border-zinc-200 bg-zinc-200 sm:grid-cols-3 xl:grid-cols-6 dark:border-zinc-800 dark:bg-zinc-800">
+      {facts.map(([k, v, id]) => (
+        <div key={k} className="min-w-0 bg-white px-3 py-2 dark:bg-zinc-950">
+          <dt className="text-xs text-zinc-500">{k}</dt>
+          <dd className="truncate font-mono text-sm tabular-nums" title={v} data-testid={id}>{v}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}

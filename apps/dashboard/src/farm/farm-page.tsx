@@ -1,0 +1,106 @@
+import type { TBuild } from "@slipway/contracts";
+import { Construction } from "lucide-react";
+import type { ReactNode } from "react";
+import { Link } from "react-router";
+import { useBuildList } from "../api/queries";
+import { Card } from "../ui/card";
+import { ErrorNote } from "../ui/error-note";
+import { buildDurationMs, formatAgo, formatDuration, queueWaitMs } from "../ui/format";
+import { RefLabel } from "../ui/ref-label";
+import { StatusBadge } from "../ui/status-badge";
+import { useNow } from "../ui/use-now";
+
+/**
+ * The farm as the builds list shows it: what runs where, what waits, what failed lately.
+ * Queue depths and worker heartbeats need endpoints the api does not have yet
+ * (GET /api/v1/queues, /api/v1/workers): their place is marked, nothing is made up.
+ */
+export function FarmPage() {
+  const running = useBuildList({ status: "running" }, 100);
+  const queued = useBuildList({ status: "queued" }, 100);
+  const failed = useBuildList({ status: "failed" }, 10);
+  const now = useNow(1000);
+  const hosts = groupByHost(running.data?.builds ?? []);
+  const count = (list: typeof running) => (list.data ? `${list.data.builds.length}${list.data.nextCursor ? "+" : ""}` : "…");
+  return (
+    <div className="space-y-4">
+      <h1 className="text-xl font-semibold">Farm</h1>
+      <div className="grid grid-cols-3 gap-3">
+        <Stat label="Running" value={count(running)} testId="running-count" />
+        <Stat label="Queued" value={count(queued)} testId="queued-count" />
+        <Stat label="Hosts building" value={running.data ? String(hosts.length) : "…"} />
+      </div>
+
+      <div className="grid gap-4 lg:grid-cols-2">
+        <Card title="Running now" testId="running">
+          {running.error ? <div className="p-3"><ErrorNote error={running.error} what="running builds" /></div> : (
+            <BuildLines builds={running.data?.builds ?? []} empty="Nothing is building."
+              detail={(b) => <>{b.workerId ?? "?"}{b.host ? ` on ${b.host}` : ""} · {formatDuration(buildDurationMs(b, now))}</>} />
+          )}
+        </Card>
+        <Card title="Waiting in the queue" testId="queued">
+          {queued.error ? <div className="p-3"><ErrorNote error={queued.error} what="queued builds" /></div> : (
+            <BuildLines builds={queued.data?.builds ?? []} empty="The queue is empty." detail={(b) => <>waiting {formatDuration(queueWaitMs(b, now))}</>} />
+          )}
+        </Card>
+        <Card title="Recent failures" testId="failures">
+          {failed.error ? <div className="p-3"><ErrorNote error={failed.error} what="failed builds" /></div> : (
+            <BuildLines builds={failed.data?.builds ?? []} empty="No failed builds."
+              detail={(b) => <span className="text-rose-700 dark:text-rose-300">{b.error?.message ?? "failed"} · {formatAgo(b.finishedAt, now)}</span>} />
+          )}
+        </Card>
+        <Card title="Worker hosts and queues" testId="farm-pending">
+          <div className="space-y-3 px-4 py-3 text-sm">
+            {hosts.length > 0 && (
+              <ul className="space-y-1" aria-label="Hosts building now">
+                {hosts.map(([host, n]) => <li key={host} className="flex justify-between font-mono text-xs"><span>{host}</span><span>{n} building</span></li>)}
+              </ul>
+            )}
+            <p className="flex gap-2 rounded-md border border-dashed border-zinc-300 p-3 text-zinc-600 dark:border-zinc-700 dark:text-zinc-400">
+              <Construction aria-hidden className="mt-0.5 size-4 shrink-0" />
+              <span>Not available yet: queue depths (waiting, active, delayed, failed) and every worker host with its last heartbeat need
+                the api's <code>GET /api/v1/queues</code> and <code>GET /api/v1/workers</code>, which do not exist yet. Hosts above are only those running a build now.</span>
+            </p>
+          </div>
+        </Card>
+      </div>
+    </div>
+  );
+}
+
+function groupByHost(builds: TBuild[]): [string, number][] {
+  const m = new Map<string, number>();
+  for (const b of builds) {
+    const host = b.host ?? "unknown host";
+    m.set(host, (m.get(host) ?? 0) + 1);
+  }
+  return [...m].sort((a, b) => a[0].localeCompare(b[0]));
+}
+
+function Stat({ label, value, testId }: { label: string; value: string; testId?: string }) {
+  return (
+    <div className="rounded-lg border border-zinc-200 bg-white px-4 py-3 dark:border-zinc-800 dark:bg-zinc-950">
+      <div className="text-xs text-zinc-500">{label}</div>
+      <div className="text-2xl font-semibold tabular-nums" data-testid={testId}>{value}</div>
+    </div>
+  );
+}
+
+function BuildLines({ builds, empty, detail }: { builds: TBuild[]; empty: string; detail: (b: TBuild) => ReactNode }) {
+  if (!builds.length) return <p className="px-4 py-6 text-center text-sm text-zinc-500">{empty}</p>;
+  return (
+    <ul className="divide-y divide-zinc-100 dark:divide-zinc-900">
+      {builds.map((b) => (
+        <li key={b.id} data-build-id={b.id}>
+          <Link to={`/builds/${b.id}`} className="flex items-center gap-3 px-4 py-2 text-sm hover:bg-zinc-50 dark:hover:bg-zinc-900/60">
+            <StatusBadge status={b.status} iconOnly />
+            <div className="min-w-0 flex-1">
+              <div className="flex min-w-0 items-center gap-2"><span className="truncate font-medium">{b.repository}</span><RefLabel build={b} /></div>
+              <div className="truncate text-xs text-zinc-500">{detail(b)}</div>
+            </div>
+          </Link>
+        </li>
+      ))}
+    </ul>
+  );
+}
