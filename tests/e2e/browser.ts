@@ -6,7 +6,7 @@ import { DASHBOARD_DIR } from "../../apps/api/test/harness";
 
 const CHROMIUM = "/usr/bin/chromium";
 /** Test artifacts (git-ignored with .slipway/). */
-export const SCREENSHOT_DIR = join(import.meta.dirname, "../../.slipway/test/screenshots");
+const SCREENSHOT_DIR = join(import.meta.dirname, "../../.slipway/test/screenshots");
 
 export const VIEWPORTS = {
   desktop: { width: 1440, height: 900 },

@@ -47,7 +47,7 @@ describe("dashboard", () => {
     const cookies = await page.context().cookies();
     expect(cookies.map((c) => [c.name, c.httpOnly, c.sameSite])).toEqual([["slipway_session", true, "Strict"]]);
     expect(cookies[0]!.value).not.toContain(tokens.write.slice(4));
-    expect(await page.evaluate(() => [document.cookie, localStorage.length, sessionStorage.length])).toEqual(["", 0, 0]);
+    expect(await page.evaluate("[document.cookie, localStorage.length, sessionStorage.length]")).toEqual(["", 0, 0]);
   });
 
   it("a push appears in the list and goes to succeeded without a reload", async () => {

@@ -40,7 +40,7 @@ describe("sign in", () => {
   it("answers 201 with who signed in and an http-only, SameSite=Strict cookie that does not show the token", async () => {
     const res = await signIn(tokens.write.token);
     expect(res.status).toBe(201);
-    const body = await res.json();
+    const body = await res.json() as any;
     expect(body).toMatchObject({ name: "dashboard writer", scopes: ["write"], repositories: ["acme/*"] });
     expect(new Date(body.expiresAt).getTime()).toBeGreaterThan(Date.now() + 11 * 3600_000);
     expect(JSON.stringify(body)).not.toContain(tokens.write.token);
@@ -70,10 +70,10 @@ describe("sign in", () => {
     const cookie = cookieOf(await signIn(tokens.write.token));
     const list = await withCookie(cookie, "/api/v1/builds?limit=100");
     expect(list.status).toBe(200);
-    expect((await list.json()).builds.map((b: any) => b.id)).toEqual([buildId]);
+    expect((await list.json() as any).builds.map((b: any) => b.id)).toEqual([buildId]);
     const me = await withCookie(cookie, "/api/v1/session");
     expect(me.status).toBe(200);
-    expect(await me.json()).toMatchObject({ name: "dashboard writer", scopes: ["write"] });
+    expect(await me.json() as any).toMatchObject({ name: "dashboard writer", scopes: ["write"] });
     expect((await withCookie(cookie, "/api/v1/tokens")).status).toBe(403); // write, not admin
     const other = await pushBuild(api, "Other/Thing", 8102);
     expect((await withCookie(cookie, `/api/v1/builds/${other}`)).status).toBe(404);
@@ -85,7 +85,7 @@ describe("sign in", () => {
   });
 
   it("bad bodies are 400 naming the field; wrong tokens 401; a token that cannot read 403; no cookie in any of them", async () => {
-    const cases: [BodyInit, Record<string, string>, number, RegExp][] = [
+    const cases: [string, Record<string, string>, number, RegExp][] = [
       [JSON.stringify({}), json, 400, /token: is required/],
       [JSON.stringify({ token: "" }), json, 400, /token: must not be empty/],
       [JSON.stringify({ token: 42 }), json, 400, /token/],
@@ -99,7 +99,7 @@ describe("sign in", () => {
     for (const [body, headers, status, message] of cases) {
       const res = await fetch(`${api.url}/api/v1/session`, { method: "POST", headers: { ...headers, ...CSRF }, body });
       expect(res.status, String(body)).toBe(status);
-      expect((await res.json()).error.message, String(body)).toMatch(message);
+      expect((await res.json() as any).error.message, String(body)).toMatch(message);
       expect(res.headers.getSetCookie(), String(body)).toEqual([]);
     }
   });
@@ -109,7 +109,7 @@ describe("cross-site request forgery", () => {
   it("signing in needs the CSRF header", async () => {
     const res = await signIn(tokens.read.token, {});
     expect(res.status).toBe(403);
-    expect((await res.json()).error.message).toBe("this request needs the header x-slipway-csrf: 1");
+    expect((await res.json() as any).error.message).toBe("this request needs the header x-slipway-csrf: 1");
     expect(res.headers.getSetCookie()).toEqual([]);
   });
 
@@ -117,7 +117,7 @@ describe("cross-site request forgery", () => {
     const cookie = cookieOf(await signIn(tokens.write.token));
     const forged = await withCookie(cookie, `/api/v1/builds/${buildId}/retry`, { method: "POST" });
     expect(forged.status).toBe(403);
-    expect((await forged.json()).error.message).toContain("needs the header x-slipway-csrf: 1");
+    expect((await forged.json() as any).error.message).toContain("needs the header x-slipway-csrf: 1");
     const wrongValue = await withCookie(cookie, `/api/v1/builds/${buildId}/retry`, { method: "POST", headers: { "x-slipway-csrf": "yes" } });
     expect(wrongValue.status).toBe(403);
     expect(await api.db.build.findUniqueOrThrow({ where: { id: buildId } })).toMatchObject({ status: "failed", attempt: 1 });
@@ -131,7 +131,7 @@ describe("cross-site request forgery", () => {
     const cookie = cookieOf(await signIn(tokens.read.token));
     const res = await withCookie(cookie, `/api/v1/builds/${buildId}/cancel`, { method: "POST", headers: CSRF });
     expect(res.status).toBe(403);
-    expect((await res.json()).error.message).toContain('"write" scope');
+    expect((await res.json() as any).error.message).toContain('"write" scope');
   });
 
   it("bearer requests need no CSRF header, and a bearer header wins over a cookie", async () => {
@@ -154,7 +154,7 @@ describe("sessions that must not work", () => {
     for (const bad of ["forged", value.slice(0, -2), parts.join("."), foreign, tokens.read.token, encodeURIComponent(JSON.stringify({ t: tokens.read.token }))]) {
       const res = await withCookie(`slipway_session=${bad}`, "/api/v1/builds");
       expect(res.status, bad).toBe(401);
-      expect((await res.json()).error.message, bad).toBe("the session cookie is not valid; sign in again");
+      expect((await res.json() as any).error.message, bad).toBe("the session cookie is not valid; sign in again");
     }
     expect((await withCookie(cookie, "/api/v1/builds")).status).toBe(200);
   });
@@ -167,7 +167,7 @@ describe("sessions that must not work", () => {
     expect(revoke.status).toBe(200);
     const after = await withCookie(cookie, "/api/v1/builds");
     expect(after.status).toBe(401);
-    expect((await after.json()).error.message).toBe("invalid, expired or revoked API token");
+    expect((await after.json() as any).error.message).toBe("invalid, expired or revoked API token");
     expect((await withCookie(cookie, "/api/v1/session")).status).toBe(401);
   });
 
@@ -180,7 +180,7 @@ describe("sessions that must not work", () => {
       await new Promise((r) => setTimeout(r, 1_100));
       const late = await fetch(`${shortLived.url}/api/v1/builds`, { headers: { cookie } });
       expect(late.status).toBe(401);
-      expect((await late.json()).error.message).toBe("the session has expired; sign in again");
+      expect((await late.json() as any).error.message).toBe("the session has expired; sign in again");
     } finally {
       await shortLived.close();
     }

@@ -6,7 +6,7 @@
  * matching query keys on each event and `livePoll` returns false: the queries and components
  * stay as they are.
  */
-export const LIVE_POLL_MS = 3_000;
+const LIVE_POLL_MS = 3_000;
 
 /** refetchInterval for a query showing live state; `active`: the data can still change. */
 export function livePoll(active = true): number | false {

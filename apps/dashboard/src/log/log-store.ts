@@ -108,4 +108,4 @@ export function searchLines(store: LogStore, term: string): number[] {
 }
 
 const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
-export const stripAnsi = (s: string) => s.replace(ANSI, "");
+const stripAnsi = (s: string) => s.replace(ANSI, "");
