@@ -1,6 +1,9 @@
+import { useQueryClient } from "@tanstack/react-query";
 import { ArrowLeft } from "lucide-react";
+import { useEffect } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
 import { isEnded, useBuild, usePublishes, useSteps } from "../api/queries";
+import { queryKeys } from "../api/query-keys";
 import { LogViewer } from "../log/log-viewer";
 import { Card } from "../ui/card";
 import { ErrorNote } from "../ui/error-note";
@@ -28,6 +31,14 @@ export function BuildPage() {
   const steps = useSteps(id, attempt, live);
   const publishes = usePublishes(id, live || (b?.status === "succeeded" && recentlyEnded));
   const now = useNow(1000, live);
+  // The worker stores steps (and queues the publish) as the attempt ends: look again then.
+  const client = useQueryClient();
+  const ended = !!b && isEnded(b.status);
+  useEffect(() => {
+    if (!ended) return;
+    void client.invalidateQueries({ queryKey: queryKeys.steps(id, attempt) });
+    void client.invalidateQueries({ queryKey: queryKeys.publishes(id) });
+  }, [ended, id, attempt, client]);
 
   if (build.error) return <ErrorNote error={build.error} what="this build" />;
   if (!b) return <p className="text-sm text-zinc-500">Loading build…</p>;
@@ -73,7 +84,7 @@ export function BuildPage() {
 
       <div className="grid gap-4 xl:grid-cols-[minmax(0,2fr)_minmax(0,1fr)]">
         <Card title={`Steps · attempt ${attempt}`} testId="steps-card">
-          {steps.error ? <div className="p-3"><ErrorNote error={steps.error} what="steps" /></div> : <StepTimeline steps={steps.data?.steps ?? []} now={now} />}
+          {steps.error ? <div className="p-3"><ErrorNote error={steps.error} what="steps" /></div> : <StepTimeline steps={steps.data?.steps ?? []} now={now} live={live} />}
         </Card>
         <Card title="Published tags" testId="publishes-card">
           {publishes.error ? <div className="p-3"><ErrorNote error={publishes.error} what="publishes" /></div> : <PublishesList publishes={publishes.data?.publishes ?? []} />}

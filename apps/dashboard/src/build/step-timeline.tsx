@@ -1,28 +1,32 @@
 import type { TBuildStep } from "@slipway/contracts";
 import { useMemo } from "react";
 import { formatDuration } from "../ui/format";
-
-/** Bookkeeping vertices BuildKit reports beside the Dockerfile's steps. */
-const isInternal = (name: string) => /^\[internal\]|^(exporting|pushing|writing image|naming|importing cache|preparing build cache|resolve image config)/i.test(name);
+import { isFailedStep, isInternalStep as isInternal } from "./step-kinds";
 
 /**
  * Each BuildKit step as a bar on one time axis (from the first step's start to the last one's
- * end), with its duration, a cached badge, and the failed step in red. Bookkeeping steps are
- * behind a toggle-free filter: shown dimmed at the end of the list. Fixed row heights: the
- * timeline grows row by row as steps appear, nothing above it moves.
+ * end), with its duration, a cached badge, and the failed step in red. The Dockerfile's steps
+ * come first in the order they started; bookkeeping steps follow, dimmed.
  */
-export function StepTimeline({ steps, now }: { steps: TBuildStep[]; now: number }) {
+export function StepTimeline({ steps, now, live }: { steps: TBuildStep[]; now: number; live: boolean }) {
   const { rows, start, span } = useMemo(() => {
     const t = (s: string | null) => (s ? new Date(s).getTime() : null);
     const starts = steps.map((s) => t(s.startedAt)).filter((x): x is number => x !== null);
     const ends = steps.map((s) => t(s.completedAt) ?? (s.startedAt ? now : null)).filter((x): x is number => x !== null);
     const start = starts.length ? Math.min(...starts) : 0;
     const end = ends.length ? Math.max(...ends) : start;
-    const ordered = [...steps.filter((s) => !isInternal(s.name)), ...steps.filter((s) => isInternal(s.name))];
+    const byStart = (a: TBuildStep, b: TBuildStep) => (t(a.startedAt) ?? Infinity) - (t(b.startedAt) ?? Infinity) || a.index - b.index;
+    const ordered = [...steps.filter((s) => !isInternal(s.name)).sort(byStart), ...steps.filter((s) => isInternal(s.name))];
     return { rows: ordered, start, span: Math.max(end - start, 1) };
   }, [steps, now]);
 
-  if (!steps.length) return <p className="px-4 py-6 text-sm text-zinc-500">No steps yet.</p>;
+  if (!steps.length) {
+    return (
+      <p className="px-4 py-6 text-sm text-zinc-500">
+        {live ? "The worker records the steps when the attempt ends; the log below shows them as they run." : "This attempt has no steps (it ended before BuildKit started)."}
+      </p>
+    );
+  }
   return (
     <ol className="divide-y divide-zinc-100 dark:divide-zinc-900" data-testid="steps">
       {rows.map((s) => {
@@ -30,17 +34,18 @@ export function StepTimeline({ steps, now }: { steps: TBuildStep[]; now: number 
         const to = s.completedAt ? new Date(s.completedAt).getTime() : from !== null ? now : null;
         const left = from !== null ? ((from - start) / span) * 100 : 0;
         const width = from !== null && to !== null ? Math.max(((to - from) / span) * 100, 0.6) : 0;
+        const failed = isFailedStep(s);
         const running = !!s.startedAt && !s.completedAt && !s.error;
-        const bar = s.error ? "bg-rose-500" : s.cached ? "bg-emerald-400/70 dark:bg-emerald-500/50" : running ? "bg-sky-500 animate-pulse" : "bg-indigo-500";
+        const bar = failed ? "bg-rose-500" : s.cached ? "bg-emerald-400/70 dark:bg-emerald-500/50" : running ? "bg-sky-500 animate-pulse" : "bg-indigo-500";
         const internal = isInternal(s.name);
         return (
-          <li key={s.index} data-step={s.index + 1} data-failed={s.error ? "true" : undefined}
-            className={`grid grid-cols-[minmax(0,1fr)_4.5rem] items-center gap-x-3 gap-y-1 px-3 py-1.5 text-xs sm:grid-cols-[minmax(0,22rem)_minmax(0,1fr)_4.5rem] sm:px-4 ${internal ? "opacity-60" : ""} ${s.error ? "bg-rose-50 dark:bg-rose-950/30" : ""}`}>
+          <li key={s.index} data-step={s.index + 1} data-failed={failed ? "true" : undefined}
+            className={`grid grid-cols-[minmax(0,1fr)_4.5rem] items-center gap-x-3 gap-y-1 px-3 py-1.5 text-xs sm:grid-cols-[minmax(0,22rem)_minmax(0,1fr)_4.5rem] sm:px-4 ${internal ? "opacity-60" : ""} ${failed ? "bg-rose-50 dark:bg-rose-950/30" : ""}`}>
             <div className="flex min-w-0 items-center gap-2">
               <span className="w-6 shrink-0 text-right font-mono text-zinc-400">#{s.index + 1}</span>
-              <span className={`truncate font-mono ${s.error ? "font-semibold text-rose-700 dark:text-rose-300" : ""}`} title={s.name}>{s.name}</span>
+              <span className={`truncate font-mono ${failed ? "font-semibold text-rose-700 dark:text-rose-300" : ""}`} title={s.name}>{s.name}</span>
               {s.cached && <span className="shrink-0 rounded bg-emerald-100 px-1.5 text-[10px] font-semibold uppercase text-emerald-700 dark:bg-emerald-500/15 dark:text-emerald-300">cached</span>}
-              {s.error && <span className="shrink-0 rounded bg-rose-100 px-1.5 text-[10px] font-semibold uppercase text-rose-700 dark:bg-rose-500/20 dark:text-rose-300">failed</span>}
+              {failed && <span className="shrink-0 rounded bg-rose-100 px-1.5 text-[10px] font-semibold uppercase text-rose-700 dark:bg-rose-500/20 dark:text-rose-300">failed</span>}
             </div>
             <div className="relative col-span-2 row-start-2 h-2.5 rounded-full bg-zinc-100 sm:col-span-1 sm:row-start-auto dark:bg-zinc-800/70" aria-hidden>
               {from !== null && <div className={`absolute inset-y-0 rounded-full ${bar}`} style={{ left: `${left}%`, width: `${width}%` }} />}
@@ -48,7 +53,7 @@ export function StepTimeline({ steps, now }: { steps: TBuildStep[]; now: number 
             <span className="col-start-2 row-start-1 text-right tabular-nums text-zinc-500 sm:col-start-auto sm:row-start-auto">
               {s.cached ? "cached" : formatDuration(s.durationMs ?? (running && from !== null ? now - from : null))}
             </span>
-            {s.error && <p className="col-span-2 font-mono text-[11px] text-rose-700 sm:col-span-3 dark:text-rose-300">{s.error}</p>}
+            {s.error && <p className={`col-span-2 font-mono text-[11px] sm:col-span-3 ${failed ? "text-rose-700 dark:text-rose-300" : "text-zinc-500"}`}>{failed ? s.error : `no cache there yet (first build of this ref): ${s.error}`}</p>}
           </li>
         );
       })}

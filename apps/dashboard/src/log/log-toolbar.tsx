@@ -40,9 +40,9 @@ export function LogToolbar(p: Props) {
       <button type="button" className={btn} disabled={!p.matchCount} onClick={() => p.onMatch(-1)} aria-label="Previous match"><ChevronUp className="size-4" /></button>
       <button type="button" className={btn} disabled={!p.matchCount} onClick={() => p.onMatch(1)} aria-label="Next match"><ChevronDown className="size-4" /></button>
       <div className="ml-auto flex items-center gap-1">
-        <span className="mr-1 hidden text-xs tabular-nums text-zinc-500 sm:inline" data-testid="log-line-count">{p.lineCount.toLocaleString()} lines · {p.phase}</span>
-        <button type="button" className={btn} onClick={() => p.onExpandAll(true)}>Expand all</button>
-        <button type="button" className={btn} onClick={() => p.onExpandAll(false)}>Collapse all</button>
+        <span className="mr-1 text-xs tabular-nums text-zinc-500" data-testid="log-line-count">{p.lineCount.toLocaleString()} lines · {p.phase}</span>
+        <button type="button" className={`${btn} hidden sm:inline-flex`} onClick={() => p.onExpandAll(true)}>Expand all</button>
+        <button type="button" className={`${btn} hidden sm:inline-flex`} onClick={() => p.onExpandAll(false)}>Collapse all</button>
         <button type="button" className={`${btn} ${p.follow ? "bg-indigo-50 text-indigo-700 dark:bg-indigo-500/15 dark:text-indigo-300" : ""}`} onClick={p.onFollow} aria-pressed={p.follow} title="Jump to the end and follow new lines">
           <ArrowDownToLine className="size-3.5" />Follow
         </button>

@@ -3,6 +3,7 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import { ChevronRight, CircleX } from "lucide-react";
 import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
 import { useLocation, useNavigate } from "react-router";
+import { isFailedStep } from "../build/step-kinds";
 import { formatDuration } from "../ui/format";
 import { AnsiText } from "./ansi-text";
 import { searchLines, visibleRows, type LogGroup } from "./log-store";
@@ -29,7 +30,7 @@ interface Props {
 export function LogViewer({ buildId, attempt, live, steps }: Props) {
   const { store, version, phase, notes } = useLogStream(buildId, attempt);
   const failedStep = useMemo(() => {
-    const s = steps.find((x) => x.error);
+    const s = steps.find(isFailedStep);
     return s ? s.index + 1 : null;
   }, [steps]);
   const stepByNumber = useMemo(() => new Map(steps.map((s) => [s.index + 1, s])), [steps]);
