@@ -10,10 +10,11 @@ export function BuildActions({ build }: { build: TBuild }) {
   const canWrite = useCanWrite();
   const retry = useBuildAction(build.id, "retry");
   const cancel = useBuildAction(build.id, "cancel");
-  if (!canWrite) return null;
   const canRetry = build.status === "failed" || build.status === "cancelled";
   const canCancel = build.status === "queued" || build.status === "running";
   const error = retry.error ?? cancel.error;
+  const said = error || retry.isSuccess || cancel.isSuccess;
+  if (!canWrite || (!canRetry && !canCancel && !said)) return null;
   return (
     <div className="flex flex-col items-start gap-1 sm:items-end">
       <div className="flex gap-2">

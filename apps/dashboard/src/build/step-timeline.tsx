@@ -1,5 +1,5 @@
 import type { TBuildStep } from "@slipway/contracts";
-import { useMemo } from "react";
+import { useMemo, useState } from "react";
 import { formatDuration } from "../ui/format";
 import { isFailedStep, isInternalStep as isInternal } from "./step-kinds";
 
@@ -9,16 +9,20 @@ import { isFailedStep, isInternalStep as isInternal } from "./step-kinds";
  * come first in the order they started; bookkeeping steps follow, dimmed.
  */
 export function StepTimeline({ steps, now, live }: { steps: TBuildStep[]; now: number; live: boolean }) {
-  const { rows, start, span } = useMemo(() => {
+  const [showInternal, setShowInternal] = useState(false);
+  const { rows, internalCount, start, span } = useMemo(() => {
     const t = (s: string | null) => (s ? new Date(s).getTime() : null);
     const starts = steps.map((s) => t(s.startedAt)).filter((x): x is number => x !== null);
     const ends = steps.map((s) => t(s.completedAt) ?? (s.startedAt ? now : null)).filter((x): x is number => x !== null);
     const start = starts.length ? Math.min(...starts) : 0;
     const end = ends.length ? Math.max(...ends) : start;
     const byStart = (a: TBuildStep, b: TBuildStep) => (t(a.startedAt) ?? Infinity) - (t(b.startedAt) ?? Infinity) || a.index - b.index;
-    const ordered = [...steps.filter((s) => !isInternal(s.name)).sort(byStart), ...steps.filter((s) => isInternal(s.name))];
-    return { rows: ordered, start, span: Math.max(end - start, 1) };
-  }, [steps, now]);
+    // Bookkeeping steps are shown on request, and always when one of them failed.
+    const internal = steps.filter((s) => isInternal(s.name));
+    const own = steps.filter((s) => !isInternal(s.name) || isFailedStep(s)).sort(byStart);
+    const ordered = showInternal ? [...own, ...internal.filter((s) => !own.includes(s))] : own;
+    return { rows: ordered, internalCount: internal.filter((s) => !own.includes(s)).length, start, span: Math.max(end - start, 1) };
+  }, [steps, now, showInternal]);
 
   if (!steps.length) {
     return (
@@ -28,6 +32,7 @@ export function StepTimeline({ steps, now, live }: { steps: TBuildStep[]; now: n
     );
   }
   return (
+    <>
     <ol className="divide-y divide-zinc-100 dark:divide-zinc-900" data-testid="steps">
       {rows.map((s) => {
         const from = s.startedAt ? new Date(s.startedAt).getTime() : null;
@@ -58,5 +63,11 @@ export function StepTimeline({ steps, now, live }: { steps: TBuildStep[]; now: n
         );
       })}
     </ol>
+    {internalCount > 0 && (
+      <button type="button" onClick={() => setShowInternal((v) => !v)} className="w-full border-t border-zinc-100 px-4 py-1.5 text-left text-xs text-zinc-500 hover:bg-zinc-50 dark:border-zinc-900 dark:hover:bg-zinc-900">
+        {showInternal ? "Hide" : "Show"} {internalCount} BuildKit bookkeeping steps (context, metadata, auth, cache, export, push)
+      </button>
+    )}
+    </>
   );
 }
