@@ -58,6 +58,7 @@ export async function startTestFarm(opts: { buildAttempts?: number; timeoutMs?: 
         db: api.db,
         redis: conn("producer"),
         logger,
+        events: api.events,
         settings: {
           workerId: "e2e-worker",
           host: overrides.host ?? "e2e-host",
@@ -85,7 +86,7 @@ export async function startTestFarm(opts: { buildAttempts?: number; timeoutMs?: 
     cacheDir,
     worker: makeWorker(),
     publisher: new PublishWorker(
-      { db: api.db, redis: conn("producer"), logger, registry: new RegistryClient({ credentials: internalRegistryLogin(testEnv.registrySecret, testEnv.registry) }), internalRegistry: testEnv.registry },
+      { db: api.db, redis: conn("producer"), logger, events: api.events, registry: new RegistryClient({ credentials: internalRegistryLogin(testEnv.registrySecret, testEnv.registry) }), internalRegistry: testEnv.registry },
       { connection: conn("worker"), prefix: api.prefix },
     ),
     restartWorker: async (env, settings) => {

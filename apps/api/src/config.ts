@@ -47,9 +47,9 @@ const ZApiConfig = z.object({
         ctx.addIssue({ code: "custom", message: (err as Error).message });
       }
     }),
-  /** live log streams (SSE) one token may hold open on this api process @defaultValue 20 */
+  /** live streams (SSE: build logs, events) one token may hold open on this api process @defaultValue 20 */
   SLIPWAY_LOG_STREAMS_PER_TOKEN: zPositiveInt(20),
-  /** live log streams this api process holds open in all @defaultValue 500 */
+  /** live streams (build logs, events) this api process holds open in all @defaultValue 500 */
   SLIPWAY_LOG_STREAMS_MAX: zPositiveInt(500),
   /** accept a webhook payload that renames a known repository id or re-creates a known name.
    * Off: refused with the reason (payloads are signed with a secret every repository shares,

@@ -1,6 +1,7 @@
 // The api process: read config, build dependencies, wire them, serve. Logic lives in packages.
 import { readConfigOrExit, runApp } from "@slipway/config";
 import { createDb } from "@slipway/db";
+import { EventBus } from "@slipway/events";
 import { RepositoryAllowList, SignatureVerifier } from "@slipway/ingest";
 import { createLogger } from "@slipway/logger";
 import { loadTokenSigner } from "@slipway/registry-auth";
@@ -33,6 +34,7 @@ runApp("api", async () => {
     db,
     redis,
     logger,
+    events: new EventBus(redis, logger.child({ component: "events" })),
     verifier: new SignatureVerifier(config.SLIPWAY_WEBHOOK_SECRET),
     allowList,
     acceptRenames: config.SLIPWAY_ACCEPT_RENAMES,

@@ -29,6 +29,7 @@ const SCOPE_OF: Record<string, TTokenScope> = {
   "GET /api/v1/tokens": "admin",
   "HEAD /api/v1/tokens": "admin",
   "DELETE /api/v1/tokens/:id": "admin",
+  "GET /api/v1/events": "read",
 };
 const BELOW: Record<TTokenScope, "none" | TTokenScope> = { read: "none", write: "read", admin: "write" };
 

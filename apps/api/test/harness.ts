@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
 import { createDb, type Db } from "@slipway/db";
+import { EventBus } from "@slipway/events";
 import { RepositoryAllowList, SignatureVerifier } from "@slipway/ingest";
 import { createLogger } from "@slipway/logger";
 import { BUILD_JOB, createOutboxHandlers, createProducers, createRedis, OutboxRelay, type JobProducer, type Producers } from "@slipway/queue";
@@ -24,6 +25,8 @@ export interface TestApi {
   producers: Producers;
   prefix: string;
   relay: OutboxRelay;
+  /** the farm's event stream, on a key of this test's own */
+  events: EventBus;
   app: FastifyInstance;
   /** every log line the api wrote, as text */
   logs: () => string;
@@ -75,8 +78,9 @@ export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> 
     pollIntervalMs: opts.pollIntervalMs ?? 200,
     dispatchTimeoutMs: 2_000,
   });
+  const events = new EventBus(redis, logger, `${prefix}:events`);
   const app = await buildServer({
-    db, redis, logger,
+    db, redis, logger, events,
     verifier: new SignatureVerifier(WEBHOOK_SECRET),
     allowList: new RepositoryAllowList(opts.allowedOwners ?? []),
     acceptRenames: opts.acceptRenames ?? false,
@@ -94,7 +98,7 @@ export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> 
   const port = typeof addr === "object" && addr ? addr.port : 0;
   return {
     url: `http://127.0.0.1:${port}`,
-    db, database, redis, queue, producers, prefix, relay, app,
+    db, database, redis, queue, producers, prefix, relay, events, app,
     logs: () => chunks.join(""),
     close: async () => {
       await app.close();
@@ -102,6 +106,7 @@ export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> 
       await queue.queue.obliterate({ force: true }).catch(() => {});
       await producers.publish.queue.obliterate({ force: true }).catch(() => {});
       await producers.close();
+      await redis.del(events.key).catch(() => {});
       redis.disconnect();
       await db.$disconnect();
       if (ownDatabase) await database.drop();

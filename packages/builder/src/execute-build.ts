@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import type { Db } from "@slipway/db";
+import type { EventBus } from "@slipway/events";
 import { buildRegistryAccess, mintRegistryCredential, writeDockerConfig } from "@slipway/registry-auth";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
@@ -53,6 +54,8 @@ export interface BuildDeps {
   redis: Redis;
   logger: Logger;
   settings: WorkerSettings;
+  /** the farm's event stream (started, step finished, finished) */
+  events?: EventBus;
 }
 
 export interface BuildJob {
@@ -82,6 +85,8 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
     data: { status: "running", workerId: settings.workerId, host: settings.host, startedAt, finishedAt: null, durationMs: null, errorClass: null, errorMessage: null },
   });
   if (running.count === 0) return { kind: "skipped" };
+  const about = { buildId: build.id, repository: build.repository.fullName, attempt: job.attempt };
+  deps.events?.emit({ type: "build.started", ...about, workerId: settings.workerId, host: settings.host });
   const runningAttempt = { status: "running" as const, workerId: settings.workerId, host: settings.host, startedAt, errorClass: null, errorMessage: null };
   const attemptRow = await db.buildAttempt.upsert({
     where: { buildId_attempt: { buildId: build.id, attempt: job.attempt } },
@@ -127,7 +132,12 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
     const env = await buildxEnv(settings, build.repository.githubId, `build-${build.id}`, join(scratch, "docker-config"));
     result = await runBuildx(
       { ...prepared.request, network: settings.network, imageRef: refs.image, cacheFrom: refs.cacheFrom, cacheTo: refs.cacheTo, metadataFile: join(scratch, "metadata.json") },
-      { env, onLine: (s) => sink.write(s), signal },
+      {
+        env,
+        onLine: (s) => sink.write(s),
+        onStep: (s) => deps.events?.emit({ type: "build.step", ...about, index: s.index, name: s.name, cached: s.cached, error: s.error, durationMs: s.startedAt && s.completedAt ? s.completedAt.getTime() - s.startedAt.getTime() : null }),
+        signal,
+      },
     );
     outcome = abortedOutcome(cancel, timeout, settings.timeoutMs, result) ?? prepared.outcomeOf(result, refs.image);
   } catch (err) {
@@ -135,7 +145,16 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
   } finally {
     await rm(scratch, { recursive: true, force: true }).catch(() => {});
   }
-  return recordOutcome({ db, sink, log, build, job, startedAt, outcome });
+  const recorded = await recordOutcome({ db, sink, log, build, job, startedAt, outcome });
+  // A cancel was announced by whoever cancelled (the api).
+  if (recorded.kind !== "skipped" && recorded.kind !== "cancelled") {
+    const row = await db.build.findUnique({ where: { id: build.id }, select: { status: true, attempt: true, durationMs: true, cachedSteps: true, totalSteps: true, errorMessage: true } });
+    // Only what this try decided (a cancel or a newer attempt that won says nothing here).
+    if (row && row.attempt === job.attempt && row.status !== "running") {
+      deps.events?.emit({ type: "build.finished", ...about, status: row.status, durationMs: row.durationMs, cachedSteps: row.cachedSteps, totalSteps: row.totalSteps, error: row.errorMessage });
+    }
+  }
+  return recorded;
 }
 
 /**

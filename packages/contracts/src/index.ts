@@ -16,3 +16,4 @@ export { parseInput } from "./parse-input";
 export { ZBuildConfig, type TBuildConfig } from "./build-config";
 export { sanitizeTag } from "./sanitize-tag";
 export { isUuid } from "./uuid";
+export { ZFarmEventData, type TFarmEvent, type TFarmEventData } from "./farm-events";

@@ -23,6 +23,8 @@ export interface Received {
   status: 200 | 202;
   body: TWebhookAccepted;
   queuedNew: boolean;
+  /** the build this delivery queued (queuedNew), as the event stream announces it */
+  queued?: { buildId: string; repository: string; trigger: string; ref: string; sha: string };
 }
 
 /**
@@ -37,7 +39,10 @@ export async function receiveDelivery(deps: ReceiveDeps, raw: RawDelivery): Prom
   const plan = planDelivery(delivery.event, delivery.payload, deps);
   const stored = await storeDelivery(deps.db, delivery, plan, { acceptRenames: deps.acceptRenames ?? false });
   if (stored.accepted.outcome === "refused") throw new AppError("forbidden", stored.accepted.reason ?? "repository not allowed", { deliveryId: delivery.deliveryId });
-  return { status: plan.outcome === "ping" ? 200 : 202, body: stored.accepted, queuedNew: stored.queuedNew };
+  const queued = stored.queuedNew && stored.accepted.buildId && plan.outcome === "build_queued"
+    ? { buildId: stored.accepted.buildId, repository: plan.repository.full_name, trigger: plan.build.trigger, ref: plan.build.ref, sha: plan.build.sha }
+    : undefined;
+  return { status: plan.outcome === "ping" ? 200 : 202, body: stored.accepted, queuedNew: stored.queuedNew, ...(queued ? { queued } : {}) };
 }
 
 function planDelivery(event: string, payload: unknown, deps: ReceiveDeps): DeliveryPlan {

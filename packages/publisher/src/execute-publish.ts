@@ -1,6 +1,7 @@
 import { BuildLogSink } from "@slipway/build-log";
 import { internalImagePath, ZBuildConfig } from "@slipway/contracts";
 import type { Db } from "@slipway/db";
+import type { EventBus } from "@slipway/events";
 import { parseImageRef, RegistryError, type RegistryClient } from "@slipway/registry";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
@@ -15,6 +16,8 @@ export interface PublishDeps {
   registry: RegistryClient;
   /** the internal registry host:port the workers push to */
   internalRegistry: string;
+  /** the farm's event stream (build.published) */
+  events?: EventBus;
 }
 
 export type PublishOutcome =

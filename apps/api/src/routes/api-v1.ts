@@ -3,6 +3,8 @@ import { AppError } from "@slipway/contracts";
 import type { ApiDeps } from "../deps";
 import { installAuthorization } from "./authorize";
 import { registerBuildRoutes } from "./builds";
+import { registerEventsRoute } from "./events-stream";
+import { streamSlotsOf } from "./stream-slots";
 import { registerRateLimit } from "./rate-limit";
 import { registerTokenRoutes } from "./tokens";
 
@@ -24,4 +26,5 @@ export async function registerApiV1(app: FastifyInstance, { deps }: { deps: ApiD
   await registerRateLimit(app, deps);
   await app.register(registerBuildRoutes, { deps });
   await app.register(registerTokenRoutes, { deps });
+  await app.register(registerEventsRoute, { deps, slots: streamSlotsOf(deps) });
 }

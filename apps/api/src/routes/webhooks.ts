@@ -44,6 +44,7 @@ export async function registerWebhookRoutes(app: FastifyInstance, { deps }: { de
       },
     );
     if (result.queuedNew) deps.onBuildStored();
+    if (result.queued) deps.events?.emit({ type: "build.queued", attempt: 1, ...result.queued });
     req.log.info({ deliveryId: result.body.deliveryId, outcome: result.body.outcome, buildId: result.body.buildId, duplicate: result.body.duplicate }, "webhook delivery stored");
     return reply.status(result.status).send(result.body);
   });
