@@ -39,6 +39,8 @@ export interface ApiDeps {
   bootstrapToken: string;
   /** the internal registry's token service (absent: the registry has no token auth) */
   registryAuth?: { signer: TokenSigner; secret: string };
+  /** the queues (GET /api/v1/queues) and the Redis key prefix workers beat under (GET /api/v1/workers) */
+  queues?: { producers: object; prefix: string };
   /** the farm's event stream (GET /api/v1/events; builds queued, retried, cancelled here) */
   events?: EventBus;
   /** the encrypted secret store (absent: SLIPWAY_SECRET_KEY unset) */

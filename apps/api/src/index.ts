@@ -35,6 +35,7 @@ runApp("api", async () => {
     redis,
     logger,
     events: new EventBus(redis, logger.child({ component: "events" })),
+    queues: { producers, prefix: "slipway" },
     verifier: new SignatureVerifier(config.SLIPWAY_WEBHOOK_SECRET),
     allowList,
     acceptRenames: config.SLIPWAY_ACCEPT_RENAMES,

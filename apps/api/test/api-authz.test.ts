@@ -30,6 +30,10 @@ const SCOPE_OF: Record<string, TTokenScope> = {
   "HEAD /api/v1/tokens": "admin",
   "DELETE /api/v1/tokens/:id": "admin",
   "GET /api/v1/events": "read",
+  "GET /api/v1/queues": "read",
+  "HEAD /api/v1/queues": "read",
+  "GET /api/v1/workers": "read",
+  "HEAD /api/v1/workers": "read",
 };
 const BELOW: Record<TTokenScope, "none" | TTokenScope> = { read: "none", write: "read", admin: "write" };
 

@@ -81,6 +81,7 @@ export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> 
   const events = new EventBus(redis, logger, `${prefix}:events`);
   const app = await buildServer({
     db, redis, logger, events,
+    queues: { producers, prefix },
     verifier: new SignatureVerifier(WEBHOOK_SECRET),
     allowList: new RepositoryAllowList(opts.allowedOwners ?? []),
     acceptRenames: opts.acceptRenames ?? false,

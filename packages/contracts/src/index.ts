@@ -17,3 +17,4 @@ export { ZBuildConfig, type TBuildConfig } from "./build-config";
 export { sanitizeTag } from "./sanitize-tag";
 export { isUuid } from "./uuid";
 export { ZFarmEventData, type TFarmEvent, type TFarmEventData } from "./farm-events";
+export { ZQueueCounts, ZWorkerInfo, ZWorkerList, type TQueueCounts, type TWorkerInfo, type TWorkerList } from "./farm-state";

@@ -4,6 +4,7 @@ import type { ApiDeps } from "../deps";
 import { installAuthorization } from "./authorize";
 import { registerBuildRoutes } from "./builds";
 import { registerEventsRoute } from "./events-stream";
+import { registerFarmRoutes } from "./farm";
 import { streamSlotsOf } from "./stream-slots";
 import { registerRateLimit } from "./rate-limit";
 import { registerTokenRoutes } from "./tokens";
@@ -27,4 +28,5 @@ export async function registerApiV1(app: FastifyInstance, { deps }: { deps: ApiD
   await app.register(registerBuildRoutes, { deps });
   await app.register(registerTokenRoutes, { deps });
   await app.register(registerEventsRoute, { deps, slots: streamSlotsOf(deps) });
+  await app.register(registerFarmRoutes, { deps });
 }
