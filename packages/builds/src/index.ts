@@ -8,3 +8,4 @@ export { resolveAttempt } from "./resolve-attempt";
 export { retryBuild } from "./retry-build";
 export { streamBuildLog } from "./stream-build-log";
 export { toBuildDto, type BuildWithRepo } from "./to-build-dto";
+export { listRepositories, updateRepositorySettings } from "./repository-settings";
