@@ -7,7 +7,8 @@ import { BuildWorker } from "@slipway/builder";
 import { createLogger } from "@slipway/logger";
 import { internalRegistryLogin, PublishWorker } from "@slipway/publisher";
 import { createRedis } from "@slipway/queue";
-import { RegistryClient } from "@slipway/registry";
+import { PublishAccess } from "@slipway/registry-credentials";
+import { SecretBox, SecretStore } from "@slipway/secrets";
 import { testEnv, TestGitServer } from "@slipway/testing";
 import { API_TOKEN, eventually, startTestApi, type TestApi } from "../../apps/api/test/harness";
 
@@ -38,7 +39,16 @@ const withRelations = { steps: { orderBy: { index: "asc" as const } }, publishes
 type EndedBuild = Awaited<ReturnType<typeof findBuild>>;
 const findBuild = (api: TestApi, id: string) => api.db.build.findUniqueOrThrow({ where: { id }, include: withRelations });
 
-export async function startTestFarm(opts: { buildAttempts?: number; timeoutMs?: number; logMaxBytes?: number } = {}): Promise<TestFarm> {
+export interface TestFarmOptions {
+  buildAttempts?: number;
+  timeoutMs?: number;
+  logMaxBytes?: number;
+  /** SLIPWAY_PUBLIC_PUBLISH_HOSTS of the publisher: registries published to without credentials
+   * @defaultValue the test profile's publish registry (SLIPWAY_TEST_PUBLISH_REGISTRY) */
+  publicPublishHosts?: string[];
+}
+
+export async function startTestFarm(opts: TestFarmOptions = {}): Promise<TestFarm> {
   const api = await startTestApi({ buildAttempts: opts.buildAttempts ?? 3, buildBackoffMs: 200, publishAttempts: 2, publishBackoffMs: 200 });
   const git = await TestGitServer.start();
   const cacheDir = mkdtempSync(join(tmpdir(), "slipway-worker-"));
@@ -84,8 +94,20 @@ export async function startTestFarm(opts: { buildAttempts?: number; timeoutMs?: 
     git,
     cacheDir,
     worker: makeWorker(),
+    // The publisher as apps/publisher wires it: the api's secret key reads the credentials
+    // stored through the API; the test profile's unauthenticated registry is a public host.
     publisher: new PublishWorker(
-      { db: api.db, redis: conn("producer"), logger, registry: new RegistryClient({ credentials: internalRegistryLogin(testEnv.registrySecret, testEnv.registry) }), internalRegistry: testEnv.registry },
+      {
+        db: api.db,
+        redis: conn("producer"),
+        logger,
+        internalRegistry: testEnv.registry,
+        internalLogin: internalRegistryLogin(testEnv.registrySecret, testEnv.registry),
+        access: new PublishAccess({
+          ...(api.secretKey ? { secrets: new SecretStore(api.db, new SecretBox(api.secretKey)) } : {}),
+          publicHosts: opts.publicPublishHosts ?? [testEnv.publishRegistry],
+        }),
+      },
       { connection: conn("worker"), prefix: api.prefix },
     ),
     restartWorker: async (env, settings) => {

@@ -5,6 +5,7 @@ import { Writable } from "node:stream";
 import { createDb, type Db } from "@slipway/db";
 import { RepositoryAllowList, SignatureVerifier } from "@slipway/ingest";
 import { createLogger } from "@slipway/logger";
+import { SecretBox, SecretStore } from "@slipway/secrets";
 import { BUILD_JOB, createOutboxHandlers, createProducers, createRedis, OutboxRelay, type JobProducer, type Producers } from "@slipway/queue";
 import { createTestDatabase, testEnv, type TestDatabase } from "@slipway/testing";
 import type { FastifyInstance } from "fastify";
@@ -25,6 +26,8 @@ export interface TestApi {
   prefix: string;
   relay: OutboxRelay;
   app: FastifyInstance;
+  /** SLIPWAY_SECRET_KEY of this api (null: none, so it has no secret store) */
+  secretKey: string | null;
   /** every log line the api wrote, as text */
   logs: () => string;
   close: () => Promise<void>;
@@ -48,6 +51,8 @@ export interface TestApiOptions {
   /** SLIPWAY_ACCEPT_RENAMES @defaultValue false */
   acceptRenames?: boolean;
   maxLargeWebhookBodies?: number;
+  /** SLIPWAY_SECRET_KEY; null: unset (no secret store) @defaultValue a random key */
+  secretKey?: string | null;
 }
 
 export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> {
@@ -66,6 +71,7 @@ export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> 
   const chunks: string[] = [];
   const sink = new Writable({ write(chunk, _enc, cb) { chunks.push(String(chunk)); cb(); } });
   const logger = createLogger({ name: "api-test", level: "debug", destination: sink });
+  const secretKey = opts.secretKey === undefined ? randomBytes(32).toString("hex") : opts.secretKey;
   const relay = new OutboxRelay({
     db,
     logger,
@@ -80,6 +86,7 @@ export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> 
     acceptRenames: opts.acceptRenames ?? false,
     ...(opts.logStreams ? { logStreams: opts.logStreams } : {}),
     ...(opts.maxLargeWebhookBodies ? { maxLargeWebhookBodies: opts.maxLargeWebhookBodies } : {}),
+    ...(secretKey ? { secrets: new SecretStore(db, new SecretBox(secretKey)) } : {}),
     bootstrapToken: API_TOKEN,
     rateLimit: { perTokenPerMin: 100_000, anonPerMin: 100_000, keyPrefix: `${prefix}:ratelimit:`, ...opts.rateLimit },
     trustProxy: opts.trustProxy ?? false,
@@ -91,7 +98,7 @@ export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> 
   const port = typeof addr === "object" && addr ? addr.port : 0;
   return {
     url: `http://127.0.0.1:${port}`,
-    db, database, redis, queue, producers, prefix, relay, app,
+    db, database, redis, queue, producers, prefix, relay, app, secretKey,
     logs: () => chunks.join(""),
     close: async () => {
       await app.close();

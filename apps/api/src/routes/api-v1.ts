@@ -4,6 +4,7 @@ import type { ApiDeps } from "../deps";
 import { installAuthorization } from "./authorize";
 import { registerBuildRoutes } from "./builds";
 import { registerRateLimit } from "./rate-limit";
+import { registerRegistryRoutes } from "./registries";
 import { registerTokenRoutes } from "./tokens";
 
 /** /api/v1: bearer-token authorisation and rate limits first, then the routes. */
@@ -24,4 +25,5 @@ export async function registerApiV1(app: FastifyInstance, { deps }: { deps: ApiD
   await registerRateLimit(app, deps);
   await app.register(registerBuildRoutes, { deps });
   await app.register(registerTokenRoutes, { deps });
+  await app.register(registerRegistryRoutes, { deps });
 }
