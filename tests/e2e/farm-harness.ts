@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { BuildWorker } from "@slipway/builder";
 import { createLogger } from "@slipway/logger";
 import { internalRegistryLogin, PublishWorker } from "@slipway/publisher";
@@ -22,6 +23,8 @@ export interface TestFarm {
   restartWorker: (env?: Record<string, string>, settings?: WorkerOverrides) => Promise<void>;
   /** fetch /api/v1<path> with the bootstrap token */
   apiFetch: (path: string, init?: RequestInit) => Promise<Response>;
+  /** every line the publisher logged (pino, debug and up), as text */
+  publisherLogs: () => string;
   /** waits until the build succeeded, failed or was cancelled; returns it with its relations */
   waitForEnd: (id: string) => Promise<EndedBuild>;
   close: () => Promise<void>;
@@ -53,6 +56,9 @@ export async function startTestFarm(opts: TestFarmOptions = {}): Promise<TestFar
   const git = await TestGitServer.start();
   const cacheDir = mkdtempSync(join(tmpdir(), "slipway-worker-"));
   const logger = createLogger({ name: "e2e", level: testEnv.logLevel });
+  // The publisher handles registry passwords: everything it logs is kept, so tests can look.
+  const publisherLines: string[] = [];
+  const publisherLogger = createLogger({ name: "publisher", level: "debug", destination: new Writable({ write(chunk, _enc, cb) { publisherLines.push(String(chunk)); cb(); } }) });
   const conns: ReturnType<typeof createRedis>[] = [];
   const conn = (role: "worker" | "producer") => {
     const c = createRedis(testEnv.redisUrl, role);
@@ -100,7 +106,7 @@ export async function startTestFarm(opts: TestFarmOptions = {}): Promise<TestFar
       {
         db: api.db,
         redis: conn("producer"),
-        logger,
+        logger: publisherLogger,
         internalRegistry: testEnv.registry,
         internalLogin: internalRegistryLogin(testEnv.registrySecret, testEnv.registry),
         access: new PublishAccess({
@@ -114,6 +120,7 @@ export async function startTestFarm(opts: TestFarmOptions = {}): Promise<TestFar
       await farm.worker.close();
       farm.worker = makeWorker(env, settings);
     },
+    publisherLogs: () => publisherLines.join(""),
     apiFetch: (path, init = {}) => fetch(`${api.url}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${API_TOKEN}`, ...init.headers } }),
     waitForEnd: async (id) => {
       await eventually(async () => ENDED.includes((await api.db.build.findUniqueOrThrow({ where: { id } })).status), 180_000, `build ${id} to end`);
