@@ -6,7 +6,9 @@ import { z } from "zod";
 const zRegistryHostList = z
   .preprocess((v) => (v === undefined || v === "" ? [] : String(v).split(",").map((h) => h.trim()).filter(Boolean)), z.array(z.string()))
   .superRefine((hosts, ctx) => {
-    for (const h of hosts) if (!isRegistryHost(h)) ctx.addIssue({ code: "custom", message: `"${h}" is not a registry host[:port] (e.g. registry.lan:5000)` });
+    hosts.forEach((h, i) => {
+      if (!isRegistryHost(h)) ctx.addIssue({ code: "custom", message: `entry ${i + 1} is not a registry host[:port]; list hosts like registry.lan:5000, separated by commas` });
+    });
   })
   .transform((hosts) => [...new Set(hosts.map(canonicalRegistryHost))]);
 
