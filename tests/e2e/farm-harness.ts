@@ -74,6 +74,7 @@ export async function startTestFarm(opts: TestFarmOptions = {}): Promise<TestFar
         db: api.db,
         redis: conn("producer"),
         logger,
+        events: api.events,
         settings: {
           workerId: "e2e-worker",
           host: overrides.host ?? "e2e-host",
@@ -107,6 +108,7 @@ export async function startTestFarm(opts: TestFarmOptions = {}): Promise<TestFar
         db: api.db,
         redis: conn("producer"),
         logger: publisherLogger,
+        events: api.events,
         internalRegistry: testEnv.registry,
         internalLogin: internalRegistryLogin(testEnv.registrySecret, testEnv.registry),
         access: new PublishAccess({

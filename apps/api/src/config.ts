@@ -47,15 +47,19 @@ const ZApiConfig = z.object({
         ctx.addIssue({ code: "custom", message: (err as Error).message });
       }
     }),
-  /** live log streams (SSE) one token may hold open on this api process @defaultValue 20 */
+  /** live streams (SSE: build logs, events) one token may hold open on this api process @defaultValue 20 */
   SLIPWAY_LOG_STREAMS_PER_TOKEN: zPositiveInt(20),
-  /** live log streams this api process holds open in all @defaultValue 500 */
+  /** live streams (build logs, events) this api process holds open in all @defaultValue 500 */
   SLIPWAY_LOG_STREAMS_MAX: zPositiveInt(500),
   /** accept a webhook payload that renames a known repository id or re-creates a known name.
    * Off: refused with the reason (payloads are signed with a secret every repository shares,
    * so one repository could otherwise take over another's record, images and cache)
    * @defaultValue false */
   SLIPWAY_ACCEPT_RENAMES: zBool(false),
+  /** which pull requests from forks build: "members" (authors GitHub calls OWNER, MEMBER or
+   * COLLABORATOR), "all" (anyone who can open a pull request: on a public repository, anyone
+   * on GitHub), or "none". Fork builds never get secrets and never publish @defaultValue members */
+  SLIPWAY_FORK_PULL_REQUESTS: z.preprocess((v) => (v === "" ? undefined : v), z.enum(["members", "all", "none"], { error: "must be members, all or none" }).default("members")),
   /** webhook deliveries over 1 MiB read at once; more answer 503 with Retry-After before
    * their body is read (bounds the api's memory: GitHub allows 25 MB bodies) @defaultValue 4 */
   SLIPWAY_WEBHOOK_LARGE_BODIES: zPositiveInt(4),

@@ -1,6 +1,7 @@
 // The api process: read config, build dependencies, wire them, serve. Logic lives in packages.
 import { readConfigOrExit, runApp } from "@slipway/config";
 import { createDb } from "@slipway/db";
+import { EventBus } from "@slipway/events";
 import { RepositoryAllowList, SignatureVerifier } from "@slipway/ingest";
 import { createLogger } from "@slipway/logger";
 import { loadTokenSigner } from "@slipway/registry-auth";
@@ -33,9 +34,12 @@ runApp("api", async () => {
     db,
     redis,
     logger,
+    events: new EventBus(redis, logger.child({ component: "events" })),
+    queues: { producers, prefix: "slipway" },
     verifier: new SignatureVerifier(config.SLIPWAY_WEBHOOK_SECRET),
     allowList,
     acceptRenames: config.SLIPWAY_ACCEPT_RENAMES,
+    forkPullRequests: config.SLIPWAY_FORK_PULL_REQUESTS,
     logStreams: { perToken: config.SLIPWAY_LOG_STREAMS_PER_TOKEN, max: config.SLIPWAY_LOG_STREAMS_MAX },
     ...(registryAuth ? { registryAuth } : {}),
     ...(config.SLIPWAY_SECRET_KEY ? { secrets: new SecretStore(db, new SecretBox(config.SLIPWAY_SECRET_KEY)) } : {}),

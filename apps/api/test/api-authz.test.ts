@@ -35,6 +35,11 @@ const SCOPE_OF: Record<string, TTokenScope> = {
   "GET /api/v1/registries": "admin",
   "HEAD /api/v1/registries": "admin",
   "DELETE /api/v1/registries/:host": "admin",
+  "GET /api/v1/events": "read",
+  "GET /api/v1/queues": "read",
+  "HEAD /api/v1/queues": "read",
+  "GET /api/v1/workers": "read",
+  "HEAD /api/v1/workers": "read",
 };
 /** the registry credential the registries routes act on (stored in beforeAll) */
 const REGISTRY_HOST = "authz.example";

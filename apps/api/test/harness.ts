@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
 import { createDb, type Db } from "@slipway/db";
+import { EventBus } from "@slipway/events";
 import { RepositoryAllowList, SignatureVerifier } from "@slipway/ingest";
 import { createLogger } from "@slipway/logger";
 import { SecretBox, SecretStore } from "@slipway/secrets";
@@ -25,6 +26,8 @@ export interface TestApi {
   producers: Producers;
   prefix: string;
   relay: OutboxRelay;
+  /** the farm's event stream, on a key of this test's own */
+  events: EventBus;
   app: FastifyInstance;
   /** SLIPWAY_SECRET_KEY of this api (null: none, so it has no secret store) */
   secretKey: string | null;
@@ -50,6 +53,8 @@ export interface TestApiOptions {
   logStreams?: { perToken: number; max: number; recheckMs?: number };
   /** SLIPWAY_ACCEPT_RENAMES @defaultValue false */
   acceptRenames?: boolean;
+  /** SLIPWAY_FORK_PULL_REQUESTS @defaultValue "members" */
+  forkPullRequests?: "members" | "all" | "none";
   maxLargeWebhookBodies?: number;
   /** SLIPWAY_SECRET_KEY; null: unset (no secret store) @defaultValue a random key */
   secretKey?: string | null;
@@ -79,11 +84,14 @@ export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> 
     pollIntervalMs: opts.pollIntervalMs ?? 200,
     dispatchTimeoutMs: 2_000,
   });
+  const events = new EventBus(redis, logger, `${prefix}:events`);
   const app = await buildServer({
-    db, redis, logger,
+    db, redis, logger, events,
+    queues: { producers, prefix },
     verifier: new SignatureVerifier(WEBHOOK_SECRET),
     allowList: new RepositoryAllowList(opts.allowedOwners ?? []),
     acceptRenames: opts.acceptRenames ?? false,
+    forkPullRequests: opts.forkPullRequests ?? "members",
     ...(opts.logStreams ? { logStreams: opts.logStreams } : {}),
     ...(opts.maxLargeWebhookBodies ? { maxLargeWebhookBodies: opts.maxLargeWebhookBodies } : {}),
     ...(secretKey ? { secrets: new SecretStore(db, new SecretBox(secretKey)) } : {}),
@@ -98,7 +106,7 @@ export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> 
   const port = typeof addr === "object" && addr ? addr.port : 0;
   return {
     url: `http://127.0.0.1:${port}`,
-    db, database, redis, queue, producers, prefix, relay, app, secretKey,
+    db, database, redis, queue, producers, prefix, relay, events, app, secretKey,
     logs: () => chunks.join(""),
     close: async () => {
       await app.close();
@@ -106,6 +114,7 @@ export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> 
       await queue.queue.obliterate({ force: true }).catch(() => {});
       await producers.publish.queue.obliterate({ force: true }).catch(() => {});
       await producers.close();
+      await redis.del(events.key).catch(() => {});
       redis.disconnect();
       await db.$disconnect();
       if (ownDatabase) await database.drop();

@@ -1,6 +1,7 @@
 // The publisher process: read config, build dependencies, consume the publish queue.
 import { readConfigOrExit, runApp } from "@slipway/config";
 import { createDb } from "@slipway/db";
+import { EventBus } from "@slipway/events";
 import { createLogger } from "@slipway/logger";
 import { internalRegistryLogin, PublishWorker } from "@slipway/publisher";
 import { createRedis } from "@slipway/queue";
@@ -21,6 +22,7 @@ runApp("publisher", async () => {
       db,
       redis: logRedis,
       logger,
+      events: new EventBus(logRedis, logger.child({ component: "events" })),
       internalRegistry: config.SLIPWAY_REGISTRY,
       ...(config.SLIPWAY_REGISTRY_SECRET ? { internalLogin: internalRegistryLogin(config.SLIPWAY_REGISTRY_SECRET, config.SLIPWAY_REGISTRY) } : {}),
       access: new PublishAccess({

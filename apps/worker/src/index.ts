@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { BuildWorker } from "@slipway/builder";
 import { readConfigOrExit, runApp } from "@slipway/config";
 import { createDb } from "@slipway/db";
+import { EventBus } from "@slipway/events";
 import { createLogger } from "@slipway/logger";
 import { createOutboxHandlers, createProducers, createRedis, OutboxRelay } from "@slipway/queue";
 import { loadWorkerConfig } from "./config";
@@ -29,6 +30,7 @@ runApp("worker", async () => {
       db,
       redis: producerRedis,
       logger,
+      events: new EventBus(producerRedis, logger.child({ component: "events" })),
       settings: {
         workerId,
         host: config.SLIPWAY_BUILD_HOST,

@@ -14,19 +14,20 @@ const fails = (text: string) => {
 
 describe(".slipway.yml", () => {
   it("defaults when absent or empty", () => {
-    const d = { dockerfile: "Dockerfile", context: ".", buildArgs: {}, publish: [], immutableTags: true };
+    const d = { dockerfile: "Dockerfile", context: ".", buildArgs: {}, publish: [], publishPullRequests: false, immutableTags: true };
     expect(parseBuildConfig(undefined)).toEqual(d);
     expect(parseBuildConfig("")).toEqual(d);
     expect(parseBuildConfig("# nothing\n")).toEqual(d);
   });
 
   it("reads every field; build arg values become strings", () => {
-    expect(parseBuildConfig("dockerfile: docker/Dockerfile.prod\ncontext: app\ntarget: runtime\nbuildArgs: { VERSION: 1.2, DEBUG: false, NAME: x }\npublish:\n  - image: ghcr.io/acme/app\n  - image: registry.example.com:5000/team/app\n")).toEqual({
+    expect(parseBuildConfig("dockerfile: docker/Dockerfile.prod\ncontext: app\ntarget: runtime\nbuildArgs: { VERSION: 1.2, DEBUG: false, NAME: x }\npublish:\n  - image: ghcr.io/acme/app\n  - image: registry.example.com:5000/team/app\npublishPullRequests: true\n")).toEqual({
       dockerfile: "docker/Dockerfile.prod",
       context: "app",
       target: "runtime",
       buildArgs: { VERSION: "1.2", DEBUG: "false", NAME: "x" },
       publish: [{ image: "ghcr.io/acme/app" }, { image: "registry.example.com:5000/team/app" }],
+      publishPullRequests: true,
       immutableTags: true,
     });
     expect(parseBuildConfig("immutableTags: false\n").immutableTags).toBe(false);

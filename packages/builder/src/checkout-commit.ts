@@ -14,6 +14,9 @@ export interface CheckoutOptions {
   /** transports git may use (SLIPWAY_GIT_PROTOCOLS), e.g. ["https"] */
   protocols: readonly string[];
   sha: string;
+  /** more refs to fetch beside branches and tags, e.g. refs/pull/12/head (a pull request's
+   * head, which GitHub keeps in the base repository, forks included) */
+  extraRefs?: readonly string[];
   /** empty or missing folder that receives the commit's files (no .git) */
   destDir: string;
   /** git runs with this environment (GIT_ALLOW_PROTOCOL is set from `protocols`) */
@@ -38,6 +41,7 @@ export async function checkoutCommit(o: CheckoutOptions): Promise<{ commitTime: 
   // Checked here, not only at ingest: git checkout takes the sha before `--` (it rejects
   // --end-of-options there), so it must never look like an option.
   if (!/^[0-9a-f]{40}$/.test(o.sha)) throw new UserFailure(`not a commit sha: ${JSON.stringify(o.sha).slice(0, 60)}`);
+  for (const r of o.extraRefs ?? []) if (!/^refs\/pull\/[1-9][0-9]{0,9}\/head$/.test(r)) throw new UserFailure(`not a pull request ref: ${JSON.stringify(r).slice(0, 60)}`);
   const mirrorDir = join(o.cacheDir, "git", `github-${o.githubId}.git`);
   await mkdir(mirrorDir, { recursive: true });
   const env = { ...o.env, GIT_TERMINAL_PROMPT: "0", GIT_ASKPASS: "/bin/true", GIT_ALLOW_PROTOCOL: o.protocols.join(":"), GIT_PROTOCOL_FROM_USER: "0" };
@@ -56,7 +60,7 @@ export async function checkoutCommit(o: CheckoutOptions): Promise<{ commitTime: 
     } else {
       o.onLine(`slipway: fetching ${o.cloneUrl}`);
       const started = Date.now();
-      let f = await git(["--git-dir", mirrorDir, "fetch", "--prune", "--no-tags", "--quiet", "--no-recurse-submodules", "--", o.cloneUrl, "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"]);
+      let f = await git(["--git-dir", mirrorDir, "fetch", "--prune", "--no-tags", "--quiet", "--no-recurse-submodules", "--", o.cloneUrl, "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*", ...(o.extraRefs ?? []).map((r) => `+${r}:${r}`)]);
       if (f.code === 0 && !(await has())) {
         // Not on a branch or tag any more (force-pushed) but maybe still fetchable by id.
         f = await git(["--git-dir", mirrorDir, "fetch", "--quiet", "--no-recurse-submodules", "--", o.cloneUrl, o.sha]);

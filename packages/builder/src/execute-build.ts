@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import type { Db } from "@slipway/db";
+import type { EventBus } from "@slipway/events";
 import { buildRegistryAccess, mintRegistryCredential, writeDockerConfig } from "@slipway/registry-auth";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
@@ -53,6 +54,8 @@ export interface BuildDeps {
   redis: Redis;
   logger: Logger;
   settings: WorkerSettings;
+  /** the farm's event stream (started, step finished, finished) */
+  events?: EventBus;
 }
 
 export interface BuildJob {
@@ -82,6 +85,8 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
     data: { status: "running", workerId: settings.workerId, host: settings.host, startedAt, finishedAt: null, durationMs: null, errorClass: null, errorMessage: null },
   });
   if (running.count === 0) return { kind: "skipped" };
+  const about = { buildId: build.id, repository: build.repository.fullName, attempt: job.attempt };
+  deps.events?.emit({ type: "build.started", ...about, workerId: settings.workerId, host: settings.host });
   const runningAttempt = { status: "running" as const, workerId: settings.workerId, host: settings.host, startedAt, errorClass: null, errorMessage: null };
   const attemptRow = await db.buildAttempt.upsert({
     where: { buildId_attempt: { buildId: build.id, attempt: job.attempt } },
@@ -108,24 +113,31 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
     await mkdir(scratch, { recursive: true });
     const src = join(scratch, "src");
     const cloneUrl = repositoryGitUrl(settings.gitBaseUrl, build.repository.fullName);
-    const { commitTime } = await checkoutCommit({ cacheDir: settings.cacheDir, githubId: build.repository.githubId, cloneUrl, protocols: settings.gitProtocols, sha: build.sha, destDir: src, env: settings.env, onLine: line, signal });
+    const { commitTime } = await checkoutCommit({ cacheDir: settings.cacheDir, githubId: build.repository.githubId, cloneUrl, protocols: settings.gitProtocols, sha: build.sha, ...(build.pullRequest ? { extraRefs: [`refs/pull/${build.pullRequest}/head`] } : {}), destDir: src, env: settings.env, onLine: line, signal });
     const prepared = await prepareBuild({
       srcDir: src,
       sourceUrl: cloneUrl.replace(/\.git$/, ""),
       sha: build.sha,
       commitTime,
       internalRegistry: settings.registry,
-      cacheMountNamespace: `github-${build.repository.githubId}`,
+      // A fork's RUN --mount=type=cache contents are its own: shared with the repository's
+      // builds, a pull request could leave poisoned files for the next main build to use.
+      cacheMountNamespace: build.fromFork ? `github-${build.repository.githubId}-pr-${build.pullRequest}` : `github-${build.repository.githubId}`,
       frontendPrefixes: (settings.registryAuth?.basePaths ?? ["base/*"]).map((p) => `${settings.registry}/${p.replace(/\*$/, "")}`),
       onLine: line,
     });
-    const refs = internalRefs({ registry: settings.registry, githubId: build.repository.githubId, buildId: build.id, attempt: job.attempt, refType: build.refType, refName: build.refName, defaultBranch: build.repository.defaultBranch });
+    const refs = internalRefs({ registry: settings.registry, githubId: build.repository.githubId, buildId: build.id, attempt: job.attempt, refType: build.refType, refName: build.refName, defaultBranch: build.repository.defaultBranch, pullRequest: build.pullRequest, baseRef: build.baseRef });
     line(`slipway: building ${prepared.config.dockerfile} (context ${prepared.config.context}${prepared.config.target ? `, target ${prepared.config.target}` : ""}) -> ${refs.image}`);
     line(`slipway: cache from ${refs.cacheFrom.join(", ")}; cache to ${refs.cacheTo}`);
     const env = await buildxEnv(settings, build.repository.githubId, `build-${build.id}`, join(scratch, "docker-config"));
     result = await runBuildx(
       { ...prepared.request, network: settings.network, imageRef: refs.image, cacheFrom: refs.cacheFrom, cacheTo: refs.cacheTo, metadataFile: join(scratch, "metadata.json") },
-      { env, onLine: (s) => sink.write(s), signal },
+      {
+        env,
+        onLine: (s) => sink.write(s),
+        onStep: (s) => deps.events?.emit({ type: "build.step", ...about, index: s.index, name: s.name, cached: s.cached, error: s.error, durationMs: s.startedAt && s.completedAt ? s.completedAt.getTime() - s.startedAt.getTime() : null }),
+        signal,
+      },
     );
     outcome = abortedOutcome(cancel, timeout, settings.timeoutMs, result) ?? prepared.outcomeOf(result, refs.image);
   } catch (err) {
@@ -133,7 +145,16 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
   } finally {
     await rm(scratch, { recursive: true, force: true }).catch(() => {});
   }
-  return recordOutcome({ db, sink, log, build, job, startedAt, outcome });
+  const recorded = await recordOutcome({ db, sink, log, build, job, startedAt, outcome });
+  // A cancel was announced by whoever cancelled (the api).
+  if (recorded.kind !== "skipped" && recorded.kind !== "cancelled") {
+    const row = await db.build.findUnique({ where: { id: build.id }, select: { status: true, attempt: true, durationMs: true, cachedSteps: true, totalSteps: true, errorMessage: true } });
+    // Only what this try decided (a cancel or a newer attempt that won says nothing here).
+    if (row && row.attempt === job.attempt && row.status !== "running") {
+      deps.events?.emit({ type: "build.finished", ...about, status: row.status, durationMs: row.durationMs, cachedSteps: row.cachedSteps, totalSteps: row.totalSteps, error: row.errorMessage });
+    }
+  }
+  return recorded;
 }
 
 /**

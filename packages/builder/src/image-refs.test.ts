@@ -21,6 +21,14 @@ describe("image refs", () => {
     expect(again.image).toBe("127.0.0.1:5000/github/1296269:build-b1-2");
     expect(again.cacheFrom).toEqual(["127.0.0.1:5000/github/1296269/cache:branch-main"]);
   });
+
+  it("a pull request writes pr-<n> and reads its own, its base branch's, then the default branch's cache", () => {
+    const r = internalRefs({ registry: "r:5000", githubId: 7n, buildId: "b", attempt: 1, refType: "pull_request", refName: "feature/x", defaultBranch: "main", pullRequest: 12, baseRef: "release/1.x" });
+    expect(r.cacheTo).toBe("r:5000/github/7/cache:pr-12");
+    expect(r.cacheFrom).toEqual(["r:5000/github/7/cache:pr-12", "r:5000/github/7/cache:branch-release-1.x", "r:5000/github/7/cache:branch-main"]);
+    const onMain = internalRefs({ registry: "r:5000", githubId: 7n, buildId: "b", attempt: 1, refType: "pull_request", refName: "x", defaultBranch: "main", pullRequest: 3, baseRef: "main" });
+    expect(onMain.cacheFrom).toEqual(["r:5000/github/7/cache:pr-3", "r:5000/github/7/cache:branch-main"]);
+  });
 });
 
 describe("repository git URL", () => {

@@ -18,6 +18,8 @@ export interface BuildxRunOptions {
   env: NodeJS.ProcessEnv;
   /** every build-log line, in order */
   onLine: (line: string) => void;
+  /** a step finished: completed, cached or failed (once per step) */
+  onStep?: (step: StepRecord) => void;
   /** abort = cancel or timeout: the whole buildx process group is killed */
   signal?: AbortSignal;
   /** time between SIGTERM and SIGKILL @defaultValue 10000 */
@@ -60,6 +62,7 @@ export async function runBuildx(req: BuildxRequest, opts: BuildxRunOptions): Pro
         opts.onLine(`#${n} ${s.name}`);
       }
       if (s.cached && !was?.cached) opts.onLine(`#${n} CACHED`);
+      if ((s.cached || s.error || s.completedAt) && !(was && (was.cached || was.error || was.completedAt))) opts.onStep?.(s);
       if (s.error && s.error !== was?.error) {
         // A missing cache ref is normal for the first build of a branch; BuildKit reports it
         // as an error of the import vertex, which reads like the build failed. It did not.

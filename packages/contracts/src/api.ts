@@ -10,8 +10,12 @@ export const ZBuild = z.object({
   status: ZBuildStatus,
   trigger: z.enum(["push", "retry", "manual", "pull_request"]),
   ref: z.string(),
-  refType: z.enum(["branch", "tag"]),
+  refType: z.enum(["branch", "tag", "pull_request"]),
+  /** a branch or tag name; a pull request's head branch */
   refName: z.string(),
+  /** a pull request build: which one, its base branch, where its head is; a fork's build has
+   * no secrets and never publishes */
+  pullRequest: z.object({ number: z.number(), baseRef: z.string().nullable(), headRepository: z.string().nullable(), fromFork: z.boolean() }).nullable(),
   sha: z.string(),
   pusher: z.string().nullable(),
   commitMessage: z.string().nullable(),

@@ -33,6 +33,8 @@ export const ZBuildConfig = z.strictObject({
     .refine((args) => !Object.keys(args).some((k) => /^BUILDKIT_/i.test(k)), "build args named BUILDKIT_* steer BuildKit itself and are set by the farm")
     .default({}),
   publish: z.array(z.strictObject({ image: zImage })).default([]),
+  /** pull requests from branches of the repository publish `pr-<n>` (forks never do) */
+  publishPullRequests: z.boolean().default(false),
   /** release tags (1.2.3, v1.2.3, 1.2.3-rc.1) never move to another image once published
    * @defaultValue true */
   immutableTags: z.boolean({ error: "must be true or false" }).default(true),

@@ -1,10 +1,22 @@
 import { z } from "zod";
 import { GITHUB_OWNER, GITHUB_REPO, zGithubFullName } from "./github-names";
 
-const zSha = z.string().regex(/^[0-9a-f]{40}$/, "must be a 40-character hex commit sha");
+export const zSha = z.string().regex(/^[0-9a-f]{40}$/, "must be a 40-character hex commit sha");
 /** A branch name as git allows it (check-ref-format, in short): no control characters, spaces,
  * `..`, `~^:?*[\\`, no leading `-` or `/`. */
-const zBranchName = z.string().max(255).regex(/^(?!-|\/)(?!.*\.\.)(?!.*\/\/)[^\x00-\x20\x7f~^:?*[\\]+$/, "must be a valid git branch name");
+export const zBranchName = z.string().max(255).regex(/^(?!-|\/)(?!.*\.\.)(?!.*\/\/)[^\x00-\x20\x7f~^:?*[\\]+$/, "must be a valid git branch name");
+
+/** The `repository` object of a webhook payload: id, owner/name, default branch. */
+export const zGithubRepository = z.object({
+  id: z.number().int().positive(),
+  name: z.string().regex(GITHUB_REPO, "must be a GitHub repository name (letters, digits, . _ -)"),
+  full_name: zGithubFullName,
+  owner: z.object({ login: z.string().regex(GITHUB_OWNER, "must be a GitHub account name").optional(), name: z.string().nullish() }).loose(),
+  private: z.boolean().optional(),
+  default_branch: zBranchName.optional(),
+  master_branch: zBranchName.optional(),
+}).loose().refine((r) => r.full_name.split("/")[1] === r.name, { message: "name must be the repository part of full_name", path: ["name"] });
+export type TGithubRepository = z.infer<typeof zGithubRepository>;
 
 /**
  * The part of GitHub's `push` webhook payload that a build needs. Extra fields pass through
@@ -20,15 +32,7 @@ export const ZGithubPushPayload = z.object({
   created: z.boolean().optional(),
   deleted: z.boolean().optional(),
   forced: z.boolean().optional(),
-  repository: z.object({
-    id: z.number().int().positive(),
-    name: z.string().regex(GITHUB_REPO, "must be a GitHub repository name (letters, digits, . _ -)"),
-    full_name: zGithubFullName,
-    owner: z.object({ login: z.string().regex(GITHUB_OWNER, "must be a GitHub account name").optional(), name: z.string().nullish() }).loose(),
-    private: z.boolean().optional(),
-    default_branch: zBranchName.optional(),
-    master_branch: zBranchName.optional(),
-  }).loose().refine((r) => r.full_name.split("/")[1] === r.name, { message: "name must be the repository part of full_name", path: ["name"] }),
+  repository: zGithubRepository,
   pusher: z.object({ name: z.string().optional(), email: z.string().nullish() }).loose().optional(),
   sender: z.object({ login: z.string() }).loose().optional(),
   head_commit: z.object({ id: z.string(), message: z.string() }).loose().nullish(),

@@ -1,4 +1,5 @@
-export { ZERO_SHA, ZGithubPushPayload, type TGithubPushPayload } from "./github-push";
+export { ZERO_SHA, ZGithubPushPayload, type TGithubPushPayload, type TGithubRepository } from "./github-push";
+export { PULL_REQUEST_BUILD_ACTIONS, ZGithubPullRequestPayload, type TGithubPullRequestPayload } from "./github-pull-request";
 export { CANCEL_CHANNEL, logStreamKey, OUTBOX_BUILD_ENQUEUE, OUTBOX_PUBLISH_ENQUEUE, ZBuildJobData, ZPublishJobData, type TBuildJobData, type TPublishJobData } from "./jobs";
 export {
   ZApiError, ZBuild, ZBuildList, ZBuildStep, ZPublish, type TBuildStep, type TPublish, ZBuildStatus, ZListBuildsQuery, ZWebhookAccepted,
@@ -19,3 +20,5 @@ export {
 export { ZBuildConfig, type TBuildConfig } from "./build-config";
 export { sanitizeTag } from "./sanitize-tag";
 export { isUuid } from "./uuid";
+export { ZFarmEventData, type TFarmEvent, type TFarmEventData } from "./farm-events";
+export { ZQueueCounts, ZWorkerInfo, ZWorkerList, type TQueueCounts, type TWorkerInfo, type TWorkerList } from "./farm-state";

@@ -1,7 +1,8 @@
 import { AppError, ZERO_SHA, ZGithubPushPayload, type TGithubPushPayload } from "@slipway/contracts";
+import type { BuildSpec } from "./build-spec";
 
 export type PushDecision =
-  | { kind: "build"; push: TGithubPushPayload; refType: "branch" | "tag"; refName: string }
+  | { kind: "build"; push: TGithubPushPayload; build: BuildSpec }
   | { kind: "ignore"; push: TGithubPushPayload; reason: string };
 
 /** Validates a push payload (422 naming the missing fields) and decides whether it builds. */
@@ -15,7 +16,21 @@ export function classifyPush(payload: unknown): PushDecision {
   if (push.deleted === true || push.after === ZERO_SHA) {
     return { kind: "ignore", push, reason: `push deleted ${push.ref}` };
   }
-  if (push.ref.startsWith("refs/heads/")) return { kind: "build", push, refType: "branch", refName: push.ref.slice(11) };
-  if (push.ref.startsWith("refs/tags/")) return { kind: "build", push, refType: "tag", refName: push.ref.slice(10) };
+  const spec = (refType: "branch" | "tag", refName: string): PushDecision => ({
+    kind: "build",
+    push,
+    build: {
+      trigger: "push",
+      ref: push.ref,
+      refType,
+      refName,
+      sha: push.after,
+      beforeSha: push.before,
+      pusher: push.pusher?.name ?? push.sender?.login ?? null,
+      commitMessage: push.head_commit?.message ?? null,
+    },
+  });
+  if (push.ref.startsWith("refs/heads/")) return spec("branch", push.ref.slice(11));
+  if (push.ref.startsWith("refs/tags/")) return spec("tag", push.ref.slice(10));
   return { kind: "ignore", push, reason: `ref ${push.ref} is neither a branch nor a tag` };
 }

@@ -2,3 +2,4 @@ export { receiveDelivery, type Received, type ReceiveDeps } from "./receive-deli
 export { SignatureVerifier } from "./verify-signature";
 export type { RawDelivery } from "./parse-delivery";
 export { RepositoryAllowList } from "./repository-allow-list";
+export type { ForkPolicy } from "./classify-pull-request";

@@ -1,5 +1,6 @@
 import { AppError, type TWebhookAccepted } from "@slipway/contracts";
 import type { Db } from "@slipway/db";
+import { classifyPullRequest, type ForkPolicy } from "./classify-pull-request";
 import { classifyPush } from "./classify-push";
 import { parseDelivery, type RawDelivery } from "./parse-delivery";
 import type { RepositoryAllowList } from "./repository-allow-list";
@@ -13,6 +14,8 @@ export interface ReceiveDeps {
   allowList: RepositoryAllowList;
   /** SLIPWAY_ACCEPT_RENAMES @defaultValue false */
   acceptRenames?: boolean;
+  /** SLIPWAY_FORK_PULL_REQUESTS @defaultValue "members" */
+  forkPullRequests?: ForkPolicy;
 }
 
 export interface Received {
@@ -20,31 +23,36 @@ export interface Received {
   status: 200 | 202;
   body: TWebhookAccepted;
   queuedNew: boolean;
+  /** the build this delivery queued (queuedNew), as the event stream announces it */
+  queued?: { buildId: string; repository: string; trigger: string; ref: string; sha: string };
 }
 
 /**
- * POST /webhooks/github, start to end: signature (401), headers and JSON (400), the push
- * fields a build needs (422), then one transaction. Throws AppError for bad input, having
+ * POST /webhooks/github, start to end: signature (401), headers and JSON (400), the push or
+ * pull request fields a build needs (422), then one transaction. Throws AppError for bad input, having
  * stored nothing; a push from a repository the allow list does not name is stored with the
  * reason, then answered 403.
  */
 export async function receiveDelivery(deps: ReceiveDeps, raw: RawDelivery): Promise<Received> {
   deps.verifier.verify(raw.body, raw.signature256);
   const delivery = parseDelivery(raw);
-  const plan = planDelivery(delivery.event, delivery.payload, deps.allowList);
+  const plan = planDelivery(delivery.event, delivery.payload, deps);
   const stored = await storeDelivery(deps.db, delivery, plan, { acceptRenames: deps.acceptRenames ?? false });
   if (stored.accepted.outcome === "refused") throw new AppError("forbidden", stored.accepted.reason ?? "repository not allowed", { deliveryId: delivery.deliveryId });
-  return { status: plan.outcome === "ping" ? 200 : 202, body: stored.accepted, queuedNew: stored.queuedNew };
+  const queued = stored.queuedNew && stored.accepted.buildId && plan.outcome === "build_queued"
+    ? { buildId: stored.accepted.buildId, repository: plan.repository.full_name, trigger: plan.build.trigger, ref: plan.build.ref, sha: plan.build.sha }
+    : undefined;
+  return { status: plan.outcome === "ping" ? 200 : 202, body: stored.accepted, queuedNew: stored.queuedNew, ...(queued ? { queued } : {}) };
 }
 
-function planDelivery(event: string, payload: unknown, allowList: RepositoryAllowList): DeliveryPlan {
+function planDelivery(event: string, payload: unknown, deps: ReceiveDeps): DeliveryPlan {
   if (event === "ping") return { outcome: "ping", reason: null };
-  if (event !== "push") return { outcome: "ignored", reason: `event "${event}" does not trigger builds` };
-  const decision = classifyPush(payload);
-  const repo = decision.push.repository.full_name;
-  if (!allowList.allows(repo)) {
-    return { outcome: "refused", reason: `repository ${repo} is not in SLIPWAY_ALLOWED_OWNERS: this farm does not build it` };
+  if (event !== "push" && event !== "pull_request") return { outcome: "ignored", reason: `event "${event}" does not trigger builds` };
+  const decision = event === "push" ? classifyPush(payload) : classifyPullRequest(payload, deps.forkPullRequests ?? "members");
+  const repository = "push" in decision ? decision.push.repository : decision.pr.repository;
+  if (!deps.allowList.allows(repository.full_name)) {
+    return { outcome: "refused", reason: `repository ${repository.full_name} is not in SLIPWAY_ALLOWED_OWNERS: this farm does not build it` };
   }
-  if (decision.kind === "ignore") return { outcome: "ignored", reason: decision.reason, push: decision.push };
-  return { outcome: "build_queued", reason: null, push: decision.push, refType: decision.refType, refName: decision.refName };
+  if (decision.kind === "ignore") return { outcome: "ignored", reason: decision.reason, repository };
+  return { outcome: "build_queued", reason: null, repository, build: decision.build };
 }

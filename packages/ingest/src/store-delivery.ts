@@ -1,12 +1,13 @@
-import { OUTBOX_BUILD_ENQUEUE, type TGithubPushPayload, type TWebhookAccepted } from "@slipway/contracts";
+import { OUTBOX_BUILD_ENQUEUE, type TGithubRepository, type TWebhookAccepted } from "@slipway/contracts";
 import { isUniqueViolation, Prisma, type Db } from "@slipway/db";
+import type { BuildSpec } from "./build-spec";
 import type { ParsedDelivery } from "./parse-delivery";
 
 export type DeliveryPlan =
   | { outcome: "ping"; reason: null }
-  | { outcome: "ignored"; reason: string; push?: TGithubPushPayload }
+  | { outcome: "ignored"; reason: string; repository?: TGithubRepository }
   | { outcome: "refused"; reason: string }
-  | { outcome: "build_queued"; reason: null; push: TGithubPushPayload; refType: "branch" | "tag"; refName: string };
+  | { outcome: "build_queued"; reason: null; repository: TGithubRepository; build: BuildSpec };
 
 export interface StoredDelivery {
   accepted: TWebhookAccepted;
@@ -44,12 +45,12 @@ export async function storeDelivery(db: Db, delivery: ParsedDelivery, plan: Deli
 
 async function write(tx: Prisma.TransactionClient, delivery: ParsedDelivery, planned: DeliveryPlan, opts: StoreOptions): Promise<StoredDelivery> {
   let plan = planned;
-  const claimed = plan.outcome === "ping" || plan.outcome === "refused" ? undefined : plan.push;
+  const claimed = plan.outcome === "ping" || plan.outcome === "refused" ? undefined : plan.repository;
   const conflict = claimed && !opts.acceptRenames ? await bindingConflict(tx, claimed) : null;
   if (conflict) plan = { outcome: "refused", reason: conflict };
-  const push = plan.outcome === "ping" || plan.outcome === "refused" ? undefined : plan.push;
-  const repositoryId = push ? await upsertRepository(tx, push) : null;
-  const replay = plan.outcome === "build_queued" && repositoryId ? await findReplay(tx, repositoryId, plan.push) : null;
+  const repository = plan.outcome === "ping" || plan.outcome === "refused" ? undefined : plan.repository;
+  const repositoryId = repository ? await upsertRepository(tx, repository) : null;
+  const replay = plan.outcome === "build_queued" && repositoryId ? await findReplay(tx, repositoryId, plan.build) : null;
   const row = await tx.webhookDelivery.create({
     data: {
       githubDelivery: delivery.deliveryId,
@@ -66,28 +67,20 @@ async function write(tx: Prisma.TransactionClient, delivery: ParsedDelivery, pla
   if (plan.outcome !== "build_queued" || !repositoryId) {
     return { accepted: accepted(delivery.deliveryId, plan.outcome, null, plan.reason ?? null, false), queuedNew: false };
   }
-  const p = plan.push;
+  const spec = plan.build;
   const build = await tx.build.create({
     data: {
       repositoryId,
       deliveryId: row.id,
-      trigger: "push",
-      ref: p.ref,
-      refType: plan.refType,
-      refName: plan.refName,
-      sha: p.after,
-      beforeSha: p.before,
-      pusher: p.pusher?.name ?? p.sender?.login ?? null,
-      commitMessage: p.head_commit?.message ?? null,
-      attempts: { create: { attempt: 1, trigger: "push" } },
+      ...spec,
+      attempts: { create: { attempt: 1, trigger: spec.trigger } },
     },
   });
   await tx.outboxMessage.create({ data: { topic: OUTBOX_BUILD_ENQUEUE, payload: { buildId: build.id, attempt: 1 } } });
   return { accepted: accepted(delivery.deliveryId, "build_queued", build.id, null, false), queuedNew: true };
 }
 
-async function upsertRepository(tx: Prisma.TransactionClient, push: TGithubPushPayload): Promise<string> {
-  const r = push.repository;
+async function upsertRepository(tx: Prisma.TransactionClient, r: TGithubRepository): Promise<string> {
   // Only names and ids from the payload; URLs in it are never stored or used.
   const data = {
     fullName: r.full_name,
@@ -119,8 +112,7 @@ async function upsertRepository(tx: Prisma.TransactionClient, push: TGithubPushP
  * unless the operator accepts renames (SLIPWAY_ACCEPT_RENAMES) for a farm whose repositories
  * all trust each other. Confirming renames through GitHub's API needs a GitHub App or token.
  */
-async function bindingConflict(tx: Prisma.TransactionClient, push: TGithubPushPayload): Promise<string | null> {
-  const r = push.repository;
+async function bindingConflict(tx: Prisma.TransactionClient, r: TGithubRepository): Promise<string | null> {
   const rows = await tx.repository.findMany({
     where: { OR: [{ githubId: BigInt(r.id) }, { fullName: { equals: r.full_name, mode: "insensitive" } }] },
     select: { githubId: true, fullName: true },
@@ -136,12 +128,23 @@ async function bindingConflict(tx: Prisma.TransactionClient, push: TGithubPushPa
   return null;
 }
 
-/** The build an earlier delivery of this very push queued (same repository, ref, before, after). */
-async function findReplay(tx: Prisma.TransactionClient, repositoryId: string, push: TGithubPushPayload): Promise<{ buildId: string; reason: string } | null> {
-  const first = await tx.build.findFirst({ where: { repositoryId, ref: push.ref, beforeSha: push.before, sha: push.after }, select: { id: true, delivery: { select: { githubDelivery: true } } } });
+/**
+ * The build an earlier delivery of this very change queued: a push with the same repository,
+ * ref, before and after; a pull request event for a head commit that pull request already
+ * built (a redelivery, or reopened with no new commit: POST /api/v1/builds/:id/retry rebuilds).
+ */
+async function findReplay(tx: Prisma.TransactionClient, repositoryId: string, spec: BuildSpec): Promise<{ buildId: string; reason: string } | null> {
+  const pr = spec.trigger === "pull_request";
+  const first = await tx.build.findFirst({
+    where: { repositoryId, ref: spec.ref, sha: spec.sha, ...(pr ? { trigger: "pull_request" } : { beforeSha: spec.beforeSha }) },
+    select: { id: true, delivery: { select: { githubDelivery: true } } },
+  });
   if (!first) return null;
   const from = first.delivery ? ` (delivery ${first.delivery.githubDelivery})` : "";
-  return { buildId: first.id, reason: `replay of a push already received${from}: same repository, ref, before and after; build ${first.id}` };
+  const reason = pr
+    ? `pull request #${spec.pullRequest} already built ${spec.sha}${from}: build ${first.id} (retry it to build again)`
+    : `replay of a push already received${from}: same repository, ref, before and after; build ${first.id}`;
+  return { buildId: first.id, reason };
 }
 
 async function findExisting(db: Db, deliveryId: string): Promise<TWebhookAccepted | null> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultTags } from "./default-tags";
+import { defaultTags, tagMove } from "./default-tags";
 
 const sha = "6113728f27ae82c7b1a177c8d03f9e96e0adf246";
 const tags = (refType: "branch" | "tag", refName: string, defaultBranch: string | null = "main") => defaultTags({ refType, refName, sha, defaultBranch });
@@ -28,5 +28,10 @@ describe("default tags", () => {
     expect(tags("tag", "simple-tag")).toEqual(["simple-tag"]);
     expect(tags("tag", "v1.2")).toEqual(["v1.2"]);
     expect(tags("tag", "release/2024")).toEqual(["release-2024"]);
+  });
+  it("a pull request publishes pr-<n> only, a tag that follows the newest build", () => {
+    const pr = { refType: "pull_request" as const, refName: "feature/x", sha, defaultBranch: "main", pullRequest: 42 };
+    expect(defaultTags(pr)).toEqual(["pr-42"]);
+    expect(tagMove(pr, "pr-42")).toBe("newest-build");
   });
 });

@@ -7,11 +7,13 @@ function parseRelease(refName: string): SemVer | null {
 }
 
 export interface TagInput {
-  refType: "branch" | "tag";
+  refType: "branch" | "tag" | "pull_request";
   refName: string;
   sha: string;
   /** the repository's default branch, if known */
   defaultBranch: string | null;
+  /** a pull request build's number */
+  pullRequest?: number | null;
 }
 
 /**
@@ -20,9 +22,11 @@ export interface TagInput {
  *   default branch;
  * - tag `v1.2.3` or `1.2.3`: `1.2.3`, `1.2`, `1`; pre-releases get only their full version,
  *   and a 0 major gets no `0` tag (0.x promises no compatibility);
- * - any other tag: the tag itself (sanitised).
+ * - any other tag: the tag itself (sanitised);
+ * - pull request n (when it publishes at all): `pr-<n>`.
  */
 export function defaultTags(i: TagInput): string[] {
+  if (i.refType === "pull_request") return [`pr-${i.pullRequest ?? sanitize(i.refName)}`];
   if (i.refType === "branch") {
     const tags = [sanitize(i.refName), `sha-${i.sha.slice(0, 7)}`];
     if (i.defaultBranch && i.refName === i.defaultBranch) tags.push("latest");
@@ -50,7 +54,7 @@ export type TagMove = "fixed" | "newest-build" | "highest-version";
 
 export function tagMove(i: TagInput, tag: string): TagMove {
   if (tag.startsWith("sha-") && i.refType === "branch") return "fixed";
-  if (i.refType === "branch") return "newest-build";
+  if (i.refType === "branch" || i.refType === "pull_request") return "newest-build";
   const v = parseRelease(i.refName);
   if (v && !v.prerelease.length && (tag === `${v.major}.${v.minor}` || tag === `${v.major}`)) return "highest-version";
   return "fixed";

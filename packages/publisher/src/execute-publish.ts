@@ -1,12 +1,14 @@
 import { BuildLogSink } from "@slipway/build-log";
 import { internalImagePath, ZBuildConfig } from "@slipway/contracts";
 import type { Db } from "@slipway/db";
+import type { EventBus } from "@slipway/events";
 import { RegistryClient, RegistryError, type RegistryClientOptions, type RegistryCredentials } from "@slipway/registry";
 import type { PublishAccess } from "@slipway/registry-credentials";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { defaultTags } from "./default-tags";
 import { publishTarget, type TargetResult } from "./publish-target";
+import { pullRequestPublishRefusal } from "./pull-request-publish";
 
 export interface PublishDeps {
   db: Db;
@@ -20,6 +22,8 @@ export interface PublishDeps {
   access: PublishAccess;
   /** registry client settings besides credentials (retries, time limits) */
   registryOptions?: Omit<RegistryClientOptions, "credentials">;
+  /** the farm's event stream (build.published) */
+  events?: EventBus;
 }
 
 export type PublishOutcome =
@@ -45,9 +49,15 @@ export async function executePublish(deps: PublishDeps, job: { buildId: string; 
   const config = ZBuildConfig.parse(attempt.config ?? {});
   if (!config.publish.length) return { kind: "skipped", reason: "no publish targets" };
 
-  const tagInput = { refType: build.refType, refName: build.refName, sha: build.sha, defaultBranch: build.repository.defaultBranch };
+  const tagInput = { refType: build.refType, refName: build.refName, sha: build.sha, defaultBranch: build.repository.defaultBranch, pullRequest: build.pullRequest };
   const sink = new BuildLogSink({ db, redis: deps.redis, logger: log, buildId: build.id, attempt: job.attempt });
   await sink.resume();
+  const refusal = pullRequestPublishRefusal(build, config);
+  if (refusal) {
+    sink.note(`slipway: not publishing: ${refusal}`);
+    await sink.close().catch((err: unknown) => log.warn({ err: (err as Error).message }, "could not store publish log lines"));
+    return { kind: "skipped", reason: refusal };
+  }
   const logins = new Map<string, RegistryCredentials>();
   const registry = new RegistryClient({ ...deps.registryOptions, credentials: (host) => (host === deps.internalRegistry ? deps.internalLogin?.(host) : logins.get(host)) });
   const results: TargetResult[] = [];

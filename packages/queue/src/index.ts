@@ -4,3 +4,5 @@ export { createOutboxHandlers, createProducers, type Producers } from "./create-
 export { createRedis, type RedisRole } from "./create-redis";
 export { OutboxRelay, type OutboxHandler, type OutboxRelayOptions } from "./outbox-relay";
 export { isFinalTry, triesExhausted } from "./job-tries";
+export { countJobs } from "./count-jobs";
+export { listHeartbeats, WorkerHeartbeat, type HeartbeatIdentity, type HeartbeatRecord } from "./worker-heartbeat";

@@ -49,8 +49,13 @@ export class TestGitServer {
     return `git://127.0.0.1:${this.port}`;
   }
 
-  /** Commits `files` (path -> content, null deletes) on `branch` of owner/name; returns the sha. */
-  commit(fullName: string, files: Record<string, string | null>, opts: { branch?: string; message?: string; tag?: string } = {}): string {
+  /**
+   * Commits `files` (path -> content, null deletes) on `branch` of owner/name; returns the sha.
+   * `pullRequest`: the commit goes only to refs/pull/<n>/head (no branch on the server), as
+   * GitHub keeps a pull request's head in the base repository, a fork's too; `branch` is then
+   * the local branch it is made on (start it from the base with `from`).
+   */
+  commit(fullName: string, files: Record<string, string | null>, opts: { branch?: string; message?: string; tag?: string; pullRequest?: number; from?: string } = {}): string {
     const bare = join(this.root, `${fullName}.git`);
     const work = join(this.root, ".work", fullName);
     const branch = opts.branch ?? "main";
@@ -63,7 +68,7 @@ export class TestGitServer {
     }
     const branches = git(["branch", "--list", "--all"], work);
     if (branches.includes(branch)) git(["checkout", "--quiet", branch], work);
-    else git(["checkout", "--quiet", "-b", branch], work);
+    else git(["checkout", "--quiet", "-b", branch, ...(opts.from ? [opts.from] : [])], work);
     for (const [path, content] of Object.entries(files)) {
       const p = join(work, path);
       if (content === null) rmSync(p, { force: true });
@@ -75,7 +80,7 @@ export class TestGitServer {
     git(["add", "--all"], work);
     git(["commit", "--quiet", "--allow-empty", "-m", opts.message ?? "commit"], work);
     const sha = git(["rev-parse", "HEAD"], work);
-    git(["push", "--quiet", "--force", "origin", branch], work);
+    git(["push", "--quiet", "--force", "origin", opts.pullRequest ? `HEAD:refs/pull/${opts.pullRequest}/head` : branch], work);
     if (opts.tag) {
       git(["tag", "-f", opts.tag], work);
       git(["push", "--quiet", "--force", "origin", `refs/tags/${opts.tag}`], work);

@@ -5,7 +5,7 @@ export { TestRedis } from "./redis-server";
 export { testEnv } from "./test-env";
 export { pushBusyboxBaseImage } from "./base-image";
 export { TestGitServer } from "./git-server";
-export { branchPushExample, githubExamples, withNewPush } from "./github-examples";
+export { branchPushExample, githubExamples, pullRequestExample, withNewPush } from "./github-examples";
 export { insertTestBuild } from "./insert-test-build";
 export { startFlakyProxy, type FlakyProxy, type Injector } from "./flaky-proxy";
 export { testRegistryClientOptions, testRegistryCredential, withRegistryLogin } from "./registry-login";

@@ -3,6 +3,9 @@ import { AppError } from "@slipway/contracts";
 import type { ApiDeps } from "../deps";
 import { installAuthorization } from "./authorize";
 import { registerBuildRoutes } from "./builds";
+import { registerEventsRoute } from "./events-stream";
+import { registerFarmRoutes } from "./farm";
+import { streamSlotsOf } from "./stream-slots";
 import { registerRateLimit } from "./rate-limit";
 import { registerRegistryRoutes } from "./registries";
 import { registerTokenRoutes } from "./tokens";
@@ -26,4 +29,6 @@ export async function registerApiV1(app: FastifyInstance, { deps }: { deps: ApiD
   await app.register(registerBuildRoutes, { deps });
   await app.register(registerTokenRoutes, { deps });
   await app.register(registerRegistryRoutes, { deps });
+  await app.register(registerEventsRoute, { deps, slots: streamSlotsOf(deps) });
+  await app.register(registerFarmRoutes, { deps });
 }

@@ -33,7 +33,7 @@ export async function registerWebhookRoutes(app: FastifyInstance, { deps }: { de
   app.post("/webhooks/github", { bodyLimit: WEBHOOK_BODY_LIMIT, onRequest }, async (req, reply) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const result = await receiveDelivery(
-      { db: deps.db, verifier: deps.verifier, allowList: deps.allowList, acceptRenames: deps.acceptRenames ?? false },
+      { db: deps.db, verifier: deps.verifier, allowList: deps.allowList, acceptRenames: deps.acceptRenames ?? false, forkPullRequests: deps.forkPullRequests ?? "members" },
       {
         event: header(req.headers["x-github-event"]),
         deliveryId: header(req.headers["x-github-delivery"]),
@@ -44,6 +44,7 @@ export async function registerWebhookRoutes(app: FastifyInstance, { deps }: { de
       },
     );
     if (result.queuedNew) deps.onBuildStored();
+    if (result.queued) deps.events?.emit({ type: "build.queued", attempt: 1, ...result.queued });
     req.log.info({ deliveryId: result.body.deliveryId, outcome: result.body.outcome, buildId: result.body.buildId, duplicate: result.body.duplicate }, "webhook delivery stored");
     return reply.status(result.status).send(result.body);
   });
