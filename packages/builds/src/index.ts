@@ -9,3 +9,4 @@ export { retryBuild } from "./retry-build";
 export { retryPublish } from "./retry-publish";
 export { streamBuildLog } from "./stream-build-log";
 export { toBuildDto, type BuildWithRepo } from "./to-build-dto";
+export { listRepositories, updateRepositorySettings } from "./repository-settings";

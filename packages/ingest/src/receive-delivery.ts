@@ -25,6 +25,8 @@ export interface Received {
   queuedNew: boolean;
   /** the build this delivery queued (queuedNew), as the event stream announces it */
   queued?: { buildId: string; repository: string; trigger: string; ref: string; sha: string };
+  /** builds the queued one superseded (now cancelled) */
+  superseded: { id: string; attempt: number }[];
 }
 
 /**
@@ -42,7 +44,7 @@ export async function receiveDelivery(deps: ReceiveDeps, raw: RawDelivery): Prom
   const queued = stored.queuedNew && stored.accepted.buildId && plan.outcome === "build_queued"
     ? { buildId: stored.accepted.buildId, repository: plan.repository.full_name, trigger: plan.build.trigger, ref: plan.build.ref, sha: plan.build.sha }
     : undefined;
-  return { status: plan.outcome === "ping" ? 200 : 202, body: stored.accepted, queuedNew: stored.queuedNew, ...(queued ? { queued } : {}) };
+  return { status: plan.outcome === "ping" ? 200 : 202, body: stored.accepted, queuedNew: stored.queuedNew, superseded: stored.superseded, ...(queued ? { queued } : {}) };
 }
 
 function planDelivery(event: string, payload: unknown, deps: ReceiveDeps): DeliveryPlan {

@@ -2,6 +2,7 @@ import { OUTBOX_BUILD_ENQUEUE, type TGithubRepository, type TWebhookAccepted } f
 import { isUniqueViolation, Prisma, type Db } from "@slipway/db";
 import type { BuildSpec } from "./build-spec";
 import type { ParsedDelivery } from "./parse-delivery";
+import { supersedeBuilds } from "./supersede-builds";
 
 export type DeliveryPlan =
   | { outcome: "ping"; reason: null }
@@ -13,6 +14,8 @@ export interface StoredDelivery {
   accepted: TWebhookAccepted;
   /** true when this call wrote a build + outbox row (the relay should run) */
   queuedNew: boolean;
+  /** builds this one superseded (cancelled in the same transaction): tell their workers */
+  superseded: { id: string; attempt: number }[];
 }
 
 /**
@@ -37,7 +40,7 @@ export async function storeDelivery(db: Db, delivery: ParsedDelivery, plan: Deli
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
       const existing = await findExisting(db, delivery.deliveryId);
-      if (existing) return { accepted: existing, queuedNew: false };
+      if (existing) return { accepted: existing, queuedNew: false, superseded: [] };
     }
   }
   throw new Error(`delivery ${delivery.deliveryId} kept conflicting on a unique key`);
@@ -49,7 +52,8 @@ async function write(tx: Prisma.TransactionClient, delivery: ParsedDelivery, pla
   const conflict = claimed && !opts.acceptRenames ? await bindingConflict(tx, claimed) : null;
   if (conflict) plan = { outcome: "refused", reason: conflict };
   const repository = plan.outcome === "ping" || plan.outcome === "refused" ? undefined : plan.repository;
-  const repositoryId = repository ? await upsertRepository(tx, repository) : null;
+  const repo = repository ? await upsertRepository(tx, repository) : null;
+  const repositoryId = repo?.id ?? null;
   const replay = plan.outcome === "build_queued" && repositoryId ? await findReplay(tx, repositoryId, plan.build) : null;
   const row = await tx.webhookDelivery.create({
     data: {
@@ -63,9 +67,9 @@ async function write(tx: Prisma.TransactionClient, delivery: ParsedDelivery, pla
       payload: delivery.payload as Prisma.InputJsonObject,
     },
   });
-  if (replay) return { accepted: accepted(delivery.deliveryId, "ignored", replay.buildId, replay.reason, true), queuedNew: false };
+  if (replay) return { accepted: accepted(delivery.deliveryId, "ignored", replay.buildId, replay.reason, true), queuedNew: false, superseded: [] };
   if (plan.outcome !== "build_queued" || !repositoryId) {
-    return { accepted: accepted(delivery.deliveryId, plan.outcome, null, plan.reason ?? null, false), queuedNew: false };
+    return { accepted: accepted(delivery.deliveryId, plan.outcome, null, plan.reason ?? null, false), queuedNew: false, superseded: [] };
   }
   const spec = plan.build;
   const build = await tx.build.create({
@@ -77,10 +81,11 @@ async function write(tx: Prisma.TransactionClient, delivery: ParsedDelivery, pla
     },
   });
   await tx.outboxMessage.create({ data: { topic: OUTBOX_BUILD_ENQUEUE, payload: { buildId: build.id, attempt: 1 } } });
-  return { accepted: accepted(delivery.deliveryId, "build_queued", build.id, null, false), queuedNew: true };
+  const superseded = await supersedeBuilds(tx, repositoryId, spec, build.id, { autoCancel: repo!.autoCancel, autoCancelDefaultBranch: repo!.autoCancelDefaultBranch, defaultBranch: repo!.defaultBranch });
+  return { accepted: accepted(delivery.deliveryId, "build_queued", build.id, null, false), queuedNew: true, superseded };
 }
 
-async function upsertRepository(tx: Prisma.TransactionClient, r: TGithubRepository): Promise<string> {
+async function upsertRepository(tx: Prisma.TransactionClient, r: TGithubRepository): Promise<{ id: string; autoCancel: boolean; autoCancelDefaultBranch: boolean; defaultBranch: string | null }> {
   // Only names and ids from the payload; URLs in it are never stored or used.
   const data = {
     fullName: r.full_name,
@@ -98,9 +103,9 @@ async function upsertRepository(tx: Prisma.TransactionClient, r: TGithubReposito
     where: { githubId: BigInt(r.id) },
     create: { githubId: BigInt(r.id), ...data },
     update: data,
-    select: { id: true },
+    select: { id: true, autoCancel: true, autoCancelDefaultBranch: true, defaultBranch: true },
   });
-  return repo.id;
+  return repo;
 }
 
 /**

@@ -5,6 +5,7 @@ import { installAuthorization } from "./authorize";
 import { registerBuildRoutes } from "./builds";
 import { registerEventsRoute } from "./events-stream";
 import { registerFarmRoutes } from "./farm";
+import { registerRepositoryRoutes } from "./repositories";
 import { streamSlotsOf } from "./stream-slots";
 import { registerRateLimit } from "./rate-limit";
 import { registerRegistryRoutes } from "./registries";
@@ -31,4 +32,5 @@ export async function registerApiV1(app: FastifyInstance, { deps }: { deps: ApiD
   await app.register(registerRegistryRoutes, { deps });
   await app.register(registerEventsRoute, { deps, slots: streamSlotsOf(deps) });
   await app.register(registerFarmRoutes, { deps });
+  await app.register(registerRepositoryRoutes, { deps });
 }

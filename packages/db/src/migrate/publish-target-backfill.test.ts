@@ -15,7 +15,7 @@ if (!ADMIN_URL) throw new Error("SLIPWAY_TEST_ADMIN_DATABASE_URL is not set: run
 const REPO_ROOT = resolve(fileURLToPath(new URL(".", import.meta.url)), "../../../..");
 const SCHEMA_PATH = join(REPO_ROOT, "prisma/schema.prisma");
 const MIGRATIONS_DIR = join(REPO_ROOT, "prisma/migrations");
-const CLAIMS = "20261128143655_publish_target_claims";
+const CLAIMS = "20261128151000_publish_target_claims";
 
 const name = `slipway_backfill_test_${randomBytes(4).toString("hex")}`;
 const url = (() => {
