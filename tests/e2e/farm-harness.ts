@@ -3,11 +3,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { BuildWorker } from "@slipway/builder";
 import { createLogger } from "@slipway/logger";
 import { internalRegistryLogin, PublishWorker } from "@slipway/publisher";
 import { createRedis } from "@slipway/queue";
-import { RegistryClient } from "@slipway/registry";
+import { PublishAccess } from "@slipway/registry-credentials";
+import { SecretBox, SecretStore } from "@slipway/secrets";
 import { testEnv, TestGitServer } from "@slipway/testing";
 import { API_TOKEN, eventually, startTestApi, type TestApi } from "../../apps/api/test/harness";
 
@@ -21,6 +23,8 @@ export interface TestFarm {
   restartWorker: (env?: Record<string, string>, settings?: WorkerOverrides) => Promise<void>;
   /** fetch /api/v1<path> with the bootstrap token */
   apiFetch: (path: string, init?: RequestInit) => Promise<Response>;
+  /** every line the publisher logged (pino, debug and up), as text */
+  publisherLogs: () => string;
   /** waits until the build succeeded, failed or was cancelled; returns it with its relations */
   waitForEnd: (id: string) => Promise<EndedBuild>;
   close: () => Promise<void>;
@@ -38,11 +42,23 @@ const withRelations = { steps: { orderBy: { index: "asc" as const } }, publishes
 type EndedBuild = Awaited<ReturnType<typeof findBuild>>;
 const findBuild = (api: TestApi, id: string) => api.db.build.findUniqueOrThrow({ where: { id }, include: withRelations });
 
-export async function startTestFarm(opts: { buildAttempts?: number; timeoutMs?: number; logMaxBytes?: number } = {}): Promise<TestFarm> {
+export interface TestFarmOptions {
+  buildAttempts?: number;
+  timeoutMs?: number;
+  logMaxBytes?: number;
+  /** SLIPWAY_PUBLIC_PUBLISH_HOSTS of the publisher: registries published to without credentials
+   * @defaultValue the test profile's publish registry (SLIPWAY_TEST_PUBLISH_REGISTRY) */
+  publicPublishHosts?: string[];
+}
+
+export async function startTestFarm(opts: TestFarmOptions = {}): Promise<TestFarm> {
   const api = await startTestApi({ buildAttempts: opts.buildAttempts ?? 3, buildBackoffMs: 200, publishAttempts: 2, publishBackoffMs: 200 });
   const git = await TestGitServer.start();
   const cacheDir = mkdtempSync(join(tmpdir(), "slipway-worker-"));
   const logger = createLogger({ name: "e2e", level: testEnv.logLevel });
+  // The publisher handles registry passwords: everything it logs is kept, so tests can look.
+  const publisherLines: string[] = [];
+  const publisherLogger = createLogger({ name: "publisher", level: "debug", destination: new Writable({ write(chunk, _enc, cb) { publisherLines.push(String(chunk)); cb(); } }) });
   const conns: ReturnType<typeof createRedis>[] = [];
   const conn = (role: "worker" | "producer") => {
     const c = createRedis(testEnv.redisUrl, role);
@@ -85,14 +101,28 @@ export async function startTestFarm(opts: { buildAttempts?: number; timeoutMs?: 
     git,
     cacheDir,
     worker: makeWorker(),
+    // The publisher as apps/publisher wires it: the api's secret key reads the credentials
+    // stored through the API; the test profile's unauthenticated registry is a public host.
     publisher: new PublishWorker(
-      { db: api.db, redis: conn("producer"), logger, events: api.events, registry: new RegistryClient({ credentials: internalRegistryLogin(testEnv.registrySecret, testEnv.registry) }), internalRegistry: testEnv.registry },
+      {
+        db: api.db,
+        redis: conn("producer"),
+        logger: publisherLogger,
+        events: api.events,
+        internalRegistry: testEnv.registry,
+        internalLogin: internalRegistryLogin(testEnv.registrySecret, testEnv.registry),
+        access: new PublishAccess({
+          ...(api.secretKey ? { secrets: new SecretStore(api.db, new SecretBox(api.secretKey)) } : {}),
+          publicHosts: opts.publicPublishHosts ?? [testEnv.publishRegistry],
+        }),
+      },
       { connection: conn("worker"), prefix: api.prefix },
     ),
     restartWorker: async (env, settings) => {
       await farm.worker.close();
       farm.worker = makeWorker(env, settings);
     },
+    publisherLogs: () => publisherLines.join(""),
     apiFetch: (path, init = {}) => fetch(`${api.url}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${API_TOKEN}`, ...init.headers } }),
     waitForEnd: async (id) => {
       await eventually(async () => ENDED.includes((await api.db.build.findUniqueOrThrow({ where: { id } })).status), 180_000, `build ${id} to end`);

@@ -48,6 +48,6 @@ export interface ApiDeps {
   rateLimit: RateLimitSettings;
   /** X-Forwarded-For hops to believe: false, a hop count, or proxy addresses/CIDRs */
   trustProxy: false | number | string[];
-  /** called after a delivery stored a new build: run the outbox relay now */
+  /** called after a request stored an outbox row (a new build, a retry): run the outbox relay now */
   onBuildStored: () => void;
 }

@@ -6,6 +6,7 @@ import { createDb, type Db } from "@slipway/db";
 import { EventBus } from "@slipway/events";
 import { RepositoryAllowList, SignatureVerifier } from "@slipway/ingest";
 import { createLogger } from "@slipway/logger";
+import { SecretBox, SecretStore } from "@slipway/secrets";
 import { BUILD_JOB, createOutboxHandlers, createProducers, createRedis, OutboxRelay, type JobProducer, type Producers } from "@slipway/queue";
 import { createTestDatabase, testEnv, type TestDatabase } from "@slipway/testing";
 import type { FastifyInstance } from "fastify";
@@ -28,6 +29,8 @@ export interface TestApi {
   /** the farm's event stream, on a key of this test's own */
   events: EventBus;
   app: FastifyInstance;
+  /** SLIPWAY_SECRET_KEY of this api (null: none, so it has no secret store) */
+  secretKey: string | null;
   /** every log line the api wrote, as text */
   logs: () => string;
   close: () => Promise<void>;
@@ -53,6 +56,8 @@ export interface TestApiOptions {
   /** SLIPWAY_FORK_PULL_REQUESTS @defaultValue "members" */
   forkPullRequests?: "members" | "all" | "none";
   maxLargeWebhookBodies?: number;
+  /** SLIPWAY_SECRET_KEY; null: unset (no secret store) @defaultValue a random key */
+  secretKey?: string | null;
 }
 
 export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> {
@@ -71,6 +76,7 @@ export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> 
   const chunks: string[] = [];
   const sink = new Writable({ write(chunk, _enc, cb) { chunks.push(String(chunk)); cb(); } });
   const logger = createLogger({ name: "api-test", level: "debug", destination: sink });
+  const secretKey = opts.secretKey === undefined ? randomBytes(32).toString("hex") : opts.secretKey;
   const relay = new OutboxRelay({
     db,
     logger,
@@ -88,6 +94,7 @@ export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> 
     forkPullRequests: opts.forkPullRequests ?? "members",
     ...(opts.logStreams ? { logStreams: opts.logStreams } : {}),
     ...(opts.maxLargeWebhookBodies ? { maxLargeWebhookBodies: opts.maxLargeWebhookBodies } : {}),
+    ...(secretKey ? { secrets: new SecretStore(db, new SecretBox(secretKey)) } : {}),
     bootstrapToken: API_TOKEN,
     rateLimit: { perTokenPerMin: 100_000, anonPerMin: 100_000, keyPrefix: `${prefix}:ratelimit:`, ...opts.rateLimit },
     trustProxy: opts.trustProxy ?? false,
@@ -99,7 +106,7 @@ export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> 
   const port = typeof addr === "object" && addr ? addr.port : 0;
   return {
     url: `http://127.0.0.1:${port}`,
-    db, database, redis, queue, producers, prefix, relay, events, app,
+    db, database, redis, queue, producers, prefix, relay, events, app, secretKey,
     logs: () => chunks.join(""),
     close: async () => {
       await app.close();

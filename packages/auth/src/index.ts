@@ -2,6 +2,7 @@ export { authenticate, type AuthenticateDeps } from "./authenticate";
 export { createApiToken } from "./create-api-token";
 export { grantApiToken } from "./grant-api-token";
 export { hashToken } from "./hash-token";
+export { isReachWithin } from "./is-reach-within";
 export { listApiTokens } from "./list-api-tokens";
 export { matchRepository } from "./match-repository";
 export { parseTokenCommand, TOKEN_USAGE } from "./parse-token-command";

@@ -14,7 +14,7 @@ const fails = (text: string) => {
 
 describe(".slipway.yml", () => {
   it("defaults when absent or empty", () => {
-    const d = { dockerfile: "Dockerfile", context: ".", buildArgs: {}, publish: [], publishPullRequests: false };
+    const d = { dockerfile: "Dockerfile", context: ".", buildArgs: {}, publish: [], publishPullRequests: false, immutableTags: true };
     expect(parseBuildConfig(undefined)).toEqual(d);
     expect(parseBuildConfig("")).toEqual(d);
     expect(parseBuildConfig("# nothing\n")).toEqual(d);
@@ -28,7 +28,9 @@ describe(".slipway.yml", () => {
       buildArgs: { VERSION: "1.2", DEBUG: "false", NAME: "x" },
       publish: [{ image: "ghcr.io/acme/app" }, { image: "registry.example.com:5000/team/app" }],
       publishPullRequests: true,
+      immutableTags: true,
     });
+    expect(parseBuildConfig("immutableTags: false\n").immutableTags).toBe(false);
   });
 
   it.each([
@@ -41,6 +43,7 @@ describe(".slipway.yml", () => {
     ["publish:\n  - { image: ghcr.io/a/b, tags: [x] }\n", 'publish.0: Unrecognized key: "tags"'],
     ["dockerfiel: Dockerfile\n", '(top level): Unrecognized key: "dockerfiel"'],
     ["dockerfile: [1, 2]\n", "dockerfile: Invalid input"],
+    ["immutableTags: no-thanks\n", "immutableTags: must be true or false"],
   ])("rejects %j naming the field", (text, message) => {
     expect(fails(text)).toContain(message);
   });

@@ -13,6 +13,10 @@ export {
   type TApiToken, type TCreatedApiToken, type TCreateTokenBody, type TRepositoryReach, type TTokenScope,
 } from "./api-tokens";
 export { parseInput } from "./parse-input";
+export {
+  ZPublishRetry, ZRegistryCredential, ZRegistryCredentialBody,
+  type TPublishRetry, type TRegistryCredential, type TRegistryCredentialBody,
+} from "./registry-credentials";
 export { ZBuildConfig, type TBuildConfig } from "./build-config";
 export { sanitizeTag } from "./sanitize-tag";
 export { isUuid } from "./uuid";

@@ -32,12 +32,16 @@ export const BUILD_JOB = {
   jobId: (d) => buildJobId(d.buildId, d.attempt),
 } as const satisfies JobDefinition<typeof ZBuildJobData>;
 
-/** The "publish" queue: copy a built attempt to its targets. @defaultValue attempts 5, backoff 5 s exponential */
+/**
+ * The "publish" queue: copy a built attempt to its targets. One job id per attempt (a relay
+ * dispatching twice adds it once); a publish retried through the API has its own.
+ * @defaultValue attempts 5, backoff 5 s exponential
+ */
 export const PUBLISH_JOB = {
   queue: "publish",
   name: "publish",
   schema: ZPublishJobData,
   attempts: 5,
   backoff: { type: "exponential", delay: 5_000 },
-  jobId: (d) => `publish-${d.buildId}-${d.attempt}`,
+  jobId: (d) => (d.retry ? `publish-${d.buildId}-${d.attempt}-retry-${d.retry}` : `publish-${d.buildId}-${d.attempt}`),
 } as const satisfies JobDefinition<typeof ZPublishJobData>;

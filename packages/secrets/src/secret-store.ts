@@ -27,7 +27,7 @@ const info = { kind: true, name: true, username: true, repositories: true, keyId
 /**
  * The encrypted store: values are sealed before they reach the database and opened only where
  * a process needs them (publishing, a build's --secret). Nothing here logs or returns a value
- * except readSecret.
+ * except read and open.
  */
 export class SecretStore {
   constructor(private readonly db: Db, private readonly box: SecretBox) {}
@@ -47,6 +47,20 @@ export class SecretStore {
   async read(kind: SecretKind, name: string): Promise<string | undefined> {
     const row = await this.db.secret.findUnique({ where: { kind_name: { kind, name } }, select: { sealed: true } });
     return row ? this.box.open(row.sealed, secretAad(kind, name)) : undefined;
+  }
+
+  /** The value with what may be shown of it (a registry credential's username and
+   * repositories), or undefined when there is no such secret. Throws if it does not open. */
+  async open(kind: SecretKind, name: string): Promise<(SecretInfo & { value: string }) | undefined> {
+    const row = await this.db.secret.findUnique({ where: { kind_name: { kind, name } }, select: { ...info, sealed: true } });
+    if (!row) return undefined;
+    const { sealed, ...shown } = row;
+    return { ...shown, value: this.box.open(sealed, secretAad(kind, name)) };
+  }
+
+  /** What may be shown of one secret, or undefined. */
+  async find(kind: SecretKind, name: string): Promise<SecretInfo | undefined> {
+    return (await this.db.secret.findUnique({ where: { kind_name: { kind, name } }, select: info })) ?? undefined;
   }
 
   list(kind?: SecretKind): Promise<SecretInfo[]> {

@@ -31,6 +31,11 @@ describe("SecretStore", () => {
     await store.put({ kind: "registry", name: "ghcr.io", username: "octocat", value: "ghp_registry-password-2", repositories: ["acme/*"] });
     expect(await store.read("registry", "ghcr.io")).toBe("ghp_registry-password-2");
     expect(await store.read("build", "MISSING")).toBeUndefined();
+    expect(await store.open("registry", "ghcr.io")).toMatchObject({ name: "ghcr.io", username: "octocat", repositories: ["acme/*"], value: "ghp_registry-password-2" });
+    expect(JSON.stringify(await store.find("registry", "ghcr.io"))).not.toContain("ghp_registry-password");
+    expect(await store.find("registry", "ghcr.io")).toMatchObject({ name: "ghcr.io", username: "octocat" });
+    expect(await store.open("registry", "MISSING")).toBeUndefined();
+    expect(await store.find("registry", "MISSING")).toBeUndefined();
     expect(await store.delete("registry", "ghcr.io")).toBe(true);
     expect(await store.delete("registry", "ghcr.io")).toBe(false);
   });
@@ -42,6 +47,7 @@ describe("SecretStore", () => {
     const sealed = (await db.secret.findUniqueOrThrow({ where: { kind_name: { kind: "build", name: "NPM_TOKEN" } } })).sealed;
     await db.secret.update({ where: { kind_name: { kind: "build", name: "DECOY" } }, data: { sealed } });
     await expect(store.read("build", "DECOY")).rejects.toThrow("does not open");
+    await expect(store.open("build", "DECOY")).rejects.toThrow("does not open");
   });
 
   it("rotation re-seals every row under the new key, all or nothing, and can run again", async () => {

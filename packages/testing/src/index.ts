@@ -10,3 +10,5 @@ export { insertTestBuild } from "./insert-test-build";
 export { startFlakyProxy, type FlakyProxy, type Injector } from "./flaky-proxy";
 export { testRegistryClientOptions, testRegistryCredential, withRegistryLogin } from "./registry-login";
 export { aptMirrorUrl } from "./apt-mirror";
+export { startRegistry, type StartRegistryOptions, type TestRegistry } from "./start-registry";
+export { startTokenServer, type TokenServer } from "./token-auth-server";

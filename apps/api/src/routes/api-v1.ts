@@ -8,6 +8,7 @@ import { registerFarmRoutes } from "./farm";
 import { registerRepositoryRoutes } from "./repositories";
 import { streamSlotsOf } from "./stream-slots";
 import { registerRateLimit } from "./rate-limit";
+import { registerRegistryRoutes } from "./registries";
 import { registerTokenRoutes } from "./tokens";
 
 /** /api/v1: bearer-token authorisation and rate limits first, then the routes. */
@@ -28,6 +29,7 @@ export async function registerApiV1(app: FastifyInstance, { deps }: { deps: ApiD
   await registerRateLimit(app, deps);
   await app.register(registerBuildRoutes, { deps });
   await app.register(registerTokenRoutes, { deps });
+  await app.register(registerRegistryRoutes, { deps });
   await app.register(registerEventsRoute, { deps, slots: streamSlotsOf(deps) });
   await app.register(registerFarmRoutes, { deps });
   await app.register(registerRepositoryRoutes, { deps });

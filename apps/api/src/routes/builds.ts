@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
-import { cancelBuild, getBuild, listBuildPublishes, listBuilds, listBuildSteps, retryBuild, streamBuildLog } from "@slipway/builds";
+import { cancelBuild, getBuild, listBuildPublishes, listBuilds, listBuildSteps, retryBuild, retryPublish, streamBuildLog } from "@slipway/builds";
 import { CANCEL_CHANNEL, parseInput, ZListBuildsQuery } from "@slipway/contracts";
 import type { ApiDeps } from "../deps";
 import { attemptQuery } from "./attempt-query";
@@ -39,6 +39,12 @@ export async function registerBuildRoutes(app: FastifyInstance, { deps }: { deps
     deps.onBuildStored();
     deps.events?.emit({ type: "build.queued", buildId: build.id, repository: build.repository, attempt: build.attempt, trigger: "retry", ref: build.ref, sha: build.sha });
     return reply.status(202).send(build);
+  });
+
+  app.post<{ Params: { id: string } }>("/builds/:id/publish/retry", write, async (req, reply) => {
+    const queued = await retryPublish(deps.db, req.params.id, reach(req));
+    deps.onBuildStored();
+    return reply.status(202).send(queued);
   });
 
   app.post<{ Params: { id: string } }>("/builds/:id/cancel", write, async (req, reply) => {
