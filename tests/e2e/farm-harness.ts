@@ -1,6 +1,7 @@
 // A whole farm in one test process: the real api (HTTP), a build worker and a publisher, all
 // on the test's own database and queue prefix, building on the real dockerd and registries.
 import { mkdtempSync, rmSync } from "node:fs";
+import { Writable } from "node:stream";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BuildWorker } from "@slipway/builder";
@@ -8,6 +9,7 @@ import { createLogger } from "@slipway/logger";
 import { internalRegistryLogin, PublishWorker } from "@slipway/publisher";
 import { createRedis } from "@slipway/queue";
 import { RegistryClient } from "@slipway/registry";
+import { SecretBox, SecretStore } from "@slipway/secrets";
 import { testEnv, TestGitServer } from "@slipway/testing";
 import { API_TOKEN, eventually, startTestApi, type TestApi } from "../../apps/api/test/harness";
 
@@ -21,6 +23,8 @@ export interface TestFarm {
   restartWorker: (env?: Record<string, string>, settings?: WorkerOverrides) => Promise<void>;
   /** fetch /api/v1<path> with the bootstrap token */
   apiFetch: (path: string, init?: RequestInit) => Promise<Response>;
+  /** every line the worker and publisher logged (pino, debug level) */
+  serviceLogs: () => string;
   /** waits until the build succeeded, failed or was cancelled; returns it with its relations */
   waitForEnd: (id: string) => Promise<EndedBuild>;
   close: () => Promise<void>;
@@ -38,11 +42,15 @@ const withRelations = { steps: { orderBy: { index: "asc" as const } }, publishes
 type EndedBuild = Awaited<ReturnType<typeof findBuild>>;
 const findBuild = (api: TestApi, id: string) => api.db.build.findUniqueOrThrow({ where: { id }, include: withRelations });
 
-export async function startTestFarm(opts: { buildAttempts?: number; timeoutMs?: number; logMaxBytes?: number } = {}): Promise<TestFarm> {
-  const api = await startTestApi({ buildAttempts: opts.buildAttempts ?? 3, buildBackoffMs: 200, publishAttempts: 2, publishBackoffMs: 200 });
+/** `secretKey`: SLIPWAY_SECRET_KEY of the api and the worker (build secrets) @defaultValue unset */
+export async function startTestFarm(opts: { buildAttempts?: number; timeoutMs?: number; logMaxBytes?: number; secretKey?: string } = {}): Promise<TestFarm> {
+  const api = await startTestApi({ buildAttempts: opts.buildAttempts ?? 3, buildBackoffMs: 200, publishAttempts: 2, publishBackoffMs: 200, ...(opts.secretKey ? { secretKey: opts.secretKey } : {}) });
   const git = await TestGitServer.start();
   const cacheDir = mkdtempSync(join(tmpdir(), "slipway-worker-"));
-  const logger = createLogger({ name: "e2e", level: testEnv.logLevel });
+  // Kept (at debug level) so tests can check what services log; shown when SLIPWAY_TEST_LOG_LEVEL asks.
+  const logged: string[] = [];
+  const show = testEnv.logLevel !== "silent";
+  const logger = createLogger({ name: "e2e", level: "debug", destination: new Writable({ write(chunk, _enc, cb) { logged.push(String(chunk)); if (show) process.stdout.write(chunk); cb(); } }) });
   const conns: ReturnType<typeof createRedis>[] = [];
   const conn = (role: "worker" | "producer") => {
     const c = createRedis(testEnv.redisUrl, role);
@@ -59,6 +67,7 @@ export async function startTestFarm(opts: { buildAttempts?: number; timeoutMs?: 
         redis: conn("producer"),
         logger,
         events: api.events,
+        ...(opts.secretKey ? { secrets: new SecretStore(api.db, new SecretBox(opts.secretKey)) } : {}),
         settings: {
           workerId: "e2e-worker",
           host: overrides.host ?? "e2e-host",
@@ -93,6 +102,7 @@ export async function startTestFarm(opts: { buildAttempts?: number; timeoutMs?: 
       await farm.worker.close();
       farm.worker = makeWorker(env, settings);
     },
+    serviceLogs: () => logged.join(""),
     apiFetch: (path, init = {}) => fetch(`${api.url}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${API_TOKEN}`, ...init.headers } }),
     waitForEnd: async (id) => {
       await eventually(async () => ENDED.includes((await api.db.build.findUniqueOrThrow({ where: { id } })).status), 180_000, `build ${id} to end`);

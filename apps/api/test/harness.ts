@@ -7,6 +7,7 @@ import { EventBus } from "@slipway/events";
 import { RepositoryAllowList, SignatureVerifier } from "@slipway/ingest";
 import { createLogger } from "@slipway/logger";
 import { BUILD_JOB, createOutboxHandlers, createProducers, createRedis, OutboxRelay, type JobProducer, type Producers } from "@slipway/queue";
+import { SecretBox, SecretStore } from "@slipway/secrets";
 import { createTestDatabase, testEnv, type TestDatabase } from "@slipway/testing";
 import type { FastifyInstance } from "fastify";
 import type { Redis } from "ioredis";
@@ -53,6 +54,8 @@ export interface TestApiOptions {
   /** SLIPWAY_FORK_PULL_REQUESTS @defaultValue "members" */
   forkPullRequests?: "members" | "all" | "none";
   maxLargeWebhookBodies?: number;
+  /** SLIPWAY_SECRET_KEY (64 hex digits) @defaultValue unset: no secret store */
+  secretKey?: string;
 }
 
 export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> {
@@ -88,6 +91,7 @@ export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> 
     forkPullRequests: opts.forkPullRequests ?? "members",
     ...(opts.logStreams ? { logStreams: opts.logStreams } : {}),
     ...(opts.maxLargeWebhookBodies ? { maxLargeWebhookBodies: opts.maxLargeWebhookBodies } : {}),
+    ...(opts.secretKey ? { secrets: new SecretStore(db, new SecretBox(opts.secretKey)) } : {}),
     bootstrapToken: API_TOKEN,
     rateLimit: { perTokenPerMin: 100_000, anonPerMin: 100_000, keyPrefix: `${prefix}:ratelimit:`, ...opts.rateLimit },
     trustProxy: opts.trustProxy ?? false,
