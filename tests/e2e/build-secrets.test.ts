@@ -108,13 +108,15 @@ async function imageBytes(imageRef: string, digest: string): Promise<string> {
 
 describe("a build secret stored through the API, used by RUN --mount=type=secret", () => {
   it("reaches the RUN step, is masked in the stored and live log, and is nowhere else", async () => {
+    const runId = randomBytes(8).toString("hex");
     const sha = commit({
       ".slipway.yml": "secrets: [TOKEN]\n",
       Dockerfile: [
         `FROM ${BASE}`,
         // cat, echo, base64, and the value printed in two writes a second apart (two BuildKit
         // log messages); `head`/`tail` take the file, so the value is in no argument list.
-        `RUN --mount=type=secret,id=TOKEN sh -c 'cat /run/secrets/TOKEN; echo; echo "echoed: $(cat /run/secrets/TOKEN)"; base64 /run/secrets/TOKEN; printf "split: "; head -c 12 /run/secrets/TOKEN; sleep 1; tail -c +13 /run/secrets/TOKEN; echo " end"; sleep 2'`,
+        // (BuildKit leaves secret values out of a step's cache key: the run id makes it run.)
+        `RUN --mount=type=secret,id=TOKEN sh -c 'echo "run ${runId}"; cat /run/secrets/TOKEN; echo; echo "echoed: $(cat /run/secrets/TOKEN)"; base64 /run/secrets/TOKEN; printf "split: "; head -c 12 /run/secrets/TOKEN; sleep 1; tail -c +13 /run/secrets/TOKEN; echo " end"; sleep 2'`,
         // What the step leaves in the image: proof the mount was there, and its size only.
         `RUN --mount=type=secret,id=TOKEN sh -c 'echo "had-secret-$(wc -c < /run/secrets/TOKEN)" > /proof'`,
         "",
@@ -130,6 +132,7 @@ describe("a build secret stored through the API, used by RUN --mount=type=secret
 
     // The log shows *** where the value was, whichever way it was printed.
     const lines = log.split("\n");
+    expect(lines.some((l) => l.endsWith(` run ${runId}`))).toBe(true);
     expect(log).toContain("slipway: build secrets TOKEN available to RUN --mount=type=secret,id=NAME (values masked as *** in this log)");
     expect(lines.filter((l) => /^#\d+ \*\*\*$/.test(l)).length).toBeGreaterThanOrEqual(2); // cat, base64
     expect(lines.some((l) => /^#\d+ echoed: \*\*\*$/.test(l))).toBe(true);
