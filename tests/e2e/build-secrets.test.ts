@@ -2,15 +2,15 @@
 // then looked for everywhere they must not be: the stored and live log, every database row
 // but the sealed column, every Redis key (BullMQ's job data among them), every process's
 // argument list while the build runs, the service logs and the pushed image's bytes.
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { gunzipSync } from "node:zlib";
 import { RegistryClient } from "@slipway/registry";
-import { testEnv, testRegistryClientOptions } from "@slipway/testing";
+import { postDelivery, pullRequestExample, testEnv, testRegistryClientOptions } from "@slipway/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { API_TOKEN } from "../../apps/api/test/harness";
+import { API_TOKEN, WEBHOOK_SECRET } from "../../apps/api/test/harness";
 import { startTestFarm, type TestFarm } from "./farm-harness";
-import { pushCommit, REPO } from "./push-payload";
+import { BRANCH as DEFAULT_BRANCH, PUSH_EXAMPLE, pushCommit, REPO } from "./push-payload";
 import { readSse } from "./sse-client";
 
 const BRANCH = "e2e-build-secrets";
@@ -177,5 +177,23 @@ describe("a build secret stored through the API, used by RUN --mount=type=secret
     expect(b.status).toBe("failed");
     expect(b.errorClass).toBe("user");
     expect(b.errorMessage).toMatch(/^build secret NOT_STORED is not available to Codertocat\/Hello-World: a build gets only the secrets/);
+  });
+
+  it("a pull request from a fork runs without the secrets it lists; its log says so", async () => {
+    const sha = farm.git.commit(REPO, {
+      ".slipway.yml": "secrets: [TOKEN]\n",
+      Dockerfile: `FROM ${BASE}\nRUN --mount=type=secret,id=TOKEN sh -c 'echo "run ${randomUUID()}"; if [ -e /run/secrets/TOKEN ]; then echo "fork saw: $(cat /run/secrets/TOKEN)"; else echo "no secret mounted"; fi'\n`,
+    }, { branch: "pr-91", from: DEFAULT_BRANCH, pullRequest: 91 });
+    const payload = pullRequestExample({ repository: { id: PUSH_EXAMPLE.repository.id, fullName: REPO }, number: 91, headSha: sha, headRef: "steal", baseRef: DEFAULT_BRANCH, authorAssociation: "MEMBER", fork: { id: 99_091, fullName: "stranger/Hello-World" } });
+    const res = await postDelivery(farm.api.url, { event: "pull_request", payload, secret: WEBHOOK_SECRET, deliveryId: randomUUID() });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    const b = await farm.waitForEnd(res.body.buildId as string);
+    const log = await storedLog(b.id);
+    expect(b.status, log).toBe("succeeded");
+    expect(b.fromFork).toBe(true);
+    expect(log).toContain("slipway: build secrets TOKEN are not given to this build (pull request #91 is from a fork: forks never get secrets); RUN --mount=type=secret steps find no file");
+    expect(log).toMatch(/#\d+ no secret mounted/);
+    expect(log).not.toContain("fork saw");
+    expect(log).not.toContain(TOKEN);
   });
 });
