@@ -25,6 +25,8 @@ export interface TestFarm {
   apiFetch: (path: string, init?: RequestInit) => Promise<Response>;
   /** every line the publisher logged (pino, debug and up), as text */
   publisherLogs: () => string;
+  /** every line the worker and publisher logged (pino, debug level) */
+  serviceLogs: () => string;
   /** waits until the build succeeded, failed or was cancelled; returns it with its relations */
   waitForEnd: (id: string) => Promise<EndedBuild>;
   close: () => Promise<void>;
@@ -49,16 +51,21 @@ export interface TestFarmOptions {
   /** SLIPWAY_PUBLIC_PUBLISH_HOSTS of the publisher: registries published to without credentials
    * @defaultValue the test profile's publish registry (SLIPWAY_TEST_PUBLISH_REGISTRY) */
   publicPublishHosts?: string[];
+  /** SLIPWAY_SECRET_KEY of the api, the worker and the publisher @defaultValue a random key */
+  secretKey?: string;
 }
 
 export async function startTestFarm(opts: TestFarmOptions = {}): Promise<TestFarm> {
-  const api = await startTestApi({ buildAttempts: opts.buildAttempts ?? 3, buildBackoffMs: 200, publishAttempts: 2, publishBackoffMs: 200 });
+  const api = await startTestApi({ buildAttempts: opts.buildAttempts ?? 3, buildBackoffMs: 200, publishAttempts: 2, publishBackoffMs: 200, ...(opts.secretKey ? { secretKey: opts.secretKey } : {}) });
   const git = await TestGitServer.start();
   const cacheDir = mkdtempSync(join(tmpdir(), "slipway-worker-"));
-  const logger = createLogger({ name: "e2e", level: testEnv.logLevel });
-  // The publisher handles registry passwords: everything it logs is kept, so tests can look.
+  // Kept (at debug level) so tests can check what services log; shown when SLIPWAY_TEST_LOG_LEVEL asks.
+  const logged: string[] = [];
+  const show = testEnv.logLevel !== "silent";
+  const logger = createLogger({ name: "e2e", level: "debug", destination: new Writable({ write(chunk, _enc, cb) { logged.push(String(chunk)); if (show) process.stdout.write(chunk); cb(); } }) });
+  // The publisher handles registry passwords: what it logs is also kept apart, so tests can look.
   const publisherLines: string[] = [];
-  const publisherLogger = createLogger({ name: "publisher", level: "debug", destination: new Writable({ write(chunk, _enc, cb) { publisherLines.push(String(chunk)); cb(); } }) });
+  const publisherLogger = createLogger({ name: "publisher", level: "debug", destination: new Writable({ write(chunk, _enc, cb) { publisherLines.push(String(chunk)); logged.push(String(chunk)); cb(); } }) });
   const conns: ReturnType<typeof createRedis>[] = [];
   const conn = (role: "worker" | "producer") => {
     const c = createRedis(testEnv.redisUrl, role);
@@ -75,6 +82,7 @@ export async function startTestFarm(opts: TestFarmOptions = {}): Promise<TestFar
         redis: conn("producer"),
         logger,
         events: api.events,
+        ...(api.secretKey ? { secrets: new SecretStore(api.db, new SecretBox(api.secretKey)) } : {}),
         settings: {
           workerId: "e2e-worker",
           host: overrides.host ?? "e2e-host",
@@ -123,6 +131,7 @@ export async function startTestFarm(opts: TestFarmOptions = {}): Promise<TestFar
       farm.worker = makeWorker(env, settings);
     },
     publisherLogs: () => publisherLines.join(""),
+    serviceLogs: () => logged.join(""),
     apiFetch: (path, init = {}) => fetch(`${api.url}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${API_TOKEN}`, ...init.headers } }),
     waitForEnd: async (id) => {
       await eventually(async () => ENDED.includes((await api.db.build.findUniqueOrThrow({ where: { id } })).status), 180_000, `build ${id} to end`);

@@ -2,7 +2,7 @@
 // missing or bad token (401) and a token without the route's scope (403), and a token
 // limited to some repositories cannot see, list or act on builds of others (404, exactly as
 // for a build that does not exist).
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { createApiToken, matchRepository } from "@slipway/auth";
 import type { TTokenScope } from "@slipway/contracts";
 import { SecretBox, SecretStore } from "@slipway/secrets";
@@ -43,6 +43,10 @@ const SCOPE_OF: Record<string, TTokenScope> = {
   "HEAD /api/v1/queues": "read",
   "GET /api/v1/workers": "read",
   "HEAD /api/v1/workers": "read",
+  "PUT /api/v1/secrets/:name": "admin",
+  "GET /api/v1/secrets": "admin",
+  "HEAD /api/v1/secrets": "admin",
+  "DELETE /api/v1/secrets/:name": "admin",
 };
 /** the registry credential the registries routes act on (stored in beforeAll) */
 const REGISTRY_HOST = "authz.example";
@@ -79,7 +83,7 @@ const idFor = (route: string, buildId: string) => (route.includes("/tokens/") ? 
 const buildRoutesWithId = () => apiRoutes.filter((r) => r.includes("/builds/:id"));
 
 beforeAll(async () => {
-  api = await startTestApi();
+  api = await startTestApi({ secretKey: randomBytes(32).toString("hex") });
   apiRoutes = listRoutes(api.app).filter((r) => r.split(" ")[1]!.startsWith("/api/"));
   builds.acme = await pushBuild(api, "Acme/App", 5001);
   builds.acmeTools = await pushBuild(api, "Acme/Tools", 5002);

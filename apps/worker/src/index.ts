@@ -6,6 +6,7 @@ import { createDb } from "@slipway/db";
 import { EventBus } from "@slipway/events";
 import { createLogger } from "@slipway/logger";
 import { createOutboxHandlers, createProducers, createRedis, OutboxRelay } from "@slipway/queue";
+import { SecretBox, SecretStore } from "@slipway/secrets";
 import { loadWorkerConfig } from "./config";
 
 runApp("worker", async () => {
@@ -23,7 +24,10 @@ runApp("worker", async () => {
   const relay = new OutboxRelay({ db, logger: logger.child({ component: "outbox-relay" }), handlers: createOutboxHandlers(producers) });
   relay.start();
 
-  const env: NodeJS.ProcessEnv = { ...process.env };
+  // git and docker get the environment without the farm's own keys and service URLs: they
+  // need none of them, and buildx's environment also carries build secrets' values.
+  const { SLIPWAY_SECRET_KEY: _key, SLIPWAY_REGISTRY_SECRET: _grant, DATABASE_URL: _db, REDIS_URL: _redis, ...inherited } = process.env;
+  const env: NodeJS.ProcessEnv = { ...inherited };
   if (config.DOCKER_HOST) env.DOCKER_HOST = config.DOCKER_HOST;
   const worker = new BuildWorker(
     {
@@ -31,6 +35,7 @@ runApp("worker", async () => {
       redis: producerRedis,
       logger,
       events: new EventBus(producerRedis, logger.child({ component: "events" })),
+      ...(config.SLIPWAY_SECRET_KEY ? { secrets: new SecretStore(db, new SecretBox(config.SLIPWAY_SECRET_KEY)) } : {}),
       settings: {
         workerId,
         host: config.SLIPWAY_BUILD_HOST,
@@ -50,6 +55,7 @@ runApp("worker", async () => {
   );
   worker.worker.on("completed", () => relay.kick());
   if (!config.SLIPWAY_REGISTRY_SECRET) logger.warn("SLIPWAY_REGISTRY_SECRET is not set: builds get no internal-registry credential, so that registry must be open to them");
+  if (!config.SLIPWAY_SECRET_KEY) logger.warn("SLIPWAY_SECRET_KEY is not set: builds whose .slipway.yml lists secrets cannot run on this worker");
   if (config.SLIPWAY_BUILD_NETWORK === "host") logger.warn("SLIPWAY_BUILD_NETWORK=host: RUN steps can reach every service on this machine (PostgreSQL, Redis, the registry); build only trusted code");
   logger.info({ registry: config.SLIPWAY_REGISTRY, network: config.SLIPWAY_BUILD_NETWORK }, "build worker started");
 

@@ -7,13 +7,17 @@ import { buildRegistryAccess, mintRegistryCredential, writeDockerConfig } from "
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { BuildLogSink } from "@slipway/build-log";
+import type { SecretStore } from "@slipway/secrets";
 import { checkoutCommit } from "./checkout-commit";
 import { InfrastructureFailure, timeoutFailure, UserFailure } from "./failures";
 import { internalRefs } from "./image-refs";
+import { loadBuildSecrets, type BuildSecret } from "./load-build-secrets";
+import { maskOutcome } from "./mask-outcome";
 import { prepareBuild } from "./prepare-build";
 import { recordOutcome, type AttemptOutcome } from "./record-outcome";
 import { repositoryGitUrl } from "./repository-git-url";
 import { runBuildx, type BuildxResult } from "./run-buildx";
+import { secretsDecision } from "./secrets-decision";
 import { sourcePolicy } from "./source-policy";
 
 /** How this worker builds. Same for every job; from the worker's config. */
@@ -56,6 +60,8 @@ export interface BuildDeps {
   settings: WorkerSettings;
   /** the farm's event stream (started, step finished, finished) */
   events?: EventBus;
+  /** build secrets (absent: this worker has no SLIPWAY_SECRET_KEY; builds asking for secrets fail) */
+  secrets?: SecretStore;
 }
 
 export interface BuildJob {
@@ -129,13 +135,17 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
     const refs = internalRefs({ registry: settings.registry, githubId: build.repository.githubId, buildId: build.id, attempt: job.attempt, refType: build.refType, refName: build.refName, defaultBranch: build.repository.defaultBranch, pullRequest: build.pullRequest, baseRef: build.baseRef });
     line(`slipway: building ${prepared.config.dockerfile} (context ${prepared.config.context}${prepared.config.target ? `, target ${prepared.config.target}` : ""}) -> ${refs.image}`);
     line(`slipway: cache from ${refs.cacheFrom.join(", ")}; cache to ${refs.cacheTo}`);
-    const env = await buildxEnv(settings, build.repository.githubId, `build-${build.id}`, join(scratch, "docker-config"));
+    const secrets = await loadBuildSecrets({ store: deps.secrets, names: prepared.config.secrets, repository: build.repository.fullName, decision: secretsDecision(build), onLine: line });
+    // From here on every line, and the outcome's messages, are masked (see maskOutcome).
+    sink.addSecrets(secrets.map((s) => s.value));
+    const env = { ...(await buildxEnv(settings, build.repository.githubId, `build-${build.id}`, join(scratch, "docker-config"))), ...secretEnv(secrets) };
     result = await runBuildx(
-      { ...prepared.request, network: settings.network, imageRef: refs.image, cacheFrom: refs.cacheFrom, cacheTo: refs.cacheTo, metadataFile: join(scratch, "metadata.json") },
+      { ...prepared.request, secrets: secrets.map((s, i) => ({ id: s.name, env: secretVar(i) })), network: settings.network, imageRef: refs.image, cacheFrom: refs.cacheFrom, cacheTo: refs.cacheTo, metadataFile: join(scratch, "metadata.json") },
       {
         env,
         onLine: (s) => sink.write(s),
-        onStep: (s) => deps.events?.emit({ type: "build.step", ...about, index: s.index, name: s.name, cached: s.cached, error: s.error, durationMs: s.startedAt && s.completedAt ? s.completedAt.getTime() - s.startedAt.getTime() : null }),
+        // Step names are masked as the log is: the event stream is read by dashboards.
+        onStep: (s) => deps.events?.emit({ type: "build.step", ...about, index: s.index, name: sink.mask(s.name), cached: s.cached, error: s.error === null ? null : sink.mask(s.error), durationMs: s.startedAt && s.completedAt ? s.completedAt.getTime() - s.startedAt.getTime() : null }),
         signal,
       },
     );
@@ -145,7 +155,7 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
   } finally {
     await rm(scratch, { recursive: true, force: true }).catch(() => {});
   }
-  const recorded = await recordOutcome({ db, sink, log, build, job, startedAt, outcome });
+  const recorded = await recordOutcome({ db, sink, log, build, job, startedAt, outcome: maskOutcome(outcome, (text) => sink.mask(text)) });
   // A cancel was announced by whoever cancelled (the api).
   if (recorded.kind !== "skipped" && recorded.kind !== "cancelled") {
     const row = await db.build.findUnique({ where: { id: build.id }, select: { status: true, attempt: true, durationMs: true, cachedSteps: true, totalSteps: true, errorMessage: true } });
@@ -156,6 +166,16 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
   }
   return recorded;
 }
+
+/**
+ * Build secrets reach buildx through its environment (`--secret id=NAME,env=VAR`), not
+ * through files: nothing is written to disk, so a worker that dies mid-build leaves no value
+ * behind, and the environment of a process is readable only by its user and root, as a 0600
+ * file would be. Variables are numbered rather than named after the secret, so a secret
+ * called PATH or DOCKER_HOST cannot change how buildx itself runs.
+ */
+const secretVar = (i: number) => `SLIPWAY_BUILD_SECRET_${i}`;
+const secretEnv = (secrets: BuildSecret[]): NodeJS.ProcessEnv => Object.fromEntries(secrets.map((s, i) => [secretVar(i), s.value]));
 
 /**
  * The environment of this build's buildx: DOCKER_CONFIG of a folder in the build's scratch

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { zSecretName } from "./build-secrets";
 
 /** Paths in .slipway.yml are repository-relative and must stay inside the repository. */
 const zRepoPath = (what: string) =>
@@ -38,5 +39,7 @@ export const ZBuildConfig = z.strictObject({
   /** release tags (1.2.3, v1.2.3, 1.2.3-rc.1) never move to another image once published
    * @defaultValue true */
   immutableTags: z.boolean({ error: "must be true or false" }).default(true),
+  /** build secrets handed to BuildKit as `--secret id=NAME` (RUN --mount=type=secret,id=NAME) */
+  secrets: z.array(zSecretName).max(100, "at most 100 secrets").refine((names) => new Set(names).size === names.length, "each secret is listed once").default([]),
 });
 export type TBuildConfig = z.infer<typeof ZBuildConfig>;

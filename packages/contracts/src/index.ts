@@ -18,6 +18,9 @@ export {
   type TPublishRetry, type TRegistryCredential, type TRegistryCredentialBody,
 } from "./registry-credentials";
 export { ZBuildConfig, type TBuildConfig } from "./build-config";
+export { SECRET_NAME, SECRET_NAME_RULE, ZBuildSecret, ZPutSecretBody, type TBuildSecret, type TPutSecretBody } from "./build-secrets";
+export { isReachWithin } from "./is-reach-within";
+export { matchRepository } from "./match-repository";
 export { sanitizeTag } from "./sanitize-tag";
 export { isUuid } from "./uuid";
 export { ZFarmEventData, type TFarmEvent, type TFarmEventData } from "./farm-events";

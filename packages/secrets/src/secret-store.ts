@@ -1,3 +1,4 @@
+import { matchRepository } from "@slipway/contracts";
 import type { Db, SecretKind } from "@slipway/db";
 import type { SecretBox } from "./secret-box";
 
@@ -56,6 +57,18 @@ export class SecretStore {
     if (!row) return undefined;
     const { sealed, ...shown } = row;
     return { ...shown, value: this.box.open(sealed, secretAad(kind, name)) };
+  }
+
+  /**
+   * The value of a secret that `repository` ("owner/name") may use, or undefined when there is
+   * no secret by that name or its patterns do not allow that repository: the two answers are
+   * the same, so a repository learns nothing about secrets meant for others. A row with no
+   * patterns allows no repository.
+   */
+  async readFor(kind: SecretKind, name: string, repository: string): Promise<string | undefined> {
+    const row = await this.db.secret.findUnique({ where: { kind_name: { kind, name } }, select: { sealed: true, repositories: true } });
+    if (!row || !matchRepository(row.repositories, repository)) return undefined;
+    return this.box.open(row.sealed, secretAad(kind, name));
   }
 
   /** What may be shown of one secret, or undefined. */

@@ -70,4 +70,20 @@ describe("SecretStore", () => {
     await expect(rotateSecretKey(db, newBox, fourth)).rejects.toThrow("secret build/STRAY does not open with the current key");
     expect(await after.read("build", "S1")).toBe("value-1");
   });
+
+  it("readFor opens a build secret only for repositories its patterns allow; missing and not allowed look alike", async () => {
+    const store = new SecretStore(db, new SecretBox(key()));
+    await store.put({ kind: "build", name: "DEPLOY_KEY", value: "deploy-key-value", repositories: ["acme/*", "other/tool"] });
+    await store.put({ kind: "build", name: "NOBODY", value: "nobody-value", repositories: [] });
+    expect(await store.readFor("build", "DEPLOY_KEY", "Acme/Web")).toBe("deploy-key-value");
+    expect(await store.readFor("build", "DEPLOY_KEY", "other/TOOL")).toBe("deploy-key-value");
+    expect(await store.readFor("build", "DEPLOY_KEY", "other/tools")).toBeUndefined();
+    expect(await store.readFor("build", "DEPLOY_KEY", "acme-x/web")).toBeUndefined();
+    // A row without patterns allows nobody; a name that is not stored answers the same.
+    expect(await store.readFor("build", "NOBODY", "acme/web")).toBeUndefined();
+    expect(await store.readFor("build", "MISSING", "acme/web")).toBeUndefined();
+    // Kind is part of the identity: a registry credential is not a build secret.
+    await store.put({ kind: "registry", name: "REG", value: "registry-value", repositories: ["acme/*"] });
+    expect(await store.readFor("build", "REG", "acme/web")).toBeUndefined();
+  });
 });

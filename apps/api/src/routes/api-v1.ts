@@ -9,6 +9,7 @@ import { registerRepositoryRoutes } from "./repositories";
 import { streamSlotsOf } from "./stream-slots";
 import { registerRateLimit } from "./rate-limit";
 import { registerRegistryRoutes } from "./registries";
+import { registerSecretRoutes } from "./secrets";
 import { registerTokenRoutes } from "./tokens";
 
 /** /api/v1: bearer-token authorisation and rate limits first, then the routes. */
@@ -33,4 +34,5 @@ export async function registerApiV1(app: FastifyInstance, { deps }: { deps: ApiD
   await app.register(registerEventsRoute, { deps, slots: streamSlotsOf(deps) });
   await app.register(registerFarmRoutes, { deps });
   await app.register(registerRepositoryRoutes, { deps });
+  await app.register(registerSecretRoutes, { deps });
 }
