@@ -31,6 +31,9 @@ export interface ApiDeps {
   logStreams?: { perToken: number; max: number; recheckMs?: number };
   /** SLIPWAY_ACCEPT_RENAMES: payloads may rebind repository ids and names @defaultValue false */
   acceptRenames?: boolean;
+  /** GitHub is configured (SLIPWAY_GITHUB_*): builds stored, retried or cancelled here write an
+   * outbox row for the GitHub reporter @defaultValue false */
+  reportToGithub?: boolean;
   /** webhook bodies over 1 MiB in flight at once @defaultValue 4 */
   maxLargeWebhookBodies?: number;
   bootstrapToken: string;

@@ -1,5 +1,5 @@
 // The api process: read config, build dependencies, wire them, serve. Logic lives in packages.
-import { readConfigOrExit, runApp } from "@slipway/config";
+import { githubSettingsOf, readConfigOrExit, runApp } from "@slipway/config";
 import { createDb } from "@slipway/db";
 import { RepositoryAllowList, SignatureVerifier } from "@slipway/ingest";
 import { createLogger } from "@slipway/logger";
@@ -36,6 +36,7 @@ runApp("api", async () => {
     verifier: new SignatureVerifier(config.SLIPWAY_WEBHOOK_SECRET),
     allowList,
     acceptRenames: config.SLIPWAY_ACCEPT_RENAMES,
+    reportToGithub: githubSettingsOf(config) !== undefined,
     logStreams: { perToken: config.SLIPWAY_LOG_STREAMS_PER_TOKEN, max: config.SLIPWAY_LOG_STREAMS_MAX },
     ...(registryAuth ? { registryAuth } : {}),
     ...(config.SLIPWAY_SECRET_KEY ? { secrets: new SecretStore(db, new SecretBox(config.SLIPWAY_SECRET_KEY)) } : {}),

@@ -95,6 +95,11 @@ export class BuildLogSink {
     this.maxBytes = o.maxBytes ?? 64 * 1024 * 1024;
   }
 
+  /** Masks `value` as *** in every line written from now on (a credential obtained mid-build). */
+  mask(value: string): void {
+    if (value.length >= 4 && !this.secrets.includes(value)) this.secrets.push(value);
+  }
+
   /**
    * Resume after what an earlier try of this attempt stored (infra retry, publish lines):
    * line numbers, the byte count and whether the limit was already reached.

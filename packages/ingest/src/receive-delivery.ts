@@ -13,6 +13,8 @@ export interface ReceiveDeps {
   allowList: RepositoryAllowList;
   /** SLIPWAY_ACCEPT_RENAMES @defaultValue false */
   acceptRenames?: boolean;
+  /** GitHub is configured: new builds are announced to the GitHub reporter @defaultValue false */
+  reportToGithub?: boolean;
 }
 
 export interface Received {
@@ -32,7 +34,7 @@ export async function receiveDelivery(deps: ReceiveDeps, raw: RawDelivery): Prom
   deps.verifier.verify(raw.body, raw.signature256);
   const delivery = parseDelivery(raw);
   const plan = planDelivery(delivery.event, delivery.payload, deps.allowList);
-  const stored = await storeDelivery(deps.db, delivery, plan, { acceptRenames: deps.acceptRenames ?? false });
+  const stored = await storeDelivery(deps.db, delivery, plan, { acceptRenames: deps.acceptRenames ?? false, reportToGithub: deps.reportToGithub ?? false });
   if (stored.accepted.outcome === "refused") throw new AppError("forbidden", stored.accepted.reason ?? "repository not allowed", { deliveryId: delivery.deliveryId });
   return { status: plan.outcome === "ping" ? 200 : 202, body: stored.accepted, queuedNew: stored.queuedNew };
 }

@@ -1,4 +1,4 @@
-import { OUTBOX_BUILD_ENQUEUE, type TGithubPushPayload, type TWebhookAccepted } from "@slipway/contracts";
+import { githubReportMessage, OUTBOX_BUILD_ENQUEUE, type TGithubPushPayload, type TWebhookAccepted } from "@slipway/contracts";
 import { isUniqueViolation, Prisma, type Db } from "@slipway/db";
 import type { ParsedDelivery } from "./parse-delivery";
 
@@ -25,6 +25,9 @@ export interface StoreOptions {
   /** SLIPWAY_ACCEPT_RENAMES: let a delivery rebind a known id to a new name, or a known name to
    * a new id. Off, such a delivery is refused (see bindingConflict). @defaultValue false */
   acceptRenames: boolean;
+  /** GitHub is configured: announce each new build to the GitHub reporter ("queued") in the
+   * same transaction @defaultValue false */
+  reportToGithub?: boolean;
 }
 
 export async function storeDelivery(db: Db, delivery: ParsedDelivery, plan: DeliveryPlan, opts: StoreOptions = { acceptRenames: false }): Promise<StoredDelivery> {
@@ -83,6 +86,7 @@ async function write(tx: Prisma.TransactionClient, delivery: ParsedDelivery, pla
     },
   });
   await tx.outboxMessage.create({ data: { topic: OUTBOX_BUILD_ENQUEUE, payload: { buildId: build.id, attempt: 1 } } });
+  if (opts.reportToGithub) await tx.outboxMessage.create({ data: githubReportMessage(build.id, 1, "queued") });
   return { accepted: accepted(delivery.deliveryId, "build_queued", build.id, null, false), queuedNew: true };
 }
 

@@ -1,5 +1,5 @@
 import { BuildLogSink } from "@slipway/build-log";
-import { internalImagePath, ZBuildConfig } from "@slipway/contracts";
+import { githubReportMessage, internalImagePath, ZBuildConfig } from "@slipway/contracts";
 import type { Db } from "@slipway/db";
 import { parseImageRef, RegistryError, type RegistryClient } from "@slipway/registry";
 import type { Redis } from "ioredis";
@@ -14,6 +14,8 @@ export interface PublishDeps {
   registry: RegistryClient;
   /** the internal registry host:port the workers push to */
   internalRegistry: string;
+  /** GitHub is configured: announce the publish outcome to the GitHub reporter @defaultValue false */
+  reportToGithub?: boolean;
 }
 
 export type PublishOutcome =
@@ -77,7 +79,9 @@ export async function executePublish(deps: PublishDeps, job: { buildId: string; 
       } catch (err) {
         const error = err instanceof RegistryError ? err : new RegistryError((err as Error).message, { registry: dst.registry, kind: "infrastructure", cause: err });
         const retry = error.kind === "infrastructure" && !job.finalTry;
-        await db.publish.updateMany({ where: { buildId: build.id, target: target.image, tag: { in: pending } }, data: { status: retry ? "pending" : "failed", error: error.message } });
+        const failed = db.publish.updateMany({ where: { buildId: build.id, target: target.image, tag: { in: pending } }, data: { status: retry ? "pending" : "failed", error: error.message } });
+        const report = !retry && deps.reportToGithub ? [db.outboxMessage.create({ data: githubReportMessage(build.id, job.attempt, "published") })] : [];
+        await db.$transaction([failed, ...report]);
         sink.note(`slipway: publish to ${target.image} failed (${error.kind}): ${error.message}${retry ? " — will retry" : ""}`);
         log.warn({ target: target.image, err: error.message, kind: error.kind }, "publish failed");
         return { kind: "failed", error, retry };
@@ -86,6 +90,10 @@ export async function executePublish(deps: PublishDeps, job: { buildId: string; 
   } finally {
     await sink.close().catch((err: unknown) => log.warn({ err: (err as Error).message }, "could not store publish log lines"));
   }
+  // Not in the transaction of the last Publish row: with several targets there is no one
+  // final write. A crash before this line leaves the job unfinished; BullMQ runs it again,
+  // which finds every tag pushed and writes the row then.
+  if (deps.reportToGithub) await db.outboxMessage.create({ data: githubReportMessage(build.id, job.attempt, "published") });
   log.info({ targets: done.length }, "published");
   return { kind: "published", targets: done };
 }

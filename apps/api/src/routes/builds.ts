@@ -34,13 +34,13 @@ export async function registerBuildRoutes(app: FastifyInstance, { deps }: { deps
   app.get<{ Params: { id: string } }>("/builds/:id/publishes", read, async (req) => listBuildPublishes(deps.db, req.params.id, reach(req)));
 
   app.post<{ Params: { id: string } }>("/builds/:id/retry", write, async (req, reply) => {
-    const build = await retryBuild(deps.db, req.params.id, reach(req));
+    const build = await retryBuild(deps.db, req.params.id, reach(req), { reportToGithub: deps.reportToGithub ?? false });
     deps.onBuildStored();
     return reply.status(202).send(build);
   });
 
   app.post<{ Params: { id: string } }>("/builds/:id/cancel", write, async (req, reply) => {
-    const build = await cancelBuild(deps.db, req.params.id, reach(req));
+    const build = await cancelBuild(deps.db, req.params.id, reach(req), { reportToGithub: deps.reportToGithub ?? false });
     // Best effort: a worker that misses the message still cannot overwrite the cancel.
     await deps.redis.publish(CANCEL_CHANNEL, build.id).catch((err: unknown) => req.log.warn({ err: (err as Error).message }, "cancel announcement failed"));
     return reply.status(202).send(build);
