@@ -1,4 +1,4 @@
-import { createPublicKey, generateKeyPairSync, randomBytes, verify, type KeyObject } from "node:crypto";
+import { generateKeyPairSync, randomBytes, verify, type KeyObject } from "node:crypto";
 import http from "node:http";
 
 /** What the stand-in recorded of one request. */
@@ -124,6 +124,15 @@ export class GithubStandIn {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    try {
+      await this.answer(req, res);
+    } catch (err) {
+      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
+      res.end(JSON.stringify({ message: `stand-in error: ${(err as Error).message}` }));
+    }
+  }
+
+  private async answer(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks).toString("utf8");
@@ -191,7 +200,7 @@ export class GithubStandIn {
       return "A JSON web token could not be decoded";
     }
     // Verified with node:crypto: a JWT is three base64url parts, and the check is one call.
-    if (header.alg !== "RS256" || !verify("RSA-SHA256", Buffer.from(`${h}.${p}`), createPublicKey(this.publicKey), Buffer.from(sig, "base64url"))) {
+    if (header.alg !== "RS256" || !verify("RSA-SHA256", Buffer.from(`${h}.${p}`), this.publicKey, Buffer.from(sig, "base64url"))) {
       return "A JSON web token could not be decoded";
     }
     const now = Math.floor(Date.now() / 1000);
