@@ -3,7 +3,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Writable } from "node:stream";
 import { BuildWorker } from "@slipway/builder";
+import { OctokitGithubClient, ReportWorker, type GithubSettings } from "@slipway/github";
 import { createLogger } from "@slipway/logger";
 import { internalRegistryLogin, PublishWorker } from "@slipway/publisher";
 import { createRedis } from "@slipway/queue";
@@ -16,6 +18,8 @@ export interface TestFarm {
   git: TestGitServer;
   worker: BuildWorker;
   publisher: PublishWorker;
+  /** the GitHub reporter, when the farm has GitHub settings */
+  reporter: ReportWorker | undefined;
   cacheDir: string;
   /** restart the build worker with other settings (e.g. a dead DOCKER_HOST) */
   restartWorker: (env?: Record<string, string>, settings?: WorkerOverrides) => Promise<void>;
@@ -38,11 +42,28 @@ const withRelations = { steps: { orderBy: { index: "asc" as const } }, publishes
 type EndedBuild = Awaited<ReturnType<typeof findBuild>>;
 const findBuild = (api: TestApi, id: string) => api.db.build.findUniqueOrThrow({ where: { id }, include: withRelations });
 
-export async function startTestFarm(opts: { buildAttempts?: number; timeoutMs?: number; logMaxBytes?: number } = {}): Promise<TestFarm> {
-  const api = await startTestApi({ buildAttempts: opts.buildAttempts ?? 3, buildBackoffMs: 200, publishAttempts: 2, publishBackoffMs: 200 });
+export interface TestFarmOptions {
+  buildAttempts?: number;
+  timeoutMs?: number;
+  logMaxBytes?: number;
+  /** GitHub settings (SLIPWAY_GITHUB_*, e.g. against a GithubStandIn): workers fetch with its
+   * tokens, every stage writes report rows and a reporter runs beside the publisher */
+  github?: { settings: GithubSettings; publicUrl?: string };
+  /** where workers fetch from instead of the git daemon (e.g. a GitHttpServer), and its protocol */
+  gitHost?: { baseUrl: string; protocols: string[] };
+  /** every service log line of the worker, publisher and reporter (pino, debug level) */
+  logs?: Writable;
+  /** PATH for the worker's git and docker processes (e.g. a shim folder first) */
+  path?: string;
+}
+
+export async function startTestFarm(opts: TestFarmOptions = {}): Promise<TestFarm> {
+  const reportToGithub = opts.github !== undefined;
+  const api = await startTestApi({ buildAttempts: opts.buildAttempts ?? 3, buildBackoffMs: 200, publishAttempts: 2, publishBackoffMs: 200, reportToGithub });
   const git = await TestGitServer.start();
   const cacheDir = mkdtempSync(join(tmpdir(), "slipway-worker-"));
-  const logger = createLogger({ name: "e2e", level: testEnv.logLevel });
+  const logger = opts.logs ? createLogger({ name: "e2e", level: "debug", destination: opts.logs }) : createLogger({ name: "e2e", level: testEnv.logLevel });
+  const github = opts.github ? new OctokitGithubClient(opts.github.settings) : undefined;
   const conns: ReturnType<typeof createRedis>[] = [];
   const conn = (role: "worker" | "producer") => {
     const c = createRedis(testEnv.redisUrl, role);
@@ -63,14 +84,15 @@ export async function startTestFarm(opts: { buildAttempts?: number; timeoutMs?: 
           host: overrides.host ?? "e2e-host",
           registry: overrides.registry ?? testEnv.registry,
           network: testEnv.buildNetwork,
-          gitBaseUrl: git.baseUrl,
-          gitProtocols: ["git"],
+          gitBaseUrl: opts.gitHost?.baseUrl ?? git.baseUrl,
+          gitProtocols: opts.gitHost?.protocols ?? ["git"],
+          ...(github ? { gitToken: (fullName: string) => github.gitToken(fullName), reportToGithub } : {}),
           registryAuth: { secret: testEnv.registrySecret, basePaths: ["base/*"] },
           cacheDir: dir,
           workDir: join(dir, "work"),
           timeoutMs: opts.timeoutMs ?? 10 * 60_000,
           logMaxBytes: opts.logMaxBytes,
-          env: { ...process.env, DOCKER_HOST: testEnv.dockerHost, ...env },
+          env: { ...process.env, DOCKER_HOST: testEnv.dockerHost, ...(opts.path ? { PATH: opts.path } : {}), ...env },
         },
       },
       { connection: conn("worker"), subscriber: conn("worker"), prefix: api.prefix },
@@ -85,9 +107,10 @@ export async function startTestFarm(opts: { buildAttempts?: number; timeoutMs?: 
     cacheDir,
     worker: makeWorker(),
     publisher: new PublishWorker(
-      { db: api.db, redis: conn("producer"), logger, registry: new RegistryClient({ credentials: internalRegistryLogin(testEnv.registrySecret, testEnv.registry) }), internalRegistry: testEnv.registry },
+      { db: api.db, redis: conn("producer"), logger, registry: new RegistryClient({ credentials: internalRegistryLogin(testEnv.registrySecret, testEnv.registry) }), internalRegistry: testEnv.registry, reportToGithub },
       { connection: conn("worker"), prefix: api.prefix },
     ),
+    reporter: github ? new ReportWorker({ db: api.db, github, logger, publicUrl: opts.github?.publicUrl }, { connection: conn("worker"), prefix: api.prefix }) : undefined,
     restartWorker: async (env, settings) => {
       await farm.worker.close();
       farm.worker = makeWorker(env, settings);
@@ -100,6 +123,7 @@ export async function startTestFarm(opts: { buildAttempts?: number; timeoutMs?: 
     close: async () => {
       await farm.worker.close();
       await farm.publisher.close();
+      await farm.reporter?.close();
       await api.close();
       await git.destroy();
       for (const c of conns) c.disconnect();

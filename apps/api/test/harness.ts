@@ -48,6 +48,8 @@ export interface TestApiOptions {
   /** SLIPWAY_ACCEPT_RENAMES @defaultValue false */
   acceptRenames?: boolean;
   maxLargeWebhookBodies?: number;
+  /** GitHub is configured: builds stored, retried or cancelled write report outbox rows @defaultValue false */
+  reportToGithub?: boolean;
 }
 
 export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> {
@@ -61,6 +63,8 @@ export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> 
     prefix,
     build: { attempts: opts.buildAttempts ?? 3, backoffMs: opts.buildBackoffMs ?? 200 },
     publish: { attempts: opts.publishAttempts ?? 2, backoffMs: opts.publishBackoffMs ?? 200 },
+    // GitHub reports: quick retries, so tests of a flaky GitHub stay short.
+    report: { backoffMs: 300 },
   });
   const queue = producers.build;
   const chunks: string[] = [];
@@ -78,6 +82,7 @@ export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> 
     verifier: new SignatureVerifier(WEBHOOK_SECRET),
     allowList: new RepositoryAllowList(opts.allowedOwners ?? []),
     acceptRenames: opts.acceptRenames ?? false,
+    reportToGithub: opts.reportToGithub ?? false,
     ...(opts.logStreams ? { logStreams: opts.logStreams } : {}),
     ...(opts.maxLargeWebhookBodies ? { maxLargeWebhookBodies: opts.maxLargeWebhookBodies } : {}),
     bootstrapToken: API_TOKEN,
@@ -98,6 +103,7 @@ export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> 
       await relay.stop();
       await queue.queue.obliterate({ force: true }).catch(() => {});
       await producers.publish.queue.obliterate({ force: true }).catch(() => {});
+      await producers.report.queue.obliterate({ force: true }).catch(() => {});
       await producers.close();
       redis.disconnect();
       await db.$disconnect();

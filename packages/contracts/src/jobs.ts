@@ -27,7 +27,7 @@ export const OUTBOX_PUBLISH_ENQUEUE = "publish.enqueue";
 export const CANCEL_CHANNEL = "slipway:cancel";
 
 /** Which state change asked for a GitHub report (part of the job id: one job per change). */
-export const ZReportEvent = z.enum(["queued", "started", "finished", "cancelled", "published"]);
+const ZReportEvent = z.enum(["queued", "started", "finished", "cancelled", "published"]);
 export type TReportEvent = z.infer<typeof ZReportEvent>;
 
 /**
