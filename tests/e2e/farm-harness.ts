@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { BuildWorker } from "@slipway/builder";
+import { OctokitGithubClient, ReportWorker, type GithubSettings } from "@slipway/github";
 import { createLogger } from "@slipway/logger";
 import { internalRegistryLogin, PublishWorker } from "@slipway/publisher";
 import { createRedis } from "@slipway/queue";
@@ -18,6 +19,8 @@ export interface TestFarm {
   git: TestGitServer;
   worker: BuildWorker;
   publisher: PublishWorker;
+  /** the GitHub reporter, when the farm has GitHub settings */
+  reporter: ReportWorker | undefined;
   cacheDir: string;
   /** restart the build worker with other settings (e.g. a dead DOCKER_HOST) */
   restartWorker: (env?: Record<string, string>, settings?: WorkerOverrides) => Promise<void>;
@@ -53,19 +56,35 @@ export interface TestFarmOptions {
   publicPublishHosts?: string[];
   /** SLIPWAY_SECRET_KEY of the api, the worker and the publisher @defaultValue a random key */
   secretKey?: string;
+  /** GitHub settings (SLIPWAY_GITHUB_*, e.g. against a GithubStandIn): workers fetch with its
+   * tokens, every stage writes report rows and a reporter runs beside the publisher */
+  github?: { settings: GithubSettings; publicUrl?: string };
+  /** where workers fetch from instead of the git daemon (e.g. a GitHttpServer), and its protocol */
+  gitHost?: { baseUrl: string; protocols: string[] };
+  /** also gets every service log line of the worker, publisher and reporter (pino, debug level) */
+  logs?: Writable;
+  /** PATH for the worker's git and docker processes (e.g. a shim folder first) */
+  path?: string;
 }
 
 export async function startTestFarm(opts: TestFarmOptions = {}): Promise<TestFarm> {
-  const api = await startTestApi({ buildAttempts: opts.buildAttempts ?? 3, buildBackoffMs: 200, publishAttempts: 2, publishBackoffMs: 200, ...(opts.secretKey ? { secretKey: opts.secretKey } : {}) });
+  const reportToGithub = opts.github !== undefined;
+  const api = await startTestApi({ buildAttempts: opts.buildAttempts ?? 3, buildBackoffMs: 200, publishAttempts: 2, publishBackoffMs: 200, reportToGithub, ...(opts.secretKey ? { secretKey: opts.secretKey } : {}) });
   const git = await TestGitServer.start();
   const cacheDir = mkdtempSync(join(tmpdir(), "slipway-worker-"));
   // Kept (at debug level) so tests can check what services log; shown when SLIPWAY_TEST_LOG_LEVEL asks.
   const logged: string[] = [];
   const show = testEnv.logLevel !== "silent";
-  const logger = createLogger({ name: "e2e", level: "debug", destination: new Writable({ write(chunk, _enc, cb) { logged.push(String(chunk)); if (show) process.stdout.write(chunk); cb(); } }) });
+  const keep = (chunk: unknown) => {
+    logged.push(String(chunk));
+    opts.logs?.write(chunk);
+    if (show) process.stdout.write(String(chunk));
+  };
+  const logger = createLogger({ name: "e2e", level: "debug", destination: new Writable({ write(chunk, _enc, cb) { keep(chunk); cb(); } }) });
   // The publisher handles registry passwords: what it logs is also kept apart, so tests can look.
   const publisherLines: string[] = [];
-  const publisherLogger = createLogger({ name: "publisher", level: "debug", destination: new Writable({ write(chunk, _enc, cb) { publisherLines.push(String(chunk)); logged.push(String(chunk)); cb(); } }) });
+  const publisherLogger = createLogger({ name: "publisher", level: "debug", destination: new Writable({ write(chunk, _enc, cb) { publisherLines.push(String(chunk)); keep(chunk); cb(); } }) });
+  const github = opts.github ? new OctokitGithubClient(opts.github.settings) : undefined;
   const conns: ReturnType<typeof createRedis>[] = [];
   const conn = (role: "worker" | "producer") => {
     const c = createRedis(testEnv.redisUrl, role);
@@ -88,14 +107,15 @@ export async function startTestFarm(opts: TestFarmOptions = {}): Promise<TestFar
           host: overrides.host ?? "e2e-host",
           registry: overrides.registry ?? testEnv.registry,
           network: testEnv.buildNetwork,
-          gitBaseUrl: git.baseUrl,
-          gitProtocols: ["git"],
+          gitBaseUrl: opts.gitHost?.baseUrl ?? git.baseUrl,
+          gitProtocols: opts.gitHost?.protocols ?? ["git"],
+          ...(github ? { gitToken: (fullName: string) => github.gitToken(fullName), reportToGithub } : {}),
           registryAuth: { secret: testEnv.registrySecret, basePaths: ["base/*"] },
           cacheDir: dir,
           workDir: join(dir, "work"),
           timeoutMs: opts.timeoutMs ?? 10 * 60_000,
           logMaxBytes: opts.logMaxBytes,
-          env: { ...process.env, DOCKER_HOST: testEnv.dockerHost, ...env },
+          env: { ...process.env, DOCKER_HOST: testEnv.dockerHost, ...(opts.path ? { PATH: opts.path } : {}), ...env },
         },
       },
       { connection: conn("worker"), subscriber: conn("worker"), prefix: api.prefix },
@@ -123,9 +143,11 @@ export async function startTestFarm(opts: TestFarmOptions = {}): Promise<TestFar
           ...(api.secretKey ? { secrets: new SecretStore(api.db, new SecretBox(api.secretKey)) } : {}),
           publicHosts: opts.publicPublishHosts ?? [testEnv.publishRegistry],
         }),
+        reportToGithub,
       },
       { connection: conn("worker"), prefix: api.prefix },
     ),
+    reporter: github ? new ReportWorker({ db: api.db, github, logger, publicUrl: opts.github?.publicUrl }, { connection: conn("worker"), prefix: api.prefix }) : undefined,
     restartWorker: async (env, settings) => {
       await farm.worker.close();
       farm.worker = makeWorker(env, settings);
@@ -140,6 +162,7 @@ export async function startTestFarm(opts: TestFarmOptions = {}): Promise<TestFar
     close: async () => {
       await farm.worker.close();
       await farm.publisher.close();
+      await farm.reporter?.close();
       await api.close();
       await git.destroy();
       for (const c of conns) c.disconnect();

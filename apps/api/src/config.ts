@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import { buildRetryFields, loadConfig, zBool, zDatabaseUrl, zDockerHost, zLogLevel, zPort, zPositiveInt, zRedisUrl, zRegistryHost, zSecret, zSecretKey } from "@slipway/config";
+import { buildRetryFields, checkGithubFields, githubFields, loadConfig, zBool, zDatabaseUrl, zDockerHost, zLogLevel, zPort, zPositiveInt, zRedisUrl, zRegistryHost, zSecret, zSecretKey } from "@slipway/config";
 import { RepositoryAllowList } from "@slipway/ingest";
 import { z } from "zod";
 
@@ -82,10 +82,13 @@ const ZApiConfig = z.object({
   /** reverse proxies whose X-Forwarded-For is believed (see zTrustProxy) @defaultValue false */
   SLIPWAY_TRUST_PROXY: zTrustProxy,
   ...buildRetryFields,
+  /** GitHub credentials (see README, "Connect a GitHub App"); the api only needs to know
+   * whether they are set: then every build it stores, retries or cancels is reported */
+  ...githubFields,
   LOG_LEVEL: zLogLevel,
 });
 
-const ZCheckedApiConfig = ZApiConfig.refine(
+const ZCheckedApiConfig = ZApiConfig.superRefine(checkGithubFields).refine(
   (c) => (c.SLIPWAY_REGISTRY_SECRET === undefined) === (c.SLIPWAY_REGISTRY_TOKEN_KEY === undefined) && (c.SLIPWAY_REGISTRY_TOKEN_KEY === undefined) === (c.SLIPWAY_REGISTRY_TOKEN_CERT === undefined),
   { message: "set SLIPWAY_REGISTRY_SECRET, SLIPWAY_REGISTRY_TOKEN_KEY and SLIPWAY_REGISTRY_TOKEN_CERT together, or none of them", path: ["SLIPWAY_REGISTRY_SECRET"] },
 );

@@ -34,6 +34,9 @@ export interface ApiDeps {
   acceptRenames?: boolean;
   /** SLIPWAY_FORK_PULL_REQUESTS @defaultValue "members" */
   forkPullRequests?: ForkPolicy;
+  /** GitHub is configured (SLIPWAY_GITHUB_*): builds stored, retried or cancelled here write an
+   * outbox row for the GitHub reporter @defaultValue false */
+  reportToGithub?: boolean;
   /** webhook bodies over 1 MiB in flight at once @defaultValue 4 */
   maxLargeWebhookBodies?: number;
   bootstrapToken: string;

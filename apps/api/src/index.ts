@@ -1,5 +1,5 @@
 // The api process: read config, build dependencies, wire them, serve. Logic lives in packages.
-import { readConfigOrExit, runApp } from "@slipway/config";
+import { githubSettingsOf, readConfigOrExit, runApp } from "@slipway/config";
 import { createDb } from "@slipway/db";
 import { EventBus } from "@slipway/events";
 import { RepositoryAllowList, SignatureVerifier } from "@slipway/ingest";
@@ -40,6 +40,7 @@ runApp("api", async () => {
     allowList,
     acceptRenames: config.SLIPWAY_ACCEPT_RENAMES,
     forkPullRequests: config.SLIPWAY_FORK_PULL_REQUESTS,
+    reportToGithub: githubSettingsOf(config) !== undefined,
     logStreams: { perToken: config.SLIPWAY_LOG_STREAMS_PER_TOKEN, max: config.SLIPWAY_LOG_STREAMS_MAX },
     ...(registryAuth ? { registryAuth } : {}),
     ...(config.SLIPWAY_SECRET_KEY ? { secrets: new SecretStore(db, new SecretBox(config.SLIPWAY_SECRET_KEY)) } : {}),

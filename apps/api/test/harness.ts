@@ -58,6 +58,8 @@ export interface TestApiOptions {
   maxLargeWebhookBodies?: number;
   /** SLIPWAY_SECRET_KEY; null: unset (no secret store) @defaultValue a random key */
   secretKey?: string | null;
+  /** GitHub is configured: builds stored, retried or cancelled write report outbox rows @defaultValue false */
+  reportToGithub?: boolean;
 }
 
 export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> {
@@ -71,6 +73,8 @@ export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> 
     prefix,
     build: { attempts: opts.buildAttempts ?? 3, backoffMs: opts.buildBackoffMs ?? 200 },
     publish: { attempts: opts.publishAttempts ?? 2, backoffMs: opts.publishBackoffMs ?? 200 },
+    // GitHub reports: quick retries, so tests of a flaky GitHub stay short.
+    report: { backoffMs: 300 },
   });
   const queue = producers.build;
   const chunks: string[] = [];
@@ -92,6 +96,7 @@ export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> 
     allowList: new RepositoryAllowList(opts.allowedOwners ?? []),
     acceptRenames: opts.acceptRenames ?? false,
     forkPullRequests: opts.forkPullRequests ?? "members",
+    reportToGithub: opts.reportToGithub ?? false,
     ...(opts.logStreams ? { logStreams: opts.logStreams } : {}),
     ...(opts.maxLargeWebhookBodies ? { maxLargeWebhookBodies: opts.maxLargeWebhookBodies } : {}),
     ...(secretKey ? { secrets: new SecretStore(db, new SecretBox(secretKey)) } : {}),
@@ -113,6 +118,7 @@ export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> 
       await relay.stop();
       await queue.queue.obliterate({ force: true }).catch(() => {});
       await producers.publish.queue.obliterate({ force: true }).catch(() => {});
+      await producers.report.queue.obliterate({ force: true }).catch(() => {});
       await producers.close();
       await redis.del(events.key).catch(() => {});
       redis.disconnect();

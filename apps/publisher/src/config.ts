@@ -1,4 +1,4 @@
-import { loadConfig, zDatabaseUrl, zLogLevel, zPositiveInt, zRedisUrl, zRegistryHost, zSecret, zSecretKey } from "@slipway/config";
+import { checkGithubFields, githubFields, loadConfig, zPublicUrl, zDatabaseUrl, zLogLevel, zPositiveInt, zRedisUrl, zRegistryHost, zSecret, zSecretKey } from "@slipway/config";
 import { canonicalRegistryHost, isRegistryHost } from "@slipway/registry";
 import { z } from "zod";
 
@@ -30,7 +30,12 @@ const ZPublisherConfig = z.object({
   SLIPWAY_PUBLIC_PUBLISH_HOSTS: zRegistryHostList,
   /** publishes at once @defaultValue 2 */
   SLIPWAY_PUBLISH_CONCURRENCY: zPositiveInt(2),
+  /** GitHub credentials: the reporter (check runs with an App, commit statuses with a PAT)
+   * runs here; unset, nothing is reported */
+  ...githubFields,
+  /** where people reach the dashboard: checks link to <url>/builds/<id>; unset: no links */
+  SLIPWAY_PUBLIC_URL: zPublicUrl,
   LOG_LEVEL: zLogLevel,
-});
+}).superRefine(checkGithubFields);
 
 export const loadPublisherConfig = (env: Record<string, string | undefined>) => loadConfig(ZPublisherConfig, env);

@@ -1,4 +1,4 @@
-import { CANCEL_CHANNEL, ZBuildJobData } from "@slipway/contracts";
+import { CANCEL_CHANNEL, githubReportMessage, ZBuildJobData } from "@slipway/contracts";
 import { DelayedError, UnrecoverableError, Worker, type Job } from "bullmq";
 import { isFinalTry, triesExhausted, WorkerHeartbeat } from "@slipway/queue";
 import type { Redis } from "ioredis";
@@ -109,8 +109,11 @@ export class BuildWorker {
     const data = { status: "failed" as const, errorClass: "infrastructure" as const, errorMessage: message, finishedAt: new Date() };
     for (let i = 0; i < 5; i++) {
       try {
-        await this.deps.db.build.updateMany({ where: { id: buildId, attempt, status: { in: ["queued", "running"] } }, data });
-        await this.deps.db.buildAttempt.updateMany({ where: { buildId, attempt, status: { in: ["queued", "running"] } }, data });
+        await this.deps.db.$transaction(async (tx) => {
+          const moved = await tx.build.updateMany({ where: { id: buildId, attempt, status: { in: ["queued", "running"] } }, data });
+          await tx.buildAttempt.updateMany({ where: { buildId, attempt, status: { in: ["queued", "running"] } }, data });
+          if (moved.count && this.deps.settings.reportToGithub) await tx.outboxMessage.create({ data: githubReportMessage(buildId, attempt, "finished") });
+        });
         return;
       } catch (err) {
         this.deps.logger.warn({ buildId, err: (err as Error).message }, "could not mark the build failed; retrying");

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { mkdir, rm, writeFile } from "node:fs/promises";
+import { githubReportMessage } from "@slipway/contracts";
 import type { Db } from "@slipway/db";
 import type { EventBus } from "@slipway/events";
 import { buildRegistryAccess, mintRegistryCredential, writeDockerConfig } from "@slipway/registry-auth";
@@ -50,6 +51,14 @@ export interface WorkerSettings {
   };
   /** environment for git and docker (DOCKER_HOST, ...) */
   env: NodeJS.ProcessEnv;
+  /**
+   * GitHub credentials for fetching (SLIPWAY_GITHUB_*): the token for a repository (an
+   * installation token narrowed to it, or the PAT), or undefined (the App is not installed
+   * there: fetched without credentials). Absent: every fetch is anonymous, as without GitHub.
+   */
+  gitToken?: (fullName: string) => Promise<string | undefined>;
+  /** write an outbox row for the GitHub reporter at each state change (GitHub is configured) @defaultValue false */
+  reportToGithub?: boolean;
 }
 
 export interface BuildDeps {
@@ -86,9 +95,13 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
     return { kind: "skipped" };
   }
   const startedAt = new Date();
-  const running = await db.build.updateMany({
-    where: { id: build.id, attempt: job.attempt, status: { in: ["queued", "running"] } },
-    data: { status: "running", workerId: settings.workerId, host: settings.host, startedAt, finishedAt: null, durationMs: null, errorClass: null, errorMessage: null },
+  const running = await db.$transaction(async (tx) => {
+    const moved = await tx.build.updateMany({
+      where: { id: build.id, attempt: job.attempt, status: { in: ["queued", "running"] } },
+      data: { status: "running", workerId: settings.workerId, host: settings.host, startedAt, finishedAt: null, durationMs: null, errorClass: null, errorMessage: null },
+    });
+    if (moved.count && settings.reportToGithub) await tx.outboxMessage.create({ data: githubReportMessage(build.id, job.attempt, "started") });
+    return moved;
   });
   if (running.count === 0) return { kind: "skipped" };
   const about = { buildId: build.id, repository: build.repository.fullName, attempt: job.attempt };
@@ -119,7 +132,10 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
     await mkdir(scratch, { recursive: true });
     const src = join(scratch, "src");
     const cloneUrl = repositoryGitUrl(settings.gitBaseUrl, build.repository.fullName);
-    const { commitTime } = await checkoutCommit({ cacheDir: settings.cacheDir, githubId: build.repository.githubId, cloneUrl, protocols: settings.gitProtocols, sha: build.sha, ...(build.pullRequest ? { extraRefs: [`refs/pull/${build.pullRequest}/head`] } : {}), destDir: src, env: settings.env, onLine: line, signal });
+    const token = await gitToken(settings, build.repository.fullName, line);
+    if (token) sink.addSecrets([token]);
+    const auth = token ? { auth: { token, gitBaseUrl: settings.gitBaseUrl } } : {};
+    const { commitTime } = await checkoutCommit({ cacheDir: settings.cacheDir, githubId: build.repository.githubId, cloneUrl, protocols: settings.gitProtocols, sha: build.sha, ...(build.pullRequest ? { extraRefs: [`refs/pull/${build.pullRequest}/head`] } : {}), destDir: src, env: settings.env, onLine: line, signal, ...auth });
     const prepared = await prepareBuild({
       srcDir: src,
       sourceUrl: cloneUrl.replace(/\.git$/, ""),
@@ -155,7 +171,7 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
   } finally {
     await rm(scratch, { recursive: true, force: true }).catch(() => {});
   }
-  const recorded = await recordOutcome({ db, sink, log, build, job, startedAt, outcome: maskOutcome(outcome, (text) => sink.mask(text)) });
+  const recorded = await recordOutcome({ db, sink, log, build, job, startedAt, outcome: maskOutcome(outcome, (text) => sink.mask(text)), reportToGithub: settings.reportToGithub ?? false });
   // A cancel was announced by whoever cancelled (the api).
   if (recorded.kind !== "skipped" && recorded.kind !== "cancelled") {
     const row = await db.build.findUnique({ where: { id: build.id }, select: { status: true, attempt: true, durationMs: true, cachedSteps: true, totalSteps: true, errorMessage: true } });
@@ -165,6 +181,19 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
     }
   }
   return recorded;
+}
+
+/** The GitHub token to fetch `fullName` with, if GitHub is configured; GitHub unreachable is the farm's failure (retried). */
+async function gitToken(settings: WorkerSettings, fullName: string, line: (s: string) => void): Promise<string | undefined> {
+  if (!settings.gitToken) return undefined;
+  let token: string | undefined;
+  try {
+    token = await settings.gitToken(fullName);
+  } catch (err) {
+    throw new InfrastructureFailure(`could not get a GitHub token for ${fullName}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  line(token ? "slipway: fetching with the farm's GitHub credentials" : `slipway: the GitHub App is not installed on ${fullName}; fetching without credentials`);
+  return token;
 }
 
 /**

@@ -1,6 +1,9 @@
 export { ZERO_SHA, ZGithubPushPayload, type TGithubPushPayload, type TGithubRepository } from "./github-push";
 export { PULL_REQUEST_BUILD_ACTIONS, ZGithubPullRequestPayload, type TGithubPullRequestPayload } from "./github-pull-request";
-export { CANCEL_CHANNEL, logStreamKey, OUTBOX_BUILD_ENQUEUE, OUTBOX_PUBLISH_ENQUEUE, ZBuildJobData, ZPublishJobData, type TBuildJobData, type TPublishJobData } from "./jobs";
+export {
+  CANCEL_CHANNEL, githubReportMessage, logStreamKey, OUTBOX_BUILD_ENQUEUE, OUTBOX_GITHUB_REPORT, OUTBOX_PUBLISH_ENQUEUE, ZBuildJobData, ZPublishJobData, ZReportJobData,
+  type TBuildJobData, type TPublishJobData, type TReportEvent, type TReportJobData,
+} from "./jobs";
 export {
   ZApiError, ZBuild, ZBuildList, ZBuildStep, ZPublish, type TBuildStep, type TPublish, ZBuildStatus, ZListBuildsQuery, ZWebhookAccepted,
   type TApiError, type TBuild, type TBuildList, type TBuildStatus, type TListBuildsQuery, type TWebhookAccepted,

@@ -16,6 +16,8 @@ export interface ReceiveDeps {
   acceptRenames?: boolean;
   /** SLIPWAY_FORK_PULL_REQUESTS @defaultValue "members" */
   forkPullRequests?: ForkPolicy;
+  /** GitHub is configured: new builds are announced to the GitHub reporter @defaultValue false */
+  reportToGithub?: boolean;
 }
 
 export interface Received {
@@ -39,7 +41,7 @@ export async function receiveDelivery(deps: ReceiveDeps, raw: RawDelivery): Prom
   deps.verifier.verify(raw.body, raw.signature256);
   const delivery = parseDelivery(raw);
   const plan = planDelivery(delivery.event, delivery.payload, deps);
-  const stored = await storeDelivery(deps.db, delivery, plan, { acceptRenames: deps.acceptRenames ?? false });
+  const stored = await storeDelivery(deps.db, delivery, plan, { acceptRenames: deps.acceptRenames ?? false, reportToGithub: deps.reportToGithub ?? false });
   if (stored.accepted.outcome === "refused") throw new AppError("forbidden", stored.accepted.reason ?? "repository not allowed", { deliveryId: delivery.deliveryId });
   const queued = stored.queuedNew && stored.accepted.buildId && plan.outcome === "build_queued"
     ? { buildId: stored.accepted.buildId, repository: plan.repository.full_name, trigger: plan.build.trigger, ref: plan.build.ref, sha: plan.build.sha }

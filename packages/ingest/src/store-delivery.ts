@@ -1,4 +1,4 @@
-import { OUTBOX_BUILD_ENQUEUE, type TGithubRepository, type TWebhookAccepted } from "@slipway/contracts";
+import { githubReportMessage, OUTBOX_BUILD_ENQUEUE, type TGithubRepository, type TWebhookAccepted } from "@slipway/contracts";
 import { isUniqueViolation, Prisma, type Db } from "@slipway/db";
 import type { BuildSpec } from "./build-spec";
 import type { ParsedDelivery } from "./parse-delivery";
@@ -29,6 +29,9 @@ export interface StoreOptions {
   /** SLIPWAY_ACCEPT_RENAMES: let a delivery rebind a known id to a new name, or a known name to
    * a new id. Off, such a delivery is refused (see bindingConflict). @defaultValue false */
   acceptRenames: boolean;
+  /** GitHub is configured: announce each new build to the GitHub reporter ("queued") in the
+   * same transaction @defaultValue false */
+  reportToGithub?: boolean;
 }
 
 export async function storeDelivery(db: Db, delivery: ParsedDelivery, plan: DeliveryPlan, opts: StoreOptions = { acceptRenames: false }): Promise<StoredDelivery> {
@@ -81,7 +84,9 @@ async function write(tx: Prisma.TransactionClient, delivery: ParsedDelivery, pla
     },
   });
   await tx.outboxMessage.create({ data: { topic: OUTBOX_BUILD_ENQUEUE, payload: { buildId: build.id, attempt: 1 } } });
+  if (opts.reportToGithub) await tx.outboxMessage.create({ data: githubReportMessage(build.id, 1, "queued") });
   const superseded = await supersedeBuilds(tx, repositoryId, spec, build.id, { autoCancel: repo!.autoCancel, autoCancelDefaultBranch: repo!.autoCancelDefaultBranch, defaultBranch: repo!.defaultBranch });
+  if (opts.reportToGithub) for (const s of superseded) await tx.outboxMessage.create({ data: githubReportMessage(s.id, s.attempt, "cancelled") });
   return { accepted: accepted(delivery.deliveryId, "build_queued", build.id, null, false), queuedNew: true, superseded };
 }
 

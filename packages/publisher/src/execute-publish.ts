@@ -1,5 +1,5 @@
 import { BuildLogSink } from "@slipway/build-log";
-import { internalImagePath, ZBuildConfig } from "@slipway/contracts";
+import { githubReportMessage, internalImagePath, ZBuildConfig } from "@slipway/contracts";
 import type { Db } from "@slipway/db";
 import type { EventBus } from "@slipway/events";
 import { RegistryClient, RegistryError, type RegistryClientOptions, type RegistryCredentials } from "@slipway/registry";
@@ -24,6 +24,8 @@ export interface PublishDeps {
   registryOptions?: Omit<RegistryClientOptions, "credentials">;
   /** the farm's event stream (build.published) */
   events?: EventBus;
+  /** GitHub is configured: announce the publish outcome to the GitHub reporter @defaultValue false */
+  reportToGithub?: boolean;
 }
 
 export type PublishOutcome =
@@ -83,6 +85,11 @@ export async function executePublish(deps: PublishDeps, job: { buildId: string; 
   const failures = results.flatMap((r) => (r.kind === "failed" ? [r] : []));
   const retryable = failures.find((f) => f.retry);
   if (retryable) return { kind: "failed", error: retryable.error, retry: true };
+  // The publish is over (published, or failed for good): the GitHub reporter adds the tags or
+  // the failure to the check. Not in the transaction of the last Publish row (with several
+  // targets there is no one final write): a crash before this line leaves the job unfinished,
+  // BullMQ runs it again, which finds every tag pushed and writes the row then.
+  if (deps.reportToGithub) await db.outboxMessage.create({ data: githubReportMessage(build.id, job.attempt, "published") });
   const [first, ...more] = failures;
   if (first) {
     const error = more.length ? new RegistryError(failures.map((f) => f.error.message).join("; "), { registry: first.error.registry, kind: "user" }) : first.error;

@@ -1,4 +1,4 @@
-export { BUILD_JOB, buildJobId, PUBLISH_JOB, type JobDefinition } from "./job-catalog";
+export { BUILD_JOB, buildJobId, PUBLISH_JOB, REPORT_JOB, type JobDefinition } from "./job-catalog";
 export { JobProducer, type ProducerOptions } from "./job-producer";
 export { createOutboxHandlers, createProducers, type Producers } from "./create-producers";
 export { createRedis, type RedisRole } from "./create-redis";

@@ -12,3 +12,5 @@ export { testRegistryClientOptions, testRegistryCredential, withRegistryLogin } 
 export { aptMirrorUrl } from "./apt-mirror";
 export { startRegistry, type StartRegistryOptions, type TestRegistry } from "./start-registry";
 export { startTokenServer, type TokenServer } from "./token-auth-server";
+export { GithubStandIn, type StandInCheckRun, type StandInRequest } from "./github-stand-in";
+export { GitHttpServer } from "./git-http-server";

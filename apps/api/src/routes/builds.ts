@@ -35,7 +35,7 @@ export async function registerBuildRoutes(app: FastifyInstance, { deps }: { deps
   app.get<{ Params: { id: string } }>("/builds/:id/publishes", read, async (req) => listBuildPublishes(deps.db, req.params.id, reach(req)));
 
   app.post<{ Params: { id: string } }>("/builds/:id/retry", write, async (req, reply) => {
-    const build = await retryBuild(deps.db, req.params.id, reach(req));
+    const build = await retryBuild(deps.db, req.params.id, reach(req), { reportToGithub: deps.reportToGithub ?? false });
     deps.onBuildStored();
     deps.events?.emit({ type: "build.queued", buildId: build.id, repository: build.repository, attempt: build.attempt, trigger: "retry", ref: build.ref, sha: build.sha });
     return reply.status(202).send(build);
@@ -48,7 +48,7 @@ export async function registerBuildRoutes(app: FastifyInstance, { deps }: { deps
   });
 
   app.post<{ Params: { id: string } }>("/builds/:id/cancel", write, async (req, reply) => {
-    const build = await cancelBuild(deps.db, req.params.id, reach(req));
+    const build = await cancelBuild(deps.db, req.params.id, reach(req), { reportToGithub: deps.reportToGithub ?? false });
     deps.events?.emit({ type: "build.finished", buildId: build.id, repository: build.repository, attempt: build.attempt, status: "cancelled", durationMs: build.durationMs, cachedSteps: build.cachedSteps, totalSteps: build.totalSteps, error: null });
     // Best effort: a worker that misses the message still cannot overwrite the cancel.
     await deps.redis.publish(CANCEL_CHANNEL, build.id).catch((err: unknown) => req.log.warn({ err: (err as Error).message }, "cancel announcement failed"));

@@ -33,7 +33,7 @@ export async function registerWebhookRoutes(app: FastifyInstance, { deps }: { de
   app.post("/webhooks/github", { bodyLimit: WEBHOOK_BODY_LIMIT, onRequest }, async (req, reply) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const result = await receiveDelivery(
-      { db: deps.db, verifier: deps.verifier, allowList: deps.allowList, acceptRenames: deps.acceptRenames ?? false, forkPullRequests: deps.forkPullRequests ?? "members" },
+      { db: deps.db, verifier: deps.verifier, allowList: deps.allowList, acceptRenames: deps.acceptRenames ?? false, forkPullRequests: deps.forkPullRequests ?? "members", reportToGithub: deps.reportToGithub ?? false },
       {
         event: header(req.headers["x-github-event"]),
         deliveryId: header(req.headers["x-github-delivery"]),
