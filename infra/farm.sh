@@ -109,7 +109,8 @@ cat >&2 <<INFO
     PostgreSQL     $(mask_url "$DATABASE_URL")
     Redis          $(mask_url "$REDIS_URL")   (passwords in $STATE/services.env)
     Docker         $DOCKER_HOST
-    Registry       $SLIPWAY_REGISTRY
+    Registry       $SLIPWAY_REGISTRY   (builds and caches; never a publish target)
+    Publishing     credentials: PUT /api/v1/registries/<host> (admin token); public hosts: ${SLIPWAY_PUBLIC_PUBLISH_HOSTS:-none}
     Workers        $WORKERS build workers (SLIPWAY_WORKERS), git mirrors in $SLIPWAY_WORKER_CACHE_DIR
 
 INFO

@@ -74,7 +74,6 @@ install_bookworm() {
   have_all iptables || missing+=(iptables)
   have_all ip || missing+=(iproute2)
   have_all openssl || missing+=(openssl)
-  have_all htpasswd || missing+=(apache2-utils)
   busybox_static_ok || missing+=(busybox-static)
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   if [ ${#missing[@]} -eq 0 ]; then say "Debian 12 packages present"; return 0; fi
@@ -125,7 +124,7 @@ install_trixie_docker() {
 }
 
 main() {
-  if have_all redis-server docker-registry git tini iptables ip openssl htpasswd && busybox_static_ok && pg_bin_ok && docker_ok; then
+  if have_all redis-server docker-registry git tini iptables ip openssl && busybox_static_ok && pg_bin_ok && docker_ok; then
     say "system packages present"; return 0
   fi
   require_root

@@ -7,7 +7,13 @@ import { BRANCH, PUSH_EXAMPLE, pushCommit, REPO } from "./push-payload";
 const BASE = `${testEnv.registry}/base/busybox:1`;
 
 let farm: TestFarm;
-beforeAll(async () => { farm = await startTestFarm({ buildAttempts: 3 }); });
+/** a registry address where nothing listens: publishing there fails as the network's fault */
+let dead = "";
+beforeAll(async () => {
+  dead = `127.0.0.1:${await freePort()}`;
+  // Listed as public (no credentials), so the publish reaches the network and fails there.
+  farm = await startTestFarm({ buildAttempts: 3, publicPublishHosts: [testEnv.publishRegistry, dead] });
+});
 afterAll(async () => { await farm?.close(); });
 
 const api = (path: string, init: RequestInit = {}) => farm.apiFetch(path, init);
@@ -118,7 +124,6 @@ describe("infrastructure failures are retried, then fail with the cause; retry t
 
 describe("publish failures", () => {
   it("an unreachable publish target is retried, then recorded failed with the cause; the build stays succeeded", async () => {
-    const dead = `127.0.0.1:${await freePort()}`;
     const { id, build } = await buildFiles({ Dockerfile: `FROM ${BASE}\nRUN echo publish-me > /p\n`, ".slipway.yml": `publish:\n  - image: ${dead}/acme/app\n` });
     expect(build.status, build.errorMessage ?? "").toBe("succeeded");
     await eventually(async () => (await farm.api.db.publish.count({ where: { buildId: id, status: "failed" } })) === 3, 60_000, "publish failed");

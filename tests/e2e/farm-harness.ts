@@ -3,11 +3,14 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { BuildWorker } from "@slipway/builder";
+import { OctokitGithubClient, ReportWorker, type GithubSettings } from "@slipway/github";
 import { createLogger } from "@slipway/logger";
 import { internalRegistryLogin, PublishWorker } from "@slipway/publisher";
 import { createRedis } from "@slipway/queue";
-import { RegistryClient } from "@slipway/registry";
+import { PublishAccess } from "@slipway/registry-credentials";
+import { SecretBox, SecretStore } from "@slipway/secrets";
 import { testEnv, TestGitServer } from "@slipway/testing";
 import { API_TOKEN, eventually, startTestApi, type TestApi } from "../../apps/api/test/harness";
 
@@ -16,11 +19,17 @@ export interface TestFarm {
   git: TestGitServer;
   worker: BuildWorker;
   publisher: PublishWorker;
+  /** the GitHub reporter, when the farm has GitHub settings */
+  reporter: ReportWorker | undefined;
   cacheDir: string;
   /** restart the build worker with other settings (e.g. a dead DOCKER_HOST) */
   restartWorker: (env?: Record<string, string>, settings?: WorkerOverrides) => Promise<void>;
   /** fetch /api/v1<path> with the bootstrap token */
   apiFetch: (path: string, init?: RequestInit) => Promise<Response>;
+  /** every line the publisher logged (pino, debug and up), as text */
+  publisherLogs: () => string;
+  /** every line the worker and publisher logged (pino, debug level) */
+  serviceLogs: () => string;
   /** waits until the build succeeded, failed or was cancelled; returns it with its relations */
   waitForEnd: (id: string) => Promise<EndedBuild>;
   close: () => Promise<void>;
@@ -38,11 +47,44 @@ const withRelations = { steps: { orderBy: { index: "asc" as const } }, publishes
 type EndedBuild = Awaited<ReturnType<typeof findBuild>>;
 const findBuild = (api: TestApi, id: string) => api.db.build.findUniqueOrThrow({ where: { id }, include: withRelations });
 
-export async function startTestFarm(opts: { buildAttempts?: number; timeoutMs?: number; logMaxBytes?: number } = {}): Promise<TestFarm> {
-  const api = await startTestApi({ buildAttempts: opts.buildAttempts ?? 3, buildBackoffMs: 200, publishAttempts: 2, publishBackoffMs: 200 });
+export interface TestFarmOptions {
+  buildAttempts?: number;
+  timeoutMs?: number;
+  logMaxBytes?: number;
+  /** SLIPWAY_PUBLIC_PUBLISH_HOSTS of the publisher: registries published to without credentials
+   * @defaultValue the test profile's publish registry (SLIPWAY_TEST_PUBLISH_REGISTRY) */
+  publicPublishHosts?: string[];
+  /** SLIPWAY_SECRET_KEY of the api, the worker and the publisher @defaultValue a random key */
+  secretKey?: string;
+  /** GitHub settings (SLIPWAY_GITHUB_*, e.g. against a GithubStandIn): workers fetch with its
+   * tokens, every stage writes report rows and a reporter runs beside the publisher */
+  github?: { settings: GithubSettings; publicUrl?: string };
+  /** where workers fetch from instead of the git daemon (e.g. a GitHttpServer), and its protocol */
+  gitHost?: { baseUrl: string; protocols: string[] };
+  /** also gets every service log line of the worker, publisher and reporter (pino, debug level) */
+  logs?: Writable;
+  /** PATH for the worker's git and docker processes (e.g. a shim folder first) */
+  path?: string;
+}
+
+export async function startTestFarm(opts: TestFarmOptions = {}): Promise<TestFarm> {
+  const reportToGithub = opts.github !== undefined;
+  const api = await startTestApi({ buildAttempts: opts.buildAttempts ?? 3, buildBackoffMs: 200, publishAttempts: 2, publishBackoffMs: 200, reportToGithub, ...(opts.secretKey ? { secretKey: opts.secretKey } : {}) });
   const git = await TestGitServer.start();
   const cacheDir = mkdtempSync(join(tmpdir(), "slipway-worker-"));
-  const logger = createLogger({ name: "e2e", level: testEnv.logLevel });
+  // Kept (at debug level) so tests can check what services log; shown when SLIPWAY_TEST_LOG_LEVEL asks.
+  const logged: string[] = [];
+  const show = testEnv.logLevel !== "silent";
+  const keep = (chunk: unknown) => {
+    logged.push(String(chunk));
+    opts.logs?.write(chunk);
+    if (show) process.stdout.write(String(chunk));
+  };
+  const logger = createLogger({ name: "e2e", level: "debug", destination: new Writable({ write(chunk, _enc, cb) { keep(chunk); cb(); } }) });
+  // The publisher handles registry passwords: what it logs is also kept apart, so tests can look.
+  const publisherLines: string[] = [];
+  const publisherLogger = createLogger({ name: "publisher", level: "debug", destination: new Writable({ write(chunk, _enc, cb) { publisherLines.push(String(chunk)); keep(chunk); cb(); } }) });
+  const github = opts.github ? new OctokitGithubClient(opts.github.settings) : undefined;
   const conns: ReturnType<typeof createRedis>[] = [];
   const conn = (role: "worker" | "producer") => {
     const c = createRedis(testEnv.redisUrl, role);
@@ -58,19 +100,22 @@ export async function startTestFarm(opts: { buildAttempts?: number; timeoutMs?: 
         db: api.db,
         redis: conn("producer"),
         logger,
+        events: api.events,
+        ...(api.secretKey ? { secrets: new SecretStore(api.db, new SecretBox(api.secretKey)) } : {}),
         settings: {
           workerId: "e2e-worker",
           host: overrides.host ?? "e2e-host",
           registry: overrides.registry ?? testEnv.registry,
           network: testEnv.buildNetwork,
-          gitBaseUrl: git.baseUrl,
-          gitProtocols: ["git"],
+          gitBaseUrl: opts.gitHost?.baseUrl ?? git.baseUrl,
+          gitProtocols: opts.gitHost?.protocols ?? ["git"],
+          ...(github ? { gitToken: (fullName: string) => github.gitToken(fullName), reportToGithub } : {}),
           registryAuth: { secret: testEnv.registrySecret, basePaths: ["base/*"] },
           cacheDir: dir,
           workDir: join(dir, "work"),
           timeoutMs: opts.timeoutMs ?? 10 * 60_000,
           logMaxBytes: opts.logMaxBytes,
-          env: { ...process.env, DOCKER_HOST: testEnv.dockerHost, ...env },
+          env: { ...process.env, DOCKER_HOST: testEnv.dockerHost, ...(opts.path ? { PATH: opts.path } : {}), ...env },
         },
       },
       { connection: conn("worker"), subscriber: conn("worker"), prefix: api.prefix },
@@ -84,14 +129,31 @@ export async function startTestFarm(opts: { buildAttempts?: number; timeoutMs?: 
     git,
     cacheDir,
     worker: makeWorker(),
+    // The publisher as apps/publisher wires it: the api's secret key reads the credentials
+    // stored through the API; the test profile's unauthenticated registry is a public host.
     publisher: new PublishWorker(
-      { db: api.db, redis: conn("producer"), logger, registry: new RegistryClient({ credentials: internalRegistryLogin(testEnv.registrySecret, testEnv.registry) }), internalRegistry: testEnv.registry },
+      {
+        db: api.db,
+        redis: conn("producer"),
+        logger: publisherLogger,
+        events: api.events,
+        internalRegistry: testEnv.registry,
+        internalLogin: internalRegistryLogin(testEnv.registrySecret, testEnv.registry),
+        access: new PublishAccess({
+          ...(api.secretKey ? { secrets: new SecretStore(api.db, new SecretBox(api.secretKey)) } : {}),
+          publicHosts: opts.publicPublishHosts ?? [testEnv.publishRegistry],
+        }),
+        reportToGithub,
+      },
       { connection: conn("worker"), prefix: api.prefix },
     ),
+    reporter: github ? new ReportWorker({ db: api.db, github, logger, publicUrl: opts.github?.publicUrl }, { connection: conn("worker"), prefix: api.prefix }) : undefined,
     restartWorker: async (env, settings) => {
       await farm.worker.close();
       farm.worker = makeWorker(env, settings);
     },
+    publisherLogs: () => publisherLines.join(""),
+    serviceLogs: () => logged.join(""),
     apiFetch: (path, init = {}) => fetch(`${api.url}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${API_TOKEN}`, ...init.headers } }),
     waitForEnd: async (id) => {
       await eventually(async () => ENDED.includes((await api.db.build.findUniqueOrThrow({ where: { id } })).status), 180_000, `build ${id} to end`);
@@ -100,6 +162,7 @@ export async function startTestFarm(opts: { buildAttempts?: number; timeoutMs?: 
     close: async () => {
       await farm.worker.close();
       await farm.publisher.close();
+      await farm.reporter?.close();
       await api.close();
       await git.destroy();
       for (const c of conns) c.disconnect();

@@ -1,6 +1,7 @@
 import { createLogger } from "@slipway/logger";
-import { executePublish } from "@slipway/publisher";
+import { executePublish, internalRegistryLogin } from "@slipway/publisher";
 import { RegistryClient } from "@slipway/registry";
+import { PublishAccess } from "@slipway/registry-credentials";
 import { testEnv, testRegistryClientOptions } from "@slipway/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestFarm, type TestFarm } from "./farm-harness";
@@ -27,7 +28,13 @@ async function buildOnly(sha: string, ref?: string) {
   return b;
 }
 const publish = (buildId: string) =>
-  executePublish({ db: farm.api.db, redis: farm.api.redis, logger: createLogger({ name: "t", level: "silent" }), registry, internalRegistry: testEnv.registry }, { buildId, attempt: 1, finalTry: true });
+  executePublish(
+    {
+      db: farm.api.db, redis: farm.api.redis, logger: createLogger({ name: "t", level: "silent" }), internalRegistry: testEnv.registry,
+      internalLogin: internalRegistryLogin(testEnv.registrySecret, testEnv.registry), access: new PublishAccess({ publicHosts: [testEnv.publishRegistry] }),
+    },
+    { buildId, attempt: 1, finalTry: true },
+  );
 const digestOf = async (tag: string) => (await registry.getManifest(testEnv.publishRegistry, TARGET_REPO, tag)).digest;
 
 describe("floating tags never move backwards", () => {

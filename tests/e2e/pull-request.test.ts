@@ -87,7 +87,7 @@ describe("pull request builds", () => {
     const planted = `planted-${randomUUID()}`;
     const forkSha = farm.git.commit(REPO, {
       "app.txt": "fork\n",
-      Dockerfile: dockerfile(`RUN --mount=type=cache,target=/cache echo ${planted} > /cache/tool && cat /cache/tool\n`),
+      Dockerfile: dockerfile(`RUN --mount=type=cache,target=/cache echo ${planted} > /cache/tool-${run} && cat /cache/tool-${run}\n`),
       ".slipway.yml": `publishPullRequests: true\npublish:\n  - image: ${TARGET}\n`,
     }, { branch: "pr-77", from: BRANCH, pullRequest: 77 });
     const fork = await farm.waitForEnd(await openPullRequest({ number: 77, sha: forkSha, fork: { id: 99_001, fullName: "stranger/Hello-World" } }));
@@ -99,7 +99,7 @@ describe("pull request builds", () => {
     expect(await tagDigest("pr-77")).toBeUndefined();
 
     // The repository's next build on the same host reads the same cache mount target.
-    const probe = farm.git.commit(REPO, { Dockerfile: dockerfile(`RUN --mount=type=cache,target=/cache echo "probe ${randomUUID()}"; cat /cache/tool 2>/dev/null || echo NOTHING-PLANTED\n`), ".slipway.yml": "" }, { branch: BRANCH });
+    const probe = farm.git.commit(REPO, { Dockerfile: dockerfile(`RUN --mount=type=cache,target=/cache echo "probe ${randomUUID()}"; cat /cache/tool-${run} 2>/dev/null || echo NOTHING-PLANTED\n`), ".slipway.yml": "" }, { branch: BRANCH });
     const main = await farm.waitForEnd(await pushCommit(farm.api.url, probe));
     const mainLog = await logOf(main.id);
     expect(main.status, mainLog).toBe("succeeded");

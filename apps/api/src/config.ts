@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import { buildRetryFields, loadConfig, zBool, zDatabaseUrl, zDockerHost, zLogLevel, zPort, zPositiveInt, zRedisUrl, zRegistryHost, zSecret, zSecretKey } from "@slipway/config";
+import { buildRetryFields, checkGithubFields, githubFields, loadConfig, zBool, zDatabaseUrl, zDockerHost, zLogLevel, zPort, zPositiveInt, zRedisUrl, zRegistryHost, zSecret, zSecretKey } from "@slipway/config";
 import { RepositoryAllowList } from "@slipway/ingest";
 import { z } from "zod";
 
@@ -47,9 +47,9 @@ const ZApiConfig = z.object({
         ctx.addIssue({ code: "custom", message: (err as Error).message });
       }
     }),
-  /** live log streams (SSE) one token may hold open on this api process @defaultValue 20 */
+  /** live streams (SSE: build logs, events) one token may hold open on this api process @defaultValue 20 */
   SLIPWAY_LOG_STREAMS_PER_TOKEN: zPositiveInt(20),
-  /** live log streams this api process holds open in all @defaultValue 500 */
+  /** live streams (build logs, events) this api process holds open in all @defaultValue 500 */
   SLIPWAY_LOG_STREAMS_MAX: zPositiveInt(500),
   /** accept a webhook payload that renames a known repository id or re-creates a known name.
    * Off: refused with the reason (payloads are signed with a secret every repository shares,
@@ -89,10 +89,13 @@ const ZApiConfig = z.object({
   /** reverse proxies whose X-Forwarded-For is believed (see zTrustProxy) @defaultValue false */
   SLIPWAY_TRUST_PROXY: zTrustProxy,
   ...buildRetryFields,
+  /** GitHub credentials (see README, "Connect a GitHub App"); the api only needs to know
+   * whether they are set: then every build it stores, retries or cancels is reported */
+  ...githubFields,
   LOG_LEVEL: zLogLevel,
 });
 
-const ZCheckedApiConfig = ZApiConfig.refine(
+const ZCheckedApiConfig = ZApiConfig.superRefine(checkGithubFields).refine(
   (c) => (c.SLIPWAY_REGISTRY_SECRET === undefined) === (c.SLIPWAY_REGISTRY_TOKEN_KEY === undefined) && (c.SLIPWAY_REGISTRY_TOKEN_KEY === undefined) === (c.SLIPWAY_REGISTRY_TOKEN_CERT === undefined),
   { message: "set SLIPWAY_REGISTRY_SECRET, SLIPWAY_REGISTRY_TOKEN_KEY and SLIPWAY_REGISTRY_TOKEN_CERT together, or none of them", path: ["SLIPWAY_REGISTRY_SECRET"] },
 );

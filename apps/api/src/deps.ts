@@ -1,4 +1,5 @@
 import type { Db } from "@slipway/db";
+import type { EventBus } from "@slipway/events";
 import type { ForkPolicy, RepositoryAllowList, SignatureVerifier } from "@slipway/ingest";
 import type { Logger } from "@slipway/logger";
 import type { SessionSealer } from "@slipway/auth";
@@ -27,13 +28,16 @@ export interface ApiDeps {
   verifier: SignatureVerifier;
   /** SLIPWAY_ALLOWED_OWNERS */
   allowList: RepositoryAllowList;
-  /** live log streams open at once, per token and in all (this process), and how often an open
+  /** live streams (build logs, events) open at once, per token and in all (this process), and how often an open
    * stream re-checks its token @defaultValue 20, 500, 30000 ms */
   logStreams?: { perToken: number; max: number; recheckMs?: number };
   /** SLIPWAY_ACCEPT_RENAMES: payloads may rebind repository ids and names @defaultValue false */
   acceptRenames?: boolean;
   /** SLIPWAY_FORK_PULL_REQUESTS @defaultValue "members" */
   forkPullRequests?: ForkPolicy;
+  /** GitHub is configured (SLIPWAY_GITHUB_*): builds stored, retried or cancelled here write an
+   * outbox row for the GitHub reporter @defaultValue false */
+  reportToGithub?: boolean;
   /** webhook bodies over 1 MiB in flight at once @defaultValue 4 */
   maxLargeWebhookBodies?: number;
   bootstrapToken: string;
@@ -43,11 +47,15 @@ export interface ApiDeps {
   dashboardDir?: string;
   /** the internal registry's token service (absent: the registry has no token auth) */
   registryAuth?: { signer: TokenSigner; secret: string };
+  /** the queues (GET /api/v1/queues) and the Redis key prefix workers beat under (GET /api/v1/workers) */
+  queues?: { producers: object; prefix: string };
+  /** the farm's event stream (GET /api/v1/events; builds queued, retried, cancelled here) */
+  events?: EventBus;
   /** the encrypted secret store (absent: SLIPWAY_SECRET_KEY unset) */
   secrets?: SecretStore;
   rateLimit: RateLimitSettings;
   /** X-Forwarded-For hops to believe: false, a hop count, or proxy addresses/CIDRs */
   trustProxy: false | number | string[];
-  /** called after a delivery stored a new build: run the outbox relay now */
+  /** called after a request stored an outbox row (a new build, a retry): run the outbox relay now */
   onBuildStored: () => void;
 }

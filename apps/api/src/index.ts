@@ -2,8 +2,9 @@
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { SessionSealer } from "@slipway/auth";
-import { readConfigOrExit, runApp } from "@slipway/config";
+import { githubSettingsOf, readConfigOrExit, runApp } from "@slipway/config";
 import { createDb } from "@slipway/db";
+import { EventBus } from "@slipway/events";
 import { RepositoryAllowList, SignatureVerifier } from "@slipway/ingest";
 import { createLogger } from "@slipway/logger";
 import { loadTokenSigner } from "@slipway/registry-auth";
@@ -37,10 +38,13 @@ runApp("api", async () => {
     db,
     redis,
     logger,
+    events: new EventBus(redis, logger.child({ component: "events" })),
+    queues: { producers, prefix: "slipway" },
     verifier: new SignatureVerifier(config.SLIPWAY_WEBHOOK_SECRET),
     allowList,
     acceptRenames: config.SLIPWAY_ACCEPT_RENAMES,
     forkPullRequests: config.SLIPWAY_FORK_PULL_REQUESTS,
+    reportToGithub: githubSettingsOf(config) !== undefined,
     logStreams: { perToken: config.SLIPWAY_LOG_STREAMS_PER_TOKEN, max: config.SLIPWAY_LOG_STREAMS_MAX },
     ...(registryAuth ? { registryAuth } : {}),
     ...(config.SLIPWAY_SECRET_KEY ? { secrets: new SecretStore(db, new SecretBox(config.SLIPWAY_SECRET_KEY)) } : {}),

@@ -2,9 +2,10 @@
 // missing or bad token (401) and a token without the route's scope (403), and a token
 // limited to some repositories cannot see, list or act on builds of others (404, exactly as
 // for a build that does not exist).
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { createApiToken, matchRepository } from "@slipway/auth";
 import type { TTokenScope } from "@slipway/contracts";
+import { SecretBox, SecretStore } from "@slipway/secrets";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApi, type TestApi } from "./harness";
 import { listRoutes } from "./list-routes";
@@ -25,15 +26,34 @@ const SCOPE_OF: Record<string, TTokenScope> = {
   "HEAD /api/v1/builds/:id/publishes": "read",
   "POST /api/v1/builds/:id/retry": "write",
   "POST /api/v1/builds/:id/cancel": "write",
+  "POST /api/v1/builds/:id/publish/retry": "write",
   "POST /api/v1/tokens": "admin",
   "GET /api/v1/tokens": "admin",
   "HEAD /api/v1/tokens": "admin",
   "DELETE /api/v1/tokens/:id": "admin",
+  "PUT /api/v1/registries/:host": "admin",
+  "GET /api/v1/registries": "admin",
+  "HEAD /api/v1/registries": "admin",
+  "DELETE /api/v1/registries/:host": "admin",
+  "GET /api/v1/events": "read",
+  "GET /api/v1/repositories": "read",
+  "HEAD /api/v1/repositories": "read",
+  "PATCH /api/v1/repositories/:owner/:name": "admin",
+  "GET /api/v1/queues": "read",
+  "HEAD /api/v1/queues": "read",
+  "GET /api/v1/workers": "read",
+  "HEAD /api/v1/workers": "read",
+  "PUT /api/v1/secrets/:name": "admin",
+  "GET /api/v1/secrets": "admin",
+  "HEAD /api/v1/secrets": "admin",
+  "DELETE /api/v1/secrets/:name": "admin",
   "GET /api/v1/session": "read",
   "HEAD /api/v1/session": "read",
 };
 /** Routes used before anyone is signed in: the dashboard's sign-in and sign-out (session.test.ts). */
 const PUBLIC = new Set(["POST /api/v1/session", "DELETE /api/v1/session"]);
+/** the registry credential the registries routes act on (stored in beforeAll) */
+const REGISTRY_HOST = "authz.example";
 const BELOW: Record<TTokenScope, "none" | TTokenScope> = { read: "none", write: "read", admin: "write" };
 
 let api: TestApi;
@@ -44,15 +64,16 @@ let throwawayTokenId = "";
 
 interface Answer { status: number; body: any }
 
-/** Calls `route` ("METHOD /path/:id") with `:id` = `id` (other params: a fresh UUID). */
+/** Calls `route` ("METHOD /path/:id") with `:id` = `id`, `:host` = REGISTRY_HOST (other params: a fresh UUID). */
 async function call(route: string, token: string | null, id: string, headers: Record<string, string> = {}): Promise<Answer> {
   const [method, path] = route.split(" ") as [string, string];
-  const url = `${api.url}${path.replace(":id", id).replace(/:\w+/g, () => randomUUID())}`;
+  const url = `${api.url}${path.replace(":id", id).replace(":host", REGISTRY_HOST).replace(/:\w+/g, () => randomUUID())}`;
+  const body = method === "POST" ? (path.endsWith("/tokens") ? { name: "authz-test", scopes: ["read"] } : {}) : method === "PUT" ? { username: "authz", password: "authz-password-0123", repositories: ["acme/*"] } : undefined;
   const res = await fetch(url, {
     signal: AbortSignal.timeout(5000),
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(method === "POST" ? { "content-type": "application/json" } : {}), ...headers },
-    ...(method === "POST" ? { body: JSON.stringify(path.endsWith("/tokens") ? { name: "authz-test", scopes: ["read"] } : {}) } : {}),
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { "content-type": "application/json" } : {}), ...headers },
+    ...(body ? { body: JSON.stringify(body) } : {}),
   });
   // A log stream that was allowed stays open: its status is all we need.
   if (res.headers.get("content-type")?.startsWith("text/event-stream")) {
@@ -66,7 +87,7 @@ const idFor = (route: string, buildId: string) => (route.includes("/tokens/") ? 
 const buildRoutesWithId = () => apiRoutes.filter((r) => r.includes("/builds/:id"));
 
 beforeAll(async () => {
-  api = await startTestApi();
+  api = await startTestApi({ secretKey: randomBytes(32).toString("hex") });
   apiRoutes = listRoutes(api.app).filter((r) => r.split(" ")[1]!.startsWith("/api/") && !PUBLIC.has(r));
   builds.acme = await pushBuild(api, "Acme/App", 5001);
   builds.acmeTools = await pushBuild(api, "Acme/Tools", 5002);
@@ -83,6 +104,7 @@ beforeAll(async () => {
   tokens.acmeAdmin = await make("acme admin", ["admin"], ["acme/*"]);
   tokens.acmeAppRead = await make("acme/app reader", ["read"], ["ACME/APP"]);
   throwawayTokenId = (await createApiToken(api.db, { name: "throwaway", scopes: ["read"] })).id;
+  await new SecretStore(api.db, new SecretBox(api.secretKey!)).put({ kind: "registry", name: REGISTRY_HOST, username: "authz", value: "authz-password-0000", repositories: ["acme/*"] });
 });
 afterAll(async () => { await api?.close(); });
 
@@ -102,6 +124,7 @@ describe("every /api/v1 route", () => {
       }
     }
     expect(await api.db.apiToken.count()).toBe(before);
+    expect(await api.db.secret.findMany({ select: { name: true, username: true } })).toEqual([{ name: REGISTRY_HOST, username: "authz" }]);
     expect((await api.db.build.findUniqueOrThrow({ where: { id: builds.otherFailed } })).status).toBe("failed");
   });
 
@@ -114,6 +137,7 @@ describe("every /api/v1 route", () => {
       if (!route.startsWith("HEAD")) expect(res.body, route).toEqual({ error: { code: "forbidden", message: `this API token lacks the "${needed}" scope this request needs` } });
     }
     expect(await api.db.apiToken.count()).toBe(tokensBefore);
+    expect(await api.db.secret.findMany({ select: { name: true, username: true } })).toEqual([{ name: REGISTRY_HOST, username: "authz" }]);
     const failed = await api.db.build.findUniqueOrThrow({ where: { id: builds.otherFailed } });
     expect([failed.status, failed.attempt]).toEqual(["failed", 1]);
     expect((await api.db.apiToken.findUniqueOrThrow({ where: { id: throwawayTokenId } })).revokedAt).toBeNull();

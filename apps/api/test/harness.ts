@@ -5,9 +5,11 @@ import { fileURLToPath } from "node:url";
 import { SessionSealer } from "@slipway/auth";
 import { Writable } from "node:stream";
 import { createDb, type Db } from "@slipway/db";
+import { EventBus } from "@slipway/events";
 import { RepositoryAllowList, SignatureVerifier } from "@slipway/ingest";
 import { createLogger } from "@slipway/logger";
 import { BUILD_JOB, createOutboxHandlers, createProducers, createRedis, OutboxRelay, type JobProducer, type Producers } from "@slipway/queue";
+import { SecretBox, SecretStore } from "@slipway/secrets";
 import { createTestDatabase, testEnv, type TestDatabase } from "@slipway/testing";
 import type { FastifyInstance } from "fastify";
 import type { Redis } from "ioredis";
@@ -28,7 +30,11 @@ export interface TestApi {
   producers: Producers;
   prefix: string;
   relay: OutboxRelay;
+  /** the farm's event stream, on a key of this test's own */
+  events: EventBus;
   app: FastifyInstance;
+  /** SLIPWAY_SECRET_KEY of this api (null: none, so it has no secret store) */
+  secretKey: string | null;
   /** every log line the api wrote, as text */
   logs: () => string;
   close: () => Promise<void>;
@@ -54,6 +60,10 @@ export interface TestApiOptions {
   /** SLIPWAY_FORK_PULL_REQUESTS @defaultValue "members" */
   forkPullRequests?: "members" | "all" | "none";
   maxLargeWebhookBodies?: number;
+  /** SLIPWAY_SECRET_KEY; null: unset (no secret store) @defaultValue a random key */
+  secretKey?: string | null;
+  /** GitHub is configured: builds stored, retried or cancelled write report outbox rows @defaultValue false */
+  reportToGithub?: boolean;
   /** dashboard session lifetime @defaultValue 12 h */
   sessionTtlMs?: number;
 }
@@ -69,11 +79,14 @@ export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> 
     prefix,
     build: { attempts: opts.buildAttempts ?? 3, backoffMs: opts.buildBackoffMs ?? 200 },
     publish: { attempts: opts.publishAttempts ?? 2, backoffMs: opts.publishBackoffMs ?? 200 },
+    // GitHub reports: quick retries, so tests of a flaky GitHub stay short.
+    report: { backoffMs: 300 },
   });
   const queue = producers.build;
   const chunks: string[] = [];
   const sink = new Writable({ write(chunk, _enc, cb) { chunks.push(String(chunk)); cb(); } });
   const logger = createLogger({ name: "api-test", level: "debug", destination: sink });
+  const secretKey = opts.secretKey === undefined ? randomBytes(32).toString("hex") : opts.secretKey;
   const relay = new OutboxRelay({
     db,
     logger,
@@ -81,14 +94,18 @@ export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> 
     pollIntervalMs: opts.pollIntervalMs ?? 200,
     dispatchTimeoutMs: 2_000,
   });
+  const events = new EventBus(redis, logger, `${prefix}:events`);
   const app = await buildServer({
-    db, redis, logger,
+    db, redis, logger, events,
+    queues: { producers, prefix },
     verifier: new SignatureVerifier(WEBHOOK_SECRET),
     allowList: new RepositoryAllowList(opts.allowedOwners ?? []),
     acceptRenames: opts.acceptRenames ?? false,
     forkPullRequests: opts.forkPullRequests ?? "members",
+    reportToGithub: opts.reportToGithub ?? false,
     ...(opts.logStreams ? { logStreams: opts.logStreams } : {}),
     ...(opts.maxLargeWebhookBodies ? { maxLargeWebhookBodies: opts.maxLargeWebhookBodies } : {}),
+    ...(secretKey ? { secrets: new SecretStore(db, new SecretBox(secretKey)) } : {}),
     bootstrapToken: API_TOKEN,
     sessions: new SessionSealer(randomBytes(32).toString("hex"), opts.sessionTtlMs),
     dashboardDir: DASHBOARD_DIR,
@@ -102,14 +119,16 @@ export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> 
   const port = typeof addr === "object" && addr ? addr.port : 0;
   return {
     url: `http://127.0.0.1:${port}`,
-    db, database, redis, queue, producers, prefix, relay, app,
+    db, database, redis, queue, producers, prefix, relay, events, app, secretKey,
     logs: () => chunks.join(""),
     close: async () => {
       await app.close();
       await relay.stop();
       await queue.queue.obliterate({ force: true }).catch(() => {});
       await producers.publish.queue.obliterate({ force: true }).catch(() => {});
+      await producers.report.queue.obliterate({ force: true }).catch(() => {});
       await producers.close();
+      await redis.del(events.key).catch(() => {});
       redis.disconnect();
       await db.$disconnect();
       if (ownDatabase) await database.drop();

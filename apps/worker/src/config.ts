@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { buildRetryFields, loadConfig, zDatabaseUrl, zDockerHost, zLogLevel, zPositiveInt, zRedisUrl, zRegistryHost, zSecret, zSecretKey } from "@slipway/config";
+import { buildRetryFields, checkGithubFields, githubFields, loadConfig, zDatabaseUrl, zDockerHost, zLogLevel, zPositiveInt, zRedisUrl, zRegistryHost, zSecret, zSecretKey } from "@slipway/config";
 import { z } from "zod";
 
 /** The build worker's configuration. */
@@ -60,6 +60,9 @@ const ZWorkerConfig = z.object({
    * queued again for another worker, seconds @defaultValue 10 */
   SLIPWAY_SHUTDOWN_GRACE_S: zPositiveInt(10),
   ...buildRetryFields,
+  /** GitHub credentials: fetch private repositories with an installation token or the PAT
+   * (see README, "Connect a GitHub App"); and report each build's start and end */
+  ...githubFields,
   LOG_LEVEL: zLogLevel,
 });
 
@@ -70,7 +73,7 @@ const protocolOf = (url: string) => {
     return undefined; // reported by the field itself
   }
 };
-const ZCheckedWorkerConfig = ZWorkerConfig.refine((c) => protocolOf(c.SLIPWAY_GIT_BASE_URL) === undefined || c.SLIPWAY_GIT_PROTOCOLS.includes(protocolOf(c.SLIPWAY_GIT_BASE_URL) as "https"), {
+const ZCheckedWorkerConfig = ZWorkerConfig.superRefine(checkGithubFields).refine((c) => protocolOf(c.SLIPWAY_GIT_BASE_URL) === undefined || c.SLIPWAY_GIT_PROTOCOLS.includes(protocolOf(c.SLIPWAY_GIT_BASE_URL) as "https"), {
   message: "its protocol must be one of SLIPWAY_GIT_PROTOCOLS",
   path: ["SLIPWAY_GIT_BASE_URL"],
 });

@@ -1,10 +1,13 @@
 // The build worker process: read config, build dependencies, consume the build queue.
 import { join } from "node:path";
 import { BuildWorker } from "@slipway/builder";
-import { readConfigOrExit, runApp } from "@slipway/config";
+import { githubSettingsOf, readConfigOrExit, runApp } from "@slipway/config";
 import { createDb } from "@slipway/db";
+import { EventBus } from "@slipway/events";
+import { OctokitGithubClient } from "@slipway/github";
 import { createLogger } from "@slipway/logger";
 import { createOutboxHandlers, createProducers, createRedis, OutboxRelay } from "@slipway/queue";
+import { SecretBox, SecretStore } from "@slipway/secrets";
 import { loadWorkerConfig } from "./config";
 
 runApp("worker", async () => {
@@ -22,13 +25,22 @@ runApp("worker", async () => {
   const relay = new OutboxRelay({ db, logger: logger.child({ component: "outbox-relay" }), handlers: createOutboxHandlers(producers) });
   relay.start();
 
-  const env: NodeJS.ProcessEnv = { ...process.env };
+  // git and docker get the environment without the farm's own keys and service URLs: they
+  // need none of them, and buildx's environment also carries build secrets' values.
+  const { SLIPWAY_SECRET_KEY: _key, SLIPWAY_REGISTRY_SECRET: _grant, DATABASE_URL: _db, REDIS_URL: _redis, ...inherited } = process.env;
+  const env: NodeJS.ProcessEnv = { ...inherited };
   if (config.DOCKER_HOST) env.DOCKER_HOST = config.DOCKER_HOST;
+  // git and buildx run with `env`: GitHub's credentials stay in this process.
+  for (const name of Object.keys(env)) if (name.startsWith("SLIPWAY_GITHUB_")) delete env[name];
+  const githubSettings = githubSettingsOf(config);
+  const github = githubSettings ? new OctokitGithubClient(githubSettings) : undefined;
   const worker = new BuildWorker(
     {
       db,
       redis: producerRedis,
       logger,
+      events: new EventBus(producerRedis, logger.child({ component: "events" })),
+      ...(config.SLIPWAY_SECRET_KEY ? { secrets: new SecretStore(db, new SecretBox(config.SLIPWAY_SECRET_KEY)) } : {}),
       settings: {
         workerId,
         host: config.SLIPWAY_BUILD_HOST,
@@ -42,14 +54,16 @@ runApp("worker", async () => {
         timeoutMs: config.SLIPWAY_BUILD_TIMEOUT_MIN * 60_000,
         logMaxBytes: config.SLIPWAY_BUILD_LOG_MAX_MB * 1024 * 1024,
         env,
+        ...(github ? { gitToken: (fullName: string) => github.gitToken(fullName), reportToGithub: true } : {}),
       },
     },
     { connection, subscriber, concurrency: config.SLIPWAY_WORKER_CONCURRENCY },
   );
   worker.worker.on("completed", () => relay.kick());
   if (!config.SLIPWAY_REGISTRY_SECRET) logger.warn("SLIPWAY_REGISTRY_SECRET is not set: builds get no internal-registry credential, so that registry must be open to them");
+  if (!config.SLIPWAY_SECRET_KEY) logger.warn("SLIPWAY_SECRET_KEY is not set: builds whose .slipway.yml lists secrets cannot run on this worker");
   if (config.SLIPWAY_BUILD_NETWORK === "host") logger.warn("SLIPWAY_BUILD_NETWORK=host: RUN steps can reach every service on this machine (PostgreSQL, Redis, the registry); build only trusted code");
-  logger.info({ registry: config.SLIPWAY_REGISTRY, network: config.SLIPWAY_BUILD_NETWORK }, "build worker started");
+  logger.info({ registry: config.SLIPWAY_REGISTRY, network: config.SLIPWAY_BUILD_NETWORK, github: github?.mode ?? "off" }, "build worker started");
 
   return async () => {
     logger.info({ graceMs: config.SLIPWAY_SHUTDOWN_GRACE_S * 1000 }, "shutting down: waiting for running builds");

@@ -1,4 +1,9 @@
 import { spawnSync } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { githubSettingsOf } from "@slipway/config";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { loadWorkerConfig } from "../src/config";
@@ -27,6 +32,36 @@ describe("worker config", () => {
     expect(problems({ SLIPWAY_GIT_BASE_URL: "https://user:secret@github.com" })).toContain("SLIPWAY_GIT_BASE_URL: must be a URL without credentials");
     expect(problems({ SLIPWAY_GIT_BASE_URL: "https://user:secret@github.com" })).not.toContain("secret");
     expect(problems({ SLIPWAY_GIT_BASE_URL: "not a url" })).toContain("SLIPWAY_GIT_BASE_URL");
+  });
+
+  it("GitHub: a token or an App (id + one PEM key, inline with \\n escapes or a file); problems name the variable, never the key", () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadWorkerConfig({ ...good, ...env });
+        return "";
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const pem = privateKey.export({ type: "pkcs1", format: "pem" }).toString();
+    const dir = mkdtempSync(join(tmpdir(), "slipway-key-"));
+    writeFileSync(join(dir, "app.pem"), pem);
+    expect(githubSettingsOf(loadWorkerConfig(good))).toBeUndefined();
+    expect(githubSettingsOf(loadWorkerConfig({ ...good, SLIPWAY_GITHUB_TOKEN: "ghp_0123456789abcdefghij" }))).toEqual({ apiUrl: "https://api.github.com", auth: { kind: "token", token: "ghp_0123456789abcdefghij" } });
+    expect(githubSettingsOf(loadWorkerConfig({ ...good, SLIPWAY_GITHUB_APP_ID: "123", SLIPWAY_GITHUB_APP_PRIVATE_KEY: pem.replace(/\n/g, "\\n"), SLIPWAY_GITHUB_API_URL: "https://ghe.example.com/api/v3" })))
+      .toEqual({ apiUrl: "https://ghe.example.com/api/v3", auth: { kind: "app", appId: "123", privateKey: pem } });
+    expect(githubSettingsOf(loadWorkerConfig({ ...good, SLIPWAY_GITHUB_APP_ID: "123", SLIPWAY_GITHUB_APP_PRIVATE_KEY_FILE: join(dir, "app.pem") }))?.auth).toMatchObject({ kind: "app", privateKey: pem });
+    expect(problems({ SLIPWAY_GITHUB_TOKEN: "ghp_0123456789abcdefghij", SLIPWAY_GITHUB_APP_ID: "1" })).toContain("SLIPWAY_GITHUB_TOKEN: set either a token or a GitHub App");
+    expect(problems({ SLIPWAY_GITHUB_APP_PRIVATE_KEY: pem })).toContain("SLIPWAY_GITHUB_APP_ID: is required");
+    expect(problems({ SLIPWAY_GITHUB_APP_ID: "1" })).toContain("SLIPWAY_GITHUB_APP_PRIVATE_KEY: is required");
+    expect(problems({ SLIPWAY_GITHUB_APP_ID: "1", SLIPWAY_GITHUB_APP_PRIVATE_KEY_FILE: join(dir, "missing.pem") })).toContain("SLIPWAY_GITHUB_APP_PRIVATE_KEY_FILE: cannot be read: ENOENT");
+    const broken = problems({ SLIPWAY_GITHUB_APP_ID: "1", SLIPWAY_GITHUB_APP_PRIVATE_KEY: "-----BEGIN RSA PRIVATE KEY-----\nc2VjcmV0LWtleS1tYXRlcmlhbA==\n-----END RSA PRIVATE KEY-----" });
+    expect(broken).toContain("SLIPWAY_GITHUB_APP_PRIVATE_KEY: is not a PEM private key");
+    expect(broken).not.toContain("c2VjcmV0");
+    expect(problems({ SLIPWAY_GITHUB_APP_ID: "app", SLIPWAY_GITHUB_APP_PRIVATE_KEY: pem })).toContain("SLIPWAY_GITHUB_APP_ID: must be the App's numeric id");
+    expect(problems({ SLIPWAY_GITHUB_API_URL: "https://x:y@api.github.com" })).toContain("SLIPWAY_GITHUB_API_URL: must be an http(s) URL without credentials");
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it("SLIPWAY_BUILD_LOG_MAX_MB is a whole number of MiB, 1..1024", () => {

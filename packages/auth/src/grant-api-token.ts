@@ -1,7 +1,7 @@
 import { AppError, type TCreatedApiToken, type TCreateTokenBody } from "@slipway/contracts";
 import type { Db } from "@slipway/db";
 import { createApiToken } from "./create-api-token";
-import { isReachWithin } from "./is-reach-within";
+import { isReachWithin } from "@slipway/contracts";
 import type { Principal } from "./principal";
 import { requireScope } from "./require-scope";
 

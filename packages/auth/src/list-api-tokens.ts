@@ -1,6 +1,6 @@
 import type { TApiToken, TRepositoryReach } from "@slipway/contracts";
 import type { Db } from "@slipway/db";
-import { isReachWithin } from "./is-reach-within";
+import { isReachWithin } from "@slipway/contracts";
 import { toApiTokenDto } from "./to-api-token-dto";
 import { toPrincipal } from "./to-principal";
 

@@ -1,9 +1,7 @@
-import { ZRepositoryPattern } from "@slipway/contracts";
+import { isReachWithin, matchRepository, ZRepositoryPattern } from "@slipway/contracts";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { hasScope } from "../src/has-scope";
-import { isReachWithin } from "../src/is-reach-within";
-import { matchRepository } from "../src/match-repository";
 
 // Small alphabets so generated owners and repositories collide often (the interesting cases).
 const owner = fc.constantFrom("acme", "Acme", "ACME", "acme-x", "acm", "other", "a");

@@ -4,6 +4,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { cutLine } from "./cut-line";
 import { formatBytes } from "./format-bytes";
+import { SecretMasker } from "./secret-masker";
 
 export interface BuildLogSinkOptions {
   db: Db;
@@ -11,8 +12,9 @@ export interface BuildLogSinkOptions {
   logger: Logger;
   buildId: string;
   attempt: number;
-  /** values masked as *** in every line (credentials, secret build args) */
-  secrets?: string[];
+  /** values masked as *** in every line, stored and live (build secrets, credentials); more
+   * can be added with addSecrets(). How they are found: SecretMasker */
+  secrets?: readonly string[];
   /** the most this attempt's stored log may hold, in UTF-8 bytes with one newline per line;
    * build output past it is dropped @defaultValue 64 MiB */
   maxBytes?: number;
@@ -85,12 +87,12 @@ export class BuildLogSink {
   private liveChain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private redisWarned = false;
-  private readonly secrets: string[];
+  private readonly masker: SecretMasker;
   private readonly key: string;
   private readonly maxBytes: number;
 
   constructor(private readonly o: BuildLogSinkOptions) {
-    this.secrets = (o.secrets ?? []).filter((s) => s.length >= 4);
+    this.masker = new SecretMasker(o.secrets);
     this.key = logStreamKey(o.buildId, o.attempt);
     this.maxBytes = o.maxBytes ?? 64 * 1024 * 1024;
   }
@@ -124,6 +126,19 @@ export class BuildLogSink {
     return this.bytes;
   }
 
+  /**
+   * Masks these values too, in every line written from now on (a build's secrets are known
+   * once its .slipway.yml is read, after the checkout's lines).
+   */
+  addSecrets(values: readonly string[]): void {
+    this.masker.add(values);
+  }
+
+  /** `text` masked as this log masks its lines (for what leaves the build elsewhere: its error message, step names). */
+  mask(text: string): string {
+    return text.includes("\n") ? text.split("\n").map((l) => this.masker.mask(l)).join("\n") : this.masker.mask(text);
+  }
+
   /** Build output: counts against the limit; dropped once it is reached. */
   write(text: string): void {
     if (text.includes("\n")) for (const l of text.split("\n")) this.add(l, false);
@@ -148,9 +163,9 @@ export class BuildLogSink {
 
   private add(raw: string, own: boolean): void {
     if (this.full && !own) return;
-    let line = raw;
-    for (const s of this.secrets) line = line.split(s).join("***");
-    line = cutLine(line); // after masking: a cut never leaves a secret's first half behind
+    // Masked before anything else sees the line (the live stream, the record), and before the
+    // cut: a cut never leaves a secret's first half behind.
+    const line = cutLine(this.masker.mask(raw));
     const size = Buffer.byteLength(line) + 1;
     if (!own && this.bytes + size > this.maxBytes) {
       this.full = true;

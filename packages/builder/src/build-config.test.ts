@@ -14,20 +14,24 @@ const fails = (text: string) => {
 
 describe(".slipway.yml", () => {
   it("defaults when absent or empty", () => {
-    const d = { dockerfile: "Dockerfile", context: ".", buildArgs: {}, publish: [] };
+    const d = { dockerfile: "Dockerfile", context: ".", buildArgs: {}, publish: [], publishPullRequests: false, immutableTags: true, secrets: [] };
     expect(parseBuildConfig(undefined)).toEqual(d);
     expect(parseBuildConfig("")).toEqual(d);
     expect(parseBuildConfig("# nothing\n")).toEqual(d);
   });
 
   it("reads every field; build arg values become strings", () => {
-    expect(parseBuildConfig("dockerfile: docker/Dockerfile.prod\ncontext: app\ntarget: runtime\nbuildArgs: { VERSION: 1.2, DEBUG: false, NAME: x }\npublish:\n  - image: ghcr.io/acme/app\n  - image: registry.example.com:5000/team/app\n")).toEqual({
+    expect(parseBuildConfig("dockerfile: docker/Dockerfile.prod\ncontext: app\ntarget: runtime\nbuildArgs: { VERSION: 1.2, DEBUG: false, NAME: x }\npublish:\n  - image: ghcr.io/acme/app\n  - image: registry.example.com:5000/team/app\npublishPullRequests: true\nsecrets: [NPM_TOKEN, _pip_conf2]\n")).toEqual({
       dockerfile: "docker/Dockerfile.prod",
       context: "app",
       target: "runtime",
       buildArgs: { VERSION: "1.2", DEBUG: "false", NAME: "x" },
       publish: [{ image: "ghcr.io/acme/app" }, { image: "registry.example.com:5000/team/app" }],
+      publishPullRequests: true,
+      immutableTags: true,
+      secrets: ["NPM_TOKEN", "_pip_conf2"],
     });
+    expect(parseBuildConfig("immutableTags: false\n").immutableTags).toBe(false);
   });
 
   it.each([
@@ -40,6 +44,11 @@ describe(".slipway.yml", () => {
     ["publish:\n  - { image: ghcr.io/a/b, tags: [x] }\n", 'publish.0: Unrecognized key: "tags"'],
     ["dockerfiel: Dockerfile\n", '(top level): Unrecognized key: "dockerfiel"'],
     ["dockerfile: [1, 2]\n", "dockerfile: Invalid input"],
+    ["immutableTags: no-thanks\n", "immutableTags: must be true or false"],
+    ["secrets: [NPM-TOKEN]\n", "secrets.0: must be letters, digits and _, not starting with a digit, at most 100 characters"],
+    ["secrets: [1TOKEN]\n", "secrets.0: must be letters, digits and _"],
+    ["secrets: [A, B, A]\n", "secrets: each secret is listed once"],
+    ["secrets: NPM_TOKEN\n", "secrets: Invalid input: expected array"],
   ])("rejects %j naming the field", (text, message) => {
     expect(fails(text)).toContain(message);
   });

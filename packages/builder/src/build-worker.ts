@@ -1,6 +1,6 @@
-import { CANCEL_CHANNEL, ZBuildJobData } from "@slipway/contracts";
+import { CANCEL_CHANNEL, githubReportMessage, ZBuildJobData } from "@slipway/contracts";
 import { DelayedError, UnrecoverableError, Worker, type Job } from "bullmq";
-import { isFinalTry, triesExhausted } from "@slipway/queue";
+import { isFinalTry, triesExhausted, WorkerHeartbeat } from "@slipway/queue";
 import type { Redis } from "ioredis";
 import { executeBuild, SHUTDOWN, type BuildDeps } from "./execute-build";
 import { InfrastructureFailure } from "./failures";
@@ -26,6 +26,9 @@ export class BuildWorker {
   readonly worker: Worker;
   /** build id -> controllers of the tries running here (a retry's attempt may overlap a stale one) */
   private readonly running = new Map<string, Set<AbortController>>();
+  /** build id -> repository, for the heartbeat's "what is it building" */
+  private readonly repositories = new Map<string, string>();
+  private readonly heartbeat: WorkerHeartbeat;
 
   constructor(private readonly deps: BuildDeps, private readonly opts: BuildWorkerOptions) {
     this.worker = new Worker("build", (job, token, signal) => this.process(job, token, signal), {
@@ -38,6 +41,9 @@ export class BuildWorker {
       maxStalledCount: 2,
     });
     this.worker.on("error", (err) => deps.logger.warn({ err: err.message }, "build worker error"));
+    const { workerId, host } = deps.settings;
+    this.heartbeat = new WorkerHeartbeat(deps.redis, { workerId, host, role: "build", concurrency: opts.concurrency ?? 1 }, () => [...this.repositories].map(([buildId, repository]) => ({ buildId, repository })), opts.prefix ?? "slipway");
+    this.heartbeat.start();
     this.worker.on("failed", (job, err) => {
       deps.logger.info({ jobId: job?.id, err: err.message }, "build job failed");
       // A job can end without its processor recording anything (stalled too often after
@@ -67,6 +73,9 @@ export class BuildWorker {
     mine.add(ctl);
     this.running.set(data.buildId, mine);
     try {
+      const repo = await this.deps.db.build.findUnique({ where: { id: data.buildId }, select: { repository: { select: { fullName: true } } } });
+      if (repo) this.repositories.set(data.buildId, repo.repository.fullName);
+      void this.heartbeat.beat();
       const outcome = await executeBuild(this.deps, { ...data, finalTry: isFinalTry(job) }, ctl.signal);
       if (outcome.kind === "interrupted") {
         // Back to the queue without using up one of the job's attempts.
@@ -87,7 +96,11 @@ export class BuildWorker {
       throw err instanceof InfrastructureFailure ? err : new InfrastructureFailure(message);
     } finally {
       mine.delete(ctl);
-      if (!mine.size) this.running.delete(data.buildId);
+      if (!mine.size) {
+        this.running.delete(data.buildId);
+        this.repositories.delete(data.buildId);
+        void this.heartbeat.beat();
+      }
     }
   }
 
@@ -96,8 +109,11 @@ export class BuildWorker {
     const data = { status: "failed" as const, errorClass: "infrastructure" as const, errorMessage: message, finishedAt: new Date() };
     for (let i = 0; i < 5; i++) {
       try {
-        await this.deps.db.build.updateMany({ where: { id: buildId, attempt, status: { in: ["queued", "running"] } }, data });
-        await this.deps.db.buildAttempt.updateMany({ where: { buildId, attempt, status: { in: ["queued", "running"] } }, data });
+        await this.deps.db.$transaction(async (tx) => {
+          const moved = await tx.build.updateMany({ where: { id: buildId, attempt, status: { in: ["queued", "running"] } }, data });
+          await tx.buildAttempt.updateMany({ where: { buildId, attempt, status: { in: ["queued", "running"] } }, data });
+          if (moved.count && this.deps.settings.reportToGithub) await tx.outboxMessage.create({ data: githubReportMessage(buildId, attempt, "finished") });
+        });
         return;
       } catch (err) {
         this.deps.logger.warn({ buildId, err: (err as Error).message }, "could not mark the build failed; retrying");
@@ -117,6 +133,7 @@ export class BuildWorker {
     }, opts.graceMs);
     await this.worker.close();
     if (timer) clearTimeout(timer);
+    await this.heartbeat.stop();
     await this.opts.subscriber.unsubscribe(CANCEL_CHANNEL).catch(() => {});
   }
 }

@@ -6,6 +6,9 @@ export interface BuildxRequest {
   dockerfile: string;
   target?: string;
   buildArgs: Record<string, string>;
+  /** build secrets: `id` as the Dockerfile mounts it, `env` the variable of buildx's own
+   * environment that holds the value (never the value itself: argv is public) */
+  secrets?: { id: string; env: string }[];
   labels: Record<string, string>;
   /** RUN network mode; part of BuildKit's cache key, so every worker must use the same one */
   network: string;
@@ -33,6 +36,7 @@ export function buildxArgs(r: BuildxRequest): string[] {
   if (r.target) args.push("--target", r.target);
   for (const [k, v] of Object.entries(r.buildArgs)) args.push("--build-arg", `${k}=${v}`);
   for (const [k, v] of Object.entries(r.labels)) args.push("--label", `${k}=${v}`);
+  for (const s of r.secrets ?? []) args.push("--secret", `id=${s.id},env=${s.env}`);
   for (const ref of r.cacheFrom) args.push("--cache-from", `type=registry,ref=${ref}`);
   args.push("--cache-to", `type=registry,ref=${r.cacheTo},mode=max,ignore-error=true`);
   args.push("--tag", r.imageRef, "--push", r.contextDir);

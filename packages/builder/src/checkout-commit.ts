@@ -2,6 +2,7 @@ import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import lockfile from "proper-lockfile";
 import { InfrastructureFailure, UserFailure } from "./failures";
+import { gitAuthEnv } from "./git-auth-env";
 import { runCommand } from "./run-command";
 
 export interface CheckoutOptions {
@@ -21,6 +22,8 @@ export interface CheckoutOptions {
   destDir: string;
   /** git runs with this environment (GIT_ALLOW_PROTOCOL is set from `protocols`) */
   env: NodeJS.ProcessEnv;
+  /** fetch with this token (GitHub App installation token or PAT), sent only to `gitBaseUrl` (see gitAuthEnv) */
+  auth?: { token: string; gitBaseUrl: string };
   onLine: (line: string) => void;
   signal?: AbortSignal;
 }
@@ -46,6 +49,9 @@ export async function checkoutCommit(o: CheckoutOptions): Promise<{ commitTime: 
   await mkdir(mirrorDir, { recursive: true });
   const env = { ...o.env, GIT_TERMINAL_PROMPT: "0", GIT_ASKPASS: "/bin/true", GIT_ALLOW_PROTOCOL: o.protocols.join(":"), GIT_PROTOCOL_FROM_USER: "0" };
   const git = (args: string[], cwd?: string) => runCommand("git", args, { env, signal: o.signal, ...(cwd ? { cwd } : {}) });
+  // Only the commands that talk to the server get the credential.
+  const fetchEnv = o.auth ? gitAuthEnv(env, o.auth.gitBaseUrl, o.auth.token) : env;
+  const gitFetch = (args: string[]) => runCommand("git", args, { env: fetchEnv, signal: o.signal });
 
   const release = await lockfile.lock(mirrorDir, { retries: { retries: 600, minTimeout: 100, maxTimeout: 1000 }, stale: 10 * 60_000, realpath: false });
   try {
@@ -60,10 +66,10 @@ export async function checkoutCommit(o: CheckoutOptions): Promise<{ commitTime: 
     } else {
       o.onLine(`slipway: fetching ${o.cloneUrl}`);
       const started = Date.now();
-      let f = await git(["--git-dir", mirrorDir, "fetch", "--prune", "--no-tags", "--quiet", "--no-recurse-submodules", "--", o.cloneUrl, "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*", ...(o.extraRefs ?? []).map((r) => `+${r}:${r}`)]);
+      let f = await gitFetch(["--git-dir", mirrorDir, "fetch", "--prune", "--no-tags", "--quiet", "--no-recurse-submodules", "--", o.cloneUrl, "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*", ...(o.extraRefs ?? []).map((r) => `+${r}:${r}`)]);
       if (f.code === 0 && !(await has())) {
         // Not on a branch or tag any more (force-pushed) but maybe still fetchable by id.
-        f = await git(["--git-dir", mirrorDir, "fetch", "--quiet", "--no-recurse-submodules", "--", o.cloneUrl, o.sha]);
+        f = await gitFetch(["--git-dir", mirrorDir, "fetch", "--quiet", "--no-recurse-submodules", "--", o.cloneUrl, o.sha]);
       }
       if (f.code !== 0) {
         const err = f.stderr.trim().split("\n").filter(Boolean).slice(-2).join(" / ");

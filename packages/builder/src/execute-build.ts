@@ -1,18 +1,24 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { mkdir, rm, writeFile } from "node:fs/promises";
+import { githubReportMessage } from "@slipway/contracts";
 import type { Db } from "@slipway/db";
+import type { EventBus } from "@slipway/events";
 import { buildRegistryAccess, mintRegistryCredential, writeDockerConfig } from "@slipway/registry-auth";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { BuildLogSink } from "@slipway/build-log";
+import type { SecretStore } from "@slipway/secrets";
 import { checkoutCommit } from "./checkout-commit";
 import { InfrastructureFailure, timeoutFailure, UserFailure } from "./failures";
 import { internalRefs } from "./image-refs";
+import { loadBuildSecrets, type BuildSecret } from "./load-build-secrets";
+import { maskOutcome } from "./mask-outcome";
 import { prepareBuild } from "./prepare-build";
 import { recordOutcome, type AttemptOutcome } from "./record-outcome";
 import { repositoryGitUrl } from "./repository-git-url";
 import { runBuildx, type BuildxResult } from "./run-buildx";
+import { secretsDecision } from "./secrets-decision";
 import { sourcePolicy } from "./source-policy";
 
 /** How this worker builds. Same for every job; from the worker's config. */
@@ -45,6 +51,14 @@ export interface WorkerSettings {
   };
   /** environment for git and docker (DOCKER_HOST, ...) */
   env: NodeJS.ProcessEnv;
+  /**
+   * GitHub credentials for fetching (SLIPWAY_GITHUB_*): the token for a repository (an
+   * installation token narrowed to it, or the PAT), or undefined (the App is not installed
+   * there: fetched without credentials). Absent: every fetch is anonymous, as without GitHub.
+   */
+  gitToken?: (fullName: string) => Promise<string | undefined>;
+  /** write an outbox row for the GitHub reporter at each state change (GitHub is configured) @defaultValue false */
+  reportToGithub?: boolean;
 }
 
 export interface BuildDeps {
@@ -53,6 +67,10 @@ export interface BuildDeps {
   redis: Redis;
   logger: Logger;
   settings: WorkerSettings;
+  /** the farm's event stream (started, step finished, finished) */
+  events?: EventBus;
+  /** build secrets (absent: this worker has no SLIPWAY_SECRET_KEY; builds asking for secrets fail) */
+  secrets?: SecretStore;
 }
 
 export interface BuildJob {
@@ -77,11 +95,17 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
     return { kind: "skipped" };
   }
   const startedAt = new Date();
-  const running = await db.build.updateMany({
-    where: { id: build.id, attempt: job.attempt, status: { in: ["queued", "running"] } },
-    data: { status: "running", workerId: settings.workerId, host: settings.host, startedAt, finishedAt: null, durationMs: null, errorClass: null, errorMessage: null },
+  const running = await db.$transaction(async (tx) => {
+    const moved = await tx.build.updateMany({
+      where: { id: build.id, attempt: job.attempt, status: { in: ["queued", "running"] } },
+      data: { status: "running", workerId: settings.workerId, host: settings.host, startedAt, finishedAt: null, durationMs: null, errorClass: null, errorMessage: null },
+    });
+    if (moved.count && settings.reportToGithub) await tx.outboxMessage.create({ data: githubReportMessage(build.id, job.attempt, "started") });
+    return moved;
   });
   if (running.count === 0) return { kind: "skipped" };
+  const about = { buildId: build.id, repository: build.repository.fullName, attempt: job.attempt };
+  deps.events?.emit({ type: "build.started", ...about, workerId: settings.workerId, host: settings.host });
   const runningAttempt = { status: "running" as const, workerId: settings.workerId, host: settings.host, startedAt, errorClass: null, errorMessage: null };
   const attemptRow = await db.buildAttempt.upsert({
     where: { buildId_attempt: { buildId: build.id, attempt: job.attempt } },
@@ -108,7 +132,10 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
     await mkdir(scratch, { recursive: true });
     const src = join(scratch, "src");
     const cloneUrl = repositoryGitUrl(settings.gitBaseUrl, build.repository.fullName);
-    const { commitTime } = await checkoutCommit({ cacheDir: settings.cacheDir, githubId: build.repository.githubId, cloneUrl, protocols: settings.gitProtocols, sha: build.sha, ...(build.pullRequest ? { extraRefs: [`refs/pull/${build.pullRequest}/head`] } : {}), destDir: src, env: settings.env, onLine: line, signal });
+    const token = await gitToken(settings, build.repository.fullName, line);
+    if (token) sink.addSecrets([token]);
+    const auth = token ? { auth: { token, gitBaseUrl: settings.gitBaseUrl } } : {};
+    const { commitTime } = await checkoutCommit({ cacheDir: settings.cacheDir, githubId: build.repository.githubId, cloneUrl, protocols: settings.gitProtocols, sha: build.sha, ...(build.pullRequest ? { extraRefs: [`refs/pull/${build.pullRequest}/head`] } : {}), destDir: src, env: settings.env, onLine: line, signal, ...auth });
     const prepared = await prepareBuild({
       srcDir: src,
       sourceUrl: cloneUrl.replace(/\.git$/, ""),
@@ -124,10 +151,19 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
     const refs = internalRefs({ registry: settings.registry, githubId: build.repository.githubId, buildId: build.id, attempt: job.attempt, refType: build.refType, refName: build.refName, defaultBranch: build.repository.defaultBranch, pullRequest: build.pullRequest, baseRef: build.baseRef });
     line(`slipway: building ${prepared.config.dockerfile} (context ${prepared.config.context}${prepared.config.target ? `, target ${prepared.config.target}` : ""}) -> ${refs.image}`);
     line(`slipway: cache from ${refs.cacheFrom.join(", ")}; cache to ${refs.cacheTo}`);
-    const env = await buildxEnv(settings, build.repository.githubId, `build-${build.id}`, join(scratch, "docker-config"));
+    const secrets = await loadBuildSecrets({ store: deps.secrets, names: prepared.config.secrets, repository: build.repository.fullName, decision: secretsDecision(build), onLine: line });
+    // From here on every line, and the outcome's messages, are masked (see maskOutcome).
+    sink.addSecrets(secrets.map((s) => s.value));
+    const env = { ...(await buildxEnv(settings, build.repository.githubId, `build-${build.id}`, join(scratch, "docker-config"))), ...secretEnv(secrets) };
     result = await runBuildx(
-      { ...prepared.request, network: settings.network, imageRef: refs.image, cacheFrom: refs.cacheFrom, cacheTo: refs.cacheTo, metadataFile: join(scratch, "metadata.json") },
-      { env, onLine: (s) => sink.write(s), signal },
+      { ...prepared.request, secrets: secrets.map((s, i) => ({ id: s.name, env: secretVar(i) })), network: settings.network, imageRef: refs.image, cacheFrom: refs.cacheFrom, cacheTo: refs.cacheTo, metadataFile: join(scratch, "metadata.json") },
+      {
+        env,
+        onLine: (s) => sink.write(s),
+        // Step names are masked as the log is: the event stream is read by dashboards.
+        onStep: (s) => deps.events?.emit({ type: "build.step", ...about, index: s.index, name: sink.mask(s.name), cached: s.cached, error: s.error === null ? null : sink.mask(s.error), durationMs: s.startedAt && s.completedAt ? s.completedAt.getTime() - s.startedAt.getTime() : null }),
+        signal,
+      },
     );
     outcome = abortedOutcome(cancel, timeout, settings.timeoutMs, result) ?? prepared.outcomeOf(result, refs.image);
   } catch (err) {
@@ -135,8 +171,40 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
   } finally {
     await rm(scratch, { recursive: true, force: true }).catch(() => {});
   }
-  return recordOutcome({ db, sink, log, build, job, startedAt, outcome });
+  const recorded = await recordOutcome({ db, sink, log, build, job, startedAt, outcome: maskOutcome(outcome, (text) => sink.mask(text)), reportToGithub: settings.reportToGithub ?? false });
+  // A cancel was announced by whoever cancelled (the api).
+  if (recorded.kind !== "skipped" && recorded.kind !== "cancelled") {
+    const row = await db.build.findUnique({ where: { id: build.id }, select: { status: true, attempt: true, durationMs: true, cachedSteps: true, totalSteps: true, errorMessage: true } });
+    // Only what this try decided (a cancel or a newer attempt that won says nothing here).
+    if (row && row.attempt === job.attempt && row.status !== "running") {
+      deps.events?.emit({ type: "build.finished", ...about, status: row.status, durationMs: row.durationMs, cachedSteps: row.cachedSteps, totalSteps: row.totalSteps, error: row.errorMessage });
+    }
+  }
+  return recorded;
 }
+
+/** The GitHub token to fetch `fullName` with, if GitHub is configured; GitHub unreachable is the farm's failure (retried). */
+async function gitToken(settings: WorkerSettings, fullName: string, line: (s: string) => void): Promise<string | undefined> {
+  if (!settings.gitToken) return undefined;
+  let token: string | undefined;
+  try {
+    token = await settings.gitToken(fullName);
+  } catch (err) {
+    throw new InfrastructureFailure(`could not get a GitHub token for ${fullName}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  line(token ? "slipway: fetching with the farm's GitHub credentials" : `slipway: the GitHub App is not installed on ${fullName}; fetching without credentials`);
+  return token;
+}
+
+/**
+ * Build secrets reach buildx through its environment (`--secret id=NAME,env=VAR`), not
+ * through files: nothing is written to disk, so a worker that dies mid-build leaves no value
+ * behind, and the environment of a process is readable only by its user and root, as a 0600
+ * file would be. Variables are numbered rather than named after the secret, so a secret
+ * called PATH or DOCKER_HOST cannot change how buildx itself runs.
+ */
+const secretVar = (i: number) => `SLIPWAY_BUILD_SECRET_${i}`;
+const secretEnv = (secrets: BuildSecret[]): NodeJS.ProcessEnv => Object.fromEntries(secrets.map((s, i) => [secretVar(i), s.value]));
 
 /**
  * The environment of this build's buildx: DOCKER_CONFIG of a folder in the build's scratch

@@ -1,4 +1,4 @@
-import { OUTBOX_PUBLISH_ENQUEUE } from "@slipway/contracts";
+import { githubReportMessage, OUTBOX_PUBLISH_ENQUEUE } from "@slipway/contracts";
 import type { Build, Db, Prisma } from "@slipway/db";
 import type { Logger } from "pino";
 import type { TBuildConfig } from "./build-config";
@@ -24,6 +24,8 @@ interface RecordInput {
   job: { buildId: string; attempt: number; finalTry: boolean };
   startedAt: Date;
   outcome: AttemptOutcome;
+  /** announce an ended build to the GitHub reporter (outbox row in the same transaction) */
+  reportToGithub: boolean;
 }
 
 /**
@@ -80,6 +82,10 @@ export async function recordOutcome(i: RecordInput): Promise<AttemptOutcome> {
     });
     if (updated.count && outcome.kind === "succeeded" && outcome.config.publish.length) {
       await tx.outboxMessage.create({ data: { topic: OUTBOX_PUBLISH_ENQUEUE, payload: { buildId: build.id, attempt: job.attempt } } });
+    }
+    // Ended for good (not queued again for a retry or after a shutdown): tell GitHub.
+    if (updated.count && i.reportToGithub && status !== "queued") {
+      await tx.outboxMessage.create({ data: githubReportMessage(build.id, job.attempt, "finished") });
     }
   });
   i.log.info({ status, durationMs, digest: outcome.kind === "succeeded" ? outcome.digest : undefined, error: error.errorMessage }, "build try finished");

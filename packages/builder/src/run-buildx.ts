@@ -1,23 +1,17 @@
 import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import { StringDecoder } from "node:string_decoder";
 import { buildxArgs, type BuildxRequest } from "./buildx-args";
-import { MAX_LINE_BYTES } from "@slipway/build-log";
+import { LineAssembler } from "@slipway/build-log";
 import { RawjsonParser, type SolveStatus } from "./rawjson-parser";
 import { StepTracker, type StepRecord } from "./step-tracker";
-
-/**
- * The longest unterminated output kept per vertex, in characters (each at least one UTF-8
- * byte). 4 KiB more than the sink keeps of a line: the sink masks secrets before it cuts, so a
- * secret shorter than that which straddles this cut lies wholly in the part the sink drops.
- */
-const PARTIAL_MAX = MAX_LINE_BYTES + 4096;
 
 export interface BuildxRunOptions {
   /** environment for the docker CLI (DOCKER_HOST, ...) */
   env: NodeJS.ProcessEnv;
   /** every build-log line, in order */
   onLine: (line: string) => void;
+  /** a step finished: completed, cached or failed (once per step) */
+  onStep?: (step: StepRecord) => void;
   /** abort = cancel or timeout: the whole buildx process group is killed */
   signal?: AbortSignal;
   /** time between SIGTERM and SIGKILL @defaultValue 10000 */
@@ -42,12 +36,9 @@ export interface BuildxResult {
 export async function runBuildx(req: BuildxRequest, opts: BuildxRunOptions): Promise<BuildxResult> {
   const tracker = new StepTracker();
   const textLines: string[] = [];
-  // vertex+stream -> unterminated output; `cut`: the line was too long, its rest is dropped
-  const partial = new Map<string, { vertex: string; text: string; cut: boolean }>();
-  // One decoder per vertex+stream: a UTF-8 character can be split across log messages.
-  const decoders = new Map<string, StringDecoder>();
   const seen = new Set<string>();
   const num = (digest: string) => (tracker.get(digest)?.index ?? 0) + 1;
+  const lines = new LineAssembler((vertex, line) => opts.onLine(`#${num(vertex)} ${line}`));
 
   const onStatus = (st: SolveStatus) => {
     for (const v of st.vertexes ?? []) {
@@ -60,6 +51,7 @@ export async function runBuildx(req: BuildxRequest, opts: BuildxRunOptions): Pro
         opts.onLine(`#${n} ${s.name}`);
       }
       if (s.cached && !was?.cached) opts.onLine(`#${n} CACHED`);
+      if ((s.cached || s.error || s.completedAt) && !(was && (was.cached || was.error || was.completedAt))) opts.onStep?.(s);
       if (s.error && s.error !== was?.error) {
         // A missing cache ref is normal for the first build of a branch; BuildKit reports it
         // as an error of the import vertex, which reads like the build failed. It did not.
@@ -70,32 +62,7 @@ export async function runBuildx(req: BuildxRequest, opts: BuildxRunOptions): Pro
         opts.onLine(`#${n} DONE ${((s.completedAt.getTime() - s.startedAt.getTime()) / 1000).toFixed(1)}s`);
       }
     }
-    for (const log of st.logs ?? []) {
-      const key = `${log.vertex}:${log.stream ?? 1}`;
-      let decoder = decoders.get(key);
-      if (!decoder) decoders.set(key, (decoder = new StringDecoder("utf8")));
-      const before = partial.get(key);
-      let text = (before?.text ?? "") + decoder.write(Buffer.from(log.data, "base64"));
-      let cut = before?.cut ?? false;
-      if (cut) {
-        // The rest of a line already cut: drop it up to its newline.
-        const nl = text.indexOf("\n");
-        text = nl < 0 ? "" : text.slice(nl + 1);
-        cut = nl < 0;
-      }
-      const lines = text.split("\n");
-      let rest = lines.pop() ?? "";
-      for (const line of lines) opts.onLine(`#${num(log.vertex)} ${line.replace(/\r$/, "")}`);
-      // A step printing without newlines (a progress bar, `head -c 1G /dev/zero`) must not
-      // grow this buffer: past PARTIAL_MAX the line goes to the log, where the sink cuts it
-      // to MAX_LINE_BYTES, and the rest of it is dropped.
-      if (rest.length > PARTIAL_MAX) {
-        opts.onLine(`#${num(log.vertex)} ${rest}`);
-        rest = "";
-        cut = true;
-      }
-      partial.set(key, { vertex: log.vertex, text: rest, cut });
-    }
+    for (const log of st.logs ?? []) lines.push(log.vertex, log.stream ?? 1, Buffer.from(log.data, "base64"));
     for (const w of st.warnings ?? []) opts.onLine(`WARNING: ${w.short ? Buffer.from(w.short, "base64").toString("utf8") : "(no detail)"}`);
   };
 
@@ -110,7 +77,9 @@ export async function runBuildx(req: BuildxRequest, opts: BuildxRunOptions): Pro
   });
 
   const child = spawn("docker", buildxArgs(req), { env: opts.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout.setEncoding("utf8").on("data", (d: string) => { for (const l of d.split("\n")) if (l) opts.onLine(l); });
+  // Whole lines only, like the steps' output: a secret cut between two reads is masked whole.
+  const stdout = new LineAssembler((_, line) => { if (line) opts.onLine(line); });
+  child.stdout.on("data", (d: Buffer) => stdout.push("stdout", 1, d));
   child.stderr.setEncoding("utf8").on("data", (d: string) => parser.push(d));
 
   let killTimer: NodeJS.Timeout | undefined;
@@ -130,7 +99,8 @@ export async function runBuildx(req: BuildxRequest, opts: BuildxRunOptions): Pro
   // The group may outlive its leader (plugins, credential helpers): make sure nothing is left.
   if (opts.signal?.aborted) killGroup(child.pid, "SIGKILL");
   parser.end();
-  for (const { vertex, text } of partial.values()) if (text) opts.onLine(`#${num(vertex)} ${text}`);
+  lines.flush();
+  stdout.flush();
 
   let digest: string | undefined;
   if (exitCode === 0) {

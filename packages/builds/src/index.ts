@@ -6,5 +6,7 @@ export { listBuilds } from "./list-builds";
 export { listBuildSteps } from "./list-build-steps";
 export { resolveAttempt } from "./resolve-attempt";
 export { retryBuild } from "./retry-build";
+export { retryPublish } from "./retry-publish";
 export { streamBuildLog } from "./stream-build-log";
 export { toBuildDto, type BuildWithRepo } from "./to-build-dto";
+export { listRepositories, updateRepositorySettings } from "./repository-settings";

@@ -13,6 +13,7 @@ export function toBuildDto(b: BuildWithRepo): TBuild {
     ref: b.ref,
     refType: b.refType,
     refName: b.refName,
+    supersededBy: b.supersededById,
     pullRequest: b.pullRequest === null ? null : { number: b.pullRequest, baseRef: b.baseRef, headRepository: b.headRepository, fromFork: b.fromFork },
     sha: b.sha,
     pusher: b.pusher,

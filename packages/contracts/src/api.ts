@@ -16,6 +16,8 @@ export const ZBuild = z.object({
   /** a pull request build: which one, its base branch, where its head is; a fork's build has
    * no secrets and never publishes */
   pullRequest: z.object({ number: z.number(), baseRef: z.string().nullable(), headRepository: z.string().nullable(), fromFork: z.boolean() }).nullable(),
+  /** cancelled because this newer build of the same branch or pull request superseded it */
+  supersededBy: z.string().nullable(),
   sha: z.string(),
   pusher: z.string().nullable(),
   commitMessage: z.string().nullable(),

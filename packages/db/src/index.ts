@@ -4,4 +4,4 @@ export type {
   ApiToken, Build, BuildLogChunk, BuildStep, OutboxMessage, Publish, Repository, WebhookDelivery,
 } from "./generated/prisma/client";
 export { BuildStatus, BuildTrigger, DeliveryOutcome, FailureClass, RefType } from "./generated/prisma/enums";
-export type { SecretKind } from "./generated/prisma/enums";
+export type { PublishStatus, SecretKind } from "./generated/prisma/enums";

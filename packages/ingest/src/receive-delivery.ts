@@ -16,6 +16,8 @@ export interface ReceiveDeps {
   acceptRenames?: boolean;
   /** SLIPWAY_FORK_PULL_REQUESTS @defaultValue "members" */
   forkPullRequests?: ForkPolicy;
+  /** GitHub is configured: new builds are announced to the GitHub reporter @defaultValue false */
+  reportToGithub?: boolean;
 }
 
 export interface Received {
@@ -23,6 +25,10 @@ export interface Received {
   status: 200 | 202;
   body: TWebhookAccepted;
   queuedNew: boolean;
+  /** the build this delivery queued (queuedNew), as the event stream announces it */
+  queued?: { buildId: string; repository: string; trigger: string; ref: string; sha: string };
+  /** builds the queued one superseded (now cancelled) */
+  superseded: { id: string; attempt: number }[];
 }
 
 /**
@@ -35,9 +41,12 @@ export async function receiveDelivery(deps: ReceiveDeps, raw: RawDelivery): Prom
   deps.verifier.verify(raw.body, raw.signature256);
   const delivery = parseDelivery(raw);
   const plan = planDelivery(delivery.event, delivery.payload, deps);
-  const stored = await storeDelivery(deps.db, delivery, plan, { acceptRenames: deps.acceptRenames ?? false });
+  const stored = await storeDelivery(deps.db, delivery, plan, { acceptRenames: deps.acceptRenames ?? false, reportToGithub: deps.reportToGithub ?? false });
   if (stored.accepted.outcome === "refused") throw new AppError("forbidden", stored.accepted.reason ?? "repository not allowed", { deliveryId: delivery.deliveryId });
-  return { status: plan.outcome === "ping" ? 200 : 202, body: stored.accepted, queuedNew: stored.queuedNew };
+  const queued = stored.queuedNew && stored.accepted.buildId && plan.outcome === "build_queued"
+    ? { buildId: stored.accepted.buildId, repository: plan.repository.full_name, trigger: plan.build.trigger, ref: plan.build.ref, sha: plan.build.sha }
+    : undefined;
+  return { status: plan.outcome === "ping" ? 200 : 202, body: stored.accepted, queuedNew: stored.queuedNew, superseded: stored.superseded, ...(queued ? { queued } : {}) };
 }
 
 function planDelivery(event: string, payload: unknown, deps: ReceiveDeps): DeliveryPlan {

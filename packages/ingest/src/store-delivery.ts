@@ -1,7 +1,8 @@
-import { OUTBOX_BUILD_ENQUEUE, type TGithubRepository, type TWebhookAccepted } from "@slipway/contracts";
+import { githubReportMessage, OUTBOX_BUILD_ENQUEUE, type TGithubRepository, type TWebhookAccepted } from "@slipway/contracts";
 import { isUniqueViolation, Prisma, type Db } from "@slipway/db";
 import type { BuildSpec } from "./build-spec";
 import type { ParsedDelivery } from "./parse-delivery";
+import { supersedeBuilds } from "./supersede-builds";
 
 export type DeliveryPlan =
   | { outcome: "ping"; reason: null }
@@ -13,6 +14,8 @@ export interface StoredDelivery {
   accepted: TWebhookAccepted;
   /** true when this call wrote a build + outbox row (the relay should run) */
   queuedNew: boolean;
+  /** builds this one superseded (cancelled in the same transaction): tell their workers */
+  superseded: { id: string; attempt: number }[];
 }
 
 /**
@@ -26,6 +29,9 @@ export interface StoreOptions {
   /** SLIPWAY_ACCEPT_RENAMES: let a delivery rebind a known id to a new name, or a known name to
    * a new id. Off, such a delivery is refused (see bindingConflict). @defaultValue false */
   acceptRenames: boolean;
+  /** GitHub is configured: announce each new build to the GitHub reporter ("queued") in the
+   * same transaction @defaultValue false */
+  reportToGithub?: boolean;
 }
 
 export async function storeDelivery(db: Db, delivery: ParsedDelivery, plan: DeliveryPlan, opts: StoreOptions = { acceptRenames: false }): Promise<StoredDelivery> {
@@ -37,7 +43,7 @@ export async function storeDelivery(db: Db, delivery: ParsedDelivery, plan: Deli
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
       const existing = await findExisting(db, delivery.deliveryId);
-      if (existing) return { accepted: existing, queuedNew: false };
+      if (existing) return { accepted: existing, queuedNew: false, superseded: [] };
     }
   }
   throw new Error(`delivery ${delivery.deliveryId} kept conflicting on a unique key`);
@@ -49,7 +55,8 @@ async function write(tx: Prisma.TransactionClient, delivery: ParsedDelivery, pla
   const conflict = claimed && !opts.acceptRenames ? await bindingConflict(tx, claimed) : null;
   if (conflict) plan = { outcome: "refused", reason: conflict };
   const repository = plan.outcome === "ping" || plan.outcome === "refused" ? undefined : plan.repository;
-  const repositoryId = repository ? await upsertRepository(tx, repository) : null;
+  const repo = repository ? await upsertRepository(tx, repository) : null;
+  const repositoryId = repo?.id ?? null;
   const replay = plan.outcome === "build_queued" && repositoryId ? await findReplay(tx, repositoryId, plan.build) : null;
   const row = await tx.webhookDelivery.create({
     data: {
@@ -63,9 +70,9 @@ async function write(tx: Prisma.TransactionClient, delivery: ParsedDelivery, pla
       payload: delivery.payload as Prisma.InputJsonObject,
     },
   });
-  if (replay) return { accepted: accepted(delivery.deliveryId, "ignored", replay.buildId, replay.reason, true), queuedNew: false };
+  if (replay) return { accepted: accepted(delivery.deliveryId, "ignored", replay.buildId, replay.reason, true), queuedNew: false, superseded: [] };
   if (plan.outcome !== "build_queued" || !repositoryId) {
-    return { accepted: accepted(delivery.deliveryId, plan.outcome, null, plan.reason ?? null, false), queuedNew: false };
+    return { accepted: accepted(delivery.deliveryId, plan.outcome, null, plan.reason ?? null, false), queuedNew: false, superseded: [] };
   }
   const spec = plan.build;
   const build = await tx.build.create({
@@ -77,10 +84,13 @@ async function write(tx: Prisma.TransactionClient, delivery: ParsedDelivery, pla
     },
   });
   await tx.outboxMessage.create({ data: { topic: OUTBOX_BUILD_ENQUEUE, payload: { buildId: build.id, attempt: 1 } } });
-  return { accepted: accepted(delivery.deliveryId, "build_queued", build.id, null, false), queuedNew: true };
+  if (opts.reportToGithub) await tx.outboxMessage.create({ data: githubReportMessage(build.id, 1, "queued") });
+  const superseded = await supersedeBuilds(tx, repositoryId, spec, build.id, { autoCancel: repo!.autoCancel, autoCancelDefaultBranch: repo!.autoCancelDefaultBranch, defaultBranch: repo!.defaultBranch });
+  if (opts.reportToGithub) for (const s of superseded) await tx.outboxMessage.create({ data: githubReportMessage(s.id, s.attempt, "cancelled") });
+  return { accepted: accepted(delivery.deliveryId, "build_queued", build.id, null, false), queuedNew: true, superseded };
 }
 
-async function upsertRepository(tx: Prisma.TransactionClient, r: TGithubRepository): Promise<string> {
+async function upsertRepository(tx: Prisma.TransactionClient, r: TGithubRepository): Promise<{ id: string; autoCancel: boolean; autoCancelDefaultBranch: boolean; defaultBranch: string | null }> {
   // Only names and ids from the payload; URLs in it are never stored or used.
   const data = {
     fullName: r.full_name,
@@ -98,9 +108,9 @@ async function upsertRepository(tx: Prisma.TransactionClient, r: TGithubReposito
     where: { githubId: BigInt(r.id) },
     create: { githubId: BigInt(r.id), ...data },
     update: data,
-    select: { id: true },
+    select: { id: true, autoCancel: true, autoCancelDefaultBranch: true, defaultBranch: true },
   });
-  return repo.id;
+  return repo;
 }
 
 /**

@@ -26,4 +26,19 @@ describe("createLogger redaction", () => {
     expect(parsed.config.PORT).toBe(8080);
     expect(parsed.msg).toBe("hello");
   });
+
+  it("censors registry credentials of publish grants and opened secrets, wherever they sit", () => {
+    const { lines, logger } = capture();
+    logger.info({
+      grant: { kind: "credential", credential: { username: "bot", password: "pw-FFFF" } },
+      target: { auth: { password: "pw-GGGG" } },
+      credential: { username: "bot", password: "pw-HHHH" },
+      secret: { kind: "registry", name: "ghcr.io", value: "pw-IIII" },
+      stored: { name: "ghcr.io", value: "pw-JJJJ" },
+      config: { SLIPWAY_SECRET_KEY: "ab".repeat(32) },
+    }, "grant");
+    const line = lines.join("");
+    for (const secret of ["pw-FFFF", "pw-GGGG", "pw-HHHH", "pw-IIII", "pw-JJJJ", "ab".repeat(32)]) expect(line).not.toContain(secret);
+    expect(JSON.parse(line).grant.kind).toBe("credential");
+  });
 });

@@ -23,6 +23,12 @@ export const REDACT_PATHS = [
   "*.apiToken",
   "*.authorization",
   "*.credentials",
+  "credential",
+  "*.credential",
+  // A registry credential inside a publish grant or a stored secret: { grant: { credential: { password } } }.
+  "*.*.password",
+  "*.value",
+  "config.SLIPWAY_SECRET_KEY",
   "config.SLIPWAY_WEBHOOK_SECRET",
   "config.SLIPWAY_API_TOKEN",
   "config.DATABASE_URL",

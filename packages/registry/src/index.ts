@@ -7,7 +7,8 @@
 export { parseImageRef, type ImageRef } from "./parse-image-ref";
 export { RegistryClient, type RegistryClientOptions } from "./registry-client";
 export { isLoopbackHost } from "./is-loopback-host";
-export { DOCKER_HUB, registryApiHost } from "./docker-hub";
+export { canonicalRegistryHost, DOCKER_HUB, registryApiHost } from "./docker-hub";
+export { isRegistryHost } from "./reference-grammar";
 export type { RegistryCredentials } from "./registry-auth";
 export { RegistryError, type RegistryErrorKind } from "./registry-error";
 export type { CopyResult, ImageSource, ImageTarget } from "./copy-image";

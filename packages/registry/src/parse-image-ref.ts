@@ -1,4 +1,4 @@
-import { DOCKER_HUB } from "./docker-hub";
+import { canonicalRegistryHost, DOCKER_HUB } from "./docker-hub";
 import { DIGEST, isVerifiableDigest, REGISTRY_HOST, REPOSITORY, TAG } from "./reference-grammar";
 
 export interface ImageRef {
@@ -13,7 +13,8 @@ export interface ImageRef {
  * component is a registry only if it looks like a host (has a "." or ":", or is "localhost");
  * otherwise the name is on Docker Hub (`fedora/httpd` = docker.io/fedora/httpd), and a Docker
  * Hub name of one component is an official image (`httpd` = docker.io/library/httpd).
- * `index.docker.io` is Docker Hub's old name. Throws a plain Error naming the part that is wrong.
+ * The registry comes back canonical (lowercase; `index.docker.io` and `registry-1.docker.io`, Docker
+ * Hub's old name and API host, as docker.io). Throws a plain Error naming the part that is wrong.
  */
 export function parseImageRef(ref: string): ImageRef {
   const fail = (why: string): never => {
@@ -35,9 +36,8 @@ export function parseImageRef(ref: string): ImageRef {
   const first = slash < 0 ? "" : rest.slice(0, slash);
   // Same rule as docker: the first component is a registry only if it looks like a host.
   const looksLikeHost = first.includes(".") || first.includes(":") || first === "localhost";
-  let registry = looksLikeHost ? first : DOCKER_HUB;
+  const registry = looksLikeHost ? canonicalRegistryHost(first) : DOCKER_HUB;
   let path = looksLikeHost ? rest.slice(slash + 1) : rest;
-  if (registry === "index.docker.io") registry = DOCKER_HUB;
   if (!REGISTRY_HOST.test(registry)) fail(`registry host ${JSON.stringify(registry)} is malformed`);
 
   let tag: string | undefined;

@@ -10,6 +10,8 @@ const ipv6 = "\\[(?:[a-fA-F0-9:]+)\\]";
 
 /** host[:port], where host is a DNS name, an IPv4 address or a bracketed IPv6 address. */
 export const REGISTRY_HOST = new RegExp(`^(?:${domainName}|${ipv6})(?::[0-9]+)?$`);
+/** A registry host[:port] as image references name it. */
+export const isRegistryHost = (host: string): boolean => REGISTRY_HOST.test(host);
 /** One or more lower-case path components separated by "/". */
 export const REPOSITORY = new RegExp(`^${pathComponent}(?:/${pathComponent})*$`);
 /** OCI distribution spec tag grammar. */

@@ -1,5 +1,6 @@
 import { copyImage, type CopyResult, type ImageSource, type ImageTarget } from "./copy-image";
 import { fetchManifest, type FetchedManifest } from "./fetch-manifest";
+import { findManifestDigest } from "./find-manifest-digest";
 import { isVerifiableDigest, REPOSITORY, TAG } from "./reference-grammar";
 import type { RegistryCredentials } from "./registry-auth";
 import { RegistryError } from "./registry-error";
@@ -44,20 +45,31 @@ export class RegistryClient {
 
   /** GET a manifest (OCI index or manifest, Docker manifest list or v2 manifest): exact bytes, media type, digest. */
   async getManifest(registry: string, repository: string, reference: string): Promise<FetchedManifest> {
-    if (!REPOSITORY.test(repository)) {
-      throw new RegistryError(`${registry}: repository ${JSON.stringify(repository)} is not a valid repository name`, { registry, kind: "user" });
-    }
-    if (!TAG.test(reference) && !isVerifiableDigest(reference)) {
-      throw new RegistryError(`${registry}/${repository}: ${JSON.stringify(reference)} is neither a tag nor a sha256/sha512 digest`, {
-        registry,
-        kind: "user",
-      });
-    }
+    checkReference(registry, repository, reference);
     return fetchManifest(this.transport, registry, repository, reference);
+  }
+
+  /** The digest `reference` (a tag) points at in `repository`, or undefined when nothing is there (see findManifestDigest). */
+  async manifestDigest(registry: string, repository: string, reference: string): Promise<string | undefined> {
+    checkReference(registry, repository, reference);
+    return findManifestDigest(this.transport, registry, repository, reference);
   }
 
   /** Copy `src` (by digest) to `dst` and put each tag; returns the digest every tag now points at (the source digest). */
   copyImage(src: ImageSource, dst: ImageTarget, tags: string[]): Promise<CopyResult> {
     return copyImage(this.transport, src, dst, tags);
+  }
+}
+
+/** Checks a repository and reference against the grammar before any request is sent. */
+function checkReference(registry: string, repository: string, reference: string): void {
+  if (!REPOSITORY.test(repository)) {
+    throw new RegistryError(`${registry}: repository ${JSON.stringify(repository)} is not a valid repository name`, { registry, kind: "user" });
+  }
+  if (!TAG.test(reference) && !isVerifiableDigest(reference)) {
+    throw new RegistryError(`${registry}/${repository}: ${JSON.stringify(reference)} is neither a tag nor a sha256/sha512 digest`, {
+      registry,
+      kind: "user",
+    });
   }
 }

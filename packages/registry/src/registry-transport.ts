@@ -91,6 +91,7 @@ export class RegistryTransport {
         // Read the (small) 401 body now: it explains the refusal if we cannot do better.
         const details = req.method === "HEAD" ? "" : await registryErrorText(res);
         if (challenge && (await this.auth.answer(req.registry, challenge, req.scopes, authorization))) continue;
+        if (req.allow?.includes(res.status)) return res;
         throw this.failure(req, label, res.status, details);
       }
       if (res.ok || req.allow?.includes(res.status)) return res;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RegistryClient, RegistryError } from "../src/index";
 import { pushTestImage } from "./push-test-image";
-import { startRegistry, type TestRegistry } from "./start-registry";
+import { startRegistry, type TestRegistry } from "@slipway/testing";
 
 const USER = "publisher";
 const PASSWORD = "s3cret-Pa55word-xyzzy";
@@ -28,6 +28,8 @@ describe("basic auth (htpasswd registry)", () => {
     expect(anonymous).toMatchObject({ kind: "user", status: 401, registry: locked.host });
     expect((anonymous as Error).message).toContain("unauthorized (401)");
     expect((anonymous as Error).message).toContain(`no credentials configured for ${locked.host}`);
+    // A tag lookup without credentials cannot tell: nothing there, as for a repository not made yet.
+    expect(await new RegistryClient({ backoffMs: 5 }).manifestDigest(locked.host, "published/app", "latest")).toBeUndefined();
 
     const wrongPassword = "wrong-Pa55word-plugh";
     const wrong = await new RegistryClient({ backoffMs: 5, credentials: () => ({ username: USER, password: wrongPassword }) })

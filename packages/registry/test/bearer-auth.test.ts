@@ -4,8 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RegistryClient, RegistryError } from "../src/index";
 import { pushTestImage } from "./push-test-image";
-import { startRegistry, type TestRegistry } from "./start-registry";
-import { startTokenServer, type TokenServer } from "./token-server";
+import { startRegistry, type TestRegistry, startTokenServer, type TokenServer } from "@slipway/testing";
 
 const USER = { username: "publisher", password: "t0ken-Pa55word-frotz" };
 const dir = mkdtempSync(join(tmpdir(), "slipway-registry-token-"));
@@ -66,5 +65,9 @@ describe("bearer token auth (token-server registry)", () => {
 
     const manifest = await client.getManifest(secured.host, "published/app", "v3");
     expect(manifest.bytes.equals(image.bytes)).toBe(true);
+    // A tag's digest behind token auth; nothing there (404) and unreadable (anonymous: 401) alike answer undefined.
+    expect(await client.manifestDigest(secured.host, "published/app", "v3")).toBe(image.digest);
+    expect(await client.manifestDigest(secured.host, "published/app", "v404")).toBeUndefined();
+    expect(await new RegistryClient({ backoffMs: 5 }).manifestDigest(secured.host, "published/app", "v3")).toBeUndefined();
   });
 });

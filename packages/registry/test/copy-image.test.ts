@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RegistryClient, RegistryError } from "../src/index";
 import { pushTestImage, pushTestIndex, sha256 } from "./push-test-image";
-import { startRegistry, type TestRegistry } from "./start-registry";
+import { startRegistry, type TestRegistry } from "@slipway/testing";
 
 let a: TestRegistry;
 let b: TestRegistry;
@@ -49,6 +49,10 @@ describe("copyImage between two registries", () => {
     }
     const viaClient = await client.getManifest(b.host, "published/app", "v1.2.3");
     expect(viaClient).toEqual({ bytes: image.bytes, mediaType: image.mediaType, digest: image.digest });
+    // What a tag points at, without the body: the digest, or nothing for a tag or repository not there.
+    expect(await client.manifestDigest(b.host, "published/app", "v1.2.3")).toBe(image.digest);
+    expect(await client.manifestDigest(b.host, "published/app", "v9.9.9")).toBeUndefined();
+    expect(await client.manifestDigest(b.host, "published/none", "v1.2.3")).toBeUndefined();
   });
 
   it("copies an index with its image and attestation manifests, keeping every digest", async () => {

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RegistryClient, RegistryError } from "../src/index";
-import { startFlakyProxy, type FlakyProxy } from "@slipway/testing";
+import { startFlakyProxy, type FlakyProxy, startRegistry, type TestRegistry } from "@slipway/testing";
 import { pushTestImage } from "./push-test-image";
-import { startRegistry, type TestRegistry } from "./start-registry";
 
 let a: TestRegistry;
 let b: TestRegistry;

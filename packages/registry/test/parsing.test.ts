@@ -28,6 +28,9 @@ describe("parseImageRef", () => {
     ["docker.io/owner/app:1", { registry: "docker.io", repository: "owner/app", tag: "1" }],
     ["index.docker.io/owner/app", { registry: "docker.io", repository: "owner/app" }],
     ["index.docker.io/busybox", { registry: "docker.io", repository: "library/busybox" }],
+    // Docker Hub's API host and upper-case host names: one registry, one name.
+    ["registry-1.docker.io/owner/app", { registry: "docker.io", repository: "owner/app" }],
+    ["GHCR.io/owner/app", { registry: "ghcr.io", repository: "owner/app" }],
     ["localhost/app", { registry: "localhost", repository: "app" }],
     ["ghcr.io/app", { registry: "ghcr.io", repository: "app" }],
   ])("normalises %s as docker does", (ref, expected) => {

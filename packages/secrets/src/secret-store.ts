@@ -1,3 +1,4 @@
+import { matchRepository } from "@slipway/contracts";
 import type { Db, SecretKind } from "@slipway/db";
 import type { SecretBox } from "./secret-box";
 
@@ -27,7 +28,7 @@ const info = { kind: true, name: true, username: true, repositories: true, keyId
 /**
  * The encrypted store: values are sealed before they reach the database and opened only where
  * a process needs them (publishing, a build's --secret). Nothing here logs or returns a value
- * except readSecret.
+ * except read and open.
  */
 export class SecretStore {
   constructor(private readonly db: Db, private readonly box: SecretBox) {}
@@ -47,6 +48,32 @@ export class SecretStore {
   async read(kind: SecretKind, name: string): Promise<string | undefined> {
     const row = await this.db.secret.findUnique({ where: { kind_name: { kind, name } }, select: { sealed: true } });
     return row ? this.box.open(row.sealed, secretAad(kind, name)) : undefined;
+  }
+
+  /** The value with what may be shown of it (a registry credential's username and
+   * repositories), or undefined when there is no such secret. Throws if it does not open. */
+  async open(kind: SecretKind, name: string): Promise<(SecretInfo & { value: string }) | undefined> {
+    const row = await this.db.secret.findUnique({ where: { kind_name: { kind, name } }, select: { ...info, sealed: true } });
+    if (!row) return undefined;
+    const { sealed, ...shown } = row;
+    return { ...shown, value: this.box.open(sealed, secretAad(kind, name)) };
+  }
+
+  /**
+   * The value of a secret that `repository` ("owner/name") may use, or undefined when there is
+   * no secret by that name or its patterns do not allow that repository: the two answers are
+   * the same, so a repository learns nothing about secrets meant for others. A row with no
+   * patterns allows no repository.
+   */
+  async readFor(kind: SecretKind, name: string, repository: string): Promise<string | undefined> {
+    const row = await this.db.secret.findUnique({ where: { kind_name: { kind, name } }, select: { sealed: true, repositories: true } });
+    if (!row || !matchRepository(row.repositories, repository)) return undefined;
+    return this.box.open(row.sealed, secretAad(kind, name));
+  }
+
+  /** What may be shown of one secret, or undefined. */
+  async find(kind: SecretKind, name: string): Promise<SecretInfo | undefined> {
+    return (await this.db.secret.findUnique({ where: { kind_name: { kind, name } }, select: info })) ?? undefined;
   }
 
   list(kind?: SecretKind): Promise<SecretInfo[]> {

@@ -31,6 +31,11 @@ describe("SecretStore", () => {
     await store.put({ kind: "registry", name: "ghcr.io", username: "octocat", value: "ghp_registry-password-2", repositories: ["acme/*"] });
     expect(await store.read("registry", "ghcr.io")).toBe("ghp_registry-password-2");
     expect(await store.read("build", "MISSING")).toBeUndefined();
+    expect(await store.open("registry", "ghcr.io")).toMatchObject({ name: "ghcr.io", username: "octocat", repositories: ["acme/*"], value: "ghp_registry-password-2" });
+    expect(JSON.stringify(await store.find("registry", "ghcr.io"))).not.toContain("ghp_registry-password");
+    expect(await store.find("registry", "ghcr.io")).toMatchObject({ name: "ghcr.io", username: "octocat" });
+    expect(await store.open("registry", "MISSING")).toBeUndefined();
+    expect(await store.find("registry", "MISSING")).toBeUndefined();
     expect(await store.delete("registry", "ghcr.io")).toBe(true);
     expect(await store.delete("registry", "ghcr.io")).toBe(false);
   });
@@ -42,6 +47,7 @@ describe("SecretStore", () => {
     const sealed = (await db.secret.findUniqueOrThrow({ where: { kind_name: { kind: "build", name: "NPM_TOKEN" } } })).sealed;
     await db.secret.update({ where: { kind_name: { kind: "build", name: "DECOY" } }, data: { sealed } });
     await expect(store.read("build", "DECOY")).rejects.toThrow("does not open");
+    await expect(store.open("build", "DECOY")).rejects.toThrow("does not open");
   });
 
   it("rotation re-seals every row under the new key, all or nothing, and can run again", async () => {
@@ -63,5 +69,21 @@ describe("SecretStore", () => {
     const fourth = new SecretBox(key());
     await expect(rotateSecretKey(db, newBox, fourth)).rejects.toThrow("secret build/STRAY does not open with the current key");
     expect(await after.read("build", "S1")).toBe("value-1");
+  });
+
+  it("readFor opens a build secret only for repositories its patterns allow; missing and not allowed look alike", async () => {
+    const store = new SecretStore(db, new SecretBox(key()));
+    await store.put({ kind: "build", name: "DEPLOY_KEY", value: "deploy-key-value", repositories: ["acme/*", "other/tool"] });
+    await store.put({ kind: "build", name: "NOBODY", value: "nobody-value", repositories: [] });
+    expect(await store.readFor("build", "DEPLOY_KEY", "Acme/Web")).toBe("deploy-key-value");
+    expect(await store.readFor("build", "DEPLOY_KEY", "other/TOOL")).toBe("deploy-key-value");
+    expect(await store.readFor("build", "DEPLOY_KEY", "other/tools")).toBeUndefined();
+    expect(await store.readFor("build", "DEPLOY_KEY", "acme-x/web")).toBeUndefined();
+    // A row without patterns allows nobody; a name that is not stored answers the same.
+    expect(await store.readFor("build", "NOBODY", "acme/web")).toBeUndefined();
+    expect(await store.readFor("build", "MISSING", "acme/web")).toBeUndefined();
+    // Kind is part of the identity: a registry credential is not a build secret.
+    await store.put({ kind: "registry", name: "REG", value: "registry-value", repositories: ["acme/*"] });
+    expect(await store.readFor("build", "REG", "acme/web")).toBeUndefined();
   });
 });

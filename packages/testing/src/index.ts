@@ -10,3 +10,7 @@ export { insertTestBuild } from "./insert-test-build";
 export { startFlakyProxy, type FlakyProxy, type Injector } from "./flaky-proxy";
 export { testRegistryClientOptions, testRegistryCredential, withRegistryLogin } from "./registry-login";
 export { aptMirrorUrl } from "./apt-mirror";
+export { startRegistry, type StartRegistryOptions, type TestRegistry } from "./start-registry";
+export { startTokenServer, type TokenServer } from "./token-auth-server";
+export { GithubStandIn, type StandInCheckRun, type StandInRequest } from "./github-stand-in";
+export { GitHttpServer } from "./git-http-server";

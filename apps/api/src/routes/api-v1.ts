@@ -3,7 +3,13 @@ import { AppError } from "@slipway/contracts";
 import type { ApiDeps } from "../deps";
 import { installAuthorization } from "./authorize";
 import { registerBuildRoutes } from "./builds";
+import { registerEventsRoute } from "./events-stream";
+import { registerFarmRoutes } from "./farm";
+import { registerRepositoryRoutes } from "./repositories";
+import { streamSlotsOf } from "./stream-slots";
 import { registerRateLimit } from "./rate-limit";
+import { registerRegistryRoutes } from "./registries";
+import { registerSecretRoutes } from "./secrets";
 import { registerTokenRoutes } from "./tokens";
 
 /** /api/v1: bearer-token authorisation and rate limits first, then the routes. */
@@ -24,4 +30,9 @@ export async function registerApiV1(app: FastifyInstance, { deps }: { deps: ApiD
   await registerRateLimit(app, deps);
   await app.register(registerBuildRoutes, { deps });
   await app.register(registerTokenRoutes, { deps });
+  await app.register(registerRegistryRoutes, { deps });
+  await app.register(registerEventsRoute, { deps, slots: streamSlotsOf(deps) });
+  await app.register(registerFarmRoutes, { deps });
+  await app.register(registerRepositoryRoutes, { deps });
+  await app.register(registerSecretRoutes, { deps });
 }

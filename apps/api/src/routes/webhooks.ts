@@ -1,4 +1,4 @@
-import { AppError } from "@slipway/contracts";
+import { AppError, CANCEL_CHANNEL } from "@slipway/contracts";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { receiveDelivery } from "@slipway/ingest";
 import { WEBHOOK_BODY_LIMIT, type ApiDeps } from "../deps";
@@ -33,7 +33,7 @@ export async function registerWebhookRoutes(app: FastifyInstance, { deps }: { de
   app.post("/webhooks/github", { bodyLimit: WEBHOOK_BODY_LIMIT, onRequest }, async (req, reply) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const result = await receiveDelivery(
-      { db: deps.db, verifier: deps.verifier, allowList: deps.allowList, acceptRenames: deps.acceptRenames ?? false, forkPullRequests: deps.forkPullRequests ?? "members" },
+      { db: deps.db, verifier: deps.verifier, allowList: deps.allowList, acceptRenames: deps.acceptRenames ?? false, forkPullRequests: deps.forkPullRequests ?? "members", reportToGithub: deps.reportToGithub ?? false },
       {
         event: header(req.headers["x-github-event"]),
         deliveryId: header(req.headers["x-github-delivery"]),
@@ -44,6 +44,16 @@ export async function registerWebhookRoutes(app: FastifyInstance, { deps }: { de
       },
     );
     if (result.queuedNew) deps.onBuildStored();
+    if (result.queued) {
+      const q = result.queued;
+      deps.events?.emit({ type: "build.queued", attempt: 1, ...q });
+      for (const { id, attempt } of result.superseded) {
+        // Best effort, as for POST .../cancel: a worker that misses it cannot overwrite the cancel.
+        await deps.redis.publish(CANCEL_CHANNEL, id).catch((err: unknown) => req.log.warn({ err: (err as Error).message }, "cancel announcement failed"));
+        deps.events?.emit({ type: "build.finished", buildId: id, repository: q.repository, attempt, status: "cancelled", durationMs: null, cachedSteps: null, totalSteps: null, error: `superseded by build ${q.buildId}` });
+      }
+      if (result.superseded.length) req.log.info({ buildId: q.buildId, superseded: result.superseded.map((s) => s.id) }, "superseded builds cancelled");
+    }
     req.log.info({ deliveryId: result.body.deliveryId, outcome: result.body.outcome, buildId: result.body.buildId, duplicate: result.body.duplicate }, "webhook delivery stored");
     return reply.status(result.status).send(result.body);
   });

@@ -1,10 +1,10 @@
-import type { TRepositoryReach } from "@slipway/contracts";
+import type { TRepositoryReach } from "./api-tokens";
 
 /**
  * True when a repository ("owner/name") is within reach: null reaches everything; "owner/*"
  * every repository of that owner; "owner/repo" that one. Case-insensitive, as GitHub is.
  * The one implementation of the rule: queries filter repositories with it in JS rather than
- * in SQL (see @slipway/builds findReachableRepositoryIds).
+ * in SQL (see @slipway/builds findReachableRepositoryIds); the worker checks build secrets with it too.
  */
 export function matchRepository(reach: TRepositoryReach, fullName: string): boolean {
   if (reach === null) return true;

@@ -18,7 +18,8 @@ export interface TokenServer {
 }
 
 /**
- * A Docker token-auth server of the test's own: it signs RS256 JWTs with a self-signed
+ * A Docker token-auth server of the test's own, standing in for GHCR's and Docker Hub's token
+ * services (which tests cannot reach): it signs RS256 JWTs with a self-signed
  * certificate (made with openssl) that the registry trusts through `rootcertbundle`, and
  * grants the requested scopes only to the one user with the right password.
  */

@@ -1,9 +1,9 @@
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "@slipway/testing";
-
+import bcrypt from "bcryptjs";
+import { freePort } from "./ports";
 
 export interface StartRegistryOptions {
   /** Turn on htpasswd (basic) auth with this one user. */
@@ -82,20 +82,9 @@ async function waitUntilServing(url: string, proc: ChildProcess, stderr: () => s
 }
 
 /**
- * A bcrypt htpasswd line. Distribution accepts bcrypt only. Prefers apache2-utils' htpasswd;
- * falls back to Python's crypt (libxcrypt does bcrypt) where apache2-utils is not installed.
+ * An htpasswd line for Distribution, which accepts bcrypt hashes only. bcryptjs (plain
+ * JavaScript) makes it, so tests need neither apache2-utils' htpasswd nor a crypt library.
  */
 function bcryptLine(username: string, password: string): string {
-  try {
-    return execFileSync("htpasswd", ["-nbB", username, password], { encoding: "utf8" }).trim();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-    const hash = execFileSync(
-      "python3",
-      ["-W", "ignore", "-c", "import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH)))", password],
-      { encoding: "utf8" },
-    ).trim();
-    if (!hash.startsWith("$2")) throw new Error("neither htpasswd (apache2-utils) nor a bcrypt-capable python3 crypt is available");
-    return `${username}:${hash}`;
-  }
+  return `${username}:${bcrypt.hashSync(password, 10)}`;
 }

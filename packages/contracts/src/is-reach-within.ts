@@ -1,4 +1,4 @@
-import type { TRepositoryReach } from "@slipway/contracts";
+import type { TRepositoryReach } from "./api-tokens";
 import { matchRepository } from "./match-repository";
 
 /**

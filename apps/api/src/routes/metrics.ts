@@ -1,0 +1,20 @@
+import type { FastifyInstance } from "fastify";
+import { AppError } from "@slipway/contracts";
+import { createFarmMetrics } from "@slipway/metrics";
+import type { ApiDeps } from "../deps";
+import { installAuthorization } from "./authorize";
+import { principalOf } from "./principal-of";
+
+/**
+ * GET /metrics (Prometheus text format): a `read` token not limited to repositories, since the
+ * figures are farm-wide (Prometheus: `authorization: { credentials: <token> }`).
+ */
+export async function registerMetricsRoute(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
+  installAuthorization(app, deps);
+  const registry = deps.queues ? createFarmMetrics({ db: deps.db, producers: deps.queues.producers }) : undefined;
+  app.get("/metrics", { config: { scope: "read" } }, async (req, reply) => {
+    if (principalOf(req).repositories !== null) throw new AppError("forbidden", "metrics are farm-wide: use a token that is not limited to repositories");
+    if (!registry) throw new AppError("unavailable", "this api does not watch the queues");
+    return reply.header("content-type", registry.contentType).send(await registry.metrics());
+  });
+}

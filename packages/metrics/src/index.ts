@@ -1,0 +1,1 @@
+export { createFarmMetrics, type FarmMetricsDeps } from "./farm-metrics";
