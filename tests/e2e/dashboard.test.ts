@@ -151,7 +151,9 @@ describe("dashboard", () => {
     await screenshot(reader, "build-failed-dark-desktop");
     await reader.goto(`${farm.api.url}/farm`);
     await reader.getByTestId("failures").locator(`[data-build-id="${ids.failed}"]`).waitFor();
-    await reader.getByText(/Not available yet/).waitFor();
+    // Queues and worker hosts come from GET /api/v1/queues and /workers.
+    await reader.getByTestId("queues").locator("[data-queue]").first().waitFor();
+    await reader.getByTestId("workers").waitFor();
     await screenshot(reader, "farm-dark-desktop");
     await ctx.close();
   });

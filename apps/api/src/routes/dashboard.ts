@@ -4,7 +4,7 @@ import fastifyStatic from "@fastify/static";
 import type { FastifyInstance } from "fastify";
 
 /** Paths that belong to the api: never answered with the dashboard's page. */
-const API_PATHS = /^\/(api|webhooks|healthz|readyz|registry)(\/|$|\?)/;
+const API_PATHS = /^\/(api|webhooks|healthz|readyz|registry|metrics)(\/|$|\?)/;
 
 // The dashboard loads only its own files and talks only to this origin; nothing may frame it.
 const SECURITY_HEADERS = {

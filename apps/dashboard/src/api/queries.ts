@@ -1,4 +1,4 @@
-import type { TBuild, TBuildList, TBuildStatus, TBuildStep, TPublish, TSession } from "@slipway/contracts";
+import type { TBuild, TBuildList, TBuildStatus, TBuildStep, TPublish, TQueueCounts, TSession, TWorkerList } from "@slipway/contracts";
 import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { apiFetch } from "./api-fetch";
 import { livePoll } from "./live";
@@ -85,4 +85,14 @@ export function useSessionQuery() {
     retry: false,
     staleTime: 60_000,
   });
+}
+
+/** GET /api/v1/queues: jobs waiting, active, delayed and failed per queue. */
+export function useQueues() {
+  return useQuery({ queryKey: queryKeys.queues, queryFn: ({ signal }) => apiFetch<TQueueCounts>("/queues", { signal }), refetchInterval: livePoll() });
+}
+
+/** GET /api/v1/workers: live worker processes by host, from their heartbeats. */
+export function useWorkers() {
+  return useQuery({ queryKey: queryKeys.workers, queryFn: ({ signal }) => apiFetch<TWorkerList>("/workers", { signal }), refetchInterval: livePoll() });
 }

@@ -6,4 +6,6 @@ export const queryKeys = {
   build: (id: string) => ["build", id] as const,
   steps: (id: string, attempt: number) => ["build", id, "steps", attempt] as const,
   publishes: (id: string) => ["build", id, "publishes"] as const,
+  queues: ["farm", "queues"] as const,
+  workers: ["farm", "workers"] as const,
 };

@@ -1,5 +1,4 @@
 import type { TBuild } from "@slipway/contracts";
-import { Construction } from "lucide-react";
 import type { ReactNode } from "react";
 import { Link } from "react-router";
 import { useBuildList } from "../api/queries";
@@ -9,12 +8,9 @@ import { buildDurationMs, formatAgo, formatDuration, queueWaitMs } from "../ui/f
 import { RefLabel } from "../ui/ref-label";
 import { StatusBadge } from "../ui/status-badge";
 import { useNow } from "../ui/use-now";
+import { QueuesCard, WorkersCard } from "./farm-state-cards";
 
-/**
- * The farm as the builds list shows it: what runs where, what waits, what failed lately.
- * Queue depths and worker heartbeats need endpoints the api does not have yet
- * (GET /api/v1/queues, /api/v1/workers): their place is marked, nothing is made up.
- */
+/** The farm: queues, worker hosts and what each runs, running and waiting builds, recent failures. */
 export function FarmPage() {
   const running = useBuildList({ status: "running" }, 100);
   const queued = useBuildList({ status: "queued" }, 100);
@@ -49,20 +45,8 @@ export function FarmPage() {
               detail={(b) => <span className="text-rose-700 dark:text-rose-300">{b.error?.message ?? "failed"} · {formatAgo(b.finishedAt, now)}</span>} />
           )}
         </Card>
-        <Card title="Worker hosts and queues" testId="farm-pending">
-          <div className="space-y-3 px-4 py-3 text-sm">
-            {hosts.length > 0 && (
-              <ul className="space-y-1" aria-label="Hosts building now">
-                {hosts.map(([host, n]) => <li key={host} className="flex justify-between font-mono text-xs"><span>{host}</span><span>{n} building</span></li>)}
-              </ul>
-            )}
-            <p className="flex gap-2 rounded-md border border-dashed border-zinc-300 p-3 text-zinc-600 dark:border-zinc-700 dark:text-zinc-400">
-              <Construction aria-hidden className="mt-0.5 size-4 shrink-0" />
-              <span>Not available yet: queue depths (waiting, active, delayed, failed) and every worker host with its last heartbeat need
-                the api's <code>GET /api/v1/queues</code> and <code>GET /api/v1/workers</code>, which do not exist yet. Hosts above are only those running a build now.</span>
-            </p>
-          </div>
-        </Card>
+        <QueuesCard />
+        <WorkersCard now={now} />
       </div>
     </div>
   );
