@@ -2,8 +2,7 @@ import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import lockfile from "proper-lockfile";
 import { InfrastructureFailure, UserFailure } from "./failures";
-import { gitAuthEnv } from "./git-auth-env";
-import { runCommand } from "./run-command";
+import { gitAuthEnv, hardenedGitEnv, runCommand } from "@slipway/git";
 
 export interface CheckoutOptions {
   /** the worker's cache folder; mirrors live in <cacheDir>/git */
@@ -47,7 +46,7 @@ export async function checkoutCommit(o: CheckoutOptions): Promise<{ commitTime: 
   for (const r of o.extraRefs ?? []) if (!/^refs\/pull\/[1-9][0-9]{0,9}\/head$/.test(r)) throw new UserFailure(`not a pull request ref: ${JSON.stringify(r).slice(0, 60)}`);
   const mirrorDir = join(o.cacheDir, "git", `github-${o.githubId}.git`);
   await mkdir(mirrorDir, { recursive: true });
-  const env = { ...o.env, GIT_TERMINAL_PROMPT: "0", GIT_ASKPASS: "/bin/true", GIT_ALLOW_PROTOCOL: o.protocols.join(":"), GIT_PROTOCOL_FROM_USER: "0" };
+  const env = hardenedGitEnv(o.env, o.protocols);
   const git = (args: string[], cwd?: string) => runCommand("git", args, { env, signal: o.signal, ...(cwd ? { cwd } : {}) });
   // Only the commands that talk to the server get the credential.
   const fetchEnv = o.auth ? gitAuthEnv(env, o.auth.gitBaseUrl, o.auth.token) : env;
