@@ -72,7 +72,7 @@ export async function executePublish(deps: PublishDeps, job: { buildId: string; 
             build: { id: build.id, repositoryId: build.repositoryId, repository: build.repository.fullName, ...tagInput },
             src: { registry: deps.internalRegistry, repository: internalImagePath(build.repository.githubId), digest: attempt.digest },
             tags: defaultTags(tagInput),
-            immutableTags: config.immutableTags,
+            immutableTags: build.repository.immutableTags,
             finalTry: job.finalTry,
           },
           target.image,
