@@ -3,7 +3,6 @@ import type { ApiDeps } from "./deps";
 import { registerErrorHandler } from "./error-handler";
 import { registerApiV1 } from "./routes/api-v1";
 import { registerHealthRoutes } from "./routes/health";
-import { registerMetricsRoute } from "./routes/metrics";
 import { registerRegistryTokenRoute } from "./routes/registry-token";
 import { registerWebhookRoutes } from "./routes/webhooks";
 
@@ -28,7 +27,6 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(registerHealthRoutes, { deps });
   await app.register(registerWebhookRoutes, { deps });
   await app.register(registerRegistryTokenRoute, { deps });
-  await app.register(registerApiV1, { deps, prefix: "/api/v1" });
-  await app.register(registerMetricsRoute, { deps });
+  await app.register(registerApiV1, { deps });
   return app;
 }
