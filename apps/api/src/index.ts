@@ -29,7 +29,7 @@ runApp("api", async () => {
     ? { secret: config.SLIPWAY_REGISTRY_SECRET, signer: loadTokenSigner(config.SLIPWAY_REGISTRY_TOKEN_KEY, config.SLIPWAY_REGISTRY_TOKEN_CERT) }
     : undefined;
   if (!registryAuth) logger.warn("SLIPWAY_REGISTRY_SECRET is not set: the internal registry's token service is off");
-  if (!config.SLIPWAY_SECRET_KEY) logger.warn("SLIPWAY_SECRET_KEY is not set: registry credentials, GitHub credentials and build secrets cannot be stored");
+  if (!config.SLIPWAY_SECRET_KEY) logger.warn("SLIPWAY_SECRET_KEY is not set: registry credentials and build secrets cannot be stored");
   const app = await buildServer({
     db,
     redis,
