@@ -12,6 +12,8 @@ if [ -f .env ]; then
   say "reading .env"
   while IFS='=' read -r k v; do
     [[ "$k" =~ ^[A-Z_][A-Z0-9_]*$ ]] || continue
+    # An unquoted value ends at " #" (a comment after it); quotes around a value are dropped.
+    if [[ "$v" =~ ^\"(.*)\"$ || "$v" =~ ^\'(.*)\'$ ]]; then v=${BASH_REMATCH[1]}; else v=${v%%[[:space:]]#*}; v=${v%"${v##*[![:space:]]}"}; fi
     [ -z "${!k:-}" ] && export "$k=$v"
   done < <(grep -v '^\s*#' .env)
 fi

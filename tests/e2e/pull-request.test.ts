@@ -59,8 +59,9 @@ describe("pull request builds", () => {
     const main = await farm.waitForEnd(await pushCommit(farm.api.url, mainSha));
     expect(main.status).toBe("succeeded");
 
-    // The pull request's commit is on no branch of the server: only refs/pull/41/head has it.
-    const prSha = farm.git.commit(REPO, { "app.txt": "change\n" }, { branch: "pr-41", from: BRANCH, pullRequest: 41 });
+    // A pull request from a branch of the repository: on that branch and on refs/pull/41/head.
+    const prSha = farm.git.commit(REPO, { "app.txt": "change\n" }, { branch: "feature-41", from: BRANCH });
+    farm.git.setRef(REPO, "refs/pull/41/head", prSha);
     // A host that never built this: its RUN step can only be cached through the registry.
     await farm.restartWorker({ DOCKER_HOST: testEnv.dockerHostB }, { host: "e2e-host-b", cacheDir: hostB });
     const pr = await farm.waitForEnd(await openPullRequest({ number: 41, sha: prSha }));
@@ -74,7 +75,8 @@ describe("pull request builds", () => {
     expect(pr.publishes).toEqual([]);
     expect(await tagDigest("pr-41")).toBeUndefined();
 
-    const optIn = farm.git.commit(REPO, { ".slipway.yml": `publishPullRequests: true\npublish:\n  - image: ${TARGET}\n` }, { branch: "pr-41", pullRequest: 41 });
+    const optIn = farm.git.commit(REPO, { ".slipway.yml": `publishPullRequests: true\npublish:\n  - image: ${TARGET}\n` }, { branch: "feature-41" });
+    farm.git.setRef(REPO, "refs/pull/41/head", optIn);
     const published = await farm.waitForEnd(await openPullRequest({ number: 41, sha: optIn, action: "synchronize" }));
     expect(published.status).toBe("succeeded");
     await eventually(async () => (await tagDigest("pr-41")) === published.digest, 60_000, "pr-41 published");
@@ -105,5 +107,18 @@ describe("pull request builds", () => {
     expect(main.status, mainLog).toBe("succeeded");
     expect(mainLog).toMatch(/^#\d+ NOTHING-PLANTED$/m);
     expect(mainLog).not.toContain(planted);
+  });
+
+  it("a delivery cannot pass a fork's commit off as the repository's own (signed with the shared secret, so anyone who has it could try)", async () => {
+    const forkSha = farm.git.commit(REPO, { "app.txt": `forged ${run}\n`, Dockerfile: dockerfile() }, { branch: "pr-88", from: BRANCH, pullRequest: 88 });
+    // As a pull request from a branch of the repository itself: that branch holds no such commit.
+    const asOwn = await farm.waitForEnd(await openPullRequest({ number: 88, sha: forkSha }));
+    expect(asOwn.status).toBe("failed");
+    expect(asOwn.errorMessage).toContain(`commit ${forkSha} is not on refs/heads/feature-88`);
+    // As a push to the default branch: main (and every build with its secrets and publish rights) never sees it.
+    const asMain = await farm.waitForEnd(await pushCommit(farm.api.url, forkSha));
+    expect(asMain.status).toBe("failed");
+    expect(asMain.errorMessage).toContain(`commit ${forkSha} is not on refs/heads/${BRANCH}`);
+    expect(asMain.publishes).toEqual([]);
   });
 });

@@ -33,7 +33,7 @@ runApp("api", async () => {
     : undefined;
   if (!registryAuth) logger.warn("SLIPWAY_REGISTRY_SECRET is not set: the internal registry's token service is off");
   if (!config.SLIPWAY_SESSION_KEY) logger.warn("SLIPWAY_SESSION_KEY is not set: dashboard sessions use a key made at start and end when the api restarts");
-  if (!config.SLIPWAY_SECRET_KEY) logger.warn("SLIPWAY_SECRET_KEY is not set: registry credentials, GitHub credentials and build secrets cannot be stored");
+  if (!config.SLIPWAY_SECRET_KEY) logger.warn("SLIPWAY_SECRET_KEY is not set: registry credentials and build secrets cannot be stored");
   const app = await buildServer({
     db,
     redis,

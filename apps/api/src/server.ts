@@ -5,7 +5,6 @@ import { registerErrorHandler } from "./error-handler";
 import { registerApiV1 } from "./routes/api-v1";
 import { registerDashboard } from "./routes/dashboard";
 import { registerHealthRoutes } from "./routes/health";
-import { registerMetricsRoute } from "./routes/metrics";
 import { registerRegistryTokenRoute } from "./routes/registry-token";
 import { registerSessionRoutes } from "./routes/session";
 import { registerWebhookRoutes } from "./routes/webhooks";
@@ -33,8 +32,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(registerHealthRoutes, { deps });
   await app.register(registerWebhookRoutes, { deps });
   await app.register(registerRegistryTokenRoute, { deps });
-  await app.register(registerApiV1, { deps, prefix: "/api/v1" });
-  await app.register(registerMetricsRoute, { deps });
+  await app.register(registerApiV1, { deps });
   await app.register(registerSessionRoutes, { deps, prefix: "/api/v1" });
   if (deps.dashboardDir) await app.register(registerDashboard, { root: deps.dashboardDir });
   return app;

@@ -16,7 +16,7 @@ const values: string[] = [];
 
 beforeAll(async () => {
   api = await startTestApi({ secretKey: KEY });
-  keyless = await startTestApi({ database: api.database });
+  keyless = await startTestApi({ database: api.database, secretKey: null });
   store = new SecretStore(api.db, new SecretBox(KEY));
   const make = async (name: string, repositories?: string[]) => (await createApiToken(api.db, { name, scopes: ["admin"], ...(repositories ? { repositories } : {}) })).token;
   tokens.admin = await make("admin");
@@ -66,7 +66,7 @@ describe("PUT, GET, DELETE /api/v1/secrets", () => {
     for (const s of list.body.secrets) expect(Object.keys(s).sort()).toEqual(["name", "repositories", "updatedAt"]);
 
     expect((await call("DELETE", "/secrets/NPM_TOKEN")).status).toBe(204);
-    expect(await store.find("build", "NPM_TOKEN")).toBeNull();
+    expect(await store.find("build", "NPM_TOKEN")).toBeUndefined();
     const again = await call("DELETE", "/secrets/NPM_TOKEN");
     expect(again).toMatchObject({ status: 404, body: { error: { code: "not_found", message: "no build secret named NPM_TOKEN" } } });
   });
@@ -125,7 +125,7 @@ describe("an admin token limited to some repositories", () => {
       expect(res.status, repositories.join()).toBe(403);
       expect(res.body.error.message).toMatch(/^this API token is limited to acme\/(\*|web): "repositories" must lie within that$/);
     }
-    expect(await store.find("build", "GRAB")).toBeNull();
+    expect(await store.find("build", "GRAB")).toBeUndefined();
   });
 
   it("cannot replace a secret that repositories beyond its reach use, nor see or delete it", async () => {
@@ -148,7 +148,7 @@ describe("an admin token limited to some repositories", () => {
     expect(beyond.text.replace("SHARED", "N")).toBe(missing.text.replace("NOT_STORED", "N"));
     expect((await call("DELETE", "/secrets/ACME_ALL", tokens.acmeWeb)).status).toBe(404);
     expect(await store.readFor("build", "SHARED", "other/app")).toBe(theirs);
-    expect(await store.find("build", "ACME_ALL")).not.toBeNull();
+    expect(await store.find("build", "ACME_ALL")).toBeDefined();
     expect((await call("DELETE", "/secrets/ACME_WEB", tokens.acmeWeb)).status).toBe(204);
   });
 });

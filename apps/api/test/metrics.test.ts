@@ -60,4 +60,5 @@ describe("GET /metrics", () => {
     const reader = await createApiToken(api.db, { name: "prometheus", scopes: ["read"] });
     expect((await scrape(reader.token)).status).toBe(200);
   });
+
 });

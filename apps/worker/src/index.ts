@@ -27,7 +27,7 @@ runApp("worker", async () => {
 
   // git and docker get the environment without the farm's own keys and service URLs: they
   // need none of them, and buildx's environment also carries build secrets' values.
-  const { SLIPWAY_SECRET_KEY: _key, SLIPWAY_REGISTRY_SECRET: _grant, DATABASE_URL: _db, REDIS_URL: _redis, ...inherited } = process.env;
+  const { SLIPWAY_SECRET_KEY: _key, SLIPWAY_REGISTRY_SECRET: _grant, DATABASE_URL: _db, REDIS_URL: _redis, SLIPWAY_API_TOKEN: _admin, SLIPWAY_WEBHOOK_SECRET: _hook, ...inherited } = process.env;
   const env: NodeJS.ProcessEnv = { ...inherited };
   if (config.DOCKER_HOST) env.DOCKER_HOST = config.DOCKER_HOST;
   // git and buildx run with `env`: GitHub's credentials stay in this process.

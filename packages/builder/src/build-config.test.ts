@@ -14,7 +14,7 @@ const fails = (text: string) => {
 
 describe(".slipway.yml", () => {
   it("defaults when absent or empty", () => {
-    const d = { dockerfile: "Dockerfile", context: ".", buildArgs: {}, publish: [], publishPullRequests: false, immutableTags: true, secrets: [] };
+    const d = { dockerfile: "Dockerfile", context: ".", buildArgs: {}, publish: [], publishPullRequests: false, secrets: [] };
     expect(parseBuildConfig(undefined)).toEqual(d);
     expect(parseBuildConfig("")).toEqual(d);
     expect(parseBuildConfig("# nothing\n")).toEqual(d);
@@ -28,10 +28,8 @@ describe(".slipway.yml", () => {
       buildArgs: { VERSION: "1.2", DEBUG: "false", NAME: "x" },
       publish: [{ image: "ghcr.io/acme/app" }, { image: "registry.example.com:5000/team/app" }],
       publishPullRequests: true,
-      immutableTags: true,
       secrets: ["NPM_TOKEN", "_pip_conf2"],
     });
-    expect(parseBuildConfig("immutableTags: false\n").immutableTags).toBe(false);
   });
 
   it.each([
@@ -44,7 +42,7 @@ describe(".slipway.yml", () => {
     ["publish:\n  - { image: ghcr.io/a/b, tags: [x] }\n", 'publish.0: Unrecognized key: "tags"'],
     ["dockerfiel: Dockerfile\n", '(top level): Unrecognized key: "dockerfiel"'],
     ["dockerfile: [1, 2]\n", "dockerfile: Invalid input"],
-    ["immutableTags: no-thanks\n", "immutableTags: must be true or false"],
+    ["immutableTags: false\n", "(top level): Unrecognized key"],
     ["secrets: [NPM-TOKEN]\n", "secrets.0: must be letters, digits and _, not starting with a digit, at most 100 characters"],
     ["secrets: [1TOKEN]\n", "secrets.0: must be letters, digits and _"],
     ["secrets: [A, B, A]\n", "secrets: each secret is listed once"],

@@ -2,8 +2,7 @@ import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import lockfile from "proper-lockfile";
 import { InfrastructureFailure, UserFailure } from "./failures";
-import { gitAuthEnv } from "./git-auth-env";
-import { runCommand } from "./run-command";
+import { gitAuthEnv, hardenedGitEnv, runCommand } from "@slipway/git";
 
 export interface CheckoutOptions {
   /** the worker's cache folder; mirrors live in <cacheDir>/git */
@@ -18,6 +17,14 @@ export interface CheckoutOptions {
   /** more refs to fetch beside branches and tags, e.g. refs/pull/12/head (a pull request's
    * head, which GitHub keeps in the base repository, forks included) */
   extraRefs?: readonly string[];
+  /**
+   * The ref the server must have `sha` on, as a payload's claim is checked against the
+   * repository itself: a branch (refs/heads/x: the commit is on it), a tag (refs/tags/v1: it
+   * points at the commit) or a pull request head (refs/pull/n/head). Without this, anyone
+   * holding the webhook secret could name a fork's commit (fetchable from refs/pull/*) in a
+   * push to main and have it built, with main's secrets and publish rights.
+   */
+  on: string;
   /** empty or missing folder that receives the commit's files (no .git) */
   destDir: string;
   /** git runs with this environment (GIT_ALLOW_PROTOCOL is set from `protocols`) */
@@ -44,10 +51,11 @@ export async function checkoutCommit(o: CheckoutOptions): Promise<{ commitTime: 
   // Checked here, not only at ingest: git checkout takes the sha before `--` (it rejects
   // --end-of-options there), so it must never look like an option.
   if (!/^[0-9a-f]{40}$/.test(o.sha)) throw new UserFailure(`not a commit sha: ${JSON.stringify(o.sha).slice(0, 60)}`);
+  if (!/^refs\/(heads|tags)\/[^-]|^refs\/pull\/[1-9][0-9]{0,9}\/head$/.test(o.on)) throw new UserFailure(`not a branch, tag or pull request ref: ${JSON.stringify(o.on).slice(0, 60)}`);
   for (const r of o.extraRefs ?? []) if (!/^refs\/pull\/[1-9][0-9]{0,9}\/head$/.test(r)) throw new UserFailure(`not a pull request ref: ${JSON.stringify(r).slice(0, 60)}`);
   const mirrorDir = join(o.cacheDir, "git", `github-${o.githubId}.git`);
   await mkdir(mirrorDir, { recursive: true });
-  const env = { ...o.env, GIT_TERMINAL_PROMPT: "0", GIT_ASKPASS: "/bin/true", GIT_ALLOW_PROTOCOL: o.protocols.join(":"), GIT_PROTOCOL_FROM_USER: "0" };
+  const env = hardenedGitEnv(o.env, o.protocols);
   const git = (args: string[], cwd?: string) => runCommand("git", args, { env, signal: o.signal, ...(cwd ? { cwd } : {}) });
   // Only the commands that talk to the server get the credential.
   const fetchEnv = o.auth ? gitAuthEnv(env, o.auth.gitBaseUrl, o.auth.token) : env;
@@ -61,16 +69,16 @@ export async function checkoutCommit(o: CheckoutOptions): Promise<{ commitTime: 
       if (init.code !== 0) throw new InfrastructureFailure(`git init failed: ${init.stderr.trim()}`);
     }
     const has = async () => (await git(["--git-dir", mirrorDir, "cat-file", "-e", "--end-of-options", `${o.sha}^{commit}`])).code === 0;
-    if (await has()) {
-      o.onLine(`slipway: commit ${o.sha} already in the mirror, no fetch needed`);
+    const isOn = async () => {
+      if (o.on.startsWith("refs/tags/")) return (await git(["--git-dir", mirrorDir, "rev-parse", "--verify", "--quiet", "--end-of-options", `${o.on}^{commit}`])).stdout.trim() === o.sha;
+      return (await git(["--git-dir", mirrorDir, "merge-base", "--is-ancestor", o.sha, o.on])).code === 0;
+    };
+    if ((await has()) && (await isOn())) {
+      o.onLine(`slipway: commit ${o.sha} already in the mirror on ${o.on}, no fetch needed`);
     } else {
       o.onLine(`slipway: fetching ${o.cloneUrl}`);
       const started = Date.now();
-      let f = await gitFetch(["--git-dir", mirrorDir, "fetch", "--prune", "--no-tags", "--quiet", "--no-recurse-submodules", "--", o.cloneUrl, "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*", ...(o.extraRefs ?? []).map((r) => `+${r}:${r}`)]);
-      if (f.code === 0 && !(await has())) {
-        // Not on a branch or tag any more (force-pushed) but maybe still fetchable by id.
-        f = await gitFetch(["--git-dir", mirrorDir, "fetch", "--quiet", "--no-recurse-submodules", "--", o.cloneUrl, o.sha]);
-      }
+      const f = await gitFetch(["--git-dir", mirrorDir, "fetch", "--prune", "--no-tags", "--quiet", "--no-recurse-submodules", "--", o.cloneUrl, "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*", ...(o.extraRefs ?? []).map((r) => `+${r}:${r}`)]);
       if (f.code !== 0) {
         const err = f.stderr.trim().split("\n").filter(Boolean).slice(-2).join(" / ");
         if (UNREACHABLE.test(f.stderr)) throw new InfrastructureFailure(`git server unreachable for ${o.cloneUrl}: ${err}`);
@@ -81,6 +89,7 @@ export async function checkoutCommit(o: CheckoutOptions): Promise<{ commitTime: 
         throw new InfrastructureFailure(`git fetch of ${o.cloneUrl} failed: ${err}`);
       }
       if (!(await has())) throw new UserFailure(`commit ${o.sha} not found in ${o.cloneUrl} (was it force-pushed away?)`);
+      if (!(await isOn())) throw new UserFailure(`commit ${o.sha} is not on ${o.on} of ${o.cloneUrl}: it was force-pushed away, or the delivery named a commit that is not there`);
       o.onLine(`slipway: fetched in ${((Date.now() - started) / 1000).toFixed(1)}s`);
     }
   } finally {

@@ -135,7 +135,7 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
     const token = await gitToken(settings, build.repository.fullName, line);
     if (token) sink.addSecrets([token]);
     const auth = token ? { auth: { token, gitBaseUrl: settings.gitBaseUrl } } : {};
-    const { commitTime } = await checkoutCommit({ cacheDir: settings.cacheDir, githubId: build.repository.githubId, cloneUrl, protocols: settings.gitProtocols, sha: build.sha, ...(build.pullRequest ? { extraRefs: [`refs/pull/${build.pullRequest}/head`] } : {}), destDir: src, env: settings.env, onLine: line, signal, ...auth });
+    const { commitTime } = await checkoutCommit({ cacheDir: settings.cacheDir, githubId: build.repository.githubId, cloneUrl, protocols: settings.gitProtocols, sha: build.sha, on: refHolding(build), ...(build.pullRequest ? { extraRefs: [`refs/pull/${build.pullRequest}/head`] } : {}), destDir: src, env: settings.env, onLine: line, signal, ...auth });
     const prepared = await prepareBuild({
       srcDir: src,
       sourceUrl: cloneUrl.replace(/\.git$/, ""),
@@ -247,4 +247,15 @@ function abortedOutcome(cancel: AbortSignal, timeout: AbortSignal, timeoutMs: nu
 function errorOutcome(err: unknown): AttemptOutcome {
   if (err instanceof UserFailure || err instanceof InfrastructureFailure) return { kind: "failed", failure: err };
   return { kind: "failed", failure: new InfrastructureFailure(err instanceof Error ? err.message : String(err)) };
+}
+
+/**
+ * The ref the server must hold the build's commit on (checkoutCommit checks it): the pushed
+ * branch or tag; a pull request from a branch of the repository itself: that branch (a commit
+ * only a fork has is on no branch of the base repository, so a payload cannot pass a fork's
+ * commit off as the repository's own); a fork's pull request: refs/pull/<n>/head.
+ */
+function refHolding(build: { ref: string; refType: string; refName: string; pullRequest: number | null; fromFork: boolean }): string {
+  if (build.refType !== "pull_request") return build.ref;
+  return build.fromFork ? `refs/pull/${build.pullRequest}/head` : `refs/heads/${build.refName}`;
 }

@@ -30,7 +30,7 @@ afterAll(async () => {
 const checkout = (o: { base: string; token?: string; env?: NodeJS.ProcessEnv }) => {
   const dest = join(dir, `dest-${++n}`);
   return checkoutCommit({
-    cacheDir: join(dir, `cache-${n}`), githubId: 7n, cloneUrl: `${o.base}/acme/secret.git`, protocols: ["http"], sha, destDir: dest,
+    cacheDir: join(dir, `cache-${n}`), githubId: 7n, cloneUrl: `${o.base}/acme/secret.git`, protocols: ["http"], sha, on: "refs/heads/main", destDir: dest,
     env: { PATH: process.env.PATH, ...o.env }, onLine: () => {}, ...(o.token ? { auth: { token: o.token, gitBaseUrl: o.base } } : {}),
   }).then(() => readFileSync(join(dest, "hello.txt"), "utf8"));
 };

@@ -2,8 +2,8 @@ import { matchRepository } from "@slipway/auth";
 import { AppError, type TRepository, type TRepositoryReach, type TRepositorySettings } from "@slipway/contracts";
 import type { Db } from "@slipway/db";
 
-const fields = { fullName: true, githubId: true, defaultBranch: true, private: true, autoCancel: true, autoCancelDefaultBranch: true } as const;
-type Row = { fullName: string; githubId: bigint; defaultBranch: string | null; private: boolean; autoCancel: boolean; autoCancelDefaultBranch: boolean };
+const fields = { fullName: true, githubId: true, defaultBranch: true, private: true, autoCancel: true, autoCancelDefaultBranch: true, immutableTags: true } as const;
+type Row = { fullName: string; githubId: bigint; defaultBranch: string | null; private: boolean; autoCancel: boolean; autoCancelDefaultBranch: boolean; immutableTags: boolean };
 const toDto = (r: Row): TRepository => ({ ...r, githubId: String(r.githubId) });
 
 /** The repositories within reach, by name. */

@@ -36,9 +36,6 @@ export const ZBuildConfig = z.strictObject({
   publish: z.array(z.strictObject({ image: zImage })).default([]),
   /** pull requests from branches of the repository publish `pr-<n>` (forks never do) */
   publishPullRequests: z.boolean().default(false),
-  /** release tags (1.2.3, v1.2.3, 1.2.3-rc.1) never move to another image once published
-   * @defaultValue true */
-  immutableTags: z.boolean({ error: "must be true or false" }).default(true),
   /** build secrets handed to BuildKit as `--secret id=NAME` (RUN --mount=type=secret,id=NAME) */
   secrets: z.array(zSecretName).max(100, "at most 100 secrets").refine((names) => new Set(names).size === names.length, "each secret is listed once").default([]),
 });

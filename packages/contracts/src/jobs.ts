@@ -41,6 +41,8 @@ export const ZReportJobData = z.object({
   buildId: z.string().uuid(),
   attempt: z.number().int().positive(),
   event: ZReportEvent,
+  /** a publish retry's id: its report is a job of its own (BullMQ dedupes finished jobs by id) */
+  retry: z.string().uuid().optional(),
 });
 export type TReportJobData = z.infer<typeof ZReportJobData>;
 
@@ -48,6 +50,6 @@ export type TReportJobData = z.infer<typeof ZReportJobData>;
 export const OUTBOX_GITHUB_REPORT = "github.report";
 
 /** The outbox row announcing a state change to the GitHub reporter (for `outboxMessage.create`). */
-export function githubReportMessage(buildId: string, attempt: number, event: TReportEvent): { topic: string; payload: TReportJobData } {
-  return { topic: OUTBOX_GITHUB_REPORT, payload: { buildId, attempt, event } };
+export function githubReportMessage(buildId: string, attempt: number, event: TReportEvent, retry?: string): { topic: string; payload: TReportJobData } {
+  return { topic: OUTBOX_GITHUB_REPORT, payload: { buildId, attempt, event, ...(retry ? { retry } : {}) } };
 }

@@ -10,6 +10,8 @@ export const ZRepository = z.object({
   autoCancel: z.boolean(),
   /** ... on the default branch too */
   autoCancelDefaultBranch: z.boolean(),
+  /** a published release tag (1.2.3) never moves to another image */
+  immutableTags: z.boolean(),
 });
 export type TRepository = z.infer<typeof ZRepository>;
 
@@ -17,5 +19,6 @@ export type TRepository = z.infer<typeof ZRepository>;
 export const ZRepositorySettings = z.strictObject({
   autoCancel: z.boolean().optional(),
   autoCancelDefaultBranch: z.boolean().optional(),
-}).refine((s) => Object.keys(s).length > 0, "name at least one setting: autoCancel, autoCancelDefaultBranch");
+  immutableTags: z.boolean().optional(),
+}).refine((s) => Object.keys(s).length > 0, "name at least one setting: autoCancel, autoCancelDefaultBranch, immutableTags");
 export type TRepositorySettings = z.infer<typeof ZRepositorySettings>;

@@ -18,15 +18,14 @@ export interface SupersedeSettings {
 export async function supersedeBuilds(tx: Prisma.TransactionClient, repositoryId: string, spec: BuildSpec, newBuildId: string, s: SupersedeSettings): Promise<{ id: string; attempt: number }[]> {
   if (!s.autoCancel || spec.refType === "tag") return [];
   if (spec.refType === "branch" && spec.refName === s.defaultBranch && !s.autoCancelDefaultBranch) return [];
-  // Only older builds: UUIDv7 ids sort by creation, so a push delivered late never cancels a newer one.
-  const victims = await tx.build.findMany({
-    where: { repositoryId, ref: spec.ref, status: { in: ["queued", "running"] }, id: { lt: newBuildId } },
-    select: { id: true, attempt: true },
-  });
-  if (!victims.length) return [];
+  // Only older builds: UUIDv7 ids sort by creation, so a push delivered late never cancels a
+  // newer one. One UPDATE ... RETURNING (Prisma's updateMany returns a count only): exactly the
+  // rows it changed come back, never a build that finished between a read and the update.
   const now = new Date();
-  const ids = victims.map((v) => v.id);
-  await tx.build.updateMany({ where: { id: { in: ids }, status: { in: ["queued", "running"] } }, data: { status: "cancelled", finishedAt: now, supersededById: newBuildId, errorClass: null, errorMessage: null } });
+  const victims = await tx.$queryRaw<{ id: string; attempt: number }[]>`
+    UPDATE builds SET status = 'cancelled', finished_at = ${now}, superseded_by_id = ${newBuildId}::uuid, error_class = NULL, error_message = NULL, updated_at = ${now}
+    WHERE repository_id = ${repositoryId}::uuid AND ref = ${spec.ref} AND status IN ('queued', 'running') AND id < ${newBuildId}::uuid
+    RETURNING id::text AS id, attempt`;
   for (const v of victims) {
     await tx.buildAttempt.updateMany({ where: { buildId: v.id, attempt: v.attempt, status: { in: ["queued", "running"] } }, data: { status: "cancelled", finishedAt: now } });
   }

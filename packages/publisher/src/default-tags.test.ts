@@ -26,8 +26,19 @@ describe("default tags", () => {
   });
   it("other tags are used as they are", () => {
     expect(tags("tag", "simple-tag")).toEqual(["simple-tag"]);
-    expect(tags("tag", "v1.2")).toEqual(["v1.2"]);
     expect(tags("tag", "release/2024")).toEqual(["release-2024"]);
+  });
+  it("a branch or plain tag never takes a name the farm gives its own meaning", () => {
+    expect(tags("branch", "latest")).toEqual(["branch-latest", "sha-6113728"]);
+    expect(tags("branch", "1")).toEqual(["branch-1", "sha-6113728"]);
+    expect(tags("branch", "1.2")).toEqual(["branch-1.2", "sha-6113728"]);
+    expect(tags("branch", "v1.2.3")).toEqual(["branch-v1.2.3", "sha-6113728"]);
+    expect(tags("branch", "sha-abcdef1")).toEqual(["branch-sha-abcdef1", "sha-6113728"]);
+    expect(tags("branch", "pr-7")).toEqual(["branch-pr-7", "sha-6113728"]);
+    expect(tags("branch", "LATEST")).toEqual(["branch-LATEST", "sha-6113728"]);
+    expect(tags("tag", "latest")).toEqual(["tag-latest"]);
+    expect(tags("tag", "v1.2")).toEqual(["tag-v1.2"]);
+    expect(tags("branch", "release-1.2")).toEqual(["release-1.2", "sha-6113728"]);
   });
   it("a pull request publishes pr-<n> only, a tag that follows the newest build", () => {
     const pr = { refType: "pull_request" as const, refName: "feature/x", sha, defaultBranch: "main", pullRequest: 42 };

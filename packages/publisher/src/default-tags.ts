@@ -17,23 +17,35 @@ export interface TagInput {
 }
 
 /**
+ * Names the farm gives tags of its own meaning: `latest`, `sha-<hex>`, `pr-<n>` and versions
+ * (`1`, `1.2`, `v1.2.3`, ...). A branch or a plain git tag with such a name would move them (a
+ * branch named `latest` taking it from the default branch, one named `1` from the highest
+ * release), so its tag gets a prefix instead: `branch-latest`, `tag-1.2`.
+ */
+const RESERVED = /^(latest|sha-[0-9a-f]+|pr-\d+|v?\d+(\.\d+){0,2}([-+.].*)?)$/i;
+const own = (prefix: string, name: string) => {
+  const tag = sanitize(name);
+  return RESERVED.test(tag) ? sanitize(`${prefix}-${tag}`) : tag;
+};
+
+/**
  * The tags a publish target gets, as docker/metadata-action's defaults do:
- * - branch push: `<branch>` (sanitised to a valid tag), `sha-<7 chars>`, and `latest` on the
- *   default branch;
+ * - branch push: `<branch>` (sanitised to a valid tag; `branch-<name>` for a reserved name),
+ *   `sha-<7 chars>`, and `latest` on the default branch;
  * - tag `v1.2.3` or `1.2.3`: `1.2.3`, `1.2`, `1`; pre-releases get only their full version,
  *   and a 0 major gets no `0` tag (0.x promises no compatibility);
- * - any other tag: the tag itself (sanitised);
+ * - any other tag: the tag itself (sanitised; `tag-<name>` for a reserved name);
  * - pull request n (when it publishes at all): `pr-<n>`.
  */
 export function defaultTags(i: TagInput): string[] {
   if (i.refType === "pull_request") return [`pr-${i.pullRequest ?? sanitize(i.refName)}`];
   if (i.refType === "branch") {
-    const tags = [sanitize(i.refName), `sha-${i.sha.slice(0, 7)}`];
+    const tags = [own("branch", i.refName), `sha-${i.sha.slice(0, 7)}`];
     if (i.defaultBranch && i.refName === i.defaultBranch) tags.push("latest");
     return [...new Set(tags)];
   }
   const v = parseRelease(i.refName);
-  if (!v) return [sanitize(i.refName)];
+  if (!v) return [own("tag", i.refName)];
   // Build metadata (+...) is not allowed in tags; it does not change precedence either.
   const full = sanitize(v.build.length ? `${v.version}-${v.build.join(".")}` : v.version);
   if (v.prerelease.length) return [full];

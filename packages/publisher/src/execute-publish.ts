@@ -42,7 +42,7 @@ export type PublishOutcome =
  * Each publish gets a registry client of its own holding only the credentials granted to
  * this build's repository: tokens fetched for one repository never serve another's publish.
  */
-export async function executePublish(deps: PublishDeps, job: { buildId: string; attempt: number; finalTry: boolean }): Promise<PublishOutcome> {
+export async function executePublish(deps: PublishDeps, job: { buildId: string; attempt: number; finalTry: boolean; retry?: string }): Promise<PublishOutcome> {
   const { db } = deps;
   const log = deps.logger.child({ buildId: job.buildId, attempt: job.attempt });
   const attempt = await db.buildAttempt.findUnique({ where: { buildId_attempt: { buildId: job.buildId, attempt: job.attempt } }, include: { build: { include: { repository: true } } } });
@@ -72,7 +72,7 @@ export async function executePublish(deps: PublishDeps, job: { buildId: string; 
             build: { id: build.id, repositoryId: build.repositoryId, repository: build.repository.fullName, ...tagInput },
             src: { registry: deps.internalRegistry, repository: internalImagePath(build.repository.githubId), digest: attempt.digest },
             tags: defaultTags(tagInput),
-            immutableTags: config.immutableTags,
+            immutableTags: build.repository.immutableTags,
             finalTry: job.finalTry,
           },
           target.image,
@@ -89,7 +89,7 @@ export async function executePublish(deps: PublishDeps, job: { buildId: string; 
   // the failure to the check. Not in the transaction of the last Publish row (with several
   // targets there is no one final write): a crash before this line leaves the job unfinished,
   // BullMQ runs it again, which finds every tag pushed and writes the row then.
-  if (deps.reportToGithub) await db.outboxMessage.create({ data: githubReportMessage(build.id, job.attempt, "published") });
+  if (deps.reportToGithub) await db.outboxMessage.create({ data: githubReportMessage(build.id, job.attempt, "published", job.retry) });
   const [first, ...more] = failures;
   if (first) {
     const error = more.length ? new RegistryError(failures.map((f) => f.error.message).join("; "), { registry: first.error.registry, kind: "user" }) : first.error;

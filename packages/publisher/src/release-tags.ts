@@ -4,8 +4,8 @@ import { tagMove, type TagInput } from "./default-tags";
 
 /**
  * A release tag: `1.2.3`, `v1.2.3`, or a pre-release/build form (`1.2.3-rc.1`). It names one
- * version for good, so once published at a target it never moves (unless `.slipway.yml` says
- * `immutableTags: false`). Decided by the tag's name, whatever pushed it: a branch named
+ * version for good, so once published at a target it never moves (unless an admin turns the
+ * repository's immutableTags setting off; never `.slipway.yml`, which any pusher writes). Decided by the tag's name, whatever pushed it: a branch named
  * `1.2.3` does not overwrite the release either.
  */
 export function isReleaseTag(tag: string): boolean {
@@ -31,7 +31,7 @@ export async function heldReleaseTags(registry: RegistryClient, target: { image:
   for (const tag of tags.filter(isReleaseTag)) {
     const current = await registry.manifestDigest(target.registry, target.repository, tag);
     if (current && current !== digest) {
-      held.push({ tag, status: "failed", reason: `release tag ${tag} already points at ${current} at ${target.image}; release tags are immutable (immutableTags: false in .slipway.yml lets them move)` });
+      held.push({ tag, status: "failed", reason: `release tag ${tag} already points at ${current} at ${target.image}; release tags are immutable (an admin lets them move with PATCH /api/v1/repositories/<owner>/<name> {\"immutableTags\": false})` });
     }
   }
   const refused = held[0];

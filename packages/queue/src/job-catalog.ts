@@ -59,5 +59,5 @@ export const REPORT_JOB = {
   schema: ZReportJobData,
   attempts: 10,
   backoff: { type: "exponential", delay: 2_000 },
-  jobId: (d) => `report-${d.buildId}-${d.attempt}-${d.event}`,
+  jobId: (d) => `report-${d.buildId}-${d.attempt}-${d.event}${d.retry ? `-retry-${d.retry}` : ""}`,
 } as const satisfies JobDefinition<typeof ZReportJobData>;

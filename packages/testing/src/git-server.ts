@@ -49,6 +49,11 @@ export class TestGitServer {
     return `git://127.0.0.1:${this.port}`;
   }
 
+  /** Points `ref` (e.g. refs/pull/3/head) of owner/name's bare repository at `sha`. */
+  setRef(fullName: string, ref: string, sha: string): void {
+    git(["--git-dir", join(this.root, `${fullName}.git`), "update-ref", ref, sha]);
+  }
+
   /**
    * Commits `files` (path -> content, null deletes) on `branch` of owner/name; returns the sha.
    * `pullRequest`: the commit goes only to refs/pull/<n>/head (no branch on the server), as

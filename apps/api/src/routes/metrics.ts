@@ -2,15 +2,14 @@ import type { FastifyInstance } from "fastify";
 import { AppError } from "@slipway/contracts";
 import { createFarmMetrics } from "@slipway/metrics";
 import type { ApiDeps } from "../deps";
-import { installAuthorization } from "./authorize";
 import { principalOf } from "./principal-of";
 
 /**
  * GET /metrics (Prometheus text format): a `read` token not limited to repositories, since the
- * figures are farm-wide (Prometheus: `authorization: { credentials: <token> }`).
+ * figures are farm-wide (Prometheus: `authorization: { credentials: <token> }`). Registered
+ * beside /api/v1, under the same token checks.
  */
 export async function registerMetricsRoute(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
-  installAuthorization(app, deps);
   const registry = deps.queues ? createFarmMetrics({ db: deps.db, producers: deps.queues.producers }) : undefined;
   app.get("/metrics", { config: { scope: "read" } }, async (req, reply) => {
     if (principalOf(req).repositories !== null) throw new AppError("forbidden", "metrics are farm-wide: use a token that is not limited to repositories");

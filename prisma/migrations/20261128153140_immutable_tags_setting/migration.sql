@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "repositories" ADD COLUMN     "immutable_tags" BOOLEAN NOT NULL DEFAULT true;
