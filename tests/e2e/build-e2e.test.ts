@@ -134,7 +134,7 @@ describe("a push becomes a published image", () => {
     // Relative, within one run: the cold build's RUN generated 200k lines, the warm one ran nothing.
     expect(second.durationMs!).toBeLessThan(first.durationMs!);
     const log = await (await api(`/builds/${id}/logs`)).text();
-    expect(log).toContain(`slipway: commit ${sha} already in the mirror, no fetch needed`);
+    expect(log).toContain(`slipway: commit ${sha} already in the mirror on refs/heads/${BRANCH}, no fetch needed`);
     expect(log).toMatch(/#\d+ CACHED/);
     expect(log).toContain("(2/2 steps cached)");
   });

@@ -69,8 +69,8 @@ export interface TestFarmOptions {
 
 export async function startTestFarm(opts: TestFarmOptions = {}): Promise<TestFarm> {
   const reportToGithub = opts.github !== undefined;
-  const api = await startTestApi({ buildAttempts: opts.buildAttempts ?? 3, buildBackoffMs: 200, publishAttempts: 2, publishBackoffMs: 200, reportToGithub, ...(opts.secretKey ? { secretKey: opts.secretKey } : {}) });
   const git = await TestGitServer.start();
+  const api = await startTestApi({ buildAttempts: opts.buildAttempts ?? 3, buildBackoffMs: 200, publishAttempts: 2, publishBackoffMs: 200, reportToGithub, git: opts.gitHost ?? { baseUrl: git.baseUrl, protocols: ["git"] }, ...(opts.secretKey ? { secretKey: opts.secretKey } : {}) });
   const cacheDir = mkdtempSync(join(tmpdir(), "slipway-worker-"));
   // Kept (at debug level) so tests can check what services log; shown when SLIPWAY_TEST_LOG_LEVEL asks.
   const logged: string[] = [];

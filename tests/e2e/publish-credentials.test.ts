@@ -100,6 +100,7 @@ describe("publishing with stored registry credentials", () => {
   it("re-publishing an image whose layers are already at the targets uploads no layer again", async ({ task }) => {
     const marks = { basic: basicProxy.log.length, bearer: bearerProxy.log.length };
     // The same commit on another branch: the same image (same digest), published as new tags.
+    farm.git.setRef(REPO, "refs/heads/release", first.sha);
     const id = await pushCommit(farm.api.url, first.sha, { ref: "refs/heads/release" });
     const again = await farm.waitForEnd(id);
     expect(again.digest).toBe(first.digest);

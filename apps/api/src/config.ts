@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import { buildRetryFields, checkGithubFields, githubFields, loadConfig, zBool, zDatabaseUrl, zDockerHost, zLogLevel, zPort, zPositiveInt, zRedisUrl, zRegistryHost, zSecret, zSecretKey } from "@slipway/config";
+import { buildRetryFields, checkGithubFields, githubFields, loadConfig, zBool, zDatabaseUrl, zDockerHost, zLogLevel, zPort, zPositiveInt, zRedisUrl, zRegistryHost, zSecret, zSecretKey, gitFields } from "@slipway/config";
 import { RepositoryAllowList } from "@slipway/ingest";
 import { z } from "zod";
 
@@ -92,6 +92,7 @@ const ZApiConfig = z.object({
   /** GitHub credentials (see README, "Connect a GitHub App"); the api only needs to know
    * whether they are set: then every build it stores, retries or cancels is reported */
   ...githubFields,
+  ...gitFields,
   LOG_LEVEL: zLogLevel,
 });
 

@@ -47,6 +47,9 @@ export interface ApiDeps {
   dashboardDir?: string;
   /** the internal registry's token service (absent: the registry has no token auth) */
   registryAuth?: { signer: TokenSigner; secret: string };
+  /** how the api reaches the git host (POST /api/v1/builds resolves a ref with ls-remote):
+   * SLIPWAY_GIT_BASE_URL, SLIPWAY_GIT_PROTOCOLS, and a GitHub token for private repositories */
+  git?: { baseUrl: string; protocols: readonly string[]; token?: (fullName: string) => Promise<string | undefined> };
   /** the queues (GET /api/v1/queues) and the Redis key prefix workers beat under (GET /api/v1/workers) */
   queues?: { producers: object; prefix: string };
   /** the farm's event stream (GET /api/v1/events; builds queued, retried, cancelled here) */

@@ -5,6 +5,7 @@ import { SessionSealer } from "@slipway/auth";
 import { githubSettingsOf, readConfigOrExit, runApp } from "@slipway/config";
 import { createDb } from "@slipway/db";
 import { EventBus } from "@slipway/events";
+import { OctokitGithubClient } from "@slipway/github";
 import { RepositoryAllowList, SignatureVerifier } from "@slipway/ingest";
 import { createLogger } from "@slipway/logger";
 import { loadTokenSigner } from "@slipway/registry-auth";
@@ -34,6 +35,8 @@ runApp("api", async () => {
   if (!registryAuth) logger.warn("SLIPWAY_REGISTRY_SECRET is not set: the internal registry's token service is off");
   if (!config.SLIPWAY_SESSION_KEY) logger.warn("SLIPWAY_SESSION_KEY is not set: dashboard sessions use a key made at start and end when the api restarts");
   if (!config.SLIPWAY_SECRET_KEY) logger.warn("SLIPWAY_SECRET_KEY is not set: registry credentials and build secrets cannot be stored");
+  const githubSettings = githubSettingsOf(config);
+  const github = githubSettings ? new OctokitGithubClient(githubSettings) : undefined;
   const app = await buildServer({
     db,
     redis,
@@ -44,7 +47,8 @@ runApp("api", async () => {
     allowList,
     acceptRenames: config.SLIPWAY_ACCEPT_RENAMES,
     forkPullRequests: config.SLIPWAY_FORK_PULL_REQUESTS,
-    reportToGithub: githubSettingsOf(config) !== undefined,
+    reportToGithub: github !== undefined,
+    git: { baseUrl: config.SLIPWAY_GIT_BASE_URL, protocols: config.SLIPWAY_GIT_PROTOCOLS, ...(github ? { token: (fullName: string) => github.gitToken(fullName) } : {}) },
     logStreams: { perToken: config.SLIPWAY_LOG_STREAMS_PER_TOKEN, max: config.SLIPWAY_LOG_STREAMS_MAX },
     ...(registryAuth ? { registryAuth } : {}),
     ...(config.SLIPWAY_SECRET_KEY ? { secrets: new SecretStore(db, new SecretBox(config.SLIPWAY_SECRET_KEY)) } : {}),

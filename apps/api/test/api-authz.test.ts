@@ -36,6 +36,7 @@ const SCOPE_OF: Record<string, TTokenScope> = {
   "HEAD /api/v1/registries": "admin",
   "DELETE /api/v1/registries/:host": "admin",
   "GET /api/v1/events": "read",
+  "POST /api/v1/builds": "write",
   "GET /api/v1/repositories": "read",
   "HEAD /api/v1/repositories": "read",
   "PATCH /api/v1/repositories/:owner/:name": "admin",

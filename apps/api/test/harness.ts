@@ -57,6 +57,8 @@ export interface TestApiOptions {
   logStreams?: { perToken: number; max: number; recheckMs?: number };
   /** SLIPWAY_ACCEPT_RENAMES @defaultValue false */
   acceptRenames?: boolean;
+  /** the git host POST /api/v1/builds resolves refs on (a TestGitServer) @defaultValue none */
+  git?: { baseUrl: string; protocols: string[] };
   /** SLIPWAY_FORK_PULL_REQUESTS @defaultValue "members" */
   forkPullRequests?: "members" | "all" | "none";
   maxLargeWebhookBodies?: number;
@@ -102,6 +104,7 @@ export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> 
     allowList: new RepositoryAllowList(opts.allowedOwners ?? []),
     acceptRenames: opts.acceptRenames ?? false,
     forkPullRequests: opts.forkPullRequests ?? "members",
+    ...(opts.git ? { git: opts.git } : {}),
     reportToGithub: opts.reportToGithub ?? false,
     ...(opts.logStreams ? { logStreams: opts.logStreams } : {}),
     ...(opts.maxLargeWebhookBodies ? { maxLargeWebhookBodies: opts.maxLargeWebhookBodies } : {}),

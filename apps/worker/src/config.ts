@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { buildRetryFields, checkGithubFields, githubFields, loadConfig, zDatabaseUrl, zDockerHost, zLogLevel, zPositiveInt, zRedisUrl, zRegistryHost, zSecret, zSecretKey } from "@slipway/config";
+import { buildRetryFields, checkGithubFields, githubFields, loadConfig, zDatabaseUrl, zDockerHost, zLogLevel, zPositiveInt, zRedisUrl, zRegistryHost, zSecret, zSecretKey, gitFields } from "@slipway/config";
 import { z } from "zod";
 
 /** The build worker's configuration. */
@@ -20,22 +20,7 @@ const ZWorkerConfig = z.object({
    * lets a Dockerfile reach every service on the machine, so the worker warns about it;
    * "none" gives RUN steps no network @defaultValue default */
   SLIPWAY_BUILD_NETWORK: z.preprocess((v) => (v === "" ? undefined : v), z.enum(["host", "none", "default"], { error: "must be host, none or default" }).default("default")),
-  /** where repositories are fetched from: <base>/<owner>/<repo>.git. GitHub Enterprise sets
-   * its own (https://ghe.example.com) @defaultValue https://github.com */
-  SLIPWAY_GIT_BASE_URL: z.preprocess((v) => (v === "" ? undefined : v), z.string().default("https://github.com"))
-    .pipe(z.string().refine((v) => {
-      try {
-        const u = new URL(v);
-        return !u.username && !u.password && !u.search && !u.hash && /^[a-z]+:$/.test(u.protocol);
-      } catch {
-        return false;
-      }
-    }, "must be a URL without credentials, query or fragment, e.g. https://github.com")),
-  /** transports git may use, comma-separated (git's GIT_ALLOW_PROTOCOL): https, http, ssh,
-   * git. `file` and `ext` are never allowed @defaultValue https */
-  SLIPWAY_GIT_PROTOCOLS: z.preprocess((v) => (v === undefined || v === "" ? "https" : v), z.string())
-    .transform((v) => v.split(",").map((p) => p.trim()).filter(Boolean))
-    .pipe(z.array(z.enum(["https", "http", "ssh", "git"], { error: "each protocol must be https, http, ssh or git" })).min(1, "name at least one protocol")),
+  ...gitFields,
   /** signs each build's internal-registry credential (the api's SLIPWAY_REGISTRY_SECRET).
    * Unset: builds get no credential (the registry must then have no auth) */
   SLIPWAY_REGISTRY_SECRET: zSecret(32).optional(),

@@ -10,3 +10,4 @@ export { retryPublish } from "./retry-publish";
 export { streamBuildLog } from "./stream-build-log";
 export { toBuildDto, type BuildWithRepo } from "./to-build-dto";
 export { listRepositories, updateRepositorySettings } from "./repository-settings";
+export { createManualBuild, type ManualBuild } from "./create-manual-build";

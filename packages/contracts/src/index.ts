@@ -29,4 +29,5 @@ export { isUuid } from "./uuid";
 export { ZFarmEventData, type TFarmEvent, type TFarmEventData } from "./farm-events";
 export { ZQueueCounts, ZWorkerInfo, ZWorkerList, type TQueueCounts, type TWorkerInfo, type TWorkerList } from "./farm-state";
 export { ZRepository, ZRepositorySettings, type TRepository, type TRepositorySettings } from "./repositories";
+export { ZCreateBuildBody, type TCreateBuildBody } from "./create-build";
 export { CSRF_HEADER, SESSION_COOKIE, ZCreateSessionBody, ZSession, type TCreateSessionBody, type TSession } from "./session";

@@ -5,6 +5,7 @@ import { installAuthorization } from "./authorize";
 import { registerBuildRoutes } from "./builds";
 import { registerEventsRoute } from "./events-stream";
 import { registerFarmRoutes } from "./farm";
+import { registerManualBuildRoute } from "./manual-build";
 import { registerMetricsRoute } from "./metrics";
 import { registerRepositoryRoutes } from "./repositories";
 import { streamSlotsOf } from "./stream-slots";
@@ -38,5 +39,6 @@ export async function registerApiV1(app: FastifyInstance, { deps }: { deps: ApiD
   await app.register(registerFarmRoutes, { deps, prefix: "/api/v1" });
   await app.register(registerRepositoryRoutes, { deps, prefix: "/api/v1" });
   await app.register(registerSecretRoutes, { deps, prefix: "/api/v1" });
+  await app.register(registerManualBuildRoute, { deps, prefix: "/api/v1" });
   await app.register(registerMetricsRoute, { deps });
 }
