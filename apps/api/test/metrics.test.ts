@@ -1,7 +1,7 @@
 // GET /metrics: the Prometheus text the farm's rows and queues add up to, and who may read it.
 import { createApiToken } from "@slipway/auth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { API_TOKEN, startTestApi, type TestApi } from "./harness";
+import { API_TOKEN, eventually, startTestApi, type TestApi } from "./harness";
 import { pushBuild } from "./push-build";
 
 let api: TestApi;
@@ -61,4 +61,19 @@ describe("GET /metrics", () => {
     expect((await scrape(reader.token)).status).toBe(200);
   });
 
+  it("is rate limited like /api/v1 (one limiter for both)", async () => {
+    const limited = await startTestApi({ rateLimit: { anonPerMin: 2 } });
+    try {
+      // The counters live in Redis: a producer connection fails fast (and the limiter lets a
+      // request through) until it is connected.
+      await eventually(async () => limited.redis.status === "ready", 10_000, "redis ready");
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push((await fetch(`${limited.url}/metrics`)).status);
+      expect(statuses).toEqual([401, 401, 429]);
+      // /api/v1 shares the same bucket for this address.
+      expect((await fetch(`${limited.url}/api/v1/builds`)).status).toBe(429);
+    } finally {
+      await limited.close();
+    }
+  });
 });

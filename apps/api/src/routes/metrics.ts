@@ -7,7 +7,7 @@ import { principalOf } from "./principal-of";
 /**
  * GET /metrics (Prometheus text format): a `read` token not limited to repositories, since the
  * figures are farm-wide (Prometheus: `authorization: { credentials: <token> }`). Registered
- * beside /api/v1, under the same token checks.
+ * beside /api/v1, under the same token checks and rate limits.
  */
 export async function registerMetricsRoute(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
   const registry = deps.queues ? createFarmMetrics({ db: deps.db, producers: deps.queues.producers }) : undefined;
