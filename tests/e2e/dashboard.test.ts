@@ -1,6 +1,8 @@
 // The dashboard in a real browser (Debian's chromium) on a real farm: api, worker, publisher,
 // git server, buildx. Sign in, watch a push go to succeeded live, read its steps and log, see
-// a failed step, retry, cancel. Screenshots go to .slipway/test/screenshots/.
+// a failed step, retry, cancel, run a build by hand. The pages follow GET /api/v1/events: the
+// main page's fallback poll is set to 10 minutes, so whatever changes on it came through the
+// event stream. Screenshots go to .slipway/test/screenshots/.
 import { createApiToken } from "@slipway/auth";
 import { testEnv } from "@slipway/testing";
 import type { Browser, Page } from "playwright-core";
@@ -23,12 +25,19 @@ beforeAll(async () => {
   browser = await launchChromium();
   tokens.write = (await createApiToken(farm.api.db, { name: "Ada (write)", scopes: ["write"] })).token;
   tokens.read = (await createApiToken(farm.api.db, { name: "Reader", scopes: ["read"] })).token;
-  page = await (await newContext(browser, "desktop")).newPage();
+  page = await (await streamOnlyContext()).newPage();
 });
 afterAll(async () => {
   await browser?.close();
   await farm?.close();
 });
+
+/** A browser profile whose pages poll every 10 minutes: only the event stream updates them in a test. */
+async function streamOnlyContext() {
+  const ctx = await newContext(browser, "desktop");
+  await ctx.addInitScript("window.slipwayFallbackPollMs = 600000");
+  return ctx;
+}
 
 const buildRow = (p: Page, id: string) => p.locator(`li[data-build-id="${id}"]`);
 const push = async (dockerfile: string) => pushCommit(farm.api.url, farm.git.commit(REPO, { ".slipway.yml": null, Dockerfile: dockerfile }, { branch: BRANCH }));
@@ -50,15 +59,29 @@ describe("dashboard", () => {
     expect(await page.evaluate("[document.cookie, localStorage.length, sessionStorage.length]")).toEqual(["", 0, 0]);
   });
 
-  it("a push appears in the list and goes to succeeded without a reload", async () => {
+  it("a push appears in the list and goes to succeeded without a reload, through the event stream", async () => {
     await page.goto(`${farm.api.url}/`);
     await page.getByRole("heading", { name: "Builds" }).waitFor();
     const loads: string[] = [];
     page.on("framenavigated", (f) => { if (f === page.mainFrame()) loads.push(f.url()); });
+    const listFetches: string[] = [];
+    page.on("request", (r) => { if (new URL(r.url()).pathname === "/api/v1/builds" && r.method() === "GET") listFetches.push(r.url()); });
+    // The control: the same long poll without the event stream sees nothing of the push.
+    const blind = await (await streamOnlyContext()).newPage();
+    await blind.route("**/api/v1/events*", (route) => route.abort());
+    await signIn(blind, farm.api.url, tokens.write);
+    await blind.getByTestId("no-builds").waitFor();
+
     ids.succeeded = await push(`FROM ${BASE}\nRUN echo "hello-dashboard ${Date.now()}" && printf '\\033[32mgreen ok\\033[0m\\n'\n`);
     await buildRow(page, ids.succeeded).waitFor({ timeout: 30_000 });
     await page.locator(`li[data-build-id="${ids.succeeded}"][data-status="succeeded"]`).waitFor({ timeout: 180_000 });
     expect(loads).toEqual([]);
+    // Refetched on events (queued, started, finished), debounced: a handful, no 3 s poll.
+    expect(listFetches.length).toBeGreaterThanOrEqual(2);
+    expect(listFetches.length).toBeLessThanOrEqual(6);
+    expect(await blind.getByTestId("no-builds").count()).toBe(1);
+    expect(await buildRow(blind, ids.succeeded).count()).toBe(0);
+    await blind.context().close();
     const row = await buildRow(page, ids.succeeded).textContent();
     expect(row).toContain(REPO);
     expect(row).toContain(BRANCH);
@@ -98,6 +121,54 @@ describe("dashboard", () => {
     await screenshot(phone, "build-phone");
     await phone.context().close();
   });
+
+  it("the step timeline fills from build.step events while the build runs", async () => {
+    await page.goto(`${farm.api.url}/`);
+    await page.getByRole("heading", { name: "Builds" }).waitFor();
+    const stamp = Date.now();
+    const id = await push(`FROM ${BASE}\nRUN echo "quick-step ${stamp}"\nRUN echo "slow-step ${stamp}" && sleep 25\n`);
+    // Opened from the list (in the app): the stream has been following the build since it was queued.
+    await buildRow(page, id).click();
+    await page.waitForURL(new RegExp(`/builds/${id}$`));
+    const steps = page.locator('[data-testid="steps"][data-live="true"]');
+    await steps.getByText(`RUN echo "quick-step ${stamp}"`).waitFor({ timeout: 120_000 });
+    expect(await page.getByTestId("build-page").getAttribute("data-status")).toBe("running");
+    // Stored steps only come when the attempt ends: what is shown came from the stream.
+    expect(((await (await farm.apiFetch(`/builds/${id}/steps?attempt=1`)).json()) as { steps: unknown[] }).steps).toEqual([]);
+    await page.getByTestId("steps-running").waitFor();
+    expect(await steps.getByText("slow-step").count()).toBe(0);
+    await screenshot(page, "build-running-desktop");
+
+    await page.locator('[data-testid="build-page"][data-status="succeeded"]').waitFor({ timeout: 120_000 });
+    const done = page.getByTestId("steps");
+    await done.getByText(`RUN echo "slow-step ${stamp}" && sleep 25`).waitFor();
+    expect(await done.getByText(`RUN echo "quick-step ${stamp}"`).count()).toBe(1);
+    expect(await page.getByTestId("steps-running").count()).toBe(0);
+  }, 240_000);
+
+  it("Run build queues a build by hand; a bad ref shows the API's message", async () => {
+    await page.goto(`${farm.api.url}/`);
+    await page.getByRole("button", { name: "Run build" }).click();
+    const form = page.getByTestId("run-build");
+    await form.getByLabel("Build repository").fill(REPO);
+    await form.getByLabel("Branch or tag").fill("no-such-branch");
+    await form.getByRole("button", { name: "Queue build" }).click();
+    await page.getByTestId("run-build-error").filter({ hasText: `${REPO} has no branch or tag "no-such-branch"` }).waitFor();
+    await form.getByLabel("Commit").fill("not-a-sha");
+    await form.getByLabel("Branch or tag").fill(BRANCH);
+    await form.getByRole("button", { name: "Queue build" }).click();
+    await page.getByTestId("run-build-error").filter({ hasText: "40-character hex commit sha" }).waitFor();
+    await screenshot(page, "run-build-desktop");
+
+    await form.getByLabel("Commit").fill("");
+    await form.getByRole("button", { name: "Queue build" }).click();
+    await page.waitForURL(/\/builds\/[^/]+$/);
+    const id = new URL(page.url()).pathname.split("/").pop()!;
+    const stored = await farm.api.db.build.findUniqueOrThrow({ where: { id } });
+    expect([stored.trigger, stored.refName, stored.pusher]).toEqual(["manual", BRANCH, "token:Ada (write)"]);
+    await page.getByText("started by hand").waitFor();
+    await page.locator('[data-testid="build-page"][data-status="succeeded"]').waitFor({ timeout: 180_000 });
+  }, 240_000);
 
   it("a failing build shows its failed step; Retry makes attempt 2", async () => {
     ids.failed = await push(`FROM ${BASE}\nRUN echo "about to fail ${Date.now()}" && exit 3\n`);
@@ -147,6 +218,11 @@ describe("dashboard", () => {
     await reader.locator('[data-testid="build-page"][data-status="failed"]').waitFor();
     await reader.getByText(/lines · ended/).waitFor();
     expect(await reader.getByRole("button", { name: "Retry" }).count()).toBe(0);
+    await reader.goto(`${farm.api.url}/`);
+    await buildRow(reader, ids.failed).waitFor();
+    expect(await reader.getByRole("button", { name: "Run build" }).count()).toBe(0);
+    await reader.goto(`${farm.api.url}/builds/${ids.failed}`);
+    await reader.getByText(/lines · ended/).waitFor();
     expect(await reader.getByText("read-only").count()).toBe(1);
     await screenshot(reader, "build-failed-dark-desktop");
     await reader.goto(`${farm.api.url}/farm`);

@@ -1,14 +1,19 @@
 /**
- * How the dashboard keeps server state fresh. Today: react-query polls every query that shows
- * live state (builds list, one build, its steps and publishes) every LIVE_POLL_MS while the
- * tab is visible. When the api grows `GET /api/v1/events` (build created, started, step
- * finished, finished, published), one EventSource in `useLiveUpdates` invalidates the
- * matching query keys on each event and `livePoll` returns false: the queries and components
- * stay as they are.
+ * How the dashboard keeps server state fresh: one EventSource on GET /api/v1/events for the
+ * whole app (`useFarmEvents`, mounted once by the layout) updates or invalidates the matching
+ * query keys as builds are queued, start, finish steps, end and publish. Queries showing live
+ * state still poll, slowly (`livePoll`), for what the stream cannot say: events lost while it
+ * was away are covered by a refetch on every reconnect, the rest by this fallback.
  */
-const LIVE_POLL_MS = 3_000;
+const FALLBACK_POLL_MS = 30_000;
+
+/** The fallback poll; a page (or a test) may lengthen it with `window.slipwayFallbackPollMs` set before the app loads. */
+function fallbackPollMs(): number {
+  const set = (globalThis as { slipwayFallbackPollMs?: unknown }).slipwayFallbackPollMs;
+  return typeof set === "number" && set > 0 ? set : FALLBACK_POLL_MS;
+}
 
 /** refetchInterval for a query showing live state; `active`: the data can still change. */
 export function livePoll(active = true): number | false {
-  return active ? LIVE_POLL_MS : false;
+  return active ? fallbackPollMs() : false;
 }

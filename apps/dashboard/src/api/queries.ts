@@ -1,5 +1,6 @@
-import type { TBuild, TBuildList, TBuildStatus, TBuildStep, TPublish, TQueueCounts, TSession, TWorkerList } from "@slipway/contracts";
+import type { TBuild, TBuildList, TBuildStatus, TBuildStep, TCreateBuildBody, TPublish, TQueueCounts, TSession, TWorkerList } from "@slipway/contracts";
 import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMemo } from "react";
 import { apiFetch } from "./api-fetch";
 import { livePoll } from "./live";
 import { queryKeys } from "./query-keys";
@@ -20,7 +21,7 @@ const query = (params: Record<string, string | number | undefined>) => {
   return s ? `?${s}` : "";
 };
 
-/** Pages of builds, newest first, following the API's cursor ("Load more"); polled live. */
+/** Pages of builds, newest first, following the API's cursor ("Load more"); kept live by the event stream. */
 export function useBuildPages(filters: BuildFilters, pageSize = 25) {
   return useInfiniteQuery({
     queryKey: queryKeys.builds({ ...filters, pageSize }),
@@ -49,12 +50,24 @@ export function useBuild(id: string) {
   });
 }
 
+/** An attempt's steps: those stored (the worker stores them as the attempt ends) and, while it runs, those build.step events told. */
 export function useSteps(id: string, attempt: number, live: boolean) {
-  return useQuery({
+  const stored = useQuery({
     queryKey: queryKeys.steps(id, attempt),
     queryFn: ({ signal }) => apiFetch<{ attempt: number; steps: TBuildStep[] }>(`/builds/${encodeURIComponent(id)}/steps?attempt=${attempt}`, { signal }),
     refetchInterval: livePoll(live),
   });
+  // Written by the event stream (farm-events.ts), never fetched.
+  const streamed = useQuery({ queryKey: queryKeys.liveSteps(id, attempt), queryFn: () => [] as TBuildStep[], staleTime: Infinity, enabled: false, initialData: [] as TBuildStep[] });
+  const steps = useMemo(() => mergeSteps(stored.data?.steps ?? [], streamed.data), [stored.data, streamed.data]);
+  return { steps, error: stored.error };
+}
+
+/** Stored steps win over streamed ones of the same index (they know when each step started). */
+function mergeSteps(stored: TBuildStep[], streamed: TBuildStep[]): TBuildStep[] {
+  if (!streamed.length) return stored;
+  const have = new Set(stored.map((s) => s.index));
+  return [...stored, ...streamed.filter((s) => !have.has(s.index))].sort((a, b) => a.index - b.index);
 }
 
 export function usePublishes(id: string, live: boolean) {
@@ -75,6 +88,15 @@ export function useBuildAction(id: string, action: "retry" | "cancel") {
       client.setQueryData(queryKeys.build(id), build);
       void client.invalidateQueries({ queryKey: queryKeys.allBuilds });
     },
+  });
+}
+
+/** POST /api/v1/builds: a build of a branch, tag or commit by hand (write scope); the lists refetch. */
+export function useRunBuild() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (body: TCreateBuildBody) => apiFetch<TBuild>("/builds", { method: "POST", body }),
+    onSuccess: () => void client.invalidateQueries({ queryKey: queryKeys.allBuilds }),
   });
 }
 

@@ -84,14 +84,14 @@ export function BuildPage() {
 
       <div className="grid gap-4 xl:grid-cols-[minmax(0,2fr)_minmax(0,1fr)]">
         <Card title={`Steps · attempt ${attempt}`} testId="steps-card">
-          {steps.error ? <div className="p-3"><ErrorNote error={steps.error} what="steps" /></div> : <StepTimeline steps={steps.data?.steps ?? []} now={now} live={live} />}
+          {steps.error ? <div className="p-3"><ErrorNote error={steps.error} what="steps" /></div> : <StepTimeline steps={steps.steps} now={now} live={live} />}
         </Card>
         <Card title="Published tags" testId="publishes-card">
           {publishes.error ? <div className="p-3"><ErrorNote error={publishes.error} what="publishes" /></div> : <PublishesList publishes={publishes.data?.publishes ?? []} />}
         </Card>
       </div>
 
-      <LogViewer key={`${b.id}:${attempt}`} buildId={b.id} attempt={attempt} live={live} steps={steps.data?.steps ?? []} />
+      <LogViewer key={`${b.id}:${attempt}`} buildId={b.id} attempt={attempt} live={live} steps={steps.steps} />
     </div>
   );
 }

@@ -15,26 +15,27 @@ export function StepTimeline({ steps, now, live }: { steps: TBuildStep[]; now: n
     const starts = steps.map((s) => t(s.startedAt)).filter((x): x is number => x !== null);
     const ends = steps.map((s) => t(s.completedAt) ?? (s.startedAt ? now : null)).filter((x): x is number => x !== null);
     const start = starts.length ? Math.min(...starts) : 0;
-    const end = ends.length ? Math.max(...ends) : start;
+    // While the attempt runs the axis reaches now: the gap after the last bar is the running step.
+    const end = Math.max(ends.length ? Math.max(...ends) : start, live ? now : 0);
     const byStart = (a: TBuildStep, b: TBuildStep) => (t(a.startedAt) ?? Infinity) - (t(b.startedAt) ?? Infinity) || a.index - b.index;
     // Bookkeeping steps are shown on request, and always when one of them failed.
     const internal = steps.filter((s) => isInternal(s.name));
     const own = steps.filter((s) => !isInternal(s.name) || isFailedStep(s)).sort(byStart);
     const ordered = showInternal ? [...own, ...internal.filter((s) => !own.includes(s))] : own;
     return { rows: ordered, internalCount: internal.filter((s) => !own.includes(s)).length, start, span: Math.max(end - start, 1) };
-  }, [steps, now, showInternal]);
+  }, [steps, now, live, showInternal]);
 
   if (!steps.length) {
     return (
       <p className="px-4 py-6 text-sm text-zinc-500">
-        {live ? "The worker records the steps when the attempt ends; the log below shows them as they run." : "This attempt has no steps (it ended before BuildKit started)."}
+        {live ? "Steps show here as they finish; the log below follows the running one." : "This attempt has no steps (it ended before BuildKit started)."}
       </p>
     );
   }
   return (
     <>
-    <ol className="divide-y divide-zinc-100 dark:divide-zinc-900" data-testid="steps">
-      {rows.map((s) => {
+    <ol className="divide-y divide-zinc-100 dark:divide-zinc-900" data-testid="steps" data-live={live ? "true" : undefined}>
+      {rows.map((s, i) => {
         const from = s.startedAt ? new Date(s.startedAt).getTime() : null;
         const to = s.completedAt ? new Date(s.completedAt).getTime() : from !== null ? now : null;
         const left = from !== null ? ((from - start) / span) * 100 : 0;
@@ -47,7 +48,7 @@ export function StepTimeline({ steps, now, live }: { steps: TBuildStep[]; now: n
           <li key={s.index} data-step={s.index + 1} data-failed={failed ? "true" : undefined}
             className={`grid grid-cols-[minmax(0,1fr)_4.5rem] items-center gap-x-3 gap-y-1 px-3 py-1.5 text-xs sm:grid-cols-[minmax(0,22rem)_minmax(0,1fr)_4.5rem] sm:px-4 ${internal ? "opacity-60" : ""} ${failed ? "bg-rose-50 dark:bg-rose-950/30" : ""}`}>
             <div className="flex min-w-0 items-center gap-2">
-              <span className="w-6 shrink-0 text-right font-mono text-zinc-400">#{s.index + 1}</span>
+              <span className="w-6 shrink-0 text-right font-mono text-zinc-400">{i + 1}</span>
               <span className={`truncate font-mono ${failed ? "font-semibold text-rose-700 dark:text-rose-300" : ""}`} title={s.name}>{s.name}</span>
               {s.cached && <span className="shrink-0 rounded bg-emerald-100 px-1.5 text-[10px] font-semibold uppercase text-emerald-700 dark:bg-emerald-500/15 dark:text-emerald-300">cached</span>}
               {failed && <span className="shrink-0 rounded bg-rose-100 px-1.5 text-[10px] font-semibold uppercase text-rose-700 dark:bg-rose-500/20 dark:text-rose-300">failed</span>}
@@ -63,6 +64,11 @@ export function StepTimeline({ steps, now, live }: { steps: TBuildStep[]; now: n
         );
       })}
     </ol>
+    {live && (
+      <p className="flex items-center gap-2 border-t border-zinc-100 px-4 py-1.5 text-xs text-zinc-500 dark:border-zinc-900" data-testid="steps-running">
+        <span className="size-2 shrink-0 animate-pulse rounded-full bg-sky-500" aria-hidden />Running: the next step shows when it finishes; the log below follows it.
+      </p>
+    )}
     {internalCount > 0 && (
       <button type="button" onClick={() => setShowInternal((v) => !v)} className="w-full border-t border-zinc-100 px-4 py-1.5 text-left text-xs text-zinc-500 hover:bg-zinc-50 dark:border-zinc-900 dark:hover:bg-zinc-900">
         {showInternal ? "Hide" : "Show"} {internalCount} BuildKit bookkeeping steps (context, metadata, auth, cache, export, push)

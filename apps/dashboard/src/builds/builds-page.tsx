@@ -1,10 +1,12 @@
 import { ZBuildStatus } from "@slipway/contracts";
+import { useState } from "react";
 import { useSearchParams } from "react-router";
 import { useBuildPages, type BuildFilters } from "../api/queries";
 import { ErrorNote } from "../ui/error-note";
 import { useNow } from "../ui/use-now";
 import { BuildFiltersBar } from "./build-filters";
 import { BUILD_GRID, BuildRow } from "./build-row";
+import { RunBuildButton, RunBuildForm } from "./run-build";
 
 /** Filters live in the URL (?repo=&branch=&status=), so a filtered list can be linked. */
 function useFilters(): [BuildFilters, (f: BuildFilters) => void] {
@@ -23,14 +25,19 @@ function useFilters(): [BuildFilters, (f: BuildFilters) => void] {
 export function BuildsPage() {
   const [filters, setFilters] = useFilters();
   const pages = useBuildPages(filters);
+  const [running, setRunning] = useState(false);
   const now = useNow(1000);
   const builds = pages.data?.pages.flatMap((p) => p.builds) ?? [];
   return (
     <div className="space-y-4">
       <div className="flex flex-col gap-3 lg:flex-row lg:items-center lg:justify-between">
-        <h1 className="text-xl font-semibold">Builds</h1>
+        <div className="flex items-center justify-between gap-3">
+          <h1 className="text-xl font-semibold">Builds</h1>
+          <RunBuildButton open={running} onToggle={() => setRunning((v) => !v)} />
+        </div>
         <BuildFiltersBar value={filters} onChange={setFilters} />
       </div>
+      {running && <RunBuildForm repository={filters.repo} onClose={() => setRunning(false)} />}
       {pages.error && <ErrorNote error={pages.error} what="builds" />}
       <div className="overflow-hidden rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-950">
         <div className={`hidden border-b border-zinc-200 bg-zinc-50 px-4 py-2 text-xs font-medium uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:bg-zinc-900 ${BUILD_GRID}`}>

@@ -3,14 +3,16 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { LogOut } from "lucide-react";
 import { NavLink, Outlet, useNavigate } from "react-router";
 import { apiFetch } from "../api/api-fetch";
+import { useFarmEvents } from "../api/farm-events";
 import { useSessionQuery } from "../api/queries";
 import { Logo } from "./logo";
 
 const navCls = ({ isActive }: { isActive: boolean }) =>
   `rounded-md px-2.5 py-1.5 text-sm font-medium ${isActive ? "bg-zinc-100 text-zinc-900 dark:bg-zinc-800 dark:text-white" : "text-zinc-600 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-white"}`;
 
-/** The top bar (pages, who is signed in, sign out) over the page. */
+/** The top bar (pages, who is signed in, sign out) over the page; the app's one event stream lives here. */
 export function Layout() {
+  useFarmEvents();
   const { data: session } = useSessionQuery();
   const client = useQueryClient();
   const navigate = useNavigate();
