@@ -45,8 +45,8 @@ describe("GET /metrics", () => {
     expect(value(m.text, 'slipway_build_duration_seconds_bucket{status="failed",le="600"}')).toBe(0);
     expect(value(m.text, 'slipway_build_duration_seconds_bucket{status="failed",le="1200"}')).toBe(1);
     expect(value(m.text, 'slipway_build_duration_seconds_sum{status="failed"}')).toBe(700);
-    // The relay dispatched the three builds: all wait in the build queue (no worker here).
-    expect(value(m.text, 'slipway_queue_jobs{queue="build",state="waiting"}')).toBe(3);
+    // The relay dispatches the three builds: all wait in the build queue (no worker here).
+    await eventually(async () => value((await scrape()).text, 'slipway_queue_jobs{queue="build",state="waiting"}') === 3, 20_000, "three builds waiting in the metrics");
     expect(m.text).toContain("# TYPE slipway_build_duration_seconds histogram");
     expect(m.text).toContain("slipway_api_process_resident_memory_bytes");
   });
