@@ -31,6 +31,11 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: "/api/docs", staticCSP: true });
+  await app.register(fastifySwaggerUi, {
+    routePrefix: "/api/docs",
+    // The package's default policy allows validator.swagger.io and https: styles and upgrades
+    // requests to https (which breaks a farm served over plain http): only this origin here.
+    staticCSP: "default-src 'self'; base-uri 'self'; font-src 'self' data:; frame-ancestors 'none'; img-src 'self' data:; object-src 'none'; script-src 'self'; script-src-attr 'none'; style-src 'self'",
+  });
   app.get(OPENAPI_PATH, { schema: { tags: ["meta"], summary: "This OpenAPI 3 document", security: [] } }, async () => app.swagger());
 }

@@ -9,7 +9,7 @@ import { pushBuild } from "./push-build";
 
 interface OpenApiDocument {
   openapi: string;
-  paths: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, { schema?: object }> }> }>>;
+  paths: Record<string, Record<string, { summary?: string; responses?: Record<string, { content?: Record<string, { schema?: object }> }> }>>;
 }
 
 let api: TestApi;
@@ -61,6 +61,17 @@ describe("GET /api/v1/openapi.json", () => {
       return !doc.paths[openApiPath(path)]?.[method.toLowerCase()];
     });
     expect(missing).toEqual([]);
+  });
+
+  it("gives every /api/v1 route a summary and the schema of its answer", () => {
+    const undescribed = Object.entries(doc.paths).filter(([path]) => path.startsWith("/api/v1/") && path !== "/api/v1/openapi.json").flatMap(([path, ops]) =>
+      Object.entries(ops).filter(([, op]) => {
+        // A 204 has no body to describe.
+        const success = Object.entries(op.responses ?? {}).find(([status]) => status.startsWith("2"));
+        return !op.summary || !success || (success[0] !== "204" && !success[1].content) || !op.responses?.default?.content?.["application/json"]?.schema;
+      }).map(([method]) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(undescribed).toEqual([]);
   });
 
   it("describes bodies and queries from the contracts' schemas, and the bearer token", () => {
