@@ -1,10 +1,18 @@
 import { AppError, type TApiError } from "@slipway/contracts";
-import type { FastifyError, FastifyInstance } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyRequest } from "fastify";
+import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** the code for a request whose params, query or body fail the route's schema @defaultValue "bad_request" (400) */
+    badInput?: "bad_request" | "unprocessable";
+  }
+}
 
 /** The one place errors become HTTP answers. Internal messages and stacks never leave. */
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | AppError | Error, req, reply) => {
-    const mapped = toAppError(err);
+    const mapped = toAppError(err, req);
     if (mapped.status >= 500) req.log.error({ err }, "request failed");
     else req.log.info({ code: mapped.code, message: mapped.message }, "request rejected");
     const body: TApiError = { error: { code: mapped.code, message: mapped.message, ...(mapped.details === undefined ? {} : { details: mapped.details }) } };
@@ -16,8 +24,9 @@ export function registerErrorHandler(app: FastifyInstance): void {
   });
 }
 
-function toAppError(err: FastifyError | AppError | Error): AppError {
+function toAppError(err: FastifyError | AppError | Error, req: FastifyRequest): AppError {
   if (err instanceof AppError) return err;
+  if (hasZodFastifySchemaValidationErrors(err)) return invalidInput(err, req);
   const f = err as FastifyError;
   switch (f.code) {
     case "FST_ERR_CTP_BODY_TOO_LARGE":
@@ -31,4 +40,17 @@ function toAppError(err: FastifyError | AppError | Error): AppError {
   }
   if (f.statusCode && f.statusCode >= 400 && f.statusCode < 500) return new AppError("bad_request", f.message);
   return new AppError("internal", "internal error");
+}
+
+const PART_NAMES: Record<string, string> = { querystring: "query", body: "body", params: "path", headers: "headers" };
+
+/**
+ * A request that fails its route's zod schema, as parseInput in contracts words it (the same
+ * answers as before the schemas moved onto the routes): "invalid body: scopes.0: ...", every
+ * bad field named, the list in details.
+ */
+function invalidInput(err: FastifyError, req: FastifyRequest): AppError {
+  const what = PART_NAMES[err.validationContext ?? "body"] ?? "body";
+  const fields = (err.validation ?? []).map((v) => `${v.instancePath.length > 1 ? v.instancePath.slice(1).split("/").join(".") : `(${what})`}: ${v.message ?? "is invalid"}`);
+  return new AppError(req.routeOptions.config.badInput ?? "bad_request", `invalid ${what}: ${fields.join("; ")}`, { fields });
 }

@@ -2,6 +2,7 @@ import fastifyCookie from "@fastify/cookie";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { ApiDeps } from "./deps";
 import { registerErrorHandler } from "./error-handler";
+import { registerOpenApi } from "./openapi";
 import { registerApiV1 } from "./routes/api-v1";
 import { registerDashboard } from "./routes/dashboard";
 import { registerHealthRoutes } from "./routes/health";
@@ -27,6 +28,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     genReqId: (req) => (req.headers["x-github-delivery"] as string | undefined) ?? crypto.randomUUID(),
   });
   registerErrorHandler(app);
+  await registerOpenApi(app);
   // Parses the dashboard's session cookie for every route (the sealing is SessionSealer's).
   await app.register(fastifyCookie);
   await app.register(registerHealthRoutes, { deps });

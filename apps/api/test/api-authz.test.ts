@@ -51,8 +51,11 @@ const SCOPE_OF: Record<string, TTokenScope> = {
   "GET /api/v1/session": "read",
   "HEAD /api/v1/session": "read",
 };
-/** Routes used before anyone is signed in: the dashboard's sign-in and sign-out (session.test.ts). */
-const PUBLIC = new Set(["POST /api/v1/session", "DELETE /api/v1/session"]);
+/**
+ * Routes used before anyone is signed in: the dashboard's sign-in and sign-out (session.test.ts),
+ * and the API's own description (openapi.test.ts).
+ */
+const PUBLIC = new Set(["POST /api/v1/session", "DELETE /api/v1/session", "GET /api/v1/openapi.json", "HEAD /api/v1/openapi.json"]);
 /** the registry credential the registries routes act on (stored in beforeAll) */
 const REGISTRY_HOST = "authz.example";
 const BELOW: Record<TTokenScope, "none" | TTokenScope> = { read: "none", write: "read", admin: "write" };
@@ -89,7 +92,7 @@ const buildRoutesWithId = () => apiRoutes.filter((r) => r.includes("/builds/:id"
 
 beforeAll(async () => {
   api = await startTestApi({ secretKey: randomBytes(32).toString("hex") });
-  apiRoutes = listRoutes(api.app).filter((r) => r.split(" ")[1]!.startsWith("/api/") && !PUBLIC.has(r));
+  apiRoutes = listRoutes(api.app).filter((r) => r.split(" ")[1]!.startsWith("/api/v1/") && !PUBLIC.has(r));
   builds.acme = await pushBuild(api, "Acme/App", 5001);
   builds.acmeTools = await pushBuild(api, "Acme/Tools", 5002);
   builds.scratch = await pushBuild(api, "Acme/App", 5001);

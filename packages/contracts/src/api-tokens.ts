@@ -56,3 +56,6 @@ export type TApiToken = z.infer<typeof ZApiToken>;
 /** The one answer that carries the secret: POST /api/v1/tokens. */
 export const ZCreatedApiToken = ZApiToken.extend({ token: z.string() });
 export type TCreatedApiToken = z.infer<typeof ZCreatedApiToken>;
+
+/** GET /api/v1/tokens */
+export const ZApiTokenList = z.object({ tokens: z.array(ZApiToken) });

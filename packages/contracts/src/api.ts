@@ -89,3 +89,9 @@ export const ZPublish = z.object({
   publishedAt: z.string().nullable(),
 });
 export type TPublish = z.infer<typeof ZPublish>;
+
+/** GET /api/v1/builds/:id/steps */
+export const ZBuildStepList = z.object({ attempt: z.number(), steps: z.array(ZBuildStep) });
+
+/** GET /api/v1/builds/:id/publishes */
+export const ZPublishList = z.object({ publishes: z.array(ZPublish) });

@@ -50,3 +50,6 @@ export const ZBuildSecret = z.object({
   updatedAt: z.string(),
 });
 export type TBuildSecret = z.infer<typeof ZBuildSecret>;
+
+/** GET /api/v1/secrets */
+export const ZBuildSecretList = z.object({ secrets: z.array(ZBuildSecret) });

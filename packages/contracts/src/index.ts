@@ -5,29 +5,29 @@ export {
   type TBuildJobData, type TPublishJobData, type TReportEvent, type TReportJobData,
 } from "./jobs";
 export {
-  ZApiError, ZBuild, ZBuildList, ZBuildStep, ZPublish, type TBuildStep, type TPublish, ZBuildStatus, ZListBuildsQuery, ZWebhookAccepted,
+  ZApiError, ZBuild, ZBuildList, ZBuildStep, ZBuildStepList, ZPublish, ZPublishList, type TBuildStep, type TPublish, ZBuildStatus, ZListBuildsQuery, ZWebhookAccepted,
   type TApiError, type TBuild, type TBuildList, type TBuildStatus, type TListBuildsQuery, type TWebhookAccepted,
 } from "./api";
 export { AppError, ERROR_STATUS, type TErrorCode } from "./app-error";
 export { GITHUB_OWNER, GITHUB_REPO, isGithubFullName, zGithubFullName } from "./github-names";
 export { internalCachePath, internalImagePath } from "./internal-image-path";
 export {
-  ZApiToken, ZCreatedApiToken, ZCreateTokenBody, ZRepositoryPattern, ZTokenScope,
+  ZApiToken, ZApiTokenList, ZCreatedApiToken, ZCreateTokenBody, ZRepositoryPattern, ZTokenScope,
   type TApiToken, type TCreatedApiToken, type TCreateTokenBody, type TRepositoryReach, type TTokenScope,
 } from "./api-tokens";
 export { parseInput } from "./parse-input";
 export {
-  ZPublishRetry, ZRegistryCredential, ZRegistryCredentialBody,
+  ZPublishRetry, ZRegistryCredential, ZRegistryCredentialBody, ZRegistryCredentialList,
   type TPublishRetry, type TRegistryCredential, type TRegistryCredentialBody,
 } from "./registry-credentials";
 export { ZBuildConfig, type TBuildConfig } from "./build-config";
-export { SECRET_NAME, SECRET_NAME_RULE, ZBuildSecret, ZPutSecretBody, type TBuildSecret, type TPutSecretBody } from "./build-secrets";
+export { SECRET_NAME, SECRET_NAME_RULE, ZBuildSecret, ZBuildSecretList, ZPutSecretBody, type TBuildSecret, type TPutSecretBody } from "./build-secrets";
 export { isReachWithin } from "./is-reach-within";
 export { matchRepository } from "./match-repository";
 export { sanitizeTag } from "./sanitize-tag";
 export { isUuid } from "./uuid";
 export { ZFarmEventData, type TFarmEvent, type TFarmEventData } from "./farm-events";
 export { ZQueueCounts, ZWorkerInfo, ZWorkerList, type TQueueCounts, type TWorkerInfo, type TWorkerList } from "./farm-state";
-export { ZRepository, ZRepositorySettings, type TRepository, type TRepositorySettings } from "./repositories";
+export { ZRepository, ZRepositoryList, ZRepositorySettings, type TRepository, type TRepositorySettings } from "./repositories";
 export { ZCreateBuildBody, type TCreateBuildBody } from "./create-build";
 export { CSRF_HEADER, SESSION_COOKIE, ZCreateSessionBody, ZSession, type TCreateSessionBody, type TSession } from "./session";

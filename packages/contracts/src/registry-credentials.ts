@@ -36,3 +36,6 @@ export const ZPublishRetry = z.object({
   retried: z.array(z.object({ target: z.string(), tags: z.array(z.string()) })),
 });
 export type TPublishRetry = z.infer<typeof ZPublishRetry>;
+
+/** GET /api/v1/registries */
+export const ZRegistryCredentialList = z.object({ registries: z.array(ZRegistryCredential) });

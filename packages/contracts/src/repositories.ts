@@ -22,3 +22,6 @@ export const ZRepositorySettings = z.strictObject({
   immutableTags: z.boolean().optional(),
 }).refine((s) => Object.keys(s).length > 0, "name at least one setting: autoCancel, autoCancelDefaultBranch, immutableTags");
 export type TRepositorySettings = z.infer<typeof ZRepositorySettings>;
+
+/** GET /api/v1/repositories */
+export const ZRepositoryList = z.object({ repositories: z.array(ZRepository) });

@@ -34,7 +34,7 @@ export async function registerDashboard(app: FastifyInstance, { root }: { root: 
       reply.header("cache-control", /[/\\]assets[/\\]/.test(path) ? "public, max-age=31536000, immutable" : "no-cache");
     },
   });
-  app.get("/*", async (req, reply) => {
+  app.get("/*", { schema: { hide: true } }, async (req, reply) => {
     if (API_PATHS.test(req.url) || !(req.headers.accept ?? "").includes("text/html")) return reply.callNotFound();
     return reply.sendFile("index.html");
   });

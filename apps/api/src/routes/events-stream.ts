@@ -5,6 +5,8 @@ import { EventBus } from "@slipway/events";
 import type { ApiDeps } from "../deps";
 import { openEventStream } from "./open-event-stream";
 import { principalOf } from "./principal-of";
+import { errorAnswers } from "./route-schemas";
+import { z } from "zod";
 import type { StreamSlots } from "./stream-slots";
 
 /**
@@ -14,7 +16,16 @@ import type { StreamSlots } from "./stream-slots";
  * only new events. A token sees the events of the repositories it reaches, nothing else.
  */
 export async function registerEventsRoute(app: FastifyInstance, { deps, slots }: { deps: ApiDeps; slots: StreamSlots }): Promise<void> {
-  app.get<{ Querystring: { after?: string } }>("/events", { config: { scope: "read" }, exposeHeadRoute: false }, async (req, reply) => {
+  app.get<{ Querystring: { after?: string } }>("/events", {
+    config: { scope: "read" },
+    exposeHeadRoute: false,
+    schema: {
+      tags: ["farm"],
+      summary: "Build events as Server-Sent Events (build.queued, build.started, build.step, build.finished, build.published), resumable by Last-Event-ID",
+      querystring: z.object({ after: z.string().optional().describe("resume after this event id (as Last-Event-ID does)") }),
+      response: { 200: { description: "an event stream", content: { "text/event-stream": { schema: z.string() } } }, ...errorAnswers },
+    },
+  }, async (req, reply) => {
     const events = deps.events;
     if (!events) throw new AppError("unavailable", "this api has no event stream");
     const principal = principalOf(req);

@@ -6,9 +6,9 @@ const withTimeout = <T>(p: Promise<T>, ms: number, what: string) =>
 
 /** /healthz: the process is up. /readyz: PostgreSQL and Redis answer (503 naming what does not). */
 export async function registerHealthRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
-  app.get("/healthz", async () => ({ status: "ok" }));
+  app.get("/healthz", { schema: { tags: ["meta"], summary: "The process is up", security: [] } }, async () => ({ status: "ok" }));
 
-  app.get("/readyz", async (_req, reply) => {
+  app.get("/readyz", { schema: { tags: ["meta"], summary: "PostgreSQL and Redis answer (503 naming what does not)", security: [] } }, async (_req, reply) => {
     const checks = await Promise.allSettled([
       withTimeout(deps.db.$queryRaw`SELECT 1`, 2000, "PostgreSQL"),
       withTimeout(deps.redis.ping(), 2000, "Redis"),

@@ -5,6 +5,8 @@ import type { ApiDeps } from "../deps";
 import { attemptQuery } from "./attempt-query";
 import { openEventStream } from "./open-event-stream";
 import { principalOf } from "./principal-of";
+import { errorAnswers, ZAttemptQuery, ZIdParams } from "./route-schemas";
+import { z } from "zod";
 import type { StreamSlots } from "./stream-slots";
 
 /**
@@ -21,6 +23,13 @@ export async function registerLogStreamRoute(app: FastifyInstance, { deps, slots
     // Node sends a HEAD answer's headers only at end(), which a live stream never reaches:
     // a HEAD here hung (holding a Redis connection) until the build ended.
     exposeHeadRoute: false,
+    schema: {
+      tags: ["builds"],
+      summary: "A build attempt's log, live, as Server-Sent Events (line, gap, end), resumable by Last-Event-ID",
+      params: ZIdParams,
+      querystring: ZAttemptQuery.extend({ after: z.string().optional().describe("resume after this line number (as Last-Event-ID does)") }),
+      response: { 200: { description: "an event stream", content: { "text/event-stream": { schema: z.string() } } }, ...errorAnswers },
+    },
   }, async (req, reply) => {
     const principal = principalOf(req);
     const build = await getBuild(deps.db, req.params.id, principal.repositories);

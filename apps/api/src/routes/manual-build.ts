@@ -1,10 +1,12 @@
 import type { FastifyInstance } from "fastify";
 import { matchRepository } from "@slipway/auth";
 import { createManualBuild } from "@slipway/builds";
-import { AppError, parseInput, ZCreateBuildBody } from "@slipway/contracts";
+import { AppError, ZBuild, ZCreateBuildBody } from "@slipway/contracts";
 import { resolveRemoteRef } from "@slipway/git";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { ApiDeps } from "../deps";
 import { principalOf } from "./principal-of";
+import { errorAnswers } from "./route-schemas";
 
 /**
  * POST /api/v1/builds {repository, ref?, sha?} (scope write): builds a branch or tag by hand,
@@ -13,12 +15,20 @@ import { principalOf } from "./principal-of";
  * type (branch or tag) and commit are what the host says; a given sha must be on the ref
  * (the worker checks it, as for every build).
  */
-export async function registerManualBuildRoute(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
-  app.post("/builds", { config: { scope: "write" } }, async (req, reply) => {
+export async function registerManualBuildRoute(server: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
+  const app = server.withTypeProvider<ZodTypeProvider>();
+  app.post("/builds", {
+    config: { scope: "write" },
+    schema: { tags: ["builds"], summary: "Build a branch or tag by hand (default: the default branch)", body: ZCreateBuildBody, response: { 202: ZBuild, ...errorAnswers } },
+    // No body is an empty one, which the schema then names the missing repository of.
+    preValidation: async (req) => {
+      req.body ??= {} as typeof req.body;
+    },
+  }, async (req, reply) => {
     const git = deps.git;
     if (!git) throw new AppError("unavailable", "this api cannot reach the git host (SLIPWAY_GIT_BASE_URL)");
     const principal = principalOf(req);
-    const body = parseInput(ZCreateBuildBody, req.body ?? {}, "body");
+    const body = req.body;
     const repo = await deps.db.repository.findFirst({ where: { fullName: { equals: body.repository, mode: "insensitive" } }, select: { id: true, fullName: true, defaultBranch: true } });
     if (!repo || repo.fullName.toLowerCase() !== body.repository.toLowerCase() || !matchRepository(principal.repositories, repo.fullName)) {
       throw new AppError("not_found", `repository ${body.repository} not found (the farm knows a repository once GitHub has sent a delivery for it)`);

@@ -9,7 +9,9 @@ import type { ApiDeps } from "../deps";
 export async function registerRegistryTokenRoute(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
   const auth = deps.registryAuth;
   if (!auth) return;
-  app.get("/registry/token", async (req, reply) => {
+  app.get("/registry/token", {
+    schema: { tags: ["internal"], summary: "The internal registry's token realm (Docker token protocol, Basic credentials the farm made)", security: [] },
+  }, async (req, reply) => {
     const url = new URL(req.url, "http://api");
     const answer = await answerTokenRequest(auth.signer, auth.secret, {
       authorization: req.headers.authorization,

@@ -1,10 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { authenticateToken, requireScope, type Principal } from "@slipway/auth";
-import { AppError, CSRF_HEADER, parseInput, SESSION_COOKIE, ZCreateSessionBody, type TSession } from "@slipway/contracts";
+import { AppError, CSRF_HEADER, SESSION_COOKIE, ZCreateSessionBody, ZSession, type TSession } from "@slipway/contracts";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
 import type { ApiDeps } from "../deps";
 import { installAuthorization } from "./authorize";
 import { principalOf } from "./principal-of";
 import { registerRateLimit } from "./rate-limit";
+import { errorAnswers } from "./route-schemas";
+
+const tags = ["session"];
 
 const toSession = (p: Principal, expiresAt: Date | null): TSession => ({
   name: p.name,
@@ -35,26 +40,35 @@ const cookieOptions = (req: FastifyRequest) => ({
  * share the per-address rate limit, so the route cannot be used to guess tokens faster.
  */
 export async function registerSessionRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
-  await app.register(async (open) => {
+  await app.register(async (server) => {
+    const open = server.withTypeProvider<ZodTypeProvider>();
     await registerRateLimit(open, deps);
-    open.post("/session", async (req, reply) => {
-      requireCsrfHeader(req);
-      const { token } = parseInput(ZCreateSessionBody, req.body, "body");
+    open.post("/session", {
+      schema: { tags, summary: "Sign in with an API token: sets the http-only session cookie", security: [], body: ZCreateSessionBody, response: { 201: ZSession, ...errorAnswers } },
+      // The header is checked before the body, as any request without it is refused.
+      preValidation: async (req) => requireCsrfHeader(req),
+    }, async (req, reply) => {
+      const { token } = req.body;
       const principal = await authenticateToken({ db: deps.db, bootstrapToken: deps.bootstrapToken }, token);
       requireScope(principal, "read");
       const sealed = deps.sessions.seal(token, principal.expiresAt);
       return setCookie(reply, req, sealed.value, sealed.expiresAt).status(201).send(toSession(principal, sealed.expiresAt));
     });
-    open.delete("/session", async (req, reply) => {
+    open.delete("/session", {
+      schema: { tags, summary: "Sign out: clears the session cookie", security: [], response: { 204: z.null().describe("signed out"), ...errorAnswers } },
+    }, async (req, reply) => {
       requireCsrfHeader(req);
-      return reply.clearCookie(SESSION_COOKIE, cookieOptions(req)).status(204).send();
+      return reply.clearCookie(SESSION_COOKIE, cookieOptions(req)).status(204).send(null);
     });
   });
 
   await app.register(async (authed) => {
     installAuthorization(authed, deps);
     await registerRateLimit(authed, deps);
-    authed.get("/session", { config: { scope: "read" } }, async (req) => {
+    authed.get("/session", {
+      config: { scope: "read" },
+      schema: { tags, summary: "Who is signed in", response: { 200: ZSession, ...errorAnswers } },
+    }, async (req) => {
       const cookie = req.viaSession ? req.cookies[SESSION_COOKIE] : undefined;
       return toSession(principalOf(req), cookie ? deps.sessions.open(cookie).expiresAt : null);
     });

@@ -30,7 +30,11 @@ export async function registerWebhookRoutes(app: FastifyInstance, { deps }: { de
     reply.raw.once("close", release);
   };
 
-  app.post("/webhooks/github", { bodyLimit: WEBHOOK_BODY_LIMIT, onRequest }, async (req, reply) => {
+  app.post("/webhooks/github", {
+    bodyLimit: WEBHOOK_BODY_LIMIT,
+    onRequest,
+    schema: { tags: ["webhooks"], summary: "GitHub deliveries (push, pull_request, ping), signed with the webhook secret", security: [] },
+  }, async (req, reply) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const result = await receiveDelivery(
       { db: deps.db, verifier: deps.verifier, allowList: deps.allowList, acceptRenames: deps.acceptRenames ?? false, forkPullRequests: deps.forkPullRequests ?? "members", reportToGithub: deps.reportToGithub ?? false },
