@@ -45,8 +45,11 @@ export async function registerSessionRoutes(app: FastifyInstance, { deps }: { de
     await registerRateLimit(open, deps);
     open.post("/session", {
       schema: { tags, summary: "Sign in with an API token: sets the http-only session cookie", security: [], body: ZCreateSessionBody, response: { 201: ZSession, ...errorAnswers } },
-      // The header is checked before the body, as any request without it is refused.
-      preValidation: async (req) => requireCsrfHeader(req),
+      // The header is checked before the body is read (preParsing), as for every cookie write.
+      preParsing: async (req, _reply, payload) => {
+        requireCsrfHeader(req);
+        return payload;
+      },
     }, async (req, reply) => {
       const { token } = req.body;
       const principal = await authenticateToken({ db: deps.db, bootstrapToken: deps.bootstrapToken }, token);

@@ -8,7 +8,12 @@ import { queryKeys } from "../api/query-keys";
 import { Logo } from "../ui/logo";
 
 /** Only paths of this dashboard: `next` comes from the URL, so it must not send anyone elsewhere. */
-const safeNext = (next: string | null) => (next && next.startsWith("/") && !next.startsWith("//") ? next : "/");
+const safeNext = (next: string | null) => {
+  if (!next || !next.startsWith("/") || next.startsWith("//") || next.includes("\\")) return "/";
+  // Browsers read a backslash as a slash, so a path with one could name another host.
+  const url = new URL(next, window.location.origin);
+  return url.origin === window.location.origin ? `${url.pathname}${url.search}${url.hash}` : "/";
+};
 
 /**
  * Sign in with an API token. The token goes to POST /api/v1/session once, in the body; the api
