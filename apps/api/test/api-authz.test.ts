@@ -3,8 +3,8 @@
 // limited to some repositories cannot see, list or act on builds of others (404, exactly as
 // for a build that does not exist).
 import { randomBytes, randomUUID } from "node:crypto";
-import { createApiToken, matchRepository } from "@slipway/auth";
-import type { TTokenScope } from "@slipway/contracts";
+import { createApiToken } from "@slipway/auth";
+import { matchRepository, type TTokenScope } from "@slipway/contracts";
 import { SecretBox, SecretStore } from "@slipway/secrets";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApi, type TestApi } from "./harness";

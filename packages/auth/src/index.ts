@@ -2,9 +2,7 @@ export { authenticate, authenticateToken, type AuthenticateDeps } from "./authen
 export { createApiToken } from "./create-api-token";
 export { grantApiToken } from "./grant-api-token";
 export { hashToken } from "./hash-token";
-export { isReachWithin } from "@slipway/contracts";
 export { listApiTokens } from "./list-api-tokens";
-export { matchRepository } from "@slipway/contracts";
 export { parseTokenCommand, TOKEN_USAGE } from "./parse-token-command";
 export type { Principal } from "./principal";
 export { requireScope } from "./require-scope";

@@ -1,5 +1,4 @@
-import { matchRepository } from "@slipway/auth";
-import type { TRepositoryReach } from "@slipway/contracts";
+import { matchRepository, type TRepositoryReach } from "@slipway/contracts";
 import type { Db } from "@slipway/db";
 
 /**

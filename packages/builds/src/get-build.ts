@@ -1,5 +1,4 @@
-import { matchRepository } from "@slipway/auth";
-import { AppError, type TBuild, type TRepositoryReach, isUuid } from "@slipway/contracts";
+import { matchRepository, AppError, type TBuild, type TRepositoryReach, isUuid } from "@slipway/contracts";
 import type { Db } from "@slipway/db";
 import { toBuildDto } from "./to-build-dto";
 

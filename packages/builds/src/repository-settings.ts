@@ -1,5 +1,4 @@
-import { matchRepository } from "@slipway/auth";
-import { AppError, type TRepository, type TRepositoryReach, type TRepositorySettings } from "@slipway/contracts";
+import { matchRepository, AppError, type TRepository, type TRepositoryReach, type TRepositorySettings } from "@slipway/contracts";
 import type { Db } from "@slipway/db";
 
 const fields = { fullName: true, githubId: true, defaultBranch: true, private: true, autoCancel: true, autoCancelDefaultBranch: true, immutableTags: true } as const;

@@ -1,5 +1,4 @@
-import { isReachWithin } from "@slipway/auth";
-import { AppError, type TRegistryCredential, type TRepositoryReach } from "@slipway/contracts";
+import { isReachWithin, AppError, type TRegistryCredential, type TRepositoryReach } from "@slipway/contracts";
 import type { SecretStore } from "@slipway/secrets";
 import { registryCredentialHost } from "./registry-credential-host";
 import { toRegistryCredentialDto } from "./to-registry-credential-dto";

@@ -1,5 +1,4 @@
-import { isReachWithin } from "@slipway/auth";
-import type { TRegistryCredential, TRepositoryReach } from "@slipway/contracts";
+import { isReachWithin, type TRegistryCredential, type TRepositoryReach } from "@slipway/contracts";
 import type { SecretStore } from "@slipway/secrets";
 import { toRegistryCredentialDto } from "./to-registry-credential-dto";
 

@@ -1,4 +1,4 @@
-import { matchRepository } from "@slipway/auth";
+import { matchRepository } from "@slipway/contracts";
 import { canonicalRegistryHost, type RegistryCredentials } from "@slipway/registry";
 import type { SecretStore } from "@slipway/secrets";
 

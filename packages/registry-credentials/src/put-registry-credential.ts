@@ -1,5 +1,5 @@
-import { isReachWithin, requireScope, type Principal } from "@slipway/auth";
-import { AppError, type TRegistryCredential, type TRegistryCredentialBody } from "@slipway/contracts";
+import { requireScope, type Principal } from "@slipway/auth";
+import { isReachWithin, AppError, type TRegistryCredential, type TRegistryCredentialBody } from "@slipway/contracts";
 import type { SecretStore } from "@slipway/secrets";
 import { registryCredentialHost } from "./registry-credential-host";
 import { toRegistryCredentialDto } from "./to-registry-credential-dto";

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { matchRepository } from "@slipway/auth";
-import { AppError } from "@slipway/contracts";
+import { matchRepository, AppError } from "@slipway/contracts";
 import { EventBus } from "@slipway/events";
 import type { ApiDeps } from "../deps";
 import { openEventStream } from "./open-event-stream";

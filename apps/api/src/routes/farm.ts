@@ -1,6 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { matchRepository } from "@slipway/auth";
-import { AppError, ZQueueCounts, ZWorkerList, type TQueueCounts, type TWorkerList } from "@slipway/contracts";
+import { matchRepository, AppError, ZQueueCounts, ZWorkerList, type TQueueCounts, type TWorkerList } from "@slipway/contracts";
 import { countJobs, listHeartbeats } from "@slipway/queue";
 import type { ApiDeps } from "../deps";
 import { principalOf } from "./principal-of";

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from "fastify";
-import { matchRepository } from "@slipway/auth";
+import { matchRepository, AppError, ZBuild, ZCreateBuildBody } from "@slipway/contracts";
 import { createManualBuild } from "@slipway/builds";
-import { AppError, ZBuild, ZCreateBuildBody } from "@slipway/contracts";
 import { resolveRemoteRef } from "@slipway/git";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { ApiDeps } from "../deps";
