@@ -1,6 +1,7 @@
 import { createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { isBareUrl } from "./is-bare-url";
 
 const emptyToUndefined = (v: unknown) => (v === "" ? undefined : v);
 
@@ -27,14 +28,7 @@ export const githubFields = {
   SLIPWAY_GITHUB_APP_PRIVATE_KEY_FILE: z.preprocess(emptyToUndefined, z.string().optional()),
   /** GitHub's REST API; GitHub Enterprise Server: https://HOST/api/v3 @defaultValue https://api.github.com */
   SLIPWAY_GITHUB_API_URL: z.preprocess(emptyToUndefined, z.string().default("https://api.github.com")).pipe(
-    z.string().refine((v) => {
-      try {
-        const u = new URL(v);
-        return (u.protocol === "https:" || u.protocol === "http:") && !u.username && !u.password && !u.search && !u.hash;
-      } catch {
-        return false;
-      }
-    }, "must be an http(s) URL without credentials, query or fragment, e.g. https://api.github.com"),
+    z.string().refine((v) => isBareUrl(v), "must be an http(s) URL without credentials, query or fragment, e.g. https://api.github.com"),
   ),
 };
 
@@ -102,12 +96,5 @@ export function githubSettingsOf(c: GithubEnv): TGithubSettings | undefined {
  * <url>/builds/<id>). Unset: no links.
  */
 export const zPublicUrl = z.preprocess(emptyToUndefined, z.string().optional()).pipe(
-  z.string().refine((v) => {
-    try {
-      const u = new URL(v);
-      return (u.protocol === "https:" || u.protocol === "http:") && !u.username && !u.password && !u.search && !u.hash;
-    } catch {
-      return false;
-    }
-  }, "must be an http(s) URL without credentials, query or fragment, e.g. https://slipway.example.com").transform((v) => v.replace(/\/+$/, "")).optional(),
+  z.string().refine((v) => isBareUrl(v), "must be an http(s) URL without credentials, query or fragment, e.g. https://slipway.example.com").transform((v) => v.replace(/\/+$/, "")).optional(),
 );
