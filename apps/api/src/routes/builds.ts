@@ -1,10 +1,11 @@
 import { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { cancelBuild, getBuild, listBuildPublishes, listBuilds, listBuildSteps, retryBuild, retryPublish, streamBuildLog } from "@slipway/builds";
-import { CANCEL_CHANNEL, ZBuild, ZBuildList, ZBuildStepList, ZListBuildsQuery, ZPublishList, ZPublishRetry } from "@slipway/contracts";
+import { ZBuild, ZBuildList, ZBuildStepList, ZListBuildsQuery, ZPublishList, ZPublishRetry } from "@slipway/contracts";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { ApiDeps } from "../deps";
+import { announceCancel } from "./announce-cancel";
 import { attemptQuery } from "./attempt-query";
 import { registerLogStreamRoute } from "./log-stream";
 import { streamSlotsOf } from "./stream-slots";
@@ -82,9 +83,7 @@ export async function registerBuildRoutes(server: FastifyInstance, { deps }: { d
     schema: { tags, summary: "Cancel a queued or running build", params: ZIdParams, response: { 202: ZBuild, ...errorAnswers } },
   }, async (req, reply) => {
     const build = await cancelBuild(deps.db, req.params.id, reach(req), { reportToGithub: deps.reportToGithub ?? false });
-    deps.events?.emit({ type: "build.finished", buildId: build.id, repository: build.repository, attempt: build.attempt, status: "cancelled", durationMs: build.durationMs, cachedSteps: build.cachedSteps, totalSteps: build.totalSteps, error: null });
-    // Best effort: a worker that misses the message still cannot overwrite the cancel.
-    await deps.redis.publish(CANCEL_CHANNEL, build.id).catch((err: unknown) => req.log.warn({ err: (err as Error).message }, "cancel announcement failed"));
+    await announceCancel(deps, req.log, { buildId: build.id, repository: build.repository, attempt: build.attempt, durationMs: build.durationMs, cachedSteps: build.cachedSteps, totalSteps: build.totalSteps });
     return reply.status(202).send(build);
   });
 }

@@ -1,7 +1,8 @@
-import { AppError, CANCEL_CHANNEL } from "@slipway/contracts";
+import { AppError } from "@slipway/contracts";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { receiveDelivery } from "@slipway/ingest";
 import { WEBHOOK_BODY_LIMIT, type ApiDeps } from "../deps";
+import { announceCancel } from "./announce-cancel";
 
 const LARGE_BODY = 1024 * 1024;
 const header = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
@@ -51,11 +52,7 @@ export async function registerWebhookRoutes(app: FastifyInstance, { deps }: { de
     if (result.queued) {
       const q = result.queued;
       deps.events?.emit({ type: "build.queued", attempt: 1, ...q });
-      for (const { id, attempt } of result.superseded) {
-        // Best effort, as for POST .../cancel: a worker that misses it cannot overwrite the cancel.
-        await deps.redis.publish(CANCEL_CHANNEL, id).catch((err: unknown) => req.log.warn({ err: (err as Error).message }, "cancel announcement failed"));
-        deps.events?.emit({ type: "build.finished", buildId: id, repository: q.repository, attempt, status: "cancelled", durationMs: null, cachedSteps: null, totalSteps: null, error: `superseded by build ${q.buildId}` });
-      }
+      for (const { id, attempt } of result.superseded) await announceCancel(deps, req.log, { buildId: id, repository: q.repository, attempt, reason: `superseded by build ${q.buildId}` });
       if (result.superseded.length) req.log.info({ buildId: q.buildId, superseded: result.superseded.map((s) => s.id) }, "superseded builds cancelled");
     }
     req.log.info({ deliveryId: result.body.deliveryId, outcome: result.body.outcome, buildId: result.body.buildId, duplicate: result.body.duplicate }, "webhook delivery stored");
