@@ -5,19 +5,14 @@ import { createHash } from "node:crypto";
 import { createApiToken } from "@slipway/auth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_TOKEN, eventually, startTestApi, type TestApi } from "./harness";
+import { apiRequest } from "./api-request";
 
 let api: TestApi;
 /** every secret this file saw: none may appear in the api's logs */
 const secrets: string[] = [API_TOKEN];
 
 async function req(method: string, path: string, token: string | null, body?: unknown) {
-  const res = await fetch(`${api.url}/api/v1${path}`, {
-    method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, text, body: text ? JSON.parse(text) : null };
+  return apiRequest(api.url, method, path, token, body);
 }
 async function create(body: unknown, as = API_TOKEN) {
   const res = await req("POST", "/tokens", as, body);

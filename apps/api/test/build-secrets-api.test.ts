@@ -5,6 +5,7 @@ import { createApiToken } from "@slipway/auth";
 import { SecretBox, SecretStore } from "@slipway/secrets";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_TOKEN, startTestApi, type TestApi } from "./harness";
+import { apiRequest } from "./api-request";
 
 const KEY = randomBytes(32).toString("hex");
 let api: TestApi;
@@ -28,16 +29,7 @@ afterAll(async () => {
   await api?.close();
 });
 
-interface Answer { status: number; body: any; text: string }
-async function call(method: string, path: string, token = API_TOKEN, body?: unknown, on = api): Promise<Answer> {
-  const res = await fetch(`${on.url}/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, text, body: text ? JSON.parse(text) : null };
-}
+const call = (method: string, path: string, token = API_TOKEN, body?: unknown, on = api) => apiRequest(on.url, method, path, token, body);
 const newValue = (label: string) => {
   const v = `${label}-${randomBytes(12).toString("hex")}`;
   values.push(v);

@@ -5,6 +5,7 @@ import { createApiToken } from "@slipway/auth";
 import { SecretBox, SecretStore } from "@slipway/secrets";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_TOKEN, startTestApi, type TestApi } from "./harness";
+import { apiRequest } from "./api-request";
 
 let api: TestApi;
 /** every real password this file sent (not the one-letter ones of bad bodies): none may appear in an answer, a row or a log line */
@@ -12,13 +13,7 @@ const passwords: string[] = [];
 
 async function req(method: string, path: string, token: string | null, body?: unknown) {
   if (body && typeof body === "object" && "password" in body && typeof body.password === "string" && body.password.length >= 8) passwords.push(body.password);
-  const res = await fetch(`${api.url}/api/v1${path}`, {
-    method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, text, body: text ? JSON.parse(text) : null };
+  return apiRequest(api.url, method, path, token, body);
 }
 const put = (host: string, body: unknown, token = API_TOKEN) => req("PUT", `/registries/${host}`, token, body);
 const pw = (tag: string) => `pw-${tag}-${Math.random().toString(36).slice(2)}-Zq9`;
