@@ -61,6 +61,25 @@ describe("the event stream", () => {
     expect((await theirsRead).filter((e) => e.event.startsWith("build."))).toEqual([]);
   });
 
+  it("tells a running attempt's finished steps to a page opened mid-build (GET .../steps before they are stored)", async () => {
+    const events = await farm.apiFetch("/events");
+    const branch = `mid-${Date.now()}`;
+    const sha = farm.git.commit(REPO, { Dockerfile: `FROM ${testEnv.registry}/base/busybox:1\nRUN echo "first ${Date.now()}" > /a\nRUN sleep 120\n` }, { branch });
+    const buildId = await pushCommit(farm.api.url, sha, { ref: `refs/heads/${branch}` });
+    await readSse(events, (es) => of(es, buildId).some((e) => e.event === "build.step" && JSON.parse(e.data).name.includes("echo")));
+    const res = await farm.apiFetch(`/builds/${buildId}/steps`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { attempt: number; steps: { name: string; cached: boolean; completedAt: string | null }[] };
+    expect(body.attempt).toBe(1);
+    const first = body.steps.find((s) => s.name.includes("echo"));
+    expect(first).toMatchObject({ cached: false });
+    expect(first?.completedAt).toBeTruthy();
+    expect(body.steps.some((s) => s.name.includes("sleep 120"))).toBe(false); // still running: not told yet
+    expect((await farm.api.db.buildStep.count({ where: { buildId } }))).toBe(0); // nothing stored yet: these came from the events
+    expect((await farm.apiFetch(`/builds/${buildId}/cancel`, { method: "POST" })).status).toBe(202);
+    expect((await farm.waitForEnd(buildId)).status).toBe("cancelled");
+  });
+
   it("refuses an event id that is not one (400 naming it)", async () => {
     const res = await farm.apiFetch("/events", { headers: { "last-event-id": "../../x" } });
     expect(res.status).toBe(400);

@@ -42,7 +42,7 @@ describe("release tags are immutable by default", () => {
   it("v1.2.3 moved to another commit: 1.2.3 stays at the first image, refused with the reason; 1.2 and 1 stay with it", async () => {
     const second = await releaseV123(`second ${Date.now()}`);
     expect(second.build.digest).not.toBe(first.build.digest);
-    const reason = `release tag 1.2.3 already points at ${first.build.digest} at ${TARGET}; release tags are immutable (an admin lets them move with PATCH /api/v1/repositories/<owner>/<name> {\"immutableTags\": false})`;
+    const reason = `release tag 1.2.3 already points at ${first.build.digest} at ${TARGET}; release tags are immutable (an admin lets them move with PATCH /api/v1/repositories/<owner>/<name> {"immutableTags": false})`;
     expect(second.rows["1.2.3"]).toMatchObject({ status: "failed", error: reason, digest: null });
     for (const tag of ["1.2", "1"]) expect(second.rows[tag]).toMatchObject({ status: "superseded", error: `held back with 1.2.3, which is immutable and names another image at ${TARGET}` });
     for (const tag of ["1.2.3", "1.2", "1"]) expect(await digestOf(tag)).toBe(first.build.digest);

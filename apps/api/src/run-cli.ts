@@ -6,7 +6,7 @@ import { AppError } from "@slipway/contracts";
  * last: keep the cause); 2 and the usage after an AppError "bad_request" (bad arguments).
  */
 export async function runCli(main: (argv: string[]) => Promise<number>, usage: string): Promise<never> {
-  let code = 1;
+  let code: number;
   try {
     code = await main(process.argv.slice(2));
   } catch (err) {

@@ -74,6 +74,13 @@ describe("GET /api/v1/openapi.json", () => {
     expect(undescribed).toEqual([]);
   });
 
+  it("describes the answers of the routes outside /api/v1 too (webhook, health; the registry token realm is described when the api has one)", () => {
+    const answer = (path: string, method: string, status: string) => doc.paths[path]?.[method]?.responses?.[status]?.content?.["application/json"]?.schema;
+    expect(answer("/webhooks/github", "post", "202")).toMatchObject({ required: expect.arrayContaining(["deliveryId", "outcome", "buildId"]) });
+    expect(answer("/healthz", "get", "200")).toBeTruthy();
+    expect(answer("/readyz", "get", "503")).toMatchObject({ required: expect.arrayContaining(["status", "checks"]) });
+  });
+
   it("describes bodies and queries from the contracts' schemas, and the bearer token", () => {
     const createToken = doc.paths["/api/v1/tokens"]?.post as { requestBody?: { content?: Record<string, { schema?: { required?: string[] } }> } } | undefined;
     expect(createToken?.requestBody?.content?.["application/json"]?.schema?.required).toEqual(expect.arrayContaining(["name", "scopes"]));

@@ -3,11 +3,22 @@ import type { Db } from "@slipway/db";
 import { getBuild } from "./get-build";
 import { resolveAttempt } from "./resolve-attempt";
 
-/** The BuildKit steps of one attempt (default: the latest), in order of first appearance. */
-export async function listBuildSteps(db: Db, id: string, reach: TRepositoryReach, attempt?: number): Promise<{ attempt: number; steps: TBuildStep[] }> {
+/** The steps a running attempt has told so far (the farm's event stream), since it started. */
+export type LiveSteps = (buildId: string, attempt: number, sinceMs: number) => Promise<TBuildStep[]>;
+
+/**
+ * The BuildKit steps of one attempt (default: the latest), in order of first appearance. The
+ * worker stores them as the attempt ends; while it runs, `live` (when given) tells those
+ * finished so far.
+ */
+export async function listBuildSteps(db: Db, id: string, reach: TRepositoryReach, attempt?: number, live?: LiveSteps): Promise<{ attempt: number; steps: TBuildStep[] }> {
   const build = await getBuild(db, id, reach);
   const n = resolveAttempt(build.attempt, attempt);
   const rows = await db.buildStep.findMany({ where: { buildId: id, attempt: n }, orderBy: { index: "asc" } });
+  if (!rows.length && live) {
+    const running = await db.buildAttempt.findFirst({ where: { buildId: id, attempt: n, status: "running" }, select: { startedAt: true } });
+    if (running?.startedAt) return { attempt: n, steps: await live(id, n, running.startedAt.getTime()) };
+  }
   return {
     attempt: n,
     steps: rows.map((s) => ({

@@ -27,6 +27,7 @@ export { matchRepository } from "./match-repository";
 export { sanitizeTag } from "./sanitize-tag";
 export { isUuid } from "./uuid";
 export { ZFarmEventData, type TFarmEvent, type TFarmEventData } from "./farm-events";
+export { stepOfEvent } from "./step-of-event";
 export { ZQueueCounts, ZWorkerInfo, ZWorkerList, type TQueueCounts, type TWorkerInfo, type TWorkerList } from "./farm-state";
 export { ZRepository, ZRepositoryList, ZRepositorySettings, type TRepository, type TRepositorySettings } from "./repositories";
 export { ZCreateBuildBody, type TCreateBuildBody } from "./create-build";

@@ -50,7 +50,7 @@ export class ReportWorker {
         throw new DelayedError();
       }
       if (c.kind === "permanent") throw new UnrecoverableError(c.message);
-      throw new Error(c.message);
+      throw new Error(c.message, { cause: err });
     }
   }
 

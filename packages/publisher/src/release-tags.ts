@@ -31,7 +31,7 @@ export async function heldReleaseTags(registry: RegistryClient, target: { image:
   for (const tag of tags.filter(isReleaseTag)) {
     const current = await registry.manifestDigest(target.registry, target.repository, tag);
     if (current && current !== digest) {
-      held.push({ tag, status: "failed", reason: `release tag ${tag} already points at ${current} at ${target.image}; release tags are immutable (an admin lets them move with PATCH /api/v1/repositories/<owner>/<name> {\"immutableTags\": false})` });
+      held.push({ tag, status: "failed", reason: `release tag ${tag} already points at ${current} at ${target.image}; release tags are immutable (an admin lets them move with PATCH /api/v1/repositories/<owner>/<name> {"immutableTags": false})` });
     }
   }
   const refused = held[0];

@@ -16,7 +16,7 @@ export async function rotateSecretKey(db: Db, current: SecretBox, next: SecretBo
       try {
         value = current.open(row.sealed, aad);
       } catch (err) {
-        throw new Error(`secret ${aad} does not open with the current key: ${(err as Error).message}`);
+        throw new Error(`secret ${aad} does not open with the current key: ${(err as Error).message}`, { cause: err });
       }
       await tx.secret.update({ where: { id: row.id }, data: { sealed: next.seal(value, aad), keyId: next.keyId } });
     }

@@ -50,9 +50,11 @@ export async function registerBuildRoutes(server: FastifyInstance, { deps }: { d
   app.get("/builds/:id/steps", {
     config: read,
     schema: { tags, summary: "A build attempt's BuildKit steps", params: ZIdParams, querystring: ZAttemptQuery, response: { 200: ZBuildStepList, ...errorAnswers } },
-  }, async (req) =>
-    listBuildSteps(deps.db, req.params.id, reach(req), attemptQuery(req.query.attempt)),
-  );
+  }, async (req) => {
+    const events = deps.events;
+    const live = events && ((build: string, attempt: number, sinceMs: number) => events.stepsOf(build, attempt, sinceMs));
+    return listBuildSteps(deps.db, req.params.id, reach(req), attemptQuery(req.query.attempt), live);
+  });
 
   app.get("/builds/:id/publishes", {
     config: read,

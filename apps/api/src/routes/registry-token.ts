@@ -1,6 +1,11 @@
 import { answerTokenRequest } from "@slipway/registry-auth";
 import type { FastifyInstance } from "fastify";
+import { z } from "zod";
 import type { ApiDeps } from "../deps";
+
+// Docker's token protocol: the answer registries and BuildKit read, and its error shape.
+const ZRegistryToken = z.object({ token: z.string(), access_token: z.string(), expires_in: z.number(), issued_at: z.string() });
+const ZRegistryErrors = z.object({ errors: z.array(z.object({ code: z.string(), message: z.string() })) });
 
 /**
  * GET /registry/token — the internal registry's token realm (Docker's token protocol). Not an
@@ -10,7 +15,10 @@ export async function registerRegistryTokenRoute(app: FastifyInstance, { deps }:
   const auth = deps.registryAuth;
   if (!auth) return;
   app.get("/registry/token", {
-    schema: { tags: ["internal"], summary: "The internal registry's token realm (Docker token protocol, Basic credentials the farm made)", security: [] },
+    schema: { tags: ["internal"], summary: "The internal registry's token realm (Docker token protocol, Basic credentials the farm made)",
+      security: [],
+      response: { 200: ZRegistryToken, 400: ZRegistryErrors, 401: ZRegistryErrors },
+    },
   }, async (req, reply) => {
     const url = new URL(req.url, "http://api");
     const answer = await answerTokenRequest(auth.signer, auth.secret, {

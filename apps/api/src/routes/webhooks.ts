@@ -1,8 +1,9 @@
-import { AppError } from "@slipway/contracts";
+import { AppError, ZWebhookAccepted } from "@slipway/contracts";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { receiveDelivery } from "@slipway/ingest";
 import { WEBHOOK_BODY_LIMIT, type ApiDeps } from "../deps";
 import { announceCancel } from "./announce-cancel";
+import { errorAnswers } from "./route-schemas";
 
 const LARGE_BODY = 1024 * 1024;
 const header = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
@@ -34,7 +35,12 @@ export async function registerWebhookRoutes(app: FastifyInstance, { deps }: { de
   app.post("/webhooks/github", {
     bodyLimit: WEBHOOK_BODY_LIMIT,
     onRequest,
-    schema: { tags: ["webhooks"], summary: "GitHub deliveries (push, pull_request, ping), signed with the webhook secret", security: [] },
+    schema: {
+      tags: ["webhooks"],
+      summary: "GitHub deliveries (push, pull_request, ping), signed with the webhook secret",
+      security: [],
+      response: { 200: ZWebhookAccepted.describe("a ping, stored"), 202: ZWebhookAccepted.describe("stored: a build queued, or ignored with the reason"), ...errorAnswers },
+    },
   }, async (req, reply) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const result = await receiveDelivery(

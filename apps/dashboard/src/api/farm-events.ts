@@ -1,4 +1,4 @@
-import type { TBuildStep, TFarmEvent } from "@slipway/contracts";
+import { stepOfEvent, type TBuildStep, type TFarmEvent } from "@slipway/contracts";
 import { useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
 import { queryKeys } from "./query-keys";
@@ -9,19 +9,10 @@ const LIST_DEBOUNCE_MS = 250;
 /** After the api refused the stream (429, 5xx, down), open it again this much later. */
 const REOPEN_MS = 15_000;
 
-/** A build.step event as a step row (events carry when the step ended and how long it took). */
-function stepOf(e: Extract<TFarmEvent, { type: "build.step" }>): TBuildStep {
-  const end = new Date(e.at).getTime();
-  return {
-    index: e.index, name: e.name, vertexDigest: "", cached: e.cached, error: e.error, durationMs: e.durationMs,
-    startedAt: new Date(end - (e.durationMs ?? 0)).toISOString(), completedAt: e.at,
-  };
-}
-
 /** Applies one event to the caches: live steps written, the build and lists refetched. */
 function apply(client: QueryClient, e: TFarmEvent, refetchLists: () => void): void {
   if (e.type === "build.step") {
-    client.setQueryData<TBuildStep[]>(queryKeys.liveSteps(e.buildId, e.attempt), (old = []) => [...old.filter((s) => s.index !== e.index), stepOf(e)]);
+    client.setQueryData<TBuildStep[]>(queryKeys.liveSteps(e.buildId, e.attempt), (old = []) => [...old.filter((s) => s.index !== e.index), stepOfEvent(e)]);
     return;
   }
   if (e.type === "build.published") {

@@ -11,6 +11,7 @@ import { firstLine, formatAgo, shortSha } from "../ui/format";
 import { RefLabel } from "../ui/ref-label";
 import { StatusBadge } from "../ui/status-badge";
 import { useNow } from "../ui/use-now";
+import { useWithin } from "../ui/use-within";
 import { BuildActions } from "./build-actions";
 import { BuildFacts } from "./build-facts";
 import { PublishesList } from "./publishes-list";
@@ -27,7 +28,7 @@ export function BuildPage() {
   const asked = Number(params.get("attempt"));
   const attempt = b ? (Number.isInteger(asked) && asked >= 1 && asked <= b.attempt ? asked : b.attempt) : 0;
   const live = !!b && !isEnded(b.status) && attempt === b.attempt;
-  const recentlyEnded = !!b?.finishedAt && Date.now() - new Date(b.finishedAt).getTime() < 120_000;
+  const recentlyEnded = useWithin(b?.finishedAt, 120_000);
   const steps = useSteps(id, attempt, live);
   const publishes = usePublishes(id, live || (b?.status === "succeeded" && recentlyEnded));
   const now = useNow(1000, live);

@@ -1,6 +1,6 @@
 import { ZBuildStatus } from "@slipway/contracts";
 import { Search, X } from "lucide-react";
-import { useEffect, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import type { BuildFilters } from "../api/queries";
 
 const input = "w-full rounded-md border border-zinc-300 bg-white px-2.5 py-1.5 text-sm outline-none focus:border-indigo-500 focus:ring-2 focus:ring-indigo-500/30 dark:border-zinc-700 dark:bg-zinc-950";
@@ -9,7 +9,14 @@ const input = "w-full rounded-md border border-zinc-300 bg-white px-2.5 py-1.5 t
 export function BuildFiltersBar({ value, onChange }: { value: BuildFilters; onChange: (f: BuildFilters) => void }) {
   const [repo, setRepo] = useState(value.repo ?? "");
   const [branch, setBranch] = useState(value.branch ?? "");
-  useEffect(() => { setRepo(value.repo ?? ""); setBranch(value.branch ?? ""); }, [value.repo, value.branch]);
+  // When the filters change from outside (back button, a link), the fields follow: adjusted
+  // during render, as React advises, rather than in an effect that renders twice.
+  const [shown, setShown] = useState({ repo: value.repo, branch: value.branch });
+  if (shown.repo !== value.repo || shown.branch !== value.branch) {
+    setShown({ repo: value.repo, branch: value.branch });
+    setRepo(value.repo ?? "");
+    setBranch(value.branch ?? "");
+  }
   const submit = (e: FormEvent) => {
     e.preventDefault();
     onChange({ ...value, repo: repo.trim() || undefined, branch: branch.trim() || undefined });

@@ -12,6 +12,8 @@ export const AnsiText = memo(function AnsiText({ text, term }: { text: string; t
         const style = p.fg === "ansi-truecolor" || p.bg === "ansi-truecolor"
           ? { ...(p.fg === "ansi-truecolor" ? { color: `rgb(${p.fg_truecolor})` } : {}), ...(p.bg === "ansi-truecolor" ? { backgroundColor: `rgb(${p.bg_truecolor})` } : {}) }
           : undefined;
+        // The parts of one line never move or reorder: the index is a stable key here.
+        // eslint-disable-next-line @eslint-react/no-array-index-key
         return <span key={i} className={cls || undefined} style={style}>{mark(p.content, term)}</span>;
       })}
     </>

@@ -42,13 +42,18 @@ export function LogViewer({ buildId, attempt, live, steps }: Props) {
     [open, allOpen, failedStep],
   );
   // `version` is a dependency on purpose: it says the (mutable) store grew.
+  // eslint-disable-next-line react-hooks/exhaustive-deps
   const rows = useMemo(() => visibleRows(store, isOpen), [store, version, isOpen]);
 
   const [follow, setFollow] = useState(live);
   const [term, setTerm] = useState("");
   const deferredTerm = useDeferredValue(term);
+  // eslint-disable-next-line react-hooks/exhaustive-deps
   const matches = useMemo(() => searchLines(store, deferredTerm), [store, version, deferredTerm]);
-  const [matchAt, setMatchAt] = useState(0);
+  // The match shown is counted from the first again when the search changes.
+  const [match, setMatch] = useState({ term: deferredTerm, at: 0 });
+  const matchAt = match.term === deferredTerm ? match.at : 0;
+  const setMatchAt = (at: number) => setMatch({ term: deferredTerm, at });
 
   const parentRef = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
@@ -76,11 +81,11 @@ export function LogViewer({ buildId, attempt, live, steps }: Props) {
   }, [store, isOpen, rows, virtualizer]);
 
   // A #L<n> link: scroll there once the line has arrived (it may still be streaming in).
-  const revealed = useRef<string | null>(null);
+  const revealedRef = useRef<string | null>(null);
   useEffect(() => {
-    if (!selected || revealed.current === selected || selectedIdx < 0) return;
+    if (!selected || revealedRef.current === selected || selectedIdx < 0) return;
     setFollow(false);
-    if (reveal(selectedIdx)) revealed.current = selected;
+    if (reveal(selectedIdx)) revealedRef.current = selected;
   }, [selected, selectedIdx, reveal]);
 
   // Follow: keep the last row in view as lines arrive.
@@ -95,19 +100,18 @@ export function LogViewer({ buildId, attempt, live, steps }: Props) {
     if (follow && !atBottom) setFollow(false);
   };
 
-  const pendingMatch = useRef<number | null>(null);
+  const pendingMatchRef = useRef<number | null>(null);
   const goToMatch = (dir: 1 | -1) => {
     if (!matches.length) return;
     const next = (matchAt + dir + matches.length) % matches.length;
     setMatchAt(next);
     setFollow(false);
-    pendingMatch.current = matches[next]!;
-    if (reveal(matches[next]!)) pendingMatch.current = null;
+    pendingMatchRef.current = matches[next]!;
+    if (reveal(matches[next]!)) pendingMatchRef.current = null;
   };
   useEffect(() => {
-    if (pendingMatch.current !== null && reveal(pendingMatch.current)) pendingMatch.current = null;
+    if (pendingMatchRef.current !== null && reveal(pendingMatchRef.current)) pendingMatchRef.current = null;
   }, [rows, reveal]);
-  useEffect(() => setMatchAt(0), [deferredTerm]);
   const currentMatch = matches.length ? matches[Math.min(matchAt, matches.length - 1)] : undefined;
 
   const expandAll = (value: boolean) => {
@@ -123,6 +127,8 @@ export function LogViewer({ buildId, attempt, live, steps }: Props) {
         onExpandAll={expandAll} follow={follow} onFollow={() => setFollow(true)}
         downloadHref={`/api/v1/builds/${encodeURIComponent(buildId)}/logs?attempt=${attempt}`} phase={phase} lineCount={store.text.length}
       />
+      {/* notes are only ever appended: an index is a stable key */}
+      {/* eslint-disable-next-line @eslint-react/no-array-index-key */}
       {notes.map((n, i) => <p key={i} role="status" className="border-b border-amber-200 bg-amber-50 px-3 py-1.5 text-xs text-amber-800 dark:border-amber-900 dark:bg-amber-950/40 dark:text-amber-200">{n}</p>)}
       <div ref={parentRef} onScroll={onScroll} className="log-view h-[65vh] min-h-72 overflow-auto font-mono text-xs leading-5" data-testid="log-scroll">
         {rows.length === 0 && <p className="p-4 text-zinc-500">{phase === "ended" ? "This attempt has no log." : "Waiting for the log…"}</p>}
@@ -156,7 +162,7 @@ export function LogViewer({ buildId, attempt, live, steps }: Props) {
               <div key={v.key} style={style} data-line={n}
                 className={`absolute left-0 top-0 flex w-max min-w-full ${isSel ? "bg-amber-100 dark:bg-amber-500/20" : isMatch ? "bg-indigo-100 dark:bg-indigo-500/20" : "hover:bg-zinc-50 dark:hover:bg-zinc-900"}`}>
                 <a href={`#L${n}`}
-                  onClick={(e) => { e.preventDefault(); revealed.current = String(n); void navigate({ hash: `L${n}` }, { replace: true, preventScrollReset: true }); }}
+                  onClick={(e) => { e.preventDefault(); revealedRef.current = String(n); void navigate({ hash: `L${n}` }, { replace: true, preventScrollReset: true }); }}
                   className={`sticky left-0 w-14 shrink-0 select-none pr-3 ${isSel ? "bg-amber-100 dark:bg-amber-900" : isMatch ? "bg-indigo-100 dark:bg-indigo-900" : "bg-white dark:bg-zinc-950"} text-right tabular-nums text-zinc-400 hover:text-indigo-600 hover:underline`}>
                   {n}
                 </a>

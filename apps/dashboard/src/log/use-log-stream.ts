@@ -12,6 +12,7 @@ export interface LogStreamState {
 
 // Lines arrive one event each; re-rendering per line would freeze the page on a fast build.
 const FLUSH_MS = 100;
+const EMPTY: LogStreamState = { store: new LogStore(), version: 0, phase: "connecting", notes: [] };
 
 /**
  * Follows GET /api/v1/builds/:id/logs/stream for one attempt: an EventSource (the session
@@ -20,7 +21,10 @@ const FLUSH_MS = 100;
  * for a running attempt (live from Redis) and an ended one (from PostgreSQL).
  */
 export function useLogStream(buildId: string, attempt: number): LogStreamState {
-  const [state, setState] = useState<LogStreamState>(() => ({ store: new LogStore(), version: 0, phase: "connecting", notes: [] }));
+  // The state names the stream it belongs to: on another build or attempt the page shows an
+  // empty log at once (derived here, not reset in the effect, which would render twice).
+  const key = `${buildId}#${attempt}`;
+  const [state, setState] = useState<LogStreamState & { key: string }>(() => ({ key, store: new LogStore(), version: 0, phase: "connecting", notes: [] }));
 
   useEffect(() => {
     const store = new LogStore();
@@ -30,10 +34,9 @@ export function useLogStream(buildId: string, attempt: number): LogStreamState {
     let version = 0;
     const flush = () => {
       timer = null;
-      setState({ store, version: ++version, phase, notes: [...notes] });
+      setState({ key, store, version: ++version, phase, notes: [...notes] });
     };
     const schedule = () => { if (!timer) timer = setTimeout(flush, FLUSH_MS); };
-    setState({ store, version: 0, phase, notes: [] });
 
     const es = new EventSource(`/api/v1/builds/${encodeURIComponent(buildId)}/logs/stream?attempt=${attempt}`);
     es.onopen = () => { phase = "live"; schedule(); };
@@ -70,7 +73,7 @@ export function useLogStream(buildId: string, attempt: number): LogStreamState {
       es.close();
       if (timer) clearTimeout(timer);
     };
-  }, [buildId, attempt]);
+  }, [buildId, attempt, key]);
 
-  return state;
+  return state.key === key ? state : EMPTY;
 }

@@ -73,7 +73,7 @@ async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
-let code = 1;
+let code: number;
 try {
   code = await run(process.argv.slice(2));
 } catch (err) {

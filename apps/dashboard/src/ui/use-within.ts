@@ -1,0 +1,15 @@
+import { useEffect, useState } from "react";
+
+/**
+ * Whether `at` (an ISO time) is less than `ms` ago: true until that moment has passed, then
+ * false (one timer, no ticking re-renders). No `at`: false.
+ */
+export function useWithin(at: string | null | undefined, ms: number): boolean {
+  const [passed, setPassed] = useState<string | null>(null);
+  useEffect(() => {
+    if (!at) return;
+    const t = setTimeout(() => setPassed(at), Math.max(0, new Date(at).getTime() + ms - Date.now()));
+    return () => clearTimeout(t);
+  }, [at, ms]);
+  return !!at && passed !== at;
+}
