@@ -59,14 +59,22 @@ CMD ["/app"]
 // which the push asks; a synchronous exec would block it.
 async function plainBuild(dir: string, tag: string): Promise<number> {
   const t0 = performance.now();
-  await promisify(execFile)("docker", ["buildx", "build", "--progress=quiet", "--network", testEnv.buildNetwork, "--push", "-t", tag, dir], { env });
+  await promisify(execFile)(
+    "docker",
+    ["buildx", "build", "--progress=quiet", "--network", testEnv.buildNetwork, "--push", "-t", tag, dir],
+    { env },
+  );
   return performance.now() - t0;
 }
 
 async function farmBuild(farm: TestFarm, sha: string) {
   const t0 = performance.now();
   const id = await pushCommit(farm.api.url, sha);
-  await eventually(async () => ["succeeded", "failed"].includes((await farm.api.db.build.findUniqueOrThrow({ where: { id } })).status), 600_000, "build");
+  await eventually(
+    async () => ["succeeded", "failed"].includes((await farm.api.db.build.findUniqueOrThrow({ where: { id } })).status),
+    600_000,
+    "build",
+  );
   const wall = performance.now() - t0;
   const b = await farm.api.db.build.findUniqueOrThrow({ where: { id } });
   if (b.status !== "succeeded") throw new Error(`farm build failed: ${b.errorMessage}`);
@@ -74,7 +82,14 @@ async function farmBuild(farm: TestFarm, sha: string) {
 }
 
 async function benchWorkload(farm: TestFarm, w: Workload) {
-  const r = { plainCold: [] as number[], plainWarm: [] as number[], farmCold: [] as number[], farmWarm: [] as number[], farmNewCommit: [] as number[], farmHostB: [] as number[] };
+  const r = {
+    plainCold: [] as number[],
+    plainWarm: [] as number[],
+    farmCold: [] as number[],
+    farmWarm: [] as number[],
+    farmNewCommit: [] as number[],
+    farmHostB: [] as number[],
+  };
   const files = (nonce: string) => ({ ".slipway.yml": null, "README.md": null, ...w.files(nonce) });
   for (let i = 0; i < ROUNDS; i++) {
     const dir = mkdtempSync(join(tmpdir(), "slipway-bench-"));
@@ -98,7 +113,9 @@ async function benchWorkload(farm: TestFarm, w: Workload) {
     r.farmWarm.push(warm.wall);
     r.farmNewCommit.push(fresh.wall);
     r.farmHostB.push(onB.wall);
-    say(`  round ${i + 1}/${ROUNDS}: plain cold ${r.plainCold.at(-1)!.toFixed(0)} ms, plain warm ${r.plainWarm.at(-1)!.toFixed(0)} ms, farm cold ${cold.wall.toFixed(0)} ms (${cold.cached} cached), warm ${warm.wall.toFixed(0)} ms (${warm.cached}), new commit ${fresh.wall.toFixed(0)} ms (${fresh.cached}), host B ${onB.wall.toFixed(0)} ms (${onB.cached})`);
+    say(
+      `  round ${i + 1}/${ROUNDS}: plain cold ${r.plainCold.at(-1)!.toFixed(0)} ms, plain warm ${r.plainWarm.at(-1)!.toFixed(0)} ms, farm cold ${cold.wall.toFixed(0)} ms (${cold.cached} cached), warm ${warm.wall.toFixed(0)} ms (${warm.cached}), new commit ${fresh.wall.toFixed(0)} ms (${fresh.cached}), host B ${onB.wall.toFixed(0)} ms (${onB.cached})`,
+    );
   }
   const m = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, median(v)])) as Record<keyof typeof r, number>;
   const row = (name: string, ms: number, note = "") => say(`  ${name.padEnd(52)} ${ms.toFixed(0).padStart(7)} ms ${note}`);
@@ -106,9 +123,17 @@ async function benchWorkload(farm: TestFarm, w: Workload) {
   row("plain buildx, cold (--push, no cache flags)", m.plainCold);
   row("plain buildx, warm (local cache)", m.plainWarm);
   row("farm, cold: webhook -> succeeded", m.farmCold, `${(m.farmCold / m.plainCold).toFixed(2)}x plain cold`);
-  row("farm, same commit again", m.farmWarm, `${(m.farmWarm / m.plainWarm).toFixed(2)}x plain warm, ${(m.farmWarm / m.farmCold).toFixed(2)}x farm cold`);
+  row(
+    "farm, same commit again",
+    m.farmWarm,
+    `${(m.farmWarm / m.plainWarm).toFixed(2)}x plain warm, ${(m.farmWarm / m.farmCold).toFixed(2)}x farm cold`,
+  );
   row("farm, new commit, Dockerfile unchanged", m.farmNewCommit, `${(m.farmNewCommit / m.farmCold).toFixed(2)}x farm cold`);
-  row("farm, first build on a second host (empty daemon)", m.farmHostB, `${(m.farmHostB / m.farmCold).toFixed(2)}x farm cold, ${(m.farmHostB / m.plainCold).toFixed(2)}x plain cold`);
+  row(
+    "farm, first build on a second host (empty daemon)",
+    m.farmHostB,
+    `${(m.farmHostB / m.farmCold).toFixed(2)}x farm cold, ${(m.farmHostB / m.plainCold).toFixed(2)}x plain cold`,
+  );
 }
 
 async function main(): Promise<void> {

@@ -15,16 +15,29 @@ export const VIEWPORTS = {
 
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: infra/install.sh installs Debian's chromium package`);
-  if (!existsSync(join(DASHBOARD_DIR, "index.html"))) throw new Error(`the dashboard is not built (${DASHBOARD_DIR}): npm test builds it, or run npm run build -w @slipway/dashboard`);
+  if (!existsSync(join(DASHBOARD_DIR, "index.html")))
+    throw new Error(`the dashboard is not built (${DASHBOARD_DIR}): npm test builds it, or run npm run build -w @slipway/dashboard`);
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
   });
 }
 
 /** A fresh browser profile (own cookies) at a viewport, light or dark. */
-export async function newContext(browser: Browser, viewport: keyof typeof VIEWPORTS = "desktop", colorScheme: "light" | "dark" = "light"): Promise<BrowserContext> {
+export async function newContext(
+  browser: Browser,
+  viewport: keyof typeof VIEWPORTS = "desktop",
+  colorScheme: "light" | "dark" = "light",
+): Promise<BrowserContext> {
   return browser.newContext({ viewport: VIEWPORTS[viewport], colorScheme, deviceScaleFactor: viewport === "phone" ? 2 : 1 });
 }
 

@@ -11,11 +11,19 @@ const BRANCH = "e2e-cache-isolation";
 const VICTIM = { id: 70_001, fullName: "acme/victim" };
 const ATTACKER = { id: 70_002, fullName: "acme/attacker" };
 let farm: TestFarm;
-beforeAll(async () => { farm = await startTestFarm(); });
-afterAll(async () => { await farm?.close(); });
+beforeAll(async () => {
+  farm = await startTestFarm();
+});
+afterAll(async () => {
+  await farm?.close();
+});
 
 const build = async (repo: { id: number; fullName: string }, run: string) => {
-  const sha = farm.git.commit(repo.fullName, { Dockerfile: `FROM ${testEnv.registry}/base/busybox:1\nRUN --mount=type=cache,target=/cache ${run}\n` }, { branch: BRANCH });
+  const sha = farm.git.commit(
+    repo.fullName,
+    { Dockerfile: `FROM ${testEnv.registry}/base/busybox:1\nRUN --mount=type=cache,target=/cache ${run}\n` },
+    { branch: BRANCH },
+  );
   const b = await farm.waitForEnd(await pushCommit(farm.api.url, sha, { ref: `refs/heads/${BRANCH}`, repository: repo }));
   return { ...b, log: await (await farm.apiFetch(`/builds/${b.id}/logs`)).text() };
 };

@@ -11,7 +11,8 @@ import { startTestFarm, type TestFarm } from "./farm-harness";
 import { BRANCH, PUSH_EXAMPLE, pushCommit, REPO } from "./push-payload";
 
 const TARGET = `${testEnv.publishRegistry}/codertocat/hello-world`;
-const docker = (...args: string[]) => execFileSync("docker", args, { encoding: "utf8", env: { ...process.env, DOCKER_HOST: testEnv.dockerHost } });
+const docker = (...args: string[]) =>
+  execFileSync("docker", args, { encoding: "utf8", env: { ...process.env, DOCKER_HOST: testEnv.dockerHost } });
 
 // A multi-stage build: the builder stage generates 200,000 lines and checksums them (real
 // work, so a cold build has something to do), the runtime stage COPY --from's the results.
@@ -33,7 +34,9 @@ buildArgs:
 publish:
   - image: ${TARGET}
 `;
-const expectedChecksum = createHash("sha256").update(Array.from({ length: 200_000 }, (_, i) => `line ${i + 1}\n`).join("")).digest("hex");
+const expectedChecksum = createHash("sha256")
+  .update(Array.from({ length: 200_000 }, (_, i) => `line ${i + 1}\n`).join(""))
+  .digest("hex");
 
 let farm: TestFarm;
 let sha: string;
@@ -41,7 +44,9 @@ beforeAll(async () => {
   farm = await startTestFarm();
   sha = farm.git.commit(REPO, { Dockerfile: DOCKERFILE, ".slipway.yml": SLIPWAY_YML, "README.md": "hello\n" }, { branch: BRANCH });
 });
-afterAll(async () => { await farm?.close(); });
+afterAll(async () => {
+  await farm?.close();
+});
 
 const api = (path: string, init: RequestInit = {}) => farm.apiFetch(path, init);
 const waitForBuild = (id: string) => farm.waitForEnd(id);
@@ -64,7 +69,12 @@ describe("a push becomes a published image", () => {
 
     // Steps: every BuildKit vertex, with the Dockerfile's RUN and COPY counted as build steps.
     const names = first.steps.map((s) => s.name);
-    expect(names).toEqual(expect.arrayContaining([expect.stringMatching(/^\[builder 2\/2\] RUN echo "run [0-9a-f-]{36}"/), expect.stringMatching(/^\[runtime 2\/2\] COPY --from=builder/)]));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^\[builder 2\/2\] RUN echo "run [0-9a-f-]{36}"/),
+        expect.stringMatching(/^\[runtime 2\/2\] COPY --from=builder/),
+      ]),
+    );
     for (const s of first.steps.filter((s) => /^\[(builder|runtime) 2\/2\]/.test(s.name))) {
       expect(s.vertexDigest).toMatch(/^sha256:/);
       expect(s.startedAt).not.toBeNull();
@@ -81,7 +91,11 @@ describe("a push becomes a published image", () => {
     expect(internal.digest).toBe(first.digest);
 
     // Published: one row per tag, all at the build's digest, and the registry agrees.
-    await eventually(async () => (await farm.api.db.publish.count({ where: { buildId: id, status: "pushed" } })) === 3, 60_000, "publishes");
+    await eventually(
+      async () => (await farm.api.db.publish.count({ where: { buildId: id, status: "pushed" } })) === 3,
+      60_000,
+      "publishes",
+    );
     const publishes = await farm.api.db.publish.findMany({ where: { buildId: id }, orderBy: { tag: "asc" } });
     expect(publishes.map((p) => p.tag)).toEqual(["latest", BRANCH, `sha-${sha.slice(0, 7)}`].sort());
     for (const p of publishes) {
@@ -91,7 +105,9 @@ describe("a push becomes a published image", () => {
     }
 
     const byApiPublishes = (await (await api(`/builds/${id}/publishes`)).json()) as any;
-    expect(byApiPublishes.publishes.map((p: any) => [p.tag, p.status, p.digest])).toEqual(publishes.map((p) => [p.tag, "pushed", first.digest]));
+    expect(byApiPublishes.publishes.map((p: any) => [p.tag, p.status, p.digest])).toEqual(
+      publishes.map((p) => [p.tag, "pushed", first.digest]),
+    );
 
     // Pull a published tag, run it, check what the build generated.
     docker("pull", "--quiet", `${TARGET}:latest`);
@@ -120,7 +136,7 @@ describe("a push becomes a published image", () => {
     const run = steps.steps.find((s: any) => /^\[builder 2\/2\] RUN/.test(s.name));
     expect(run).toMatchObject({ cached: false, error: null });
     expect(run.durationMs).toBeGreaterThan(0);
-    const byApi = await (await api(`/builds/${id}`)).json() as any;
+    const byApi = (await (await api(`/builds/${id}`)).json()) as any;
     expect(byApi).toMatchObject({ id, status: "succeeded", digest: first.digest, totalSteps: 2, cachedSteps: 0, error: null });
   });
 
@@ -143,7 +159,12 @@ describe("a push becomes a published image", () => {
     const hostB = mkdtempSync(join(tmpdir(), "slipway-host-b-"));
     try {
       // Host B: its own Docker daemon (nothing pulled, nothing cached) and its own git mirrors.
-      expect(execFileSync("docker", ["image", "ls", "-q"], { encoding: "utf8", env: { ...process.env, DOCKER_HOST: testEnv.dockerHostB } }).trim()).not.toContain(first.digest!.slice(7, 19));
+      expect(
+        execFileSync("docker", ["image", "ls", "-q"], {
+          encoding: "utf8",
+          env: { ...process.env, DOCKER_HOST: testEnv.dockerHostB },
+        }).trim(),
+      ).not.toContain(first.digest!.slice(7, 19));
       await farm.restartWorker({ DOCKER_HOST: testEnv.dockerHostB }, { host: "e2e-host-b", cacheDir: hostB });
       const id = await pushCommit(farm.api.url, sha);
       const onB = await waitForBuild(id);

@@ -14,7 +14,9 @@ beforeAll(async () => {
   // Listed as public (no credentials), so the publish reaches the network and fails there.
   farm = await startTestFarm({ buildAttempts: 3, publicPublishHosts: [testEnv.publishRegistry, dead] });
 });
-afterAll(async () => { await farm?.close(); });
+afterAll(async () => {
+  await farm?.close();
+});
 
 const api = (path: string, init: RequestInit = {}) => farm.apiFetch(path, init);
 const waitForEnd = (id: string) => farm.waitForEnd(id);
@@ -30,13 +32,41 @@ async function jobOf(id: string, attempt = 1) {
 
 describe("user failures fail at once, with a message naming the cause, and are never retried", () => {
   it.each([
-    ["a missing Dockerfile", { Dockerfile: null, ".slipway.yml": "dockerfile: docker/Dockerfile.prod\n" }, "Dockerfile not found: docker/Dockerfile.prod"],
-    ["a Dockerfile syntax error", { ".slipway.yml": null, Dockerfile: `FROM ${BASE}\nRUNN echo hi\n` }, "Dockerfile syntax error in Dockerfile line 2: unknown instruction: RUNN"],
-    ["a failing RUN", { ".slipway.yml": null, Dockerfile: `FROM ${BASE}\nRUN echo about to fail && exit 3\n` }, "step [2/2] RUN echo about to fail && exit 3 failed with exit code 3"],
-    ["an unknown base image", { ".slipway.yml": null, Dockerfile: `FROM ${testEnv.registry}/base/nope:1\nRUN true\n` }, `base image not found: ${testEnv.registry}/base/nope:1`],
-    ["a .slipway.yml pointing outside the repository", { ".slipway.yml": "dockerfile: ../../etc/passwd\n" }, ".slipway.yml is invalid: dockerfile: dockerfile must be a path inside the repository"],
-    ["a .slipway.yml with an unknown key", { ".slipway.yml": "dockerfile: Dockerfile\npubish:\n  - image: x\n" }, '.slipway.yml is invalid: (top level): Unrecognized key: "pubish"'],
-    ["a .slipway.yml with a bad publish image", { ".slipway.yml": "publish:\n  - image: GHCR.io/Owner/App:latest\n", Dockerfile: `FROM ${BASE}\n` }, ".slipway.yml is invalid: publish.0.image: must be a registry host and repository in lowercase"],
+    [
+      "a missing Dockerfile",
+      { Dockerfile: null, ".slipway.yml": "dockerfile: docker/Dockerfile.prod\n" },
+      "Dockerfile not found: docker/Dockerfile.prod",
+    ],
+    [
+      "a Dockerfile syntax error",
+      { ".slipway.yml": null, Dockerfile: `FROM ${BASE}\nRUNN echo hi\n` },
+      "Dockerfile syntax error in Dockerfile line 2: unknown instruction: RUNN",
+    ],
+    [
+      "a failing RUN",
+      { ".slipway.yml": null, Dockerfile: `FROM ${BASE}\nRUN echo about to fail && exit 3\n` },
+      "step [2/2] RUN echo about to fail && exit 3 failed with exit code 3",
+    ],
+    [
+      "an unknown base image",
+      { ".slipway.yml": null, Dockerfile: `FROM ${testEnv.registry}/base/nope:1\nRUN true\n` },
+      `base image not found: ${testEnv.registry}/base/nope:1`,
+    ],
+    [
+      "a .slipway.yml pointing outside the repository",
+      { ".slipway.yml": "dockerfile: ../../etc/passwd\n" },
+      ".slipway.yml is invalid: dockerfile: dockerfile must be a path inside the repository",
+    ],
+    [
+      "a .slipway.yml with an unknown key",
+      { ".slipway.yml": "dockerfile: Dockerfile\npubish:\n  - image: x\n" },
+      '.slipway.yml is invalid: (top level): Unrecognized key: "pubish"',
+    ],
+    [
+      "a .slipway.yml with a bad publish image",
+      { ".slipway.yml": "publish:\n  - image: GHCR.io/Owner/App:latest\n", Dockerfile: `FROM ${BASE}\n` },
+      ".slipway.yml is invalid: publish.0.image: must be a registry host and repository in lowercase",
+    ],
   ])("%s", async (_what, files, message) => {
     const { id, build } = await buildFiles(files);
     expect(build.status).toBe("failed");
@@ -75,7 +105,10 @@ describe("infrastructure failures are retried, then fail with the cause; retry t
     expect(after.status, after.errorMessage ?? "").toBe("succeeded");
     expect(after.attempt).toBe(2);
     expect(after.imageRef).toBe(`${testEnv.registry}/github/${PUSH_EXAMPLE.repository.id}:build-${id}-2`);
-    expect(after.attempts.map((a) => [a.attempt, a.status, a.trigger])).toEqual([[1, "failed", "push"], [2, "succeeded", "retry"]]);
+    expect(after.attempts.map((a) => [a.attempt, a.status, a.trigger])).toEqual([
+      [1, "failed", "push"],
+      [2, "succeeded", "retry"],
+    ]);
     expect(await jobOf(id, 2)).toEqual({ attemptsMade: 1, state: "completed" });
     // Attempt 1's log is still there; attempt 2 has its own.
     expect(await (await api(`/builds/${id}/logs?attempt=1`)).text()).toContain("Cannot connect to the Docker daemon");
@@ -88,11 +121,16 @@ describe("infrastructure failures are retried, then fail with the cause; retry t
 
   it("an internal registry answering 5xx to the image push is retried, then fails as infrastructure", async () => {
     // A proxy of the test's own in front of the internal registry that fails every manifest PUT.
-    const proxy = await startFlakyProxy(testEnv.registry, (req) => (req.method === "PUT" && req.path.includes("/manifests/") ? { status: 503 } : undefined));
+    const proxy = await startFlakyProxy(testEnv.registry, (req) =>
+      req.method === "PUT" && req.path.includes("/manifests/") ? { status: 503 } : undefined,
+    );
     try {
       await farm.restartWorker({}, { registry: proxy.host });
       // The base comes through the proxy too: it is the worker's internal registry (and the one its credential is for).
-      const { id, build } = await buildFiles({ ".slipway.yml": null, Dockerfile: `FROM ${proxy.host}/base/busybox:1\nRUN echo "5xx ${Date.now()}"\n` });
+      const { id, build } = await buildFiles({
+        ".slipway.yml": null,
+        Dockerfile: `FROM ${proxy.host}/base/busybox:1\nRUN echo "5xx ${Date.now()}"\n`,
+      });
       expect(build.status).toBe("failed");
       expect(build.errorClass).toBe("infrastructure");
       expect(build.errorMessage).toMatch(/503/);
@@ -124,9 +162,16 @@ describe("infrastructure failures are retried, then fail with the cause; retry t
 
 describe("publish failures", () => {
   it("an unreachable publish target is retried, then recorded failed with the cause; the build stays succeeded", async () => {
-    const { id, build } = await buildFiles({ Dockerfile: `FROM ${BASE}\nRUN echo publish-me > /p\n`, ".slipway.yml": `publish:\n  - image: ${dead}/acme/app\n` });
+    const { id, build } = await buildFiles({
+      Dockerfile: `FROM ${BASE}\nRUN echo publish-me > /p\n`,
+      ".slipway.yml": `publish:\n  - image: ${dead}/acme/app\n`,
+    });
     expect(build.status, build.errorMessage ?? "").toBe("succeeded");
-    await eventually(async () => (await farm.api.db.publish.count({ where: { buildId: id, status: "failed" } })) === 3, 60_000, "publish failed");
+    await eventually(
+      async () => (await farm.api.db.publish.count({ where: { buildId: id, status: "failed" } })) === 3,
+      60_000,
+      "publish failed",
+    );
     const rows = await farm.api.db.publish.findMany({ where: { buildId: id } });
     for (const r of rows) {
       expect(r.target).toBe(`${dead}/acme/app`);

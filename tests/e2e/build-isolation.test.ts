@@ -11,8 +11,12 @@ import { pushCommit, REPO } from "./push-payload";
 const BRANCH = "e2e-isolation";
 
 let farm: TestFarm;
-beforeAll(async () => { farm = await startTestFarm(); });
-afterAll(async () => { await farm?.close(); });
+beforeAll(async () => {
+  farm = await startTestFarm();
+});
+afterAll(async () => {
+  await farm?.close();
+});
 
 /** The host's Debian mirror, as plain http: the probe speaks HTTP over nc. */
 function aptMirror(): string {
@@ -39,7 +43,9 @@ describe("RUN steps cannot reach the farm", () => {
       git: String(farm.git.port),
     };
     const mirror = new URL(aptMirror());
-    const list = Object.entries(services).map(([name, port]) => `${name}=${port}`).join(" ");
+    const list = Object.entries(services)
+      .map(([name, port]) => `${name}=${port}`)
+      .join(" ");
     const dockerfile = `FROM ${testEnv.registry}/base/busybox:1
 ARG SERVICES
 ARG NONCE

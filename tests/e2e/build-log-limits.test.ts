@@ -14,8 +14,12 @@ const MARKER = "slipway: the log reached its limit of 1 MiB (SLIPWAY_BUILD_LOG_M
 const CUT = " [slipway: line cut at 64 KiB]";
 
 let farm: TestFarm;
-beforeAll(async () => { farm = await startTestFarm({ logMaxBytes: CAP }); });
-afterAll(async () => { await farm?.close(); });
+beforeAll(async () => {
+  farm = await startTestFarm({ logMaxBytes: CAP });
+});
+afterAll(async () => {
+  await farm?.close();
+});
 
 describe("a build printing about 3x the log limit", () => {
   it("succeeds; the stored log stops at the limit with one marker, the live stream stays small and expires", async () => {
@@ -28,12 +32,16 @@ describe("a build printing about 3x the log limit", () => {
 
     // The stream has its TTL while the build runs, from its first lines on.
     let seenWhile = "";
-    await eventually(async () => {
-      if ((await redis.exists(key)) !== 1) return false;
-      const ttl = await redis.ttl(key);
-      seenWhile = `${(await farm.api.db.build.findUniqueOrThrow({ where: { id } })).status} ttl=${ttl > 0 ? "set" : ttl}`;
-      return true;
-    }, 120_000, "the live stream");
+    await eventually(
+      async () => {
+        if ((await redis.exists(key)) !== 1) return false;
+        const ttl = await redis.ttl(key);
+        seenWhile = `${(await farm.api.db.build.findUniqueOrThrow({ where: { id } })).status} ttl=${ttl > 0 ? "set" : ttl}`;
+        return true;
+      },
+      120_000,
+      "the live stream",
+    );
     expect(seenWhile).toBe("running ttl=set");
 
     const b = await farm.waitForEnd(id);
@@ -61,7 +69,10 @@ describe("a build printing about 3x the log limit", () => {
     expect(Buffer.byteLength(cut[0]!)).toBe(64 * 1024 + CUT.length);
     // seq's lines follow the cut line directly and are kept in order up to the limit.
     const out = lines.filter((l) => l.startsWith(`#${runVertex} `)).map((l) => l.slice(runVertex.length + 2));
-    const numbers = out.slice(out.findIndex((l) => l === "1")).filter((l) => /^\d+$/.test(l)).map(Number);
+    const numbers = out
+      .slice(out.findIndex((l) => l === "1"))
+      .filter((l) => /^\d+$/.test(l))
+      .map(Number);
     expect(out[out.findIndex((l) => l.endsWith(CUT)) + 1]).toBe("1");
     expect(numbers.length).toBeGreaterThan(50_000);
     expect(numbers.length).toBeLessThan(400_000);

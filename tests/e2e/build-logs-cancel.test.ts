@@ -8,8 +8,12 @@ import { BRANCH, pushCommit, REPO } from "./push-payload";
 const BASE = `${testEnv.registry}/base/busybox:1`;
 
 let farm: TestFarm;
-beforeAll(async () => { farm = await startTestFarm({ timeoutMs: 8_000 }); });
-afterAll(async () => { await farm?.close(); });
+beforeAll(async () => {
+  farm = await startTestFarm({ timeoutMs: 8_000 });
+});
+afterAll(async () => {
+  await farm?.close();
+});
 
 const api = (path: string, init: RequestInit = {}) => farm.apiFetch(path, init);
 const build = (id: string) => farm.api.db.build.findUniqueOrThrow({ where: { id } });
@@ -17,7 +21,10 @@ const waitForEnd = (id: string) => farm.waitForEnd(id);
 /** PIDs of buildx processes building this build's image (its process group included). */
 const buildxPids = (id: string) => {
   try {
-    return execFileSync("pgrep", ["-f", `build-${id}`], { encoding: "utf8" }).trim().split("\n").filter(Boolean);
+    return execFileSync("pgrep", ["-f", `build-${id}`], { encoding: "utf8" })
+      .trim()
+      .split("\n")
+      .filter(Boolean);
   } catch {
     return [];
   }
@@ -25,7 +32,11 @@ const buildxPids = (id: string) => {
 
 describe("build logs", () => {
   it("keeps all 100,000 lines a RUN step prints, in order", async () => {
-    const sha = farm.git.commit(REPO, { ".slipway.yml": null, Dockerfile: `FROM ${BASE}\nRUN echo "nonce ${Date.now()}" && seq 1 100000\n` }, { branch: BRANCH });
+    const sha = farm.git.commit(
+      REPO,
+      { ".slipway.yml": null, Dockerfile: `FROM ${BASE}\nRUN echo "nonce ${Date.now()}" && seq 1 100000\n` },
+      { branch: BRANCH },
+    );
     const id = await pushCommit(farm.api.url, sha);
     const b = await waitForEnd(id);
     expect(b.errorMessage).toBeNull();
@@ -33,7 +44,12 @@ describe("build logs", () => {
     const log = await (await api(`/builds/${id}/logs`)).text();
     // The RUN step's output lines are "#<n> <line>"; pick them out and check 1..100000 in order.
     const runVertex = /#(\d+) \[2\/2\] RUN echo "nonce/.exec(log)![1];
-    const numbers = log.split("\n").filter((l) => l.startsWith(`#${runVertex} `)).map((l) => l.slice(runVertex!.length + 2)).filter((l) => /^\d+$/.test(l)).map(Number);
+    const numbers = log
+      .split("\n")
+      .filter((l) => l.startsWith(`#${runVertex} `))
+      .map((l) => l.slice(runVertex!.length + 2))
+      .filter((l) => /^\d+$/.test(l))
+      .map(Number);
     expect(numbers).toHaveLength(100_000);
     expect(numbers.every((n, i) => n === i + 1)).toBe(true);
     // Streamed live to Redis line by line (the same lines), the latest ~10,000 kept (MAXLEN ~),
@@ -59,7 +75,11 @@ describe("build logs", () => {
 
 describe("cancel and timeout", () => {
   it("cancelling a running build kills its buildx process group and ends it cancelled", async () => {
-    const sha = farm.git.commit(REPO, { ".slipway.yml": null, Dockerfile: `FROM ${BASE}\nRUN echo "start ${Date.now()}" && sleep 120\n` }, { branch: BRANCH });
+    const sha = farm.git.commit(
+      REPO,
+      { ".slipway.yml": null, Dockerfile: `FROM ${BASE}\nRUN echo "start ${Date.now()}" && sleep 120\n` },
+      { branch: BRANCH },
+    );
     const id = await pushCommit(farm.api.url, sha);
     await eventually(async () => (await build(id)).status === "running" && buildxPids(id).length > 0, 60_000, "buildx running");
     const res = await api(`/builds/${id}/cancel`, { method: "POST" });
@@ -72,7 +92,11 @@ describe("cancel and timeout", () => {
     const attempt = await farm.api.db.buildAttempt.findUniqueOrThrow({ where: { buildId_attempt: { buildId: id, attempt: 1 } } });
     expect(attempt.status).toBe("cancelled");
     // A cancel is final for this attempt: the job is not retried, nothing is published.
-    await eventually(async () => (await (await api(`/builds/${id}/logs`)).text()).includes("slipway: build cancelled while building"), 30_000, "cancel logged");
+    await eventually(
+      async () => (await (await api(`/builds/${id}/logs`)).text()).includes("slipway: build cancelled while building"),
+      30_000,
+      "cancel logged",
+    );
     expect(await farm.api.db.publish.count({ where: { buildId: id } })).toBe(0);
     // Cancelling again is a conflict; retrying a cancelled build is allowed.
     expect((await api(`/builds/${id}/cancel`, { method: "POST" })).status).toBe(409);
@@ -80,7 +104,11 @@ describe("cancel and timeout", () => {
 
   it("a cancelled queued build is skipped by the worker, and a retry builds it as attempt 2", async () => {
     await farm.worker.close(); // nothing consumes the queue: the build stays queued
-    const sha = farm.git.commit(REPO, { ".slipway.yml": null, Dockerfile: `FROM ${BASE}\nRUN echo "queued ${Date.now()}"\n` }, { branch: BRANCH });
+    const sha = farm.git.commit(
+      REPO,
+      { ".slipway.yml": null, Dockerfile: `FROM ${BASE}\nRUN echo "queued ${Date.now()}"\n` },
+      { branch: BRANCH },
+    );
     const id = await pushCommit(farm.api.url, sha);
     await eventually(async () => (await farm.api.queue.queue.getJob(id)) !== undefined, 20_000, "job enqueued");
     const res = await api(`/builds/${id}/cancel`, { method: "POST" });
@@ -97,11 +125,18 @@ describe("cancel and timeout", () => {
     expect(retry.status).toBe(202);
     const done = await waitForEnd(id);
     expect(done.status).toBe("succeeded");
-    expect(done.attempts.map((a) => [a.attempt, a.status])).toEqual([[1, "cancelled"], [2, "succeeded"]]);
+    expect(done.attempts.map((a) => [a.attempt, a.status])).toEqual([
+      [1, "cancelled"],
+      [2, "succeeded"],
+    ]);
   });
 
   it("a worker shutting down stops its build after the grace period; the build runs again elsewhere", async () => {
-    const sha = farm.git.commit(REPO, { ".slipway.yml": null, Dockerfile: `FROM ${BASE}\nRUN echo "shutdown ${Date.now()}" && sleep 3\n` }, { branch: BRANCH });
+    const sha = farm.git.commit(
+      REPO,
+      { ".slipway.yml": null, Dockerfile: `FROM ${BASE}\nRUN echo "shutdown ${Date.now()}" && sleep 3\n` },
+      { branch: BRANCH },
+    );
     const id = await pushCommit(farm.api.url, sha);
     await eventually(async () => (await build(id)).status === "running" && buildxPids(id).length > 0, 60_000, "buildx running");
     await farm.worker.close({ graceMs: 300 });
@@ -123,7 +158,11 @@ describe("cancel and timeout", () => {
   });
 
   it("a build over the timeout is stopped and failed with a message", async () => {
-    const sha = farm.git.commit(REPO, { ".slipway.yml": null, Dockerfile: `FROM ${BASE}\nRUN echo "slow ${Date.now()}" && sleep 120\n` }, { branch: BRANCH });
+    const sha = farm.git.commit(
+      REPO,
+      { ".slipway.yml": null, Dockerfile: `FROM ${BASE}\nRUN echo "slow ${Date.now()}" && sleep 120\n` },
+      { branch: BRANCH },
+    );
     const id = await pushCommit(farm.api.url, sha);
     const b = await waitForEnd(id);
     expect(b.status).toBe("failed");

@@ -35,13 +35,18 @@ beforeAll(async () => {
     // layer is the one this push left, and the daemon's only source for it is that path.
     const dir = mkdtempSync(join(tmpdir(), "slipway-operator-"));
     writeFileSync(join(dir, "Dockerfile"), MOUNT_DOCKERFILE);
-    execFileSync("docker", ["buildx", "build", "--quiet", "--network", testEnv.buildNetwork, "--push", "-t", operatorImage, dir], { env, stdio: ["ignore", "ignore", "inherit"] });
+    execFileSync("docker", ["buildx", "build", "--quiet", "--network", testEnv.buildNetwork, "--push", "-t", operatorImage, dir], {
+      env,
+      stdio: ["ignore", "ignore", "inherit"],
+    });
     rmSync(dir, { recursive: true, force: true });
   } finally {
     rmSync(env.DOCKER_CONFIG!, { recursive: true, force: true });
   }
 });
-afterAll(async () => { await farm?.close(); });
+afterAll(async () => {
+  await farm?.close();
+});
 
 const build = async (dockerfile: string) => {
   const sha = farm.git.commit(REPO, { Dockerfile: dockerfile, "NONCE.txt": `${Date.now()}\n` }, { branch: BRANCH });
@@ -54,7 +59,9 @@ describe("a build sees only its own repository in the internal registry", () => 
     const b = await build(`FROM ${otherImage}\nRUN echo "$((6 * 7))-ran"\n`);
     expect(b.status, b.log).toBe("failed");
     expect(b.errorClass, b.log).toBe("user");
-    expect(b.errorMessage).toMatch(/base image cannot be pulled \(access denied; in the farm's internal registry a build may pull only its own repository's images and the base images\)/);
+    expect(b.errorMessage).toMatch(
+      /base image cannot be pulled \(access denied; in the farm's internal registry a build may pull only its own repository's images and the base images\)/,
+    );
     expect(b.log).not.toContain("42-ran");
   });
 
@@ -73,7 +80,11 @@ describe("a build sees only its own repository in the internal registry", () => 
   // Loopback targets only (test traffic never leaves the machine); the same rules cover private
   // and link-local ranges such as 169.254.169.254 (unit-tested in source-policy.test.ts).
   it("ADD of the registry's catalog or the api is refused before any fetch", async () => {
-    for (const url of [`http://${testEnv.registry}/v2/_catalog`, `${farm.api.url}/healthz`, `http://x@${testEnv.registry.replace("127.0.0.1", "localhost")}/v2/`]) {
+    for (const url of [
+      `http://${testEnv.registry}/v2/_catalog`,
+      `${farm.api.url}/healthz`,
+      `http://x@${testEnv.registry.replace("127.0.0.1", "localhost")}/v2/`,
+    ]) {
       const b = await build(`FROM ${testEnv.registry}/base/busybox:1\nADD ${url} /fetched\n`);
       expect(b.status, b.log).toBe("failed");
       expect(b.errorClass, b.log).toBe("user");
@@ -82,7 +93,11 @@ describe("a build sees only its own repository in the internal registry", () => 
   });
 
   it("a build's own credential can neither read nor overwrite another repository's image or cache", async () => {
-    const mine = mintRegistryCredential(testEnv.registrySecret, { sub: "build-attacker", access: buildRegistryAccess(BigInt(PUSH_EXAMPLE.repository.id), ["base/*"]), ttlSeconds: 600 });
+    const mine = mintRegistryCredential(testEnv.registrySecret, {
+      sub: "build-attacker",
+      access: buildRegistryAccess(BigInt(PUSH_EXAMPLE.repository.id), ["base/*"]),
+      ttlSeconds: 600,
+    });
     const client = new RegistryClient({ backoffMs: 5, credentials: (host) => (host === testEnv.registry ? mine : undefined) });
     const read = await client.getManifest(testEnv.registry, OTHER, "private").catch((e: unknown) => e);
     expect(read).toBeInstanceOf(RegistryError);
@@ -91,12 +106,24 @@ describe("a build sees only its own repository in the internal registry", () => 
     const base = await client.getManifest(testEnv.registry, "base/busybox", "1");
     digest = base.digest;
     // Poisoning another repository's cache: a copy into github/<other>/cache is refused.
-    const write = await client.copyImage({ registry: testEnv.registry, repository: "base/busybox", digest }, { registry: testEnv.registry, repository: `${OTHER}/cache` }, ["branch-main"]).catch((e: unknown) => e);
+    const write = await client
+      .copyImage(
+        { registry: testEnv.registry, repository: "base/busybox", digest },
+        { registry: testEnv.registry, repository: `${OTHER}/cache` },
+        ["branch-main"],
+      )
+      .catch((e: unknown) => e);
     expect(write).toBeInstanceOf(RegistryError);
     expect([401, 403]).toContain((write as RegistryError).status);
     // The same copy into its own cache path works: the refusal is about scope, not the method.
     const own = `github/${PUSH_EXAMPLE.repository.id}/cache`;
-    await expect(client.copyImage({ registry: testEnv.registry, repository: "base/busybox", digest }, { registry: testEnv.registry, repository: own }, ["probe"])).resolves.toMatchObject({ digest });
+    await expect(
+      client.copyImage(
+        { registry: testEnv.registry, repository: "base/busybox", digest },
+        { registry: testEnv.registry, repository: own },
+        ["probe"],
+      ),
+    ).resolves.toMatchObject({ digest });
   });
 
   it("without credentials the registry answers nothing", async () => {

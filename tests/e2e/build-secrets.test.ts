@@ -25,13 +25,20 @@ let farm: TestFarm;
 beforeAll(async () => {
   farm = await startTestFarm({ buildAttempts: 1, secretKey: randomBytes(32).toString("hex") });
   const put = (name: string, value: string, repositories: string[]) =>
-    farm.apiFetch(`/secrets/${name}`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ value, repositories }) });
+    farm.apiFetch(`/secrets/${name}`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ value, repositories }),
+    });
   expect((await put("TOKEN", TOKEN, [REPO.toLowerCase()])).status).toBe(200);
   expect((await put("OTHERS_TOKEN", OTHERS, ["someone-else/*"])).status).toBe(200);
 });
-afterAll(async () => { await farm?.close(); });
+afterAll(async () => {
+  await farm?.close();
+});
 
-const commit = (files: Record<string, string | null>) => farm.git.commit(REPO, { "NONCE.txt": `${Date.now()}-${Math.random()}\n`, ...files }, { branch: BRANCH });
+const commit = (files: Record<string, string | null>) =>
+  farm.git.commit(REPO, { "NONCE.txt": `${Date.now()}-${Math.random()}\n`, ...files }, { branch: BRANCH });
 const push = (sha: string) => pushCommit(farm.api.url, sha, { ref: `refs/heads/${BRANCH}` });
 const storedLog = async (id: string) => (await farm.apiFetch(`/builds/${id}/logs`)).text();
 
@@ -49,7 +56,13 @@ function sampleArgv() {
       await new Promise((r) => setTimeout(r, 20));
     }
   })();
-  return { stop: async () => { stop = true; await done; return [...seen]; } };
+  return {
+    stop: async () => {
+      stop = true;
+      await done;
+      return [...seen];
+    },
+  };
 }
 
 /** Everything in this test run's Redis: every key and its contents, as text. */
@@ -63,13 +76,19 @@ async function dumpRedis(): Promise<string> {
     for (const key of keys) {
       const type = await r.type(key);
       const value =
-        type === "string" ? await r.get(key)
-        : type === "hash" ? await r.hgetall(key)
-        : type === "list" ? await r.lrange(key, 0, -1)
-        : type === "set" ? await r.smembers(key)
-        : type === "zset" ? await r.zrange(key, 0, -1)
-        : type === "stream" ? await r.xrange(key, "-", "+")
-        : null;
+        type === "string"
+          ? await r.get(key)
+          : type === "hash"
+            ? await r.hgetall(key)
+            : type === "list"
+              ? await r.lrange(key, 0, -1)
+              : type === "set"
+                ? await r.smembers(key)
+                : type === "zset"
+                  ? await r.zrange(key, 0, -1)
+                  : type === "stream"
+                    ? await r.xrange(key, "-", "+")
+                    : null;
       out += `${key} ${JSON.stringify(value)}\n`;
     }
   } while (cursor !== "0");
@@ -78,11 +97,16 @@ async function dumpRedis(): Promise<string> {
 
 /** Every row of every table, as text, without the one column allowed to hold a value. */
 async function dumpDatabase(): Promise<string> {
-  const tables = await farm.api.db.$queryRaw<{ table_name: string }[]>`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`;
+  const tables = await farm.api.db.$queryRaw<
+    { table_name: string }[]
+  >`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`;
   let out = "";
   for (const { table_name } of tables) {
     const rows = await farm.api.db.$queryRawUnsafe<Record<string, unknown>[]>(`SELECT * FROM "${table_name}"`);
-    out += `${table_name} ${JSON.stringify(rows.map(({ sealed: _s, ...rest }) => rest), (_, v: unknown) => (typeof v === "bigint" ? String(v) : v))}\n`;
+    out += `${table_name} ${JSON.stringify(
+      rows.map(({ sealed: _s, ...rest }) => rest),
+      (_, v: unknown) => (typeof v === "bigint" ? String(v) : v),
+    )}\n`;
   }
   return out;
 }
@@ -95,8 +119,22 @@ async function imageBytes(imageRef: string, digest: string): Promise<string> {
   // Copy it to the open publish registry, then read its blobs over plain HTTP.
   const target = { registry: testEnv.publishRegistry, repository: `secrets-scan/${randomBytes(4).toString("hex")}` };
   await client.copyImage({ registry, repository, digest }, target, ["scan"]);
-  const get = async (what: string) => Buffer.from(await (await fetch(`http://${target.registry}/v2/${target.repository}/${what}`, { headers: { accept: "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json" } })).arrayBuffer());
-  let manifest = JSON.parse((await get(`manifests/${digest}`)).toString()) as { manifests?: { digest: string }[]; config?: { digest: string }; layers?: { digest: string }[] };
+  const get = async (what: string) =>
+    Buffer.from(
+      await (
+        await fetch(`http://${target.registry}/v2/${target.repository}/${what}`, {
+          headers: {
+            accept:
+              "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json",
+          },
+        })
+      ).arrayBuffer(),
+    );
+  let manifest = JSON.parse((await get(`manifests/${digest}`)).toString()) as {
+    manifests?: { digest: string }[];
+    config?: { digest: string };
+    layers?: { digest: string }[];
+  };
   if (manifest.manifests) manifest = JSON.parse((await get(`manifests/${manifest.manifests[0]!.digest}`)).toString());
   let text = "";
   for (const blob of [manifest.config!, ...manifest.layers!]) {
@@ -124,7 +162,11 @@ describe("a build secret stored through the API, used by RUN --mount=type=secret
     });
     const argv = sampleArgv();
     const id = await push(sha);
-    const live = await readSse(await fetch(`${farm.api.url}/api/v1/builds/${id}/logs/stream`, { headers: { authorization: `Bearer ${API_TOKEN}`, accept: "text/event-stream" } }));
+    const live = await readSse(
+      await fetch(`${farm.api.url}/api/v1/builds/${id}/logs/stream`, {
+        headers: { authorization: `Bearer ${API_TOKEN}`, accept: "text/event-stream" },
+      }),
+    );
     const b = await farm.waitForEnd(id);
     const processes = await argv.stop();
     const log = await storedLog(id);
@@ -159,16 +201,24 @@ describe("a build secret stored through the API, used by RUN --mount=type=secret
   });
 
   it("a secret stored for other repositories fails the build as the user's, naming it and the rule; nothing leaks", async () => {
-    const id = await push(commit({ ".slipway.yml": "secrets: [TOKEN, OTHERS_TOKEN]\n", Dockerfile: `FROM ${BASE}\nRUN --mount=type=secret,id=OTHERS_TOKEN cat /run/secrets/OTHERS_TOKEN\n` }));
+    const id = await push(
+      commit({
+        ".slipway.yml": "secrets: [TOKEN, OTHERS_TOKEN]\n",
+        Dockerfile: `FROM ${BASE}\nRUN --mount=type=secret,id=OTHERS_TOKEN cat /run/secrets/OTHERS_TOKEN\n`,
+      }),
+    );
     const b = await farm.waitForEnd(id);
     const log = await storedLog(id);
     expect(b.status, log).toBe("failed");
     expect(b.errorClass).toBe("user");
-    expect(b.errorMessage).toBe(`build secret OTHERS_TOKEN is not available to ${REPO}: a build gets only the secrets .slipway.yml lists that are stored with a repository pattern matching it (PUT /api/v1/secrets/NAME with "repositories": ["${REPO.toLowerCase()}"] or ["owner/*"])`);
+    expect(b.errorMessage).toBe(
+      `build secret OTHERS_TOKEN is not available to ${REPO}: a build gets only the secrets .slipway.yml lists that are stored with a repository pattern matching it (PUT /api/v1/secrets/NAME with "repositories": ["${REPO.toLowerCase()}"] or ["owner/*"])`,
+    );
     expect(log).toContain(`slipway: build failed (user failure) after`);
     expect(log).toContain(b.errorMessage);
     expect(b.steps).toEqual([]); // buildx never ran
-    for (const text of [log, await dumpDatabase(), await dumpRedis(), farm.serviceLogs()]) for (const v of forbidden) expect(text).not.toContain(v);
+    for (const text of [log, await dumpDatabase(), await dumpRedis(), farm.serviceLogs()])
+      for (const v of forbidden) expect(text).not.toContain(v);
   });
 
   it("a secret that is not stored fails the same way", async () => {
@@ -180,18 +230,32 @@ describe("a build secret stored through the API, used by RUN --mount=type=secret
   });
 
   it("a pull request from a fork runs without the secrets it lists; its log says so", async () => {
-    const sha = farm.git.commit(REPO, {
-      ".slipway.yml": "secrets: [TOKEN]\n",
-      Dockerfile: `FROM ${BASE}\nRUN --mount=type=secret,id=TOKEN sh -c 'echo "run ${randomUUID()}"; if [ -e /run/secrets/TOKEN ]; then echo "fork saw: $(cat /run/secrets/TOKEN)"; else echo "no secret mounted"; fi'\n`,
-    }, { branch: "pr-91", from: BRANCH, pullRequest: 91 });
-    const payload = pullRequestExample({ repository: { id: PUSH_EXAMPLE.repository.id, fullName: REPO }, number: 91, headSha: sha, headRef: "steal", baseRef: BRANCH, authorAssociation: "MEMBER", fork: { id: 99_091, fullName: "stranger/Hello-World" } });
+    const sha = farm.git.commit(
+      REPO,
+      {
+        ".slipway.yml": "secrets: [TOKEN]\n",
+        Dockerfile: `FROM ${BASE}\nRUN --mount=type=secret,id=TOKEN sh -c 'echo "run ${randomUUID()}"; if [ -e /run/secrets/TOKEN ]; then echo "fork saw: $(cat /run/secrets/TOKEN)"; else echo "no secret mounted"; fi'\n`,
+      },
+      { branch: "pr-91", from: BRANCH, pullRequest: 91 },
+    );
+    const payload = pullRequestExample({
+      repository: { id: PUSH_EXAMPLE.repository.id, fullName: REPO },
+      number: 91,
+      headSha: sha,
+      headRef: "steal",
+      baseRef: BRANCH,
+      authorAssociation: "MEMBER",
+      fork: { id: 99_091, fullName: "stranger/Hello-World" },
+    });
     const res = await postDelivery(farm.api.url, { event: "pull_request", payload, secret: WEBHOOK_SECRET, deliveryId: randomUUID() });
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     const b = await farm.waitForEnd(res.body.buildId as string);
     const log = await storedLog(b.id);
     expect(b.status, log).toBe("succeeded");
     expect(b.fromFork).toBe(true);
-    expect(log).toContain("slipway: build secrets TOKEN are not given to this build (pull request #91 is from a fork: forks never get secrets); RUN --mount=type=secret steps find no file");
+    expect(log).toContain(
+      "slipway: build secrets TOKEN are not given to this build (pull request #91 is from a fork: forks never get secrets); RUN --mount=type=secret steps find no file",
+    );
     expect(log).toMatch(/#\d+ no secret mounted/);
     expect(log).not.toMatch(/^#\d+ fork saw/m);
     expect(log).not.toContain(TOKEN);

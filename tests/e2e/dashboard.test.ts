@@ -40,7 +40,8 @@ async function streamOnlyContext() {
 }
 
 const buildRow = (p: Page, id: string) => p.locator(`li[data-build-id="${id}"]`);
-const push = async (dockerfile: string) => pushCommit(farm.api.url, farm.git.commit(REPO, { ".slipway.yml": null, Dockerfile: dockerfile }, { branch: BRANCH }));
+const push = async (dockerfile: string) =>
+  pushCommit(farm.api.url, farm.git.commit(REPO, { ".slipway.yml": null, Dockerfile: dockerfile }, { branch: BRANCH }));
 
 describe("dashboard", () => {
   it("signs in with a token, into an http-only cookie that scripts cannot read", async () => {
@@ -63,9 +64,13 @@ describe("dashboard", () => {
     await page.goto(`${farm.api.url}/`);
     await page.getByRole("heading", { name: "Builds" }).waitFor();
     const loads: string[] = [];
-    page.on("framenavigated", (f) => { if (f === page.mainFrame()) loads.push(f.url()); });
+    page.on("framenavigated", (f) => {
+      if (f === page.mainFrame()) loads.push(f.url());
+    });
     const listFetches: string[] = [];
-    page.on("request", (r) => { if (new URL(r.url()).pathname === "/api/v1/builds" && r.method() === "GET") listFetches.push(r.url()); });
+    page.on("request", (r) => {
+      if (new URL(r.url()).pathname === "/api/v1/builds" && r.method() === "GET") listFetches.push(r.url());
+    });
     // The control: the same long poll without the event stream sees nothing of the push.
     const blind = await (await streamOnlyContext()).newPage();
     await blind.route("**/api/v1/events*", (route) => route.abort());
@@ -93,7 +98,10 @@ describe("dashboard", () => {
     await page.waitForURL(new RegExp(`/builds/${ids.succeeded}$`));
     await page.locator('[data-testid="build-page"][data-status="succeeded"]').waitFor();
     const steps = page.getByTestId("steps");
-    await steps.getByText(/RUN echo "hello-dashboard/).first().waitFor();
+    await steps
+      .getByText(/RUN echo "hello-dashboard/)
+      .first()
+      .waitFor();
     expect(await page.getByTestId("digest").textContent()).toMatch(/^sha256:[0-9a-f]{64}$/);
     await page.getByText(/lines · ended/).waitFor();
 
@@ -153,7 +161,10 @@ describe("dashboard", () => {
     await form.getByLabel("Build repository").fill(REPO);
     await form.getByLabel("Branch or tag").fill("no-such-branch");
     await form.getByRole("button", { name: "Queue build" }).click();
-    await page.getByTestId("run-build-error").filter({ hasText: `${REPO} has no branch or tag "no-such-branch"` }).waitFor();
+    await page
+      .getByTestId("run-build-error")
+      .filter({ hasText: `${REPO} has no branch or tag "no-such-branch"` })
+      .waitFor();
     await form.getByLabel("Commit").fill("not-a-sha");
     await form.getByLabel("Branch or tag").fill(BRANCH);
     await form.getByRole("button", { name: "Queue build" }).click();
@@ -177,16 +188,20 @@ describe("dashboard", () => {
     expect(await page.getByTestId("build-error").textContent()).toMatch(/RUN echo "about to fail \d+" && exit 3 failed with exit code 3/);
     const failedStep = page.locator('[data-testid="steps"] [data-failed="true"]');
     await failedStep.waitFor();
-    expect(await failedStep.textContent()).toContain("RUN echo \"about to fail");
+    expect(await failedStep.textContent()).toContain('RUN echo "about to fail');
     // In the log the failed step's group is open and marked.
-    await page.locator("[data-group]", { hasText: "RUN echo \"about to fail" }).waitFor();
-    expect(await page.locator("[data-group]", { hasText: "RUN echo \"about to fail" }).getAttribute("aria-expanded")).toBe("true");
+    await page.locator("[data-group]", { hasText: 'RUN echo "about to fail' }).waitFor();
+    expect(await page.locator("[data-group]", { hasText: 'RUN echo "about to fail' }).getAttribute("aria-expanded")).toBe("true");
     await screenshot(page, "build-failed-desktop");
 
     await page.getByRole("button", { name: "Retry" }).click();
     await page.getByTestId("action-result").filter({ hasText: "Queued as attempt 2." }).waitFor();
     await page.getByTestId("attempts").getByRole("button", { name: "2" }).waitFor();
-    await eventually(async () => (await farm.api.db.buildAttempt.count({ where: { buildId: ids.failed } })) === 2, 10_000, "attempt 2 stored");
+    await eventually(
+      async () => (await farm.api.db.buildAttempt.count({ where: { buildId: ids.failed } })) === 2,
+      10_000,
+      "attempt 2 stored",
+    );
     await page.locator('[data-testid="build-page"][data-status="failed"]').waitFor({ timeout: 180_000 });
     expect((await farm.api.db.build.findUniqueOrThrow({ where: { id: ids.failed } })).attempt).toBe(2);
     // Attempt 1 is still there to read.
@@ -199,14 +214,21 @@ describe("dashboard", () => {
     const id = await push(`FROM ${BASE}\nRUN echo "long ${Date.now()}" && sleep 120\n`);
     await page.goto(`${farm.api.url}/builds/${id}`);
     await page.locator('[data-testid="build-page"][data-status="running"]').waitFor({ timeout: 120_000 });
-    await page.getByText(/sleep 120/).first().waitFor();
+    await page
+      .getByText(/sleep 120/)
+      .first()
+      .waitFor();
     await page.getByRole("button", { name: "Cancel" }).click();
     await page.getByTestId("action-result").filter({ hasText: "Cancelled." }).waitFor();
     await page.locator('[data-testid="build-page"][data-status="cancelled"]').waitFor();
     expect(await page.getByRole("button", { name: "Cancel" }).count()).toBe(0);
     const ended = await farm.waitForEnd(id);
     expect(ended.status).toBe("cancelled");
-    await eventually(async () => (await (await farm.apiFetch(`/builds/${id}/logs`)).text()).includes("slipway: build cancelled"), 30_000, "cancel logged");
+    await eventually(
+      async () => (await (await farm.apiFetch(`/builds/${id}/logs`)).text()).includes("slipway: build cancelled"),
+      30_000,
+      "cancel logged",
+    );
   }, 240_000);
 
   it("a read-only token sees builds but no Retry or Cancel", async () => {

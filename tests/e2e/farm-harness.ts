@@ -43,7 +43,11 @@ interface WorkerOverrides {
 }
 
 const ENDED = ["succeeded", "failed", "cancelled"];
-const withRelations = { steps: { orderBy: { index: "asc" as const } }, publishes: true, attempts: { orderBy: { attempt: "asc" as const } } };
+const withRelations = {
+  steps: { orderBy: { index: "asc" as const } },
+  publishes: true,
+  attempts: { orderBy: { attempt: "asc" as const } },
+};
 type EndedBuild = Awaited<ReturnType<typeof findBuild>>;
 const findBuild = (api: TestApi, id: string) => api.db.build.findUniqueOrThrow({ where: { id }, include: withRelations });
 
@@ -70,7 +74,15 @@ export interface TestFarmOptions {
 export async function startTestFarm(opts: TestFarmOptions = {}): Promise<TestFarm> {
   const reportToGithub = opts.github !== undefined;
   const git = await TestGitServer.start();
-  const api = await startTestApi({ buildAttempts: opts.buildAttempts ?? 3, buildBackoffMs: 200, publishAttempts: 2, publishBackoffMs: 200, reportToGithub, git: opts.gitHost ?? { baseUrl: git.baseUrl, protocols: ["git"] }, ...(opts.secretKey ? { secretKey: opts.secretKey } : {}) });
+  const api = await startTestApi({
+    buildAttempts: opts.buildAttempts ?? 3,
+    buildBackoffMs: 200,
+    publishAttempts: 2,
+    publishBackoffMs: 200,
+    reportToGithub,
+    git: opts.gitHost ?? { baseUrl: git.baseUrl, protocols: ["git"] },
+    ...(opts.secretKey ? { secretKey: opts.secretKey } : {}),
+  });
   const cacheDir = mkdtempSync(join(tmpdir(), "slipway-worker-"));
   // Kept (at debug level) so tests can check what services log; shown when SLIPWAY_TEST_LOG_LEVEL asks.
   const logged: string[] = [];
@@ -80,10 +92,29 @@ export async function startTestFarm(opts: TestFarmOptions = {}): Promise<TestFar
     opts.logs?.write(chunk);
     if (show) process.stdout.write(String(chunk));
   };
-  const logger = createLogger({ name: "e2e", level: "debug", destination: new Writable({ write(chunk, _enc, cb) { keep(chunk); cb(); } }) });
+  const logger = createLogger({
+    name: "e2e",
+    level: "debug",
+    destination: new Writable({
+      write(chunk, _enc, cb) {
+        keep(chunk);
+        cb();
+      },
+    }),
+  });
   // The publisher handles registry passwords: what it logs is also kept apart, so tests can look.
   const publisherLines: string[] = [];
-  const publisherLogger = createLogger({ name: "publisher", level: "debug", destination: new Writable({ write(chunk, _enc, cb) { publisherLines.push(String(chunk)); keep(chunk); cb(); } }) });
+  const publisherLogger = createLogger({
+    name: "publisher",
+    level: "debug",
+    destination: new Writable({
+      write(chunk, _enc, cb) {
+        publisherLines.push(String(chunk));
+        keep(chunk);
+        cb();
+      },
+    }),
+  });
   const github = opts.github ? new OctokitGithubClient(opts.github.settings) : undefined;
   const conns: ReturnType<typeof createRedis>[] = [];
   const conn = (role: "worker" | "producer") => {
@@ -147,16 +178,26 @@ export async function startTestFarm(opts: TestFarmOptions = {}): Promise<TestFar
       },
       { connection: conn("worker"), prefix: api.prefix },
     ),
-    reporter: github ? new ReportWorker({ db: api.db, github, logger, publicUrl: opts.github?.publicUrl }, { connection: conn("worker"), prefix: api.prefix }) : undefined,
+    reporter: github
+      ? new ReportWorker(
+          { db: api.db, github, logger, publicUrl: opts.github?.publicUrl },
+          { connection: conn("worker"), prefix: api.prefix },
+        )
+      : undefined,
     restartWorker: async (env, settings) => {
       await farm.worker.close();
       farm.worker = makeWorker(env, settings);
     },
     publisherLogs: () => publisherLines.join(""),
     serviceLogs: () => logged.join(""),
-    apiFetch: (path, init = {}) => fetch(`${api.url}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${API_TOKEN}`, ...init.headers } }),
+    apiFetch: (path, init = {}) =>
+      fetch(`${api.url}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${API_TOKEN}`, ...init.headers } }),
     waitForEnd: async (id) => {
-      await eventually(async () => ENDED.includes((await api.db.build.findUniqueOrThrow({ where: { id } })).status), 180_000, `build ${id} to end`);
+      await eventually(
+        async () => ENDED.includes((await api.db.build.findUniqueOrThrow({ where: { id } })).status),
+        180_000,
+        `build ${id} to end`,
+      );
       return findBuild(api, id);
     },
     close: async () => {

@@ -8,11 +8,17 @@ import { startTestFarm, type TestFarm } from "./farm-harness";
 import { BRANCH, pushCommit, REPO } from "./push-payload";
 
 let farm: TestFarm;
-beforeAll(async () => { farm = await startTestFarm(); });
-afterAll(async () => { await farm?.close(); });
+beforeAll(async () => {
+  farm = await startTestFarm();
+});
+afterAll(async () => {
+  await farm?.close();
+});
 
 const get = async (path: string, token?: string) => {
-  const res = token ? await fetch(`${farm.api.url}/api/v1${path}`, { headers: { authorization: `Bearer ${token}` } }) : await farm.apiFetch(path);
+  const res = token
+    ? await fetch(`${farm.api.url}/api/v1${path}`, { headers: { authorization: `Bearer ${token}` } })
+    : await farm.apiFetch(path);
   expect(res.status).toBe(200);
   return (await res.json()) as any;
 };
@@ -24,18 +30,32 @@ describe("watching the farm", () => {
     // No worker: a push waits in the queue.
     await farm.worker.close();
     expect((await get("/workers")).hosts).toEqual([]);
-    const sha = farm.git.commit(REPO, { Dockerfile: `FROM ${testEnv.registry}/base/busybox:1\nRUN echo "farm ${Date.now()}" && sleep 30\n` }, { branch: BRANCH });
+    const sha = farm.git.commit(
+      REPO,
+      { Dockerfile: `FROM ${testEnv.registry}/base/busybox:1\nRUN echo "farm ${Date.now()}" && sleep 30\n` },
+      { branch: BRANCH },
+    );
     const id = await pushCommit(farm.api.url, sha);
     await eventually(async () => (await buildQueue()).waiting === 1, 20_000, "the build waiting");
 
     await farm.restartWorker();
-    await eventually(async () => (await farm.api.db.build.findUniqueOrThrow({ where: { id } })).status === "running", 60_000, "the build running");
+    await eventually(
+      async () => (await farm.api.db.build.findUniqueOrThrow({ where: { id } })).status === "running",
+      60_000,
+      "the build running",
+    );
     await eventually(async () => (await buildQueue()).active === 1, 20_000, "one active job");
     const { hosts } = await get("/workers");
     expect(hosts).toHaveLength(1);
     expect(hosts[0].host).toBe("e2e-host");
     expect(hosts[0].workers).toHaveLength(1);
-    expect(hosts[0].workers[0]).toMatchObject({ id: "e2e-worker", role: "build", concurrency: 1, running: [{ buildId: id, repository: REPO }], runningHidden: 0 });
+    expect(hosts[0].workers[0]).toMatchObject({
+      id: "e2e-worker",
+      role: "build",
+      concurrency: 1,
+      running: [{ buildId: id, repository: REPO }],
+      runningHidden: 0,
+    });
     expect(Date.now() - Date.parse(hosts[0].workers[0].lastHeartbeatAt)).toBeLessThan(60_000);
 
     const other = await createApiToken(farm.api.db, { name: "elsewhere", scopes: ["read"], repositories: ["someone-else/*"] });

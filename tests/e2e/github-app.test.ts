@@ -50,7 +50,10 @@ async function push(files: Record<string, string | null>) {
 /** The check-run requests of one build (it is the run's external_id), in order. */
 const checkRequests = (buildId: string): StandInRequest[] => {
   const ids = new Set([...gh.checkRuns.values()].filter((r) => r.external_id === buildId).map((r) => r.id));
-  return gh.requests.filter((r) => r.path.includes("/check-runs") && r.status < 300 && (r.body?.external_id === buildId || ids.has(Number(r.path.split("/").pop()))));
+  return gh.requests.filter(
+    (r) =>
+      r.path.includes("/check-runs") && r.status < 300 && (r.body?.external_id === buildId || ids.has(Number(r.path.split("/").pop()))),
+  );
 };
 const collapsed = (xs: string[]) => xs.filter((x, i) => x !== xs[i - 1]);
 const runOf = (buildId: string) => [...gh.checkRuns.values()].find((r) => r.external_id === buildId);
@@ -70,14 +73,26 @@ describe("a GitHub App", () => {
     expect(build.status).toBe("succeeded");
     await waitForCheck(id, "success");
     const run = runOf(id)!;
-    expect(run).toMatchObject({ name: "slipway", head_sha: sha, status: "completed", conclusion: "success", details_url: `${PUBLIC_URL}/builds/${id}`, external_id: id });
+    expect(run).toMatchObject({
+      name: "slipway",
+      head_sha: sha,
+      status: "completed",
+      conclusion: "success",
+      details_url: `${PUBLIC_URL}/builds/${id}`,
+      external_id: id,
+    });
     expect(run.output.title).toMatch(/^Built and published 3 tags$/);
     expect(run.output.summary).toContain("0/1 steps cached");
     expect(run.output.summary).toContain(`\`${TARGET}:${BRANCH}\``);
     expect(run.output.summary).toContain(`\`${TARGET}:latest\``);
     expect(run.started_at).toBe(build.startedAt!.toISOString());
     const requests = checkRequests(id);
-    expect(requests[0]).toMatchObject({ method: "POST", path: `/repos/${REPO.fullName}/check-runs`, auth: { kind: "installation" }, body: { name: "slipway", head_sha: sha, status: "queued" } });
+    expect(requests[0]).toMatchObject({
+      method: "POST",
+      path: `/repos/${REPO.fullName}/check-runs`,
+      auth: { kind: "installation" },
+      body: { name: "slipway", head_sha: sha, status: "queued" },
+    });
     expect(requests.slice(1).every((r) => r.method === "PATCH" && r.path === `/repos/${REPO.fullName}/check-runs/${run.id}`)).toBe(true);
     expect(collapsed(requests.map((r) => r.body.status))).toEqual(["queued", "in_progress", "completed"]);
     expect((await farm.api.db.build.findUniqueOrThrow({ where: { id } })).githubCheckRunId).toBe(BigInt(run.id));
@@ -91,7 +106,10 @@ describe("a GitHub App", () => {
   });
 
   it("a failed build fails its check with the step and its last lines; a retry updates the same check run", async () => {
-    const { id } = await push({ Dockerfile: `FROM ${BASE}\nRUN echo compiling part one && echo "fatal: the widget is broken" && exit 3\n`, ".slipway.yml": SLIPWAY_YML });
+    const { id } = await push({
+      Dockerfile: `FROM ${BASE}\nRUN echo compiling part one && echo "fatal: the widget is broken" && exit 3\n`,
+      ".slipway.yml": SLIPWAY_YML,
+    });
     expect((await farm.waitForEnd(id)).status).toBe("failed");
     await waitForCheck(id, "failure");
     const run = runOf(id)!;
@@ -104,7 +122,14 @@ describe("a GitHub App", () => {
     expect((await farm.apiFetch(`/builds/${id}/retry`, { method: "POST" })).status).toBe(202);
     await eventually(async () => (await farm.api.db.build.findUniqueOrThrow({ where: { id } })).attempt === 2, 10_000, "attempt 2");
     expect((await farm.waitForEnd(id)).status).toBe("failed");
-    await eventually(async () => checkRequests(id).slice(firstRound).some((r) => r.body.conclusion === "failure"), 60_000, "the retry's failure report");
+    await eventually(
+      async () =>
+        checkRequests(id)
+          .slice(firstRound)
+          .some((r) => r.body.conclusion === "failure"),
+      60_000,
+      "the retry's failure report",
+    );
     const retried = checkRequests(id).slice(firstRound);
     expect(retried.every((r) => r.method === "PATCH" && r.path.endsWith(`/check-runs/${run.id}`))).toBe(true);
     expect(collapsed(retried.map((r) => r.body.status))[0]).toBe("queued");
@@ -119,7 +144,11 @@ describe("a GitHub App", () => {
     const { id } = await push({ Dockerfile: `FROM ${BASE}\nRUN echo flaky github > /f.txt\n`, ".slipway.yml": SLIPWAY_YML });
     const build = await farm.waitForEnd(id);
     expect(build.status).toBe("succeeded");
-    await eventually(async () => (await farm.api.db.publish.count({ where: { buildId: id, status: "pushed" } })) === 3, 60_000, "publishes");
+    await eventually(
+      async () => (await farm.api.db.publish.count({ where: { buildId: id, status: "pushed" } })) === 3,
+      60_000,
+      "publishes",
+    );
     await waitForCheck(id, "success");
     expect(gh.requests.filter((r) => isCheck(r) && r.status === 502)).toHaveLength(3);
     expect(gh.requests.filter((r) => isCheck(r) && r.status === 403)).toHaveLength(1);

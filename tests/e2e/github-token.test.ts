@@ -40,7 +40,12 @@ describe("a personal access token", () => {
   const logs = captureLines();
   const argv = watchArgumentLists();
   beforeAll(async () => {
-    farm = await startTestFarm({ github: { settings: { apiUrl: gh.url, auth: { kind: "token", token: PAT } } }, gitHost: { baseUrl: host.baseUrl, protocols: ["http"] }, logs: logs.stream, path: argv.path });
+    farm = await startTestFarm({
+      github: { settings: { apiUrl: gh.url, auth: { kind: "token", token: PAT } } },
+      gitHost: { baseUrl: host.baseUrl, protocols: ["http"] },
+      logs: logs.stream,
+      path: argv.path,
+    });
   });
   afterAll(async () => {
     argv.stop();
@@ -49,13 +54,23 @@ describe("a personal access token", () => {
 
   it("fetches the private repository and reports commit statuses pending → success (no link without SLIPWAY_PUBLIC_URL)", async () => {
     await farm.worker.worker.pause();
-    const { id, sha } = await push(farm, { Dockerfile: `FROM ${BASE}\nRUN echo with a pat > /p.txt\n`, ".slipway.yml": `publish:\n  - image: ${TARGET}\n` });
+    const { id, sha } = await push(farm, {
+      Dockerfile: `FROM ${BASE}\nRUN echo with a pat > /p.txt\n`,
+      ".slipway.yml": `publish:\n  - image: ${TARGET}\n`,
+    });
     await eventually(async () => gh.statuses.some((s) => s.sha === sha), 30_000, "the queued status");
     farm.worker.worker.resume();
     expect((await farm.waitForEnd(id)).status).toBe("succeeded");
     await eventually(async () => gh.statuses.some((s) => s.sha === sha && s.state === "success"), 60_000, "the success status");
     const mine = gh.statuses.filter((s) => s.sha === sha);
-    expect(mine[0]).toEqual({ repository: REPO.fullName, sha, state: "pending", description: "Queued", target_url: null, context: "slipway" });
+    expect(mine[0]).toEqual({
+      repository: REPO.fullName,
+      sha,
+      state: "pending",
+      description: "Queued",
+      target_url: null,
+      context: "slipway",
+    });
     expect(mine.map((s) => s.state).filter((s, i, a) => s !== a[i - 1])).toEqual(["pending", "success"]);
     expect(mine.at(-1)!.description).toMatch(/^Built in \d+\.\ds, 0\/1 steps cached; published 3 tags$/);
     expect(gh.requests.filter((r) => r.path.startsWith("/repos/")).every((r) => r.auth.kind === "pat")).toBe(true);
@@ -87,8 +102,12 @@ describe("a personal access token", () => {
 
 describe("without GitHub credentials", () => {
   let farm: TestFarm;
-  beforeAll(async () => { farm = await startTestFarm({ gitHost: { baseUrl: host.baseUrl, protocols: ["http"] } }); });
-  afterAll(async () => { await farm?.close(); });
+  beforeAll(async () => {
+    farm = await startTestFarm({ gitHost: { baseUrl: host.baseUrl, protocols: ["http"] } });
+  });
+  afterAll(async () => {
+    await farm?.close();
+  });
 
   it("a private repository fails as the user's failure, and nothing is reported or queued for GitHub", async () => {
     const before = gh.requests.length;

@@ -7,18 +7,28 @@ import { readSse } from "./sse-client";
 
 const BASE = `${testEnv.registry}/base/busybox:1`;
 let farm: TestFarm;
-beforeAll(async () => { farm = await startTestFarm(); });
-afterAll(async () => { await farm?.close(); });
+beforeAll(async () => {
+  farm = await startTestFarm();
+});
+afterAll(async () => {
+  await farm?.close();
+});
 
 const stream = (id: string, headers: Record<string, string> = {}, query = "") =>
-  fetch(`${farm.api.url}/api/v1/builds/${id}/logs/stream${query}`, { headers: { authorization: `Bearer ${API_TOKEN}`, accept: "text/event-stream", ...headers } });
+  fetch(`${farm.api.url}/api/v1/builds/${id}/logs/stream${query}`, {
+    headers: { authorization: `Bearer ${API_TOKEN}`, accept: "text/event-stream", ...headers },
+  });
 
 describe("live build logs over Server-Sent Events", () => {
   let id: string;
   let stored: string[];
 
   it("streams lines while the build runs, then an end event with the status", async () => {
-    const sha = farm.git.commit(REPO, { ".slipway.yml": null, Dockerfile: `FROM ${BASE}\nRUN for i in 1 2 3 4 5; do echo "tick $i ${Date.now()}"; sleep 1; done\n` }, { branch: BRANCH });
+    const sha = farm.git.commit(
+      REPO,
+      { ".slipway.yml": null, Dockerfile: `FROM ${BASE}\nRUN for i in 1 2 3 4 5; do echo "tick $i ${Date.now()}"; sleep 1; done\n` },
+      { branch: BRANCH },
+    );
     id = await pushCommit(farm.api.url, sha);
     const res = await stream(id);
     expect(res.status).toBe(200);

@@ -6,23 +6,43 @@ import { startTestFarm, type TestFarm } from "./farm-harness";
 import { BRANCH, pushCommit, REPO } from "./push-payload";
 
 let farm: TestFarm;
-beforeAll(async () => { farm = await startTestFarm(); });
-afterAll(async () => { await farm?.close(); });
+beforeAll(async () => {
+  farm = await startTestFarm();
+});
+afterAll(async () => {
+  await farm?.close();
+});
 
 const create = (body: unknown, token?: string) =>
-  fetch(`${farm.api.url}/api/v1/builds`, { method: "POST", headers: { authorization: `Bearer ${token ?? "test-bootstrap-token-0123456789abcdef"}`, "content-type": "application/json" }, body: JSON.stringify(body) })
-    .then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+  fetch(`${farm.api.url}/api/v1/builds`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token ?? "test-bootstrap-token-0123456789abcdef"}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
 
 describe("POST /api/v1/builds", () => {
   it("builds the head of a branch or a tag by hand, naming who asked", async () => {
-    const first = farm.git.commit(REPO, { Dockerfile: `FROM ${testEnv.registry}/base/busybox:1\nRUN echo "manual ${Date.now()}"\n` }, { branch: BRANCH });
+    const first = farm.git.commit(
+      REPO,
+      { Dockerfile: `FROM ${testEnv.registry}/base/busybox:1\nRUN echo "manual ${Date.now()}"\n` },
+      { branch: BRANCH },
+    );
     // The farm learns of a repository from a delivery.
     expect((await farm.waitForEnd(await pushCommit(farm.api.url, first))).status).toBe("succeeded");
     const head = farm.git.commit(REPO, { "note.txt": "head\n" }, { branch: BRANCH, tag: "v9.9.9" });
 
     const byDefault = await create({ repository: REPO });
     expect(byDefault.status).toBe(202);
-    expect(byDefault.body).toMatchObject({ repository: REPO, trigger: "manual", ref: `refs/heads/${BRANCH}`, refType: "branch", refName: BRANCH, sha: head, pusher: "token:bootstrap", status: "queued" });
+    expect(byDefault.body).toMatchObject({
+      repository: REPO,
+      trigger: "manual",
+      ref: `refs/heads/${BRANCH}`,
+      refType: "branch",
+      refName: BRANCH,
+      sha: head,
+      pusher: "token:bootstrap",
+      status: "queued",
+    });
     const built = await farm.waitForEnd(byDefault.body.buildId ?? byDefault.body.id);
     expect(built.status).toBe("succeeded");
     expect(built.sha).toBe(head);

@@ -7,7 +7,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RegistryClient } from "@slipway/registry";
-import { startFlakyProxy, startRegistry, startTokenServer, testEnv, type FlakyProxy, type TestRegistry, type TokenServer } from "@slipway/testing";
+import {
+  startFlakyProxy,
+  startRegistry,
+  startTokenServer,
+  testEnv,
+  type FlakyProxy,
+  type TestRegistry,
+  type TokenServer,
+} from "@slipway/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../../apps/api/test/harness";
 import { startTestFarm, type TestFarm } from "./farm-harness";
@@ -39,8 +47,13 @@ let reader: RegistryClient;
 beforeAll(async () => {
   tokens = await startTokenServer(dir, HUB_USER);
   [basic, bearer] = await Promise.all([startRegistry({ htpasswd: GHCR_USER }), startRegistry({ authYaml: tokens.authYaml })]);
-  [basicProxy, bearerProxy] = await Promise.all([startFlakyProxy(basic.host, () => undefined), startFlakyProxy(bearer.host, () => undefined)]);
-  reader = new RegistryClient({ credentials: (host) => (host === basicProxy.host ? GHCR_USER : host === bearerProxy.host ? HUB_USER : undefined) });
+  [basicProxy, bearerProxy] = await Promise.all([
+    startFlakyProxy(basic.host, () => undefined),
+    startFlakyProxy(bearer.host, () => undefined),
+  ]);
+  reader = new RegistryClient({
+    credentials: (host) => (host === basicProxy.host ? GHCR_USER : host === bearerProxy.host ? HUB_USER : undefined),
+  });
   farm = await startTestFarm();
 });
 afterAll(async () => {
@@ -51,12 +64,19 @@ afterAll(async () => {
 
 const putCredential = (host: string, body: object) =>
   farm.apiFetch(`/registries/${host}`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-const uploads = (proxy: FlakyProxy, from = 0) => proxy.log.slice(from).filter((r) => (r.method === "POST" || r.method === "PUT" || r.method === "PATCH") && /\/blobs\/uploads\//.test(r.path)).length;
+const uploads = (proxy: FlakyProxy, from = 0) =>
+  proxy.log
+    .slice(from)
+    .filter((r) => (r.method === "POST" || r.method === "PUT" || r.method === "PATCH") && /\/blobs\/uploads\//.test(r.path)).length;
 const files = (targets: string[], content: string) => ({
   Dockerfile: `FROM ${BASE}\nRUN echo "${content}" > /content\n`,
   ".slipway.yml": `publish:\n${targets.map((t) => `  - image: ${t}\n`).join("")}`,
 });
-async function build(fullName: string, fileSet: Record<string, string>, opts: { ref?: string; repository?: { id: number; fullName: string } } = {}) {
+async function build(
+  fullName: string,
+  fileSet: Record<string, string>,
+  opts: { ref?: string; repository?: { id: number; fullName: string } } = {},
+) {
   const sha = farm.git.commit(fullName, fileSet, { branch: BRANCH });
   const id = await pushCommit(farm.api.url, sha, opts);
   const b = await farm.waitForEnd(id);
@@ -64,7 +84,11 @@ async function build(fullName: string, fileSet: Record<string, string>, opts: { 
   return b;
 }
 const rowsSettled = (buildId: string, count: number) =>
-  eventually(async () => (await farm.api.db.publish.count({ where: { buildId, status: { in: ["pushed", "failed", "superseded"] } } })) >= count, 60_000, `publishes of ${buildId}`);
+  eventually(
+    async () => (await farm.api.db.publish.count({ where: { buildId, status: { in: ["pushed", "failed", "superseded"] } } })) >= count,
+    60_000,
+    `publishes of ${buildId}`,
+  );
 const logOf = async (id: string) => (await farm.apiFetch(`/builds/${id}/logs`)).text();
 
 describe("publishing with stored registry credentials", () => {
@@ -83,14 +107,18 @@ describe("publishing with stored registry credentials", () => {
     await rowsSettled(first.id, 6);
     const rows = await farm.api.db.publish.findMany({ where: { buildId: first.id }, orderBy: [{ target: "asc" }, { tag: "asc" }] });
     expect(rows.map((r) => [r.target, r.tag, r.status, r.error])).toEqual(
-      [basicTarget, bearerTarget].sort().flatMap((t) => ["latest", BRANCH, `sha-${first.sha.slice(0, 7)}`].sort().map((tag) => [t, tag, "pushed", null])),
+      [basicTarget, bearerTarget]
+        .sort()
+        .flatMap((t) => ["latest", BRANCH, `sha-${first.sha.slice(0, 7)}`].sort().map((tag) => [t, tag, "pushed", null])),
     );
     for (const r of rows) {
       const [host, ...path] = r.target.split("/");
       expect((await reader.getManifest(host!, path.join("/"), r.tag)).digest, `${r.target}:${r.tag}`).toBe(first.digest);
     }
     // The token service was asked with the stored credential, for push on the target.
-    expect(tokens.requests.some((q) => q.user === HUB_USER.username && q.scopes.includes("repository:codertocat/hello-world:pull,push"))).toBe(true);
+    expect(
+      tokens.requests.some((q) => q.user === HUB_USER.username && q.scopes.includes("repository:codertocat/hello-world:pull,push")),
+    ).toBe(true);
     const counts = { basic: uploads(basicProxy), bearer: uploads(bearerProxy) };
     task.meta.blobUploads = counts;
     expect(counts.basic).toBeGreaterThan(0);
@@ -122,7 +150,11 @@ describe("publishing with stored registry credentials", () => {
     await rowsSettled(widget.id, 3);
     const message = `publish to ${target} refused: no registry credential for ${bearerProxy.host} allows ${WIDGET.fullName} (add one with PUT /api/v1/registries/${bearerProxy.host}, or list the host in SLIPWAY_PUBLIC_PUBLISH_HOSTS)`;
     const rows = await farm.api.db.publish.findMany({ where: { buildId: widget.id } });
-    expect(rows.map((r) => [r.status, r.error, r.digest])).toEqual([["failed", message, null], ["failed", message, null], ["failed", message, null]]);
+    expect(rows.map((r) => [r.status, r.error, r.digest])).toEqual([
+      ["failed", message, null],
+      ["failed", message, null],
+      ["failed", message, null],
+    ]);
     expect(await logOf(widget.id)).toContain(`slipway: ${message}`);
     // Not one request reached the registry for it, and there is nothing there.
     expect(bearerProxy.log.length).toBe(before);
@@ -138,20 +170,35 @@ describe("publishing with stored registry credentials", () => {
     await rowsSettled(second.id, 3);
     const message = `publish to ${basicTarget} refused: ${basicTarget} belongs to ${REPO}, the first repository to publish to it; one repository never overwrites another's images`;
     const rows = await farm.api.db.publish.findMany({ where: { buildId: second.id } });
-    expect(rows.map((r) => [r.status, r.error])).toEqual([["failed", message], ["failed", message], ["failed", message]]);
+    expect(rows.map((r) => [r.status, r.error])).toEqual([
+      ["failed", message],
+      ["failed", message],
+      ["failed", message],
+    ]);
     expect(await logOf(second.id)).toContain(`slipway: ${message}`);
     expect((await reader.getManifest(basicProxy.host, "codertocat/hello-world", BRANCH)).digest).toBe(before.digest);
     expect(await reader.manifestDigest(basicProxy.host, "codertocat/hello-world", `sha-${second.sha.slice(0, 7)}`)).toBeUndefined();
   });
 
   it("publish/retry: once the credential allows it, the refused publish succeeds without a new build attempt", async () => {
-    expect((await putCredential(bearerProxy.host, { ...HUB_USER, repositories: ["codertocat/hello-world", WIDGET.fullName] })).status).toBe(200);
+    expect((await putCredential(bearerProxy.host, { ...HUB_USER, repositories: ["codertocat/hello-world", WIDGET.fullName] })).status).toBe(
+      200,
+    );
     const res = await farm.apiFetch(`/builds/${widget.id}/publish/retry`, { method: "POST" });
     expect(res.status).toBe(202);
     const target = `${bearerProxy.host}/octo-org/widget`;
-    expect(await res.json()).toEqual({ buildId: widget.id, attempt: 1, retried: [{ target, tags: ["latest", BRANCH, `sha-${widget.sha.slice(0, 7)}`].sort() }] });
-    await eventually(async () => (await farm.api.db.publish.count({ where: { buildId: widget.id, status: "pushed" } })) === 3, 60_000, "retried publish");
-    for (const tag of ["latest", BRANCH]) expect((await reader.getManifest(bearerProxy.host, "octo-org/widget", tag)).digest).toBe(widget.digest);
+    expect(await res.json()).toEqual({
+      buildId: widget.id,
+      attempt: 1,
+      retried: [{ target, tags: ["latest", BRANCH, `sha-${widget.sha.slice(0, 7)}`].sort() }],
+    });
+    await eventually(
+      async () => (await farm.api.db.publish.count({ where: { buildId: widget.id, status: "pushed" } })) === 3,
+      60_000,
+      "retried publish",
+    );
+    for (const tag of ["latest", BRANCH])
+      expect((await reader.getManifest(bearerProxy.host, "octo-org/widget", tag)).digest).toBe(widget.digest);
     const after = await farm.api.db.build.findUniqueOrThrow({ where: { id: widget.id }, include: { attempts: true } });
     expect([after.status, after.attempt, after.attempts.length, after.digest]).toEqual(["succeeded", 1, 1, widget.digest]);
     // Nothing left to retry.
@@ -166,7 +213,13 @@ describe("publishing with stored registry credentials", () => {
       farm.publisherLogs(),
       JSON.stringify(await farm.api.db.publish.findMany()),
       JSON.stringify(await farm.api.db.outboxMessage.findMany(), (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v)),
-      JSON.stringify((await farm.api.producers.publish.queue.getJobs(["completed", "failed", "waiting", "active", "delayed"])).map((j) => [j.id, j.data, j.failedReason])),
+      JSON.stringify(
+        (await farm.api.producers.publish.queue.getJobs(["completed", "failed", "waiting", "active", "delayed"])).map((j) => [
+          j.id,
+          j.data,
+          j.failedReason,
+        ]),
+      ),
       JSON.stringify(await farm.api.db.secret.findMany()),
     ];
     for (const id of [first.id, widget.id]) seen.push(await logOf(id));

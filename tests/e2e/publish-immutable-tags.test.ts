@@ -15,16 +15,28 @@ const BASE = `${testEnv.registry}/base/busybox:1`;
 const registry = new RegistryClient();
 
 let farm: TestFarm;
-beforeAll(async () => { farm = await startTestFarm(); });
-afterAll(async () => { await farm?.close(); });
+beforeAll(async () => {
+  farm = await startTestFarm();
+});
+afterAll(async () => {
+  await farm?.close();
+});
 
 /** Commits `content` tagged v1.2.3 (moving the tag), pushes the tag, waits for build and publish. */
 async function releaseV123(content: string) {
-  const sha = farm.git.commit(REPO, { Dockerfile: `FROM ${BASE}\nRUN echo "${content}" > /content\n`, ".slipway.yml": `publish:\n  - image: ${TARGET}\n` }, { branch: BRANCH, tag: "v1.2.3" });
+  const sha = farm.git.commit(
+    REPO,
+    { Dockerfile: `FROM ${BASE}\nRUN echo "${content}" > /content\n`, ".slipway.yml": `publish:\n  - image: ${TARGET}\n` },
+    { branch: BRANCH, tag: "v1.2.3" },
+  );
   const id = await pushCommit(farm.api.url, sha, { ref: "refs/tags/v1.2.3" });
   const build = await farm.waitForEnd(id);
   expect(build.status, build.errorMessage ?? "").toBe("succeeded");
-  await eventually(async () => (await farm.api.db.publish.count({ where: { buildId: id, status: { not: "pending" } } })) === 3, 60_000, "publish");
+  await eventually(
+    async () => (await farm.api.db.publish.count({ where: { buildId: id, status: { not: "pending" } } })) === 3,
+    60_000,
+    "publish",
+  );
   const rows = await farm.api.db.publish.findMany({ where: { buildId: id }, orderBy: { tag: "asc" } });
   return { build, rows: Object.fromEntries(rows.map((r) => [r.tag, r])) };
 }
@@ -35,7 +47,11 @@ describe("release tags are immutable by default", () => {
 
   it("the first v1.2.3 publishes 1.2.3, 1.2 and 1", async () => {
     first = await releaseV123(`first ${Date.now()}`);
-    expect(Object.values(first.rows).map((r) => [r.tag, r.status])).toEqual([["1", "pushed"], ["1.2", "pushed"], ["1.2.3", "pushed"]]);
+    expect(Object.values(first.rows).map((r) => [r.tag, r.status])).toEqual([
+      ["1", "pushed"],
+      ["1.2", "pushed"],
+      ["1.2.3", "pushed"],
+    ]);
     for (const tag of ["1.2.3", "1.2", "1"]) expect(await digestOf(tag)).toBe(first.build.digest);
   });
 
@@ -44,7 +60,11 @@ describe("release tags are immutable by default", () => {
     expect(second.build.digest).not.toBe(first.build.digest);
     const reason = `release tag 1.2.3 already points at ${first.build.digest} at ${TARGET}; release tags are immutable (an admin lets them move with PATCH /api/v1/repositories/<owner>/<name> {"immutableTags": false})`;
     expect(second.rows["1.2.3"]).toMatchObject({ status: "failed", error: reason, digest: null });
-    for (const tag of ["1.2", "1"]) expect(second.rows[tag]).toMatchObject({ status: "superseded", error: `held back with 1.2.3, which is immutable and names another image at ${TARGET}` });
+    for (const tag of ["1.2", "1"])
+      expect(second.rows[tag]).toMatchObject({
+        status: "superseded",
+        error: `held back with 1.2.3, which is immutable and names another image at ${TARGET}`,
+      });
     for (const tag of ["1.2.3", "1.2", "1"]) expect(await digestOf(tag)).toBe(first.build.digest);
     const log = await (await farm.apiFetch(`/builds/${second.build.id}/logs`)).text();
     expect(log).toContain(`slipway: publish of ${TARGET}:1.2.3 refused: ${reason}`);
@@ -55,17 +75,32 @@ describe("release tags are immutable by default", () => {
   });
 
   it("a .slipway.yml cannot turn it off (the pusher's own file); the repository setting can", async () => {
-    const sha = farm.git.commit(REPO, { Dockerfile: `FROM ${BASE}\nRUN echo "sneaky ${Date.now()}"\n`, ".slipway.yml": `immutableTags: false\npublish:\n  - image: ${TARGET}\n` }, { branch: BRANCH, tag: "v1.2.3" });
+    const sha = farm.git.commit(
+      REPO,
+      {
+        Dockerfile: `FROM ${BASE}\nRUN echo "sneaky ${Date.now()}"\n`,
+        ".slipway.yml": `immutableTags: false\npublish:\n  - image: ${TARGET}\n`,
+      },
+      { branch: BRANCH, tag: "v1.2.3" },
+    );
     const sneaky = await farm.waitForEnd(await pushCommit(farm.api.url, sha, { ref: "refs/tags/v1.2.3" }));
     expect(sneaky.status).toBe("failed");
     expect(sneaky.errorMessage).toContain("Unrecognized key");
     expect(await digestOf("1.2.3")).toBe(first.build.digest);
 
-    const patched = await farm.apiFetch(`/repositories/${REPO}`, { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ immutableTags: false }) });
+    const patched = await farm.apiFetch(`/repositories/${REPO}`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ immutableTags: false }),
+    });
     expect(patched.status).toBe(200);
     expect(await patched.json()).toMatchObject({ immutableTags: false });
     const third = await releaseV123(`third ${Date.now()}`);
-    expect(Object.values(third.rows).map((r) => [r.tag, r.status])).toEqual([["1", "pushed"], ["1.2", "pushed"], ["1.2.3", "pushed"]]);
+    expect(Object.values(third.rows).map((r) => [r.tag, r.status])).toEqual([
+      ["1", "pushed"],
+      ["1.2", "pushed"],
+      ["1.2.3", "pushed"],
+    ]);
     for (const tag of ["1.2.3", "1.2", "1"]) expect(await digestOf(tag)).toBe(third.build.digest);
   });
 });

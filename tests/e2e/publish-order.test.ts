@@ -18,9 +18,14 @@ beforeAll(async () => {
   // Publishing is driven by hand below, in the order under test.
   await farm.publisher.close();
 });
-afterAll(async () => { await farm?.close(); });
+afterAll(async () => {
+  await farm?.close();
+});
 
-const files = (content: string) => ({ Dockerfile: `FROM ${BASE}\nRUN echo "${content}" > /content\n`, ".slipway.yml": `publish:\n  - image: ${TARGET}\n` });
+const files = (content: string) => ({
+  Dockerfile: `FROM ${BASE}\nRUN echo "${content}" > /content\n`,
+  ".slipway.yml": `publish:\n  - image: ${TARGET}\n`,
+});
 async function buildOnly(sha: string, ref?: string) {
   const id = await pushCommit(farm.api.url, sha, ref ? { ref } : {});
   const b = await farm.waitForEnd(id);
@@ -30,8 +35,12 @@ async function buildOnly(sha: string, ref?: string) {
 const publish = (buildId: string) =>
   executePublish(
     {
-      db: farm.api.db, redis: farm.api.redis, logger: createLogger({ name: "t", level: "silent" }), internalRegistry: testEnv.registry,
-      internalLogin: internalRegistryLogin(testEnv.registrySecret, testEnv.registry), access: new PublishAccess({ publicHosts: [testEnv.publishRegistry] }),
+      db: farm.api.db,
+      redis: farm.api.redis,
+      logger: createLogger({ name: "t", level: "silent" }),
+      internalRegistry: testEnv.registry,
+      internalLogin: internalRegistryLogin(testEnv.registrySecret, testEnv.registry),
+      access: new PublishAccess({ publicHosts: [testEnv.publishRegistry] }),
     },
     { buildId, attempt: 1, finalTry: true },
   );
@@ -51,15 +60,27 @@ describe("floating tags never move backwards", () => {
     // The older build's own immutable tag is still published.
     expect(await digestOf(`sha-${older.sha.slice(0, 7)}`)).toBe(older.digest);
     const rows = await farm.api.db.publish.findMany({ where: { buildId: older.id }, orderBy: { tag: "asc" } });
-    expect(rows.map((r) => [r.tag, r.status])).toEqual([["latest", "superseded"], [BRANCH, "superseded"], [`sha-${older.sha.slice(0, 7)}`, "pushed"]].sort());
+    expect(rows.map((r) => [r.tag, r.status])).toEqual(
+      [
+        ["latest", "superseded"],
+        [BRANCH, "superseded"],
+        [`sha-${older.sha.slice(0, 7)}`, "pushed"],
+      ].sort(),
+    );
     expect(rows.find((r) => r.tag === "latest")!.error).toBe(`build ${newer.id}, pushed later, already published it`);
     const log = await (await farm.apiFetch(`/builds/${older.id}/logs`)).text();
     expect(log).toContain(`slipway: not moving ${TARGET}:latest: build ${newer.id}, pushed later, already published it`);
   });
 
   it("a hotfix release after a higher one does not take the major tag", async () => {
-    const v120 = await buildOnly(farm.git.commit(REPO, files(`v1.2.0 ${Date.now()}`), { branch: BRANCH, tag: "v1.2.0" }), "refs/tags/v1.2.0");
-    const v119 = await buildOnly(farm.git.commit(REPO, files(`v1.1.9 ${Date.now()}`), { branch: BRANCH, tag: "v1.1.9" }), "refs/tags/v1.1.9");
+    const v120 = await buildOnly(
+      farm.git.commit(REPO, files(`v1.2.0 ${Date.now()}`), { branch: BRANCH, tag: "v1.2.0" }),
+      "refs/tags/v1.2.0",
+    );
+    const v119 = await buildOnly(
+      farm.git.commit(REPO, files(`v1.1.9 ${Date.now()}`), { branch: BRANCH, tag: "v1.1.9" }),
+      "refs/tags/v1.1.9",
+    );
     await publish(v120.id);
     await publish(v119.id);
     expect(await digestOf("1")).toBe(v120.digest);
@@ -67,7 +88,9 @@ describe("floating tags never move backwards", () => {
     expect(await digestOf("1.2.0")).toBe(v120.digest);
     expect(await digestOf("1.1")).toBe(v119.digest);
     expect(await digestOf("1.1.9")).toBe(v119.digest);
-    const one = await farm.api.db.publish.findUniqueOrThrow({ where: { buildId_target_tag: { buildId: v119.id, target: TARGET, tag: "1" } } });
+    const one = await farm.api.db.publish.findUniqueOrThrow({
+      where: { buildId_target_tag: { buildId: v119.id, target: TARGET, tag: "1" } },
+    });
     expect(one).toMatchObject({ status: "superseded", error: `release 1.2.0 (build ${v120.id}) is higher` });
   });
 });

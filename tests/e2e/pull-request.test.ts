@@ -51,11 +51,16 @@ const waitForLog = async (id: string, text: string) => {
   await eventually(async () => (await logOf(id)).includes(text), 60_000, `"${text}" in the log of ${id}`);
   return logOf(id);
 };
-const tagDigest = async (tag: string) => (await registry.getManifest(testEnv.publishRegistry, TARGET_REPO, tag).catch(() => undefined))?.digest;
+const tagDigest = async (tag: string) =>
+  (await registry.getManifest(testEnv.publishRegistry, TARGET_REPO, tag).catch(() => undefined))?.digest;
 
 describe("pull request builds", () => {
   it("build the head commit with the base branch's cache, on a cold host, and publish only when asked", async () => {
-    const mainSha = farm.git.commit(REPO, { Dockerfile: dockerfile(), "app.txt": "main\n", ".slipway.yml": `publish:\n  - image: ${TARGET}\n` }, { branch: BRANCH });
+    const mainSha = farm.git.commit(
+      REPO,
+      { Dockerfile: dockerfile(), "app.txt": "main\n", ".slipway.yml": `publish:\n  - image: ${TARGET}\n` },
+      { branch: BRANCH },
+    );
     const main = await farm.waitForEnd(await pushCommit(farm.api.url, mainSha));
     expect(main.status).toBe("succeeded");
 
@@ -67,15 +72,31 @@ describe("pull request builds", () => {
     const pr = await farm.waitForEnd(await openPullRequest({ number: 41, sha: prSha }));
     const log = await waitForLog(pr.id, "not publishing");
     expect(pr.status, log).toBe("succeeded");
-    expect(pr).toMatchObject({ sha: prSha, trigger: "pull_request", refType: "pull_request", pullRequest: 41, baseRef: BRANCH, fromFork: false, host: "e2e-host-b" });
-    expect(log).toContain(`cache from ${testEnv.registry}/github/${PUSH_EXAMPLE.repository.id}/cache:pr-41, ${testEnv.registry}/github/${PUSH_EXAMPLE.repository.id}/cache:branch-${BRANCH}`);
+    expect(pr).toMatchObject({
+      sha: prSha,
+      trigger: "pull_request",
+      refType: "pull_request",
+      pullRequest: 41,
+      baseRef: BRANCH,
+      fromFork: false,
+      host: "e2e-host-b",
+    });
+    expect(log).toContain(
+      `cache from ${testEnv.registry}/github/${PUSH_EXAMPLE.repository.id}/cache:pr-41, ${testEnv.registry}/github/${PUSH_EXAMPLE.repository.id}/cache:branch-${BRANCH}`,
+    );
     const runStep = pr.steps.find((s) => s.name.includes(`base layer ${run}`));
     expect(runStep?.cached, pr.steps.map((s) => `${s.name} cached=${s.cached}`).join("\n")).toBe(true);
-    expect(log).toContain("slipway: not publishing: pull request #41: pull requests publish only with publishPullRequests: true in .slipway.yml");
+    expect(log).toContain(
+      "slipway: not publishing: pull request #41: pull requests publish only with publishPullRequests: true in .slipway.yml",
+    );
     expect(pr.publishes).toEqual([]);
     expect(await tagDigest("pr-41")).toBeUndefined();
 
-    const optIn = farm.git.commit(REPO, { ".slipway.yml": `publishPullRequests: true\npublish:\n  - image: ${TARGET}\n` }, { branch: "feature-41" });
+    const optIn = farm.git.commit(
+      REPO,
+      { ".slipway.yml": `publishPullRequests: true\npublish:\n  - image: ${TARGET}\n` },
+      { branch: "feature-41" },
+    );
     farm.git.setRef(REPO, "refs/pull/41/head", optIn);
     const published = await farm.waitForEnd(await openPullRequest({ number: 41, sha: optIn, action: "synchronize" }));
     expect(published.status).toBe("succeeded");
@@ -87,12 +108,18 @@ describe("pull request builds", () => {
 
   it("a fork's pull request never publishes, whatever its .slipway.yml says, and cannot plant files in the repository's cache mounts", async () => {
     const planted = `planted-${randomUUID()}`;
-    const forkSha = farm.git.commit(REPO, {
-      "app.txt": "fork\n",
-      Dockerfile: dockerfile(`RUN --mount=type=cache,target=/cache echo ${planted} > /cache/tool-${run} && cat /cache/tool-${run}\n`),
-      ".slipway.yml": `publishPullRequests: true\npublish:\n  - image: ${TARGET}\n`,
-    }, { branch: "pr-77", from: BRANCH, pullRequest: 77 });
-    const fork = await farm.waitForEnd(await openPullRequest({ number: 77, sha: forkSha, fork: { id: 99_001, fullName: "stranger/Hello-World" } }));
+    const forkSha = farm.git.commit(
+      REPO,
+      {
+        "app.txt": "fork\n",
+        Dockerfile: dockerfile(`RUN --mount=type=cache,target=/cache echo ${planted} > /cache/tool-${run} && cat /cache/tool-${run}\n`),
+        ".slipway.yml": `publishPullRequests: true\npublish:\n  - image: ${TARGET}\n`,
+      },
+      { branch: "pr-77", from: BRANCH, pullRequest: 77 },
+    );
+    const fork = await farm.waitForEnd(
+      await openPullRequest({ number: 77, sha: forkSha, fork: { id: 99_001, fullName: "stranger/Hello-World" } }),
+    );
     const log = await waitForLog(fork.id, "not publishing");
     expect(fork.status, log).toBe("succeeded");
     expect(fork).toMatchObject({ fromFork: true, headRepository: "stranger/Hello-World" });
@@ -101,7 +128,16 @@ describe("pull request builds", () => {
     expect(await tagDigest("pr-77")).toBeUndefined();
 
     // The repository's next build on the same host reads the same cache mount target.
-    const probe = farm.git.commit(REPO, { Dockerfile: dockerfile(`RUN --mount=type=cache,target=/cache echo "probe ${randomUUID()}"; cat /cache/tool-${run} 2>/dev/null || echo NOTHING-PLANTED\n`), ".slipway.yml": "" }, { branch: BRANCH });
+    const probe = farm.git.commit(
+      REPO,
+      {
+        Dockerfile: dockerfile(
+          `RUN --mount=type=cache,target=/cache echo "probe ${randomUUID()}"; cat /cache/tool-${run} 2>/dev/null || echo NOTHING-PLANTED\n`,
+        ),
+        ".slipway.yml": "",
+      },
+      { branch: BRANCH },
+    );
     const main = await farm.waitForEnd(await pushCommit(farm.api.url, probe));
     const mainLog = await logOf(main.id);
     expect(main.status, mainLog).toBe("succeeded");
@@ -110,7 +146,11 @@ describe("pull request builds", () => {
   });
 
   it("a delivery cannot pass a fork's commit off as the repository's own (signed with the shared secret, so anyone who has it could try)", async () => {
-    const forkSha = farm.git.commit(REPO, { "app.txt": `forged ${run}\n`, Dockerfile: dockerfile() }, { branch: "pr-88", from: BRANCH, pullRequest: 88 });
+    const forkSha = farm.git.commit(
+      REPO,
+      { "app.txt": `forged ${run}\n`, Dockerfile: dockerfile() },
+      { branch: "pr-88", from: BRANCH, pullRequest: 88 },
+    );
     // As a pull request from a branch of the repository itself: that branch holds no such commit.
     const asOwn = await farm.waitForEnd(await openPullRequest({ number: 88, sha: forkSha }));
     expect(asOwn.status).toBe("failed");

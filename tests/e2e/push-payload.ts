@@ -14,7 +14,11 @@ export const BRANCH = (PUSH_EXAMPLE.ref as string).slice(11);
  * is a new push (a random `before` unless given): the api treats the same repository, ref,
  * before and after under a new delivery id as a replay of one push.
  */
-export async function pushCommit(apiUrl: string, sha: string, opts: { ref?: string; before?: string; repository?: { id: number; fullName: string } } = {}): Promise<string> {
+export async function pushCommit(
+  apiUrl: string,
+  sha: string,
+  opts: { ref?: string; before?: string; repository?: { id: number; fullName: string } } = {},
+): Promise<string> {
   const payload = opts.repository ? branchPushExample(opts.repository) : structuredClone(PUSH_EXAMPLE);
   payload.after = sha;
   payload.before = opts.before ?? randomBytes(20).toString("hex");

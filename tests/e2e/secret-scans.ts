@@ -26,7 +26,15 @@ export async function tablesContaining(db: Db, needles: readonly string[]): Prom
 /** A pino destination keeping every line. */
 export function captureLines(): { stream: Writable; text: () => string } {
   const chunks: string[] = [];
-  return { stream: new Writable({ write(c, _e, cb) { chunks.push(String(c)); cb(); } }), text: () => chunks.join("") };
+  return {
+    stream: new Writable({
+      write(c, _e, cb) {
+        chunks.push(String(c));
+        cb();
+      },
+    }),
+    text: () => chunks.join(""),
+  };
 }
 
 /**
@@ -40,7 +48,10 @@ export function watchArgumentLists(): { path: string; stop: () => { gitCalls: st
   const log = join(dir, "git-argv.log");
   writeFileSync(log, "");
   const realGit = execFileSync("sh", ["-c", "command -v git"], { encoding: "utf8" }).trim();
-  writeFileSync(join(dir, "git"), `#!/bin/sh\nfor a in "$@"; do printf '%s\\t' "$a"; done >> '${log}'\necho >> '${log}'\nexec '${realGit}' "$@"\n`);
+  writeFileSync(
+    join(dir, "git"),
+    `#!/bin/sh\nfor a in "$@"; do printf '%s\\t' "$a"; done >> '${log}'\necho >> '${log}'\nexec '${realGit}' "$@"\n`,
+  );
   chmodSync(join(dir, "git"), 0o755);
   const sampled = new Set<string>();
   const timer = setInterval(() => {

@@ -29,7 +29,12 @@ afterAll(async () => {
 
 const pushWithCloneUrl = async (cloneUrl: string, sha: string) => {
   const payload = structuredClone(PUSH_EXAMPLE);
-  Object.assign(payload, { ref: `refs/heads/${BRANCH}`, after: sha, before: randomUUID().replace(/-/g, "").padEnd(40, "0"), head_commit: { ...payload.head_commit, id: sha } });
+  Object.assign(payload, {
+    ref: `refs/heads/${BRANCH}`,
+    after: sha,
+    before: randomUUID().replace(/-/g, "").padEnd(40, "0"),
+    head_commit: { ...payload.head_commit, id: sha },
+  });
   payload.repository.clone_url = cloneUrl;
   payload.repository.git_url = cloneUrl;
   payload.repository.ssh_url = cloneUrl;
@@ -44,7 +49,11 @@ describe("the repository URL is the farm's, never the payload's", () => {
     ["another repository's mirror on the worker", "file:///proc/self/cwd/../git"],
     ["a host of the attacker's choosing", "git://127.0.0.1:1/evil/payload.git"],
   ])("clone_url = %s builds %s from the farm's git base and runs nothing", async (_what, cloneUrl) => {
-    const sha = farm.git.commit(REPO, { Dockerfile: `FROM ${testEnv.registry}/base/busybox:1\nRUN echo built-${randomUUID()}\n` }, { branch: BRANCH });
+    const sha = farm.git.commit(
+      REPO,
+      { Dockerfile: `FROM ${testEnv.registry}/base/busybox:1\nRUN echo built-${randomUUID()}\n` },
+      { branch: BRANCH },
+    );
     const build = await pushWithCloneUrl(cloneUrl.replace("127.0.0.1:1", `127.0.0.1:${other.port}`), sha);
     const log = await (await farm.apiFetch(`/builds/${build.id}/logs`)).text();
     expect(build.status, log).toBe("succeeded");

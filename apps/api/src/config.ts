@@ -1,5 +1,21 @@
 import { isIP } from "node:net";
-import { buildRetryFields, checkGithubFields, githubFields, loadConfig, zBool, zDatabaseUrl, zDockerHost, zLogLevel, zPort, zPositiveInt, zRedisUrl, zRegistryHost, zSecret, zSecretKey, gitFields } from "@slipway/config";
+import {
+  buildRetryFields,
+  checkGithubFields,
+  githubFields,
+  loadConfig,
+  zBool,
+  zDatabaseUrl,
+  zDockerHost,
+  zLogLevel,
+  zPort,
+  zPositiveInt,
+  zRedisUrl,
+  zRegistryHost,
+  zSecret,
+  zSecretKey,
+  gitFields,
+} from "@slipway/config";
 import { RepositoryAllowList } from "@slipway/ingest";
 import { z } from "zod";
 
@@ -14,10 +30,12 @@ const isProxyAddress = (v: string) => PROXY_NAMES.has(v) || isIP(v.split("/")[0]
 const zTrustProxy = z
   .preprocess((v) => (v === "" || v === undefined ? "false" : v), z.string())
   .pipe(
-    z.string().refine(
-      (v) => v === "false" || /^[1-9]\d{0,1}$/.test(v) || v.split(",").every((a) => isProxyAddress(a.trim())),
-      'must be "false", a hop count (1-99), or proxy addresses/CIDRs separated by commas ("true" is not accepted: it trusts any client\'s X-Forwarded-For)',
-    ),
+    z
+      .string()
+      .refine(
+        (v) => v === "false" || /^[1-9]\d{0,1}$/.test(v) || v.split(",").every((a) => isProxyAddress(a.trim())),
+        'must be "false", a hop count (1-99), or proxy addresses/CIDRs separated by commas ("true" is not accepted: it trusts any client\'s X-Forwarded-For)',
+      ),
   )
   .transform((v): false | number | string[] => (v === "false" ? false : /^\d+$/.test(v) ? Number(v) : v.split(",").map((a) => a.trim())));
 
@@ -39,7 +57,17 @@ const ZApiConfig = z.object({
   /** repositories the farm builds for: comma-separated owners (`acme`) or `owner/repo`;
    * pushes from others are stored and answered 403. Unset: any repository (a warning at
    * start: anyone who learns the webhook secret can then queue builds) @defaultValue any */
-  SLIPWAY_ALLOWED_OWNERS: z.preprocess((v) => (v === undefined || v === "" ? [] : String(v).split(",").map((e) => e.trim()).filter(Boolean)), z.array(z.string()))
+  SLIPWAY_ALLOWED_OWNERS: z
+    .preprocess(
+      (v) =>
+        v === undefined || v === ""
+          ? []
+          : String(v)
+              .split(",")
+              .map((e) => e.trim())
+              .filter(Boolean),
+      z.array(z.string()),
+    )
     .superRefine((entries, ctx) => {
       try {
         new RepositoryAllowList(entries);
@@ -59,7 +87,10 @@ const ZApiConfig = z.object({
   /** which pull requests from forks build: "members" (authors GitHub calls OWNER, MEMBER or
    * COLLABORATOR), "all" (anyone who can open a pull request: on a public repository, anyone
    * on GitHub), or "none". Fork builds never get secrets and never publish @defaultValue members */
-  SLIPWAY_FORK_PULL_REQUESTS: z.preprocess((v) => (v === "" ? undefined : v), z.enum(["members", "all", "none"], { error: "must be members, all or none" }).default("members")),
+  SLIPWAY_FORK_PULL_REQUESTS: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z.enum(["members", "all", "none"], { error: "must be members, all or none" }).default("members"),
+  ),
   /** webhook deliveries over 1 MiB read at once; more answer 503 with Retry-After before
    * their body is read (bounds the api's memory: GitHub allows 25 MB bodies) @defaultValue 4 */
   SLIPWAY_WEBHOOK_LARGE_BODIES: zPositiveInt(4),
@@ -97,8 +128,13 @@ const ZApiConfig = z.object({
 });
 
 const ZCheckedApiConfig = ZApiConfig.superRefine(checkGithubFields).refine(
-  (c) => (c.SLIPWAY_REGISTRY_SECRET === undefined) === (c.SLIPWAY_REGISTRY_TOKEN_KEY === undefined) && (c.SLIPWAY_REGISTRY_TOKEN_KEY === undefined) === (c.SLIPWAY_REGISTRY_TOKEN_CERT === undefined),
-  { message: "set SLIPWAY_REGISTRY_SECRET, SLIPWAY_REGISTRY_TOKEN_KEY and SLIPWAY_REGISTRY_TOKEN_CERT together, or none of them", path: ["SLIPWAY_REGISTRY_SECRET"] },
+  (c) =>
+    (c.SLIPWAY_REGISTRY_SECRET === undefined) === (c.SLIPWAY_REGISTRY_TOKEN_KEY === undefined) &&
+    (c.SLIPWAY_REGISTRY_TOKEN_KEY === undefined) === (c.SLIPWAY_REGISTRY_TOKEN_CERT === undefined),
+  {
+    message: "set SLIPWAY_REGISTRY_SECRET, SLIPWAY_REGISTRY_TOKEN_KEY and SLIPWAY_REGISTRY_TOKEN_CERT together, or none of them",
+    path: ["SLIPWAY_REGISTRY_SECRET"],
+  },
 );
 
 export const loadApiConfig = (env: Record<string, string | undefined>) => loadConfig(ZCheckedApiConfig, env);

@@ -15,7 +15,9 @@ export function registerErrorHandler(app: FastifyInstance): void {
     const mapped = toAppError(err, req);
     if (mapped.status >= 500) req.log.error({ err }, "request failed");
     else req.log.info({ code: mapped.code, message: mapped.message }, "request rejected");
-    const body: TApiError = { error: { code: mapped.code, message: mapped.message, ...(mapped.details === undefined ? {} : { details: mapped.details }) } };
+    const body: TApiError = {
+      error: { code: mapped.code, message: mapped.message, ...(mapped.details === undefined ? {} : { details: mapped.details }) },
+    };
     void reply.status(mapped.status).send(body);
   });
   app.setNotFoundHandler((req, reply) => {
@@ -51,6 +53,8 @@ const PART_NAMES: Record<string, string> = { querystring: "query", body: "body",
  */
 function invalidInput(err: FastifyError, req: FastifyRequest): AppError {
   const what = PART_NAMES[err.validationContext ?? "body"] ?? "body";
-  const fields = (err.validation ?? []).map((v) => `${v.instancePath.length > 1 ? v.instancePath.slice(1).split("/").join(".") : `(${what})`}: ${v.message ?? "is invalid"}`);
+  const fields = (err.validation ?? []).map(
+    (v) => `${v.instancePath.length > 1 ? v.instancePath.slice(1).split("/").join(".") : `(${what})`}: ${v.message ?? "is invalid"}`,
+  );
   return new AppError(req.routeOptions.config.badInput ?? "bad_request", `invalid ${what}: ${fields.join("; ")}`, { fields });
 }

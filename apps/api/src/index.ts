@@ -20,7 +20,9 @@ runApp("api", async () => {
   const db = createDb({ databaseUrl: config.DATABASE_URL });
   const redis = createRedis(config.REDIS_URL, "producer");
   redis.on("error", (err) => logger.warn({ err: err.message }, "redis connection error"));
-  const producers = createProducers(redis, { build: { attempts: config.SLIPWAY_BUILD_ATTEMPTS, backoffMs: config.SLIPWAY_BUILD_BACKOFF_MS } });
+  const producers = createProducers(redis, {
+    build: { attempts: config.SLIPWAY_BUILD_ATTEMPTS, backoffMs: config.SLIPWAY_BUILD_BACKOFF_MS },
+  });
   const relay = new OutboxRelay({
     db,
     logger: logger.child({ component: "outbox-relay" }),
@@ -28,12 +30,18 @@ runApp("api", async () => {
     pollIntervalMs: config.SLIPWAY_OUTBOX_POLL_MS,
   });
   const allowList = new RepositoryAllowList(config.SLIPWAY_ALLOWED_OWNERS);
-  if (allowList.allowsAll) logger.warn("SLIPWAY_ALLOWED_OWNERS is not set: any repository whose push is signed with the webhook secret can queue builds");
-  const registryAuth = config.SLIPWAY_REGISTRY_SECRET && config.SLIPWAY_REGISTRY_TOKEN_KEY && config.SLIPWAY_REGISTRY_TOKEN_CERT
-    ? { secret: config.SLIPWAY_REGISTRY_SECRET, signer: loadTokenSigner(config.SLIPWAY_REGISTRY_TOKEN_KEY, config.SLIPWAY_REGISTRY_TOKEN_CERT) }
-    : undefined;
+  if (allowList.allowsAll)
+    logger.warn("SLIPWAY_ALLOWED_OWNERS is not set: any repository whose push is signed with the webhook secret can queue builds");
+  const registryAuth =
+    config.SLIPWAY_REGISTRY_SECRET && config.SLIPWAY_REGISTRY_TOKEN_KEY && config.SLIPWAY_REGISTRY_TOKEN_CERT
+      ? {
+          secret: config.SLIPWAY_REGISTRY_SECRET,
+          signer: loadTokenSigner(config.SLIPWAY_REGISTRY_TOKEN_KEY, config.SLIPWAY_REGISTRY_TOKEN_CERT),
+        }
+      : undefined;
   if (!registryAuth) logger.warn("SLIPWAY_REGISTRY_SECRET is not set: the internal registry's token service is off");
-  if (!config.SLIPWAY_SESSION_KEY) logger.warn("SLIPWAY_SESSION_KEY is not set: dashboard sessions use a key made at start and end when the api restarts");
+  if (!config.SLIPWAY_SESSION_KEY)
+    logger.warn("SLIPWAY_SESSION_KEY is not set: dashboard sessions use a key made at start and end when the api restarts");
   if (!config.SLIPWAY_SECRET_KEY) logger.warn("SLIPWAY_SECRET_KEY is not set: registry credentials and build secrets cannot be stored");
   const githubSettings = githubSettingsOf(config);
   const github = githubSettings ? new OctokitGithubClient(githubSettings) : undefined;
@@ -48,7 +56,11 @@ runApp("api", async () => {
     acceptRenames: config.SLIPWAY_ACCEPT_RENAMES,
     forkPullRequests: config.SLIPWAY_FORK_PULL_REQUESTS,
     reportToGithub: github !== undefined,
-    git: { baseUrl: config.SLIPWAY_GIT_BASE_URL, protocols: config.SLIPWAY_GIT_PROTOCOLS, ...(github ? { token: (fullName: string) => github.gitToken(fullName) } : {}) },
+    git: {
+      baseUrl: config.SLIPWAY_GIT_BASE_URL,
+      protocols: config.SLIPWAY_GIT_PROTOCOLS,
+      ...(github ? { token: (fullName: string) => github.gitToken(fullName) } : {}),
+    },
     logStreams: { perToken: config.SLIPWAY_LOG_STREAMS_PER_TOKEN, max: config.SLIPWAY_LOG_STREAMS_MAX },
     ...(registryAuth ? { registryAuth } : {}),
     ...(config.SLIPWAY_SECRET_KEY ? { secrets: new SecretStore(db, new SecretBox(config.SLIPWAY_SECRET_KEY)) } : {}),
@@ -56,7 +68,11 @@ runApp("api", async () => {
     bootstrapToken: config.SLIPWAY_API_TOKEN,
     sessions: new SessionSealer(config.SLIPWAY_SESSION_KEY ?? randomBytes(32).toString("hex"), config.SLIPWAY_SESSION_HOURS * 3600_000),
     dashboardDir: config.SLIPWAY_DASHBOARD_DIR ?? fileURLToPath(new URL("../../dashboard/dist", import.meta.url)),
-    rateLimit: { perTokenPerMin: config.SLIPWAY_RATE_LIMIT_PER_MIN, anonPerMin: config.SLIPWAY_RATE_LIMIT_ANON_PER_MIN, keyPrefix: "slipway:ratelimit:" },
+    rateLimit: {
+      perTokenPerMin: config.SLIPWAY_RATE_LIMIT_PER_MIN,
+      anonPerMin: config.SLIPWAY_RATE_LIMIT_ANON_PER_MIN,
+      keyPrefix: "slipway:ratelimit:",
+    },
     trustProxy: config.SLIPWAY_TRUST_PROXY,
     onBuildStored: () => relay.kick(),
   });

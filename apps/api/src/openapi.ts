@@ -21,11 +21,14 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       openapi: "3.1.0",
       info: {
         title: "Slipway API",
-        description: "A self-hosted build farm: a push to GitHub becomes a tagged container image. Errors answer `{\"error\":{\"code\",\"message\"}}`.",
+        description:
+          'A self-hosted build farm: a push to GitHub becomes a tagged container image. Errors answer `{"error":{"code","message"}}`.',
         version: "1",
       },
       components: {
-        securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "an API token (npm run token), or the dashboard's session cookie" } },
+        securitySchemes: {
+          bearer: { type: "http", scheme: "bearer", description: "an API token (npm run token), or the dashboard's session cookie" },
+        },
       },
       security: [{ bearer: [] }],
     },
@@ -35,7 +38,8 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
     routePrefix: "/api/docs",
     // The package's default policy allows validator.swagger.io and https: styles and upgrades
     // requests to https (which breaks a farm served over plain http): only this origin here.
-    staticCSP: "default-src 'self'; base-uri 'self'; font-src 'self' data:; frame-ancestors 'none'; img-src 'self' data:; object-src 'none'; script-src 'self'; script-src-attr 'none'; style-src 'self'",
+    staticCSP:
+      "default-src 'self'; base-uri 'self'; font-src 'self' data:; frame-ancestors 'none'; img-src 'self' data:; object-src 'none'; script-src 'self'; script-src-attr 'none'; style-src 'self'",
   });
   app.get(OPENAPI_PATH, { schema: { tags: ["meta"], summary: "This OpenAPI 3 document", security: [] } }, async () => app.swagger());
 }

@@ -11,7 +11,13 @@ export async function runCli(main: (argv: string[]) => Promise<number>, usage: s
     code = await main(process.argv.slice(2));
   } catch (err) {
     const badArgs = err instanceof AppError && err.code === "bad_request";
-    const message = err instanceof Error ? (err.message.split("\n").filter((l) => l.trim()).at(-1) ?? err.name) : String(err);
+    const message =
+      err instanceof Error
+        ? (err.message
+            .split("\n")
+            .filter((l) => l.trim())
+            .at(-1) ?? err.name)
+        : String(err);
     process.stderr.write(`error: ${message}\n${badArgs ? `${usage}\n` : ""}`);
     code = badArgs ? 2 : 1;
   }

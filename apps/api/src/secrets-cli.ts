@@ -27,7 +27,9 @@ async function main(argv: string[]): Promise<number> {
   const db = createDb({ databaseUrl: config.DATABASE_URL, poolSize: 1 });
   try {
     const n = await rotateSecretKey(db, current, next);
-    process.stdout.write(`re-sealed ${n} secret${n === 1 ? "" : "s"} under key ${next.keyId} (was ${current.keyId}); now set SLIPWAY_SECRET_KEY to the new key\n`);
+    process.stdout.write(
+      `re-sealed ${n} secret${n === 1 ? "" : "s"} under key ${next.keyId} (was ${current.keyId}); now set SLIPWAY_SECRET_KEY to the new key\n`,
+    );
     return 0;
   } finally {
     await db.$disconnect();

@@ -66,17 +66,34 @@ const builds = { acme: "", acmeTools: "", scratch: "", otherFailed: "", otherQue
 const tokens: Record<string, string> = {};
 let throwawayTokenId = "";
 
-interface Answer { status: number; body: any }
+interface Answer {
+  status: number;
+  body: any;
+}
 
 /** Calls `route` ("METHOD /path/:id") with `:id` = `id`, `:host` = REGISTRY_HOST (other params: a fresh UUID). */
 async function call(route: string, token: string | null, id: string, headers: Record<string, string> = {}): Promise<Answer> {
   const [method, path] = route.split(" ") as [string, string];
-  const url = `${api.url}${path.replace(":id", id).replace(":host", REGISTRY_HOST).replace(/:\w+/g, () => randomUUID())}`;
-  const body = method === "POST" ? (path.endsWith("/tokens") ? { name: "authz-test", scopes: ["read"] } : {}) : method === "PUT" ? { username: "authz", password: "authz-password-0123", repositories: ["acme/*"] } : undefined;
+  const url = `${api.url}${path
+    .replace(":id", id)
+    .replace(":host", REGISTRY_HOST)
+    .replace(/:\w+/g, () => randomUUID())}`;
+  const body =
+    method === "POST"
+      ? path.endsWith("/tokens")
+        ? { name: "authz-test", scopes: ["read"] }
+        : {}
+      : method === "PUT"
+        ? { username: "authz", password: "authz-password-0123", repositories: ["acme/*"] }
+        : undefined;
   const res = await fetch(url, {
     signal: AbortSignal.timeout(5000),
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { "content-type": "application/json" } : {}), ...headers },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body ? { "content-type": "application/json" } : {}),
+      ...headers,
+    },
     ...(body ? { body: JSON.stringify(body) } : {}),
   });
   // A log stream that was allowed stays open: its status is all we need.
@@ -99,8 +116,12 @@ beforeAll(async () => {
   builds.otherFailed = await pushBuild(api, "Other/Thing", 5003);
   builds.otherQueued = await pushBuild(api, "Other/Thing", 5003);
   // Failed: a retry that got through would queue it again, visibly.
-  await api.db.build.update({ where: { id: builds.otherFailed }, data: { status: "failed", errorClass: "infrastructure", errorMessage: "x" } });
-  const make = async (name: string, scopes: TTokenScope[], repositories?: string[]) => (await createApiToken(api.db, { name, scopes, ...(repositories ? { repositories } : {}) })).token;
+  await api.db.build.update({
+    where: { id: builds.otherFailed },
+    data: { status: "failed", errorClass: "infrastructure", errorMessage: "x" },
+  });
+  const make = async (name: string, scopes: TTokenScope[], repositories?: string[]) =>
+    (await createApiToken(api.db, { name, scopes, ...(repositories ? { repositories } : {}) })).token;
   tokens.none = await make("no scopes", []);
   tokens.read = await make("read", ["read"]);
   tokens.write = await make("write", ["write"]);
@@ -108,9 +129,17 @@ beforeAll(async () => {
   tokens.acmeAdmin = await make("acme admin", ["admin"], ["acme/*"]);
   tokens.acmeAppRead = await make("acme/app reader", ["read"], ["ACME/APP"]);
   throwawayTokenId = (await createApiToken(api.db, { name: "throwaway", scopes: ["read"] })).id;
-  await new SecretStore(api.db, new SecretBox(api.secretKey!)).put({ kind: "registry", name: REGISTRY_HOST, username: "authz", value: "authz-password-0000", repositories: ["acme/*"] });
+  await new SecretStore(api.db, new SecretBox(api.secretKey!)).put({
+    kind: "registry",
+    name: REGISTRY_HOST,
+    username: "authz",
+    value: "authz-password-0000",
+    repositories: ["acme/*"],
+  });
 });
-afterAll(async () => { await api?.close(); });
+afterAll(async () => {
+  await api?.close();
+});
 
 describe("every /api/v1 route", () => {
   it("the scope table is complete: every route the server has is in it, and nothing else", () => {
@@ -121,7 +150,11 @@ describe("every /api/v1 route", () => {
   it("401 without a token, with an unknown token and with a malformed header, before any work", async () => {
     const before = await api.db.apiToken.count();
     for (const route of apiRoutes) {
-      for (const headers of [{}, { authorization: "Bearer slw_not-a-real-token-0000000000000000000" }, { authorization: "Basic Zm9vOmJhcg==" }] as Record<string, string>[]) {
+      for (const headers of [
+        {},
+        { authorization: "Bearer slw_not-a-real-token-0000000000000000000" },
+        { authorization: "Basic Zm9vOmJhcg==" },
+      ] as Record<string, string>[]) {
         const res = await call(route, null, idFor(route, builds.otherFailed), headers);
         expect(res.status, `${route} ${JSON.stringify(headers)}`).toBe(401);
         if (!route.startsWith("HEAD")) expect(res.body.error.code, route).toBe("unauthorized");
@@ -138,7 +171,10 @@ describe("every /api/v1 route", () => {
       const needed = SCOPE_OF[route]!;
       const res = await call(route, tokens[BELOW[needed]]!, idFor(route, builds.otherFailed));
       expect(res.status, route).toBe(403);
-      if (!route.startsWith("HEAD")) expect(res.body, route).toEqual({ error: { code: "forbidden", message: `this API token lacks the "${needed}" scope this request needs` } });
+      if (!route.startsWith("HEAD"))
+        expect(res.body, route).toEqual({
+          error: { code: "forbidden", message: `this API token lacks the "${needed}" scope this request needs` },
+        });
     }
     expect(await api.db.apiToken.count()).toBe(tokensBefore);
     expect(await api.db.secret.findMany({ select: { name: true, username: true } })).toEqual([{ name: REGISTRY_HOST, username: "authz" }]);
@@ -220,7 +256,9 @@ describe("the SQL filter and matchRepository agree", () => {
     const reaches = [["acme/*"], ["acme/app"], ["acme/a_b"], ["acme/a.b"], ["acm/*"], ["acme-x/*", "other/acme"], ["other/*", "acme/app2"]];
     for (const reach of reaches) {
       const { token } = await createApiToken(api.db, { name: `reach ${reach}`, scopes: ["read"], repositories: reach });
-      const listed = (await call("GET /api/v1/builds?limit=100", token, "")).body.builds.map((b: any) => b.id).filter((id: string) => ids.has(id));
+      const listed = (await call("GET /api/v1/builds?limit=100", token, "")).body.builds
+        .map((b: any) => b.id)
+        .filter((id: string) => ids.has(id));
       const expected = [...ids].filter(([, n]) => matchRepository(reach, n)).map(([id]) => id);
       expect(listed.sort(), JSON.stringify(reach)).toEqual(expected.sort());
       for (const [id, n] of ids) {

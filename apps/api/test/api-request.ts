@@ -13,7 +13,10 @@ export interface ApiAnswer {
 export async function apiRequest(baseUrl: string, method: string, path: string, token: string | null, body?: unknown): Promise<ApiAnswer> {
   const res = await fetch(`${baseUrl}/api/v1${path}`, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
     ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
   });
   const text = await res.text();

@@ -20,20 +20,35 @@ async function create(body: unknown, as = API_TOKEN) {
   return res;
 }
 
-beforeAll(async () => { api = await startTestApi(); });
-afterAll(async () => { await api?.close(); });
+beforeAll(async () => {
+  api = await startTestApi();
+});
+afterAll(async () => {
+  await api?.close();
+});
 
 describe("POST /api/v1/tokens", () => {
   it("answers 201 with the secret once; the row keeps only its SHA-256", async () => {
-    const res = await create({ name: "deploy bot", scopes: ["read", "write", "read"], repositories: ["Acme/*", "other/App"], expiresAt: "2099-01-31T00:00:00+01:00" });
+    const res = await create({
+      name: "deploy bot",
+      scopes: ["read", "write", "read"],
+      repositories: ["Acme/*", "other/App"],
+      expiresAt: "2099-01-31T00:00:00+01:00",
+    });
     expect(res.status).toBe(201);
     expect(res.headers.get("cache-control")).toBe("no-store");
     const { token, ...rest } = res.body;
     expect(token).toMatch(/^slw_[A-Za-z0-9_-]{40}$/);
     expect(rest).toEqual({
-      id: expect.any(String), name: "deploy bot", prefix: token.slice(0, 8), scopes: ["read", "write"],
-      repositories: ["acme/*", "other/app"], createdAt: expect.any(String), lastUsedAt: null,
-      expiresAt: "2099-01-30T23:00:00.000Z", revokedAt: null,
+      id: expect.any(String),
+      name: "deploy bot",
+      prefix: token.slice(0, 8),
+      scopes: ["read", "write"],
+      repositories: ["acme/*", "other/app"],
+      createdAt: expect.any(String),
+      lastUsedAt: null,
+      expiresAt: "2099-01-30T23:00:00.000Z",
+      revokedAt: null,
     });
     const row = await api.db.apiToken.findUniqueOrThrow({ where: { id: rest.id } });
     expect(row.tokenHash).toBe(createHash("sha256").update(token).digest("hex"));
@@ -77,7 +92,18 @@ describe("GET /api/v1/tokens", () => {
     const { token: _secret, ...shown } = made;
     // lastUsedAt is stamped in the background by this very request: not compared.
     expect({ ...listed, lastUsedAt: null }).toEqual({ ...shown, lastUsedAt: null });
-    for (const t of res.body.tokens) expect(Object.keys(t).sort()).toEqual(["createdAt", "expiresAt", "id", "lastUsedAt", "name", "prefix", "repositories", "revokedAt", "scopes"]);
+    for (const t of res.body.tokens)
+      expect(Object.keys(t).sort()).toEqual([
+        "createdAt",
+        "expiresAt",
+        "id",
+        "lastUsedAt",
+        "name",
+        "prefix",
+        "repositories",
+        "revokedAt",
+        "scopes",
+      ]);
     for (const s of secrets) {
       expect(res.text).not.toContain(s);
       expect(res.text).not.toContain(createHash("sha256").update(s).digest("hex"));
@@ -94,7 +120,10 @@ describe("revoked and expired tokens", () => {
     expect(del.body).toMatchObject({ id: victim.id, revokedAt: expect.any(String) });
     expect(del.text).not.toContain(victim.token);
     const after = await req("GET", "/builds", victim.token);
-    expect(after).toMatchObject({ status: 401, body: { error: { code: "unauthorized", message: "invalid, expired or revoked API token" } } });
+    expect(after).toMatchObject({
+      status: 401,
+      body: { error: { code: "unauthorized", message: "invalid, expired or revoked API token" } },
+    });
     // Revoking again keeps the first time; the list shows it revoked.
     expect((await req("DELETE", `/tokens/${victim.id}`, API_TOKEN)).body.revokedAt).toBe(del.body.revokedAt);
     const listed = (await req("GET", "/tokens", API_TOKEN)).body.tokens.find((t: any) => t.id === victim.id);
@@ -130,7 +159,11 @@ describe("revoked and expired tokens", () => {
   it("lastUsedAt records use", async () => {
     const t = (await create({ name: "used", scopes: ["read"] })).body;
     await req("GET", "/builds", t.token);
-    await eventually(async () => (await api.db.apiToken.findUniqueOrThrow({ where: { id: t.id } })).lastUsedAt !== null, 5_000, "lastUsedAt");
+    await eventually(
+      async () => (await api.db.apiToken.findUniqueOrThrow({ where: { id: t.id } })).lastUsedAt !== null,
+      5_000,
+      "lastUsedAt",
+    );
   });
 });
 
@@ -176,12 +209,17 @@ describe("an admin limited to acme/* cannot reach beyond it", () => {
   it("an expiring admin cannot create a token that outlives it", async () => {
     const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
     const mortal = (await create({ name: "mortal", scopes: ["admin"], expiresAt })).body;
-    for (const body of [{ name: "x", scopes: ["read"] }, { name: "x", scopes: ["read"], expiresAt: new Date(Date.now() + 7_200_000).toISOString() }]) {
+    for (const body of [
+      { name: "x", scopes: ["read"] },
+      { name: "x", scopes: ["read"], expiresAt: new Date(Date.now() + 7_200_000).toISOString() },
+    ]) {
       const res = await create(body, mortal.token);
       expect(res.status).toBe(403);
       expect(res.body.error.message).toContain('"expiresAt" must be given and be no later');
     }
-    expect((await create({ name: "x", scopes: ["read"], expiresAt: new Date(Date.now() + 600_000).toISOString() }, mortal.token)).status).toBe(201);
+    expect(
+      (await create({ name: "x", scopes: ["read"], expiresAt: new Date(Date.now() + 600_000).toISOString() }, mortal.token)).status,
+    ).toBe(201);
   });
 });
 

@@ -16,7 +16,10 @@ beforeAll(async () => {
   await sub.subscribe(CANCEL_CHANNEL);
   sub.on("message", (_c, id: string) => heard.push(id));
 });
-afterAll(async () => { sub.disconnect(); await api?.close(); });
+afterAll(async () => {
+  sub.disconnect();
+  await api?.close();
+});
 
 const repo = { id: 82_001, fullName: "acme/busy" };
 const push = async (ref: string, r = repo) => {
@@ -36,7 +39,10 @@ describe("auto-cancel of superseded builds", () => {
     await api.db.build.update({ where: { id: second }, data: { status: "running" } });
     const other = await push("refs/heads/other");
     const third = await push("refs/heads/feature");
-    for (const [old, by] of [[first, second], [second, third]] as const) {
+    for (const [old, by] of [
+      [first, second],
+      [second, third],
+    ] as const) {
       const b = await build(old);
       expect(b).toMatchObject({ status: "cancelled", supersededById: by });
       expect(b.attempts[0]!.status).toBe("cancelled");
@@ -58,7 +64,12 @@ describe("auto-cancel of superseded builds", () => {
     expect((await build(tagA)).status).toBe("queued");
     expect((await build(mainA)).status).toBe("queued");
 
-    const patch = (body: unknown) => fetch(`${api.url}/api/v1/repositories/acme/busy`, { method: "PATCH", headers: { authorization: `Bearer ${API_TOKEN}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+    const patch = (body: unknown) =>
+      fetch(`${api.url}/api/v1/repositories/acme/busy`, {
+        method: "PATCH",
+        headers: { authorization: `Bearer ${API_TOKEN}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
     const bad = await patch({ autoCancel: "no" });
     expect(bad.status).toBe(400);
     expect((await patch({})).status).toBe(400);
@@ -74,14 +85,22 @@ describe("auto-cancel of superseded builds", () => {
     const mainB = await push("refs/heads/main");
     await push("refs/heads/main");
     expect((await build(mainB)).status).toBe("cancelled");
-    const missing = await fetch(`${api.url}/api/v1/repositories/acme/nope`, { method: "PATCH", headers: { authorization: `Bearer ${API_TOKEN}`, "content-type": "application/json" }, body: "{\"autoCancel\":true}" });
+    const missing = await fetch(`${api.url}/api/v1/repositories/acme/nope`, {
+      method: "PATCH",
+      headers: { authorization: `Bearer ${API_TOKEN}`, "content-type": "application/json" },
+      body: '{"autoCancel":true}',
+    });
     expect(missing.status).toBe(404);
   });
 
   it("a pull request's new commit cancels its earlier build, not another pull request's", async () => {
     const r = { id: 82_002, fullName: "acme/prs" };
     const pr = async (n: number) => {
-      const res = await postDelivery(api.url, { event: "pull_request", payload: pullRequestExample({ repository: r, number: n, action: "synchronize", headSha: randomBytes(20).toString("hex") }), secret: WEBHOOK_SECRET });
+      const res = await postDelivery(api.url, {
+        event: "pull_request",
+        payload: pullRequestExample({ repository: r, number: n, action: "synchronize", headSha: randomBytes(20).toString("hex") }),
+        secret: WEBHOOK_SECRET,
+      });
       return res.body.buildId as string;
     };
     const a1 = await pr(1);

@@ -19,7 +19,8 @@ beforeAll(async () => {
   api = await startTestApi({ secretKey: KEY });
   keyless = await startTestApi({ database: api.database, secretKey: null });
   store = new SecretStore(api.db, new SecretBox(KEY));
-  const make = async (name: string, repositories?: string[]) => (await createApiToken(api.db, { name, scopes: ["admin"], ...(repositories ? { repositories } : {}) })).token;
+  const make = async (name: string, repositories?: string[]) =>
+    (await createApiToken(api.db, { name, scopes: ["admin"], ...(repositories ? { repositories } : {}) })).token;
   tokens.admin = await make("admin");
   tokens.acme = await make("acme admin", ["acme/*"]);
   tokens.acmeWeb = await make("acme/web admin", ["acme/web"]);
@@ -35,7 +36,8 @@ const newValue = (label: string) => {
   values.push(v);
   return v;
 };
-const put = (name: string, value: string, repositories: unknown, token = API_TOKEN) => call("PUT", `/secrets/${name}`, token, { value, repositories });
+const put = (name: string, value: string, repositories: unknown, token = API_TOKEN) =>
+  call("PUT", `/secrets/${name}`, token, { value, repositories });
 
 describe("PUT, GET, DELETE /api/v1/secrets", () => {
   it("stores, replaces, lists and deletes a build secret; answers never carry the value", async () => {
@@ -67,7 +69,11 @@ describe("PUT, GET, DELETE /api/v1/secrets", () => {
     for (const name of ["1TOKEN", "NPM-TOKEN", "npm.token", "T%20X", "%C3%A9t%C3%A9", "A-"]) {
       const res = await put(name, newValue("bad-name"), ["acme/*"]);
       expect(res.status, name).toBe(422);
-      expect(res.body.error).toEqual({ code: "unprocessable", message: 'the secret name must be letters, digits and _, not starting with a digit, at most 100 characters (what .slipway.yml "secrets:" and RUN --mount=type=secret,id=NAME accept)' });
+      expect(res.body.error).toEqual({
+        code: "unprocessable",
+        message:
+          'the secret name must be letters, digits and _, not starting with a digit, at most 100 characters (what .slipway.yml "secrets:" and RUN --mount=type=secret,id=NAME accept)',
+      });
       expect((await call("DELETE", `/secrets/${name}`)).status, name).toBe(422);
     }
     // 100 characters is the longest name; Fastify itself refuses longer path parameters (414).
@@ -79,9 +85,15 @@ describe("PUT, GET, DELETE /api/v1/secrets", () => {
 
   it("400 naming the field for a bad body: values too short to mask, lines too long, repositories missing or wrong", async () => {
     const cases: [unknown, string][] = [
-      [{ value: "abc", repositories: ["acme/*"] }, "value: must hold at least 4 characters besides surrounding whitespace: shorter values cannot be masked in build logs"],
+      [
+        { value: "abc", repositories: ["acme/*"] },
+        "value: must hold at least 4 characters besides surrounding whitespace: shorter values cannot be masked in build logs",
+      ],
       [{ value: "  ab \n", repositories: ["acme/*"] }, "value: must hold at least 4 characters"],
-      [{ value: `ok\n${"x".repeat(4097)}`, repositories: ["acme/*"] }, "value: each line must be at most 4096 characters (so the log can mask it whole)"],
+      [
+        { value: `ok\n${"x".repeat(4097)}`, repositories: ["acme/*"] },
+        "value: each line must be at most 4096 characters (so the log can mask it whole)",
+      ],
       [{ value: "x".repeat(65 * 1024), repositories: ["acme/*"] }, "value: must be at most 65536 characters"],
       [{ repositories: ["acme/*"] }, "value: is required"],
       [{ value: "long-enough" }, "repositories: is required"],
@@ -99,10 +111,17 @@ describe("PUT, GET, DELETE /api/v1/secrets", () => {
   });
 
   it("503 naming SLIPWAY_SECRET_KEY when the api has no key", async () => {
-    for (const [method, path, body] of [["PUT", "/secrets/X_TOKEN", { value: newValue("keyless"), repositories: ["acme/*"] }], ["GET", "/secrets"], ["DELETE", "/secrets/X_TOKEN"]] as const) {
+    for (const [method, path, body] of [
+      ["PUT", "/secrets/X_TOKEN", { value: newValue("keyless"), repositories: ["acme/*"] }],
+      ["GET", "/secrets"],
+      ["DELETE", "/secrets/X_TOKEN"],
+    ] as const) {
       const res = await call(method, path, API_TOKEN, body, keyless);
       expect(res.status, method).toBe(503);
-      expect(res.body.error).toEqual({ code: "unavailable", message: "build secrets are off: this api has no SLIPWAY_SECRET_KEY (32 bytes as 64 hex digits; the workers need the same key)" });
+      expect(res.body.error).toEqual({
+        code: "unavailable",
+        message: "build secrets are off: this api has no SLIPWAY_SECRET_KEY (32 bytes as 64 hex digits; the workers need the same key)",
+      });
     }
     expect(await api.db.secret.count()).toBe(0);
   });
@@ -112,7 +131,12 @@ describe("an admin token limited to some repositories", () => {
   it("grants secrets only within its reach", async () => {
     expect((await put("ACME_WEB", newValue("acme-web"), ["acme/web"], tokens.acme)).status).toBe(200);
     expect((await put("ACME_ALL", newValue("acme-all"), ["acme/*"], tokens.acme)).status).toBe(200);
-    for (const [token, repositories] of [[tokens.acme, ["other/*"]], [tokens.acme, ["acme/*", "other/x"]], [tokens.acmeWeb, ["acme/*"]], [tokens.acmeWeb, ["acme/web", "acme/api"]]] as const) {
+    for (const [token, repositories] of [
+      [tokens.acme, ["other/*"]],
+      [tokens.acme, ["acme/*", "other/x"]],
+      [tokens.acmeWeb, ["acme/*"]],
+      [tokens.acmeWeb, ["acme/web", "acme/api"]],
+    ] as const) {
       const res = await put("GRAB", newValue("grab"), repositories, token);
       expect(res.status, repositories.join()).toBe(403);
       expect(res.body.error.message).toMatch(/^this API token is limited to acme\/(\*|web): "repositories" must lie within that$/);
@@ -125,7 +149,9 @@ describe("an admin token limited to some repositories", () => {
     expect((await put("SHARED", theirs, ["acme/*", "other/*"])).status).toBe(200);
     const hijack = await put("SHARED", newValue("hijack"), ["acme/web"], tokens.acme);
     expect(hijack.status).toBe(403);
-    expect(hijack.body.error.message).toBe("a build secret named SHARED is used by repositories beyond this API token's reach (acme/*); only a token that reaches them may replace it");
+    expect(hijack.body.error.message).toBe(
+      "a build secret named SHARED is used by repositories beyond this API token's reach (acme/*); only a token that reaches them may replace it",
+    );
     expect(await store.readFor("build", "SHARED", "other/app")).toBe(theirs);
 
     const seen = (await call("GET", "/secrets", tokens.acme)).body.secrets.map((s: any) => s.name);
@@ -150,12 +176,17 @@ describe("values stay sealed", () => {
     expect(values.length).toBeGreaterThan(10);
     const logs = api.logs() + keyless.logs();
     expect(logs).toContain("/api/v1/secrets");
-    const tables = await api.db.$queryRaw<{ table_name: string }[]>`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`;
+    const tables = await api.db.$queryRaw<
+      { table_name: string }[]
+    >`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`;
     expect(tables.map((t) => t.table_name)).toContain("secrets");
     let dump = "";
     for (const { table_name } of tables) {
       const rows = await api.db.$queryRawUnsafe<Record<string, unknown>[]>(`SELECT * FROM "${table_name}"`);
-      dump += JSON.stringify(rows.map(({ sealed: _sealed, ...rest }) => rest), (_, v: unknown) => (typeof v === "bigint" ? String(v) : v));
+      dump += JSON.stringify(
+        rows.map(({ sealed: _sealed, ...rest }) => rest),
+        (_, v: unknown) => (typeof v === "bigint" ? String(v) : v),
+      );
     }
     expect(dump).toContain("SHARED");
     for (const v of values) {

@@ -9,10 +9,13 @@ let api: TestApi;
 const html = { accept: "text/html,application/xhtml+xml" };
 
 beforeAll(async () => {
-  if (!existsSync(join(DASHBOARD_DIR, "index.html"))) throw new Error("the dashboard is not built: npm test builds it (npm run build -w @slipway/dashboard)");
+  if (!existsSync(join(DASHBOARD_DIR, "index.html")))
+    throw new Error("the dashboard is not built: npm test builds it (npm run build -w @slipway/dashboard)");
   api = await startTestApi();
 });
-afterAll(async () => { await api?.close(); });
+afterAll(async () => {
+  await api?.close();
+});
 
 describe("the dashboard at /", () => {
   it("serves index.html with a strict content security policy, never cached", async () => {
@@ -45,12 +48,12 @@ describe("the dashboard at /", () => {
     for (const path of ["/api/v1/nope", "/api", "/webhooks/nope", "/registry/nope"]) {
       const res = await fetch(`${api.url}${path}`, { headers: html });
       expect(res.status, path).toBe(404);
-      expect((await res.json() as any).error.code, path).toBe("not_found");
+      expect(((await res.json()) as any).error.code, path).toBe("not_found");
     }
     expect((await fetch(`${api.url}/api/v1/builds`, { headers: html })).status).toBe(401);
     // A script (no text/html in Accept) asking for a page that does not exist gets the JSON 404.
     const res = await fetch(`${api.url}/no-such-page`);
     expect(res.status).toBe(404);
-    expect((await res.json() as any).error.code).toBe("not_found");
+    expect(((await res.json()) as any).error.code).toBe("not_found");
   });
 });

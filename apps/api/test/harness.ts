@@ -8,7 +8,15 @@ import { createDb, type Db } from "@slipway/db";
 import { EventBus } from "@slipway/events";
 import { RepositoryAllowList, SignatureVerifier } from "@slipway/ingest";
 import { createLogger } from "@slipway/logger";
-import { BUILD_JOB, createOutboxHandlers, createProducers, createRedis, OutboxRelay, type JobProducer, type Producers } from "@slipway/queue";
+import {
+  BUILD_JOB,
+  createOutboxHandlers,
+  createProducers,
+  createRedis,
+  OutboxRelay,
+  type JobProducer,
+  type Producers,
+} from "@slipway/queue";
 import { SecretBox, SecretStore } from "@slipway/secrets";
 import { createTestDatabase, testEnv, type TestDatabase } from "@slipway/testing";
 import type { FastifyInstance } from "fastify";
@@ -86,7 +94,12 @@ export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> 
   });
   const queue = producers.build;
   const chunks: string[] = [];
-  const sink = new Writable({ write(chunk, _enc, cb) { chunks.push(String(chunk)); cb(); } });
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      chunks.push(String(chunk));
+      cb();
+    },
+  });
   const logger = createLogger({ name: "api-test", level: "debug", destination: sink });
   const secretKey = opts.secretKey === undefined ? randomBytes(32).toString("hex") : opts.secretKey;
   const relay = new OutboxRelay({
@@ -98,7 +111,10 @@ export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> 
   });
   const events = new EventBus(redis, logger, `${prefix}:events`);
   const app = await buildServer({
-    db, redis, logger, events,
+    db,
+    redis,
+    logger,
+    events,
     queues: { producers, prefix },
     verifier: new SignatureVerifier(WEBHOOK_SECRET),
     allowList: new RepositoryAllowList(opts.allowedOwners ?? []),
@@ -122,7 +138,16 @@ export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> 
   const port = typeof addr === "object" && addr ? addr.port : 0;
   return {
     url: `http://127.0.0.1:${port}`,
-    db, database, redis, queue, producers, prefix, relay, events, app, secretKey,
+    db,
+    database,
+    redis,
+    queue,
+    producers,
+    prefix,
+    relay,
+    events,
+    app,
+    secretKey,
     logs: () => chunks.join(""),
     close: async () => {
       await app.close();
@@ -152,7 +177,10 @@ export async function eventually(fn: () => Promise<boolean>, timeoutMs = 20_000,
 /** Counts of what ingest stores, to assert that bad input stored nothing. */
 export async function storedCounts(db: Db) {
   const [deliveries, builds, outbox, repositories] = await Promise.all([
-    db.webhookDelivery.count(), db.build.count(), db.outboxMessage.count(), db.repository.count(),
+    db.webhookDelivery.count(),
+    db.build.count(),
+    db.outboxMessage.count(),
+    db.repository.count(),
   ]);
   return { deliveries, builds, outbox, repositories };
 }

@@ -19,7 +19,10 @@ afterAll(async () => {
 
 const stream = async (token: string) => {
   const ac = new AbortController();
-  const res = await fetch(`${api.url}/api/v1/builds/${buildId}/logs/stream`, { headers: { authorization: `Bearer ${token}` }, signal: ac.signal });
+  const res = await fetch(`${api.url}/api/v1/builds/${buildId}/logs/stream`, {
+    headers: { authorization: `Bearer ${token}` },
+    signal: ac.signal,
+  });
   if (res.status === 200) open.push(ac);
   const body = res.status === 200 ? undefined : ((await res.json()) as { error: { code: string; message: string } });
   return { status: res.status, ac, body };
@@ -34,7 +37,10 @@ describe("live log streams are limited per token and per api process", () => {
     expect([a1.status, a2.status]).toEqual([200, 200]);
     const a3 = await stream(a);
     expect(a3.status).toBe(429);
-    expect(a3.body?.error).toEqual({ code: "rate_limited", message: "this token has 2 live streams open (SLIPWAY_LOG_STREAMS_PER_TOKEN); close one first" });
+    expect(a3.body?.error).toEqual({
+      code: "rate_limited",
+      message: "this token has 2 live streams open (SLIPWAY_LOG_STREAMS_PER_TOKEN); close one first",
+    });
 
     expect((await stream(b)).status).toBe(200); // 3 open: the process-wide cap
     const b2 = await stream(b);

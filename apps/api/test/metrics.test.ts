@@ -5,8 +5,12 @@ import { API_TOKEN, eventually, startTestApi, type TestApi } from "./harness";
 import { pushBuild } from "./push-build";
 
 let api: TestApi;
-beforeAll(async () => { api = await startTestApi({ pollIntervalMs: 60_000 }); });
-afterAll(async () => { await api?.close(); });
+beforeAll(async () => {
+  api = await startTestApi({ pollIntervalMs: 60_000 });
+});
+afterAll(async () => {
+  await api?.close();
+});
 
 const scrape = async (token: string | null = API_TOKEN) => {
   const res = await fetch(`${api.url}/metrics`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
@@ -23,8 +27,14 @@ describe("GET /metrics", () => {
     const t0 = new Date("2026-01-01T00:00:00Z");
     const at = (s: number) => new Date(t0.getTime() + s * 1000);
     // Two finished builds with known timings: waits 0.3 s and 20 s; durations 4 s and 700 s.
-    await api.db.build.update({ where: { id: ids[0] }, data: { status: "succeeded", queuedAt: t0, startedAt: at(0.3), finishedAt: at(4.3), durationMs: 4000, cachedSteps: 3, totalSteps: 4 } });
-    await api.db.build.update({ where: { id: ids[1] }, data: { status: "failed", queuedAt: t0, startedAt: at(20), finishedAt: at(720), durationMs: 700_000, cachedSteps: 1, totalSteps: 5 } });
+    await api.db.build.update({
+      where: { id: ids[0] },
+      data: { status: "succeeded", queuedAt: t0, startedAt: at(0.3), finishedAt: at(4.3), durationMs: 4000, cachedSteps: 3, totalSteps: 4 },
+    });
+    await api.db.build.update({
+      where: { id: ids[1] },
+      data: { status: "failed", queuedAt: t0, startedAt: at(20), finishedAt: at(720), durationMs: 700_000, cachedSteps: 1, totalSteps: 5 },
+    });
     await api.relay.kick();
     const m = await scrape();
     expect(m.status).toBe(200);
@@ -46,7 +56,11 @@ describe("GET /metrics", () => {
     expect(value(m.text, 'slipway_build_duration_seconds_bucket{status="failed",le="1200"}')).toBe(1);
     expect(value(m.text, 'slipway_build_duration_seconds_sum{status="failed"}')).toBe(700);
     // The relay dispatches the three builds: all wait in the build queue (no worker here).
-    await eventually(async () => value((await scrape()).text, 'slipway_queue_jobs{queue="build",state="waiting"}') === 3, 20_000, "three builds waiting in the metrics");
+    await eventually(
+      async () => value((await scrape()).text, 'slipway_queue_jobs{queue="build",state="waiting"}') === 3,
+      20_000,
+      "three builds waiting in the metrics",
+    );
     expect(m.text).toContain("# TYPE slipway_build_duration_seconds histogram");
     expect(m.text).toContain("slipway_api_process_resident_memory_bytes");
   });

@@ -9,7 +9,10 @@ import { pushBuild } from "./push-build";
 
 interface OpenApiDocument {
   openapi: string;
-  paths: Record<string, Record<string, { summary?: string; responses?: Record<string, { content?: Record<string, { schema?: object }> }> }>>;
+  paths: Record<
+    string,
+    Record<string, { summary?: string; responses?: Record<string, { content?: Record<string, { schema?: object }> }> }>
+  >;
 }
 
 let api: TestApi;
@@ -17,7 +20,10 @@ let doc: OpenApiDocument;
 let buildId = "";
 
 const get = async (path: string, token: string | null = API_TOKEN) => {
-  const res = await fetch(`${api.url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(5000) });
+  const res = await fetch(`${api.url}${path}`, {
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+    signal: AbortSignal.timeout(5000),
+  });
   return { status: res.status, type: res.headers.get("content-type") ?? "", text: await res.text() };
 };
 
@@ -44,7 +50,9 @@ beforeAll(async () => {
   expect(res.status).toBe(200);
   doc = JSON.parse(res.text) as OpenApiDocument;
 });
-afterAll(async () => { await api?.close(); });
+afterAll(async () => {
+  await api?.close();
+});
 
 describe("GET /api/v1/openapi.json", () => {
   it("is an OpenAPI 3 document, readable without a token", () => {
@@ -64,28 +72,46 @@ describe("GET /api/v1/openapi.json", () => {
   });
 
   it("gives every /api/v1 route a summary and the schema of its answer", () => {
-    const undescribed = Object.entries(doc.paths).filter(([path]) => path.startsWith("/api/v1/") && path !== "/api/v1/openapi.json").flatMap(([path, ops]) =>
-      Object.entries(ops).filter(([, op]) => {
-        // A 204 has no body to describe.
-        const success = Object.entries(op.responses ?? {}).find(([status]) => status.startsWith("2"));
-        return !op.summary || !success || (success[0] !== "204" && !success[1].content) || !op.responses?.default?.content?.["application/json"]?.schema;
-      }).map(([method]) => `${method.toUpperCase()} ${path}`),
-    );
+    const undescribed = Object.entries(doc.paths)
+      .filter(([path]) => path.startsWith("/api/v1/") && path !== "/api/v1/openapi.json")
+      .flatMap(([path, ops]) =>
+        Object.entries(ops)
+          .filter(([, op]) => {
+            // A 204 has no body to describe.
+            const success = Object.entries(op.responses ?? {}).find(([status]) => status.startsWith("2"));
+            return (
+              !op.summary ||
+              !success ||
+              (success[0] !== "204" && !success[1].content) ||
+              !op.responses?.default?.content?.["application/json"]?.schema
+            );
+          })
+          .map(([method]) => `${method.toUpperCase()} ${path}`),
+      );
     expect(undescribed).toEqual([]);
   });
 
   it("describes the answers of the routes outside /api/v1 too (webhook, health; the registry token realm is described when the api has one)", () => {
-    const answer = (path: string, method: string, status: string) => doc.paths[path]?.[method]?.responses?.[status]?.content?.["application/json"]?.schema;
-    expect(answer("/webhooks/github", "post", "202")).toMatchObject({ required: expect.arrayContaining(["deliveryId", "outcome", "buildId"]) });
+    const answer = (path: string, method: string, status: string) =>
+      doc.paths[path]?.[method]?.responses?.[status]?.content?.["application/json"]?.schema;
+    expect(answer("/webhooks/github", "post", "202")).toMatchObject({
+      required: expect.arrayContaining(["deliveryId", "outcome", "buildId"]),
+    });
     expect(answer("/healthz", "get", "200")).toBeTruthy();
     expect(answer("/readyz", "get", "503")).toMatchObject({ required: expect.arrayContaining(["status", "checks"]) });
   });
 
   it("describes bodies and queries from the contracts' schemas, and the bearer token", () => {
-    const createToken = doc.paths["/api/v1/tokens"]?.post as { requestBody?: { content?: Record<string, { schema?: { required?: string[] } }> } } | undefined;
+    const createToken = doc.paths["/api/v1/tokens"]?.post as
+      { requestBody?: { content?: Record<string, { schema?: { required?: string[] } }> } } | undefined;
     expect(createToken?.requestBody?.content?.["application/json"]?.schema?.required).toEqual(expect.arrayContaining(["name", "scopes"]));
     const listBuilds = doc.paths["/api/v1/builds"]?.get as { parameters?: { name: string; in: string }[] } | undefined;
-    expect(listBuilds?.parameters?.filter((p) => p.in === "query").map((p) => p.name).sort()).toEqual(["branch", "cursor", "limit", "repo", "status"]);
+    expect(
+      listBuilds?.parameters
+        ?.filter((p) => p.in === "query")
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(["branch", "cursor", "limit", "repo", "status"]);
     expect(JSON.stringify(doc)).toContain('"bearer"');
   });
 });

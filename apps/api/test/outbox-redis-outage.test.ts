@@ -30,7 +30,9 @@ describe("Redis down while deliveries arrive", () => {
     expect(await ready.json()).toEqual({ status: "not_ready", checks: { postgres: "ok", redis: "unavailable" } });
 
     const during = await Promise.all(
-      Array.from({ length: 10 }, () => postDelivery(api.url, { event: "push", payload: withNewPush(push), secret: WEBHOOK_SECRET, deliveryId: randomUUID() })),
+      Array.from({ length: 10 }, () =>
+        postDelivery(api.url, { event: "push", payload: withNewPush(push), secret: WEBHOOK_SECRET, deliveryId: randomUUID() }),
+      ),
     );
     for (const r of during) {
       expect(r.status).toBe(202);
@@ -39,7 +41,11 @@ describe("Redis down while deliveries arrive", () => {
     const duringIds = during.map((r) => r.body.buildId as string);
     // Stored durably, not yet dispatched; the relay has tried and recorded why it could not.
     expect(await api.db.build.count({ where: { id: { in: duringIds } } })).toBe(10);
-    await eventually(async () => (await api.db.outboxMessage.count({ where: { dispatchedAt: null, attempts: { gt: 0 } } })) > 0, 10_000, "a failed dispatch attempt");
+    await eventually(
+      async () => (await api.db.outboxMessage.count({ where: { dispatchedAt: null, attempts: { gt: 0 } } })) > 0,
+      10_000,
+      "a failed dispatch attempt",
+    );
     expect(await api.db.outboxMessage.count({ where: { dispatchedAt: null } })).toBe(10);
 
     await redis.start(); // empty: Redis lost everything, as a restarted non-persistent Redis does
@@ -62,7 +68,11 @@ describe("Redis down while deliveries arrive", () => {
     try {
       const res = await postDelivery(late.url, { event: "push", payload: withNewPush(push), secret: WEBHOOK_SECRET });
       expect(res.status).toBe(202);
-      await eventually(async () => (await late.db.outboxMessage.count({ where: { attempts: { gt: 0 } } })) > 0, 20_000, "a failed dispatch attempt");
+      await eventually(
+        async () => (await late.db.outboxMessage.count({ where: { attempts: { gt: 0 } } })) > 0,
+        20_000,
+        "a failed dispatch attempt",
+      );
       expect(await late.db.outboxMessage.count({ where: { dispatchedAt: null } })).toBe(1);
       await redis.start();
       await eventually(async () => (await late.db.outboxMessage.count({ where: { dispatchedAt: null } })) === 0, 30_000, "outbox drained");
@@ -78,7 +88,10 @@ describe("Redis down while deliveries arrive", () => {
     await eventually(async () => (await api.db.outboxMessage.count({ where: { dispatchedAt: null } })) === 0, 20_000, "dispatch");
     const countBefore = await api.queue.queue.count();
     // Simulate a relay that enqueued but died before stamping the row, once its lease ended.
-    await api.db.outboxMessage.updateMany({ where: { payload: { equals: { buildId: res.body.buildId, attempt: 1 } } }, data: { dispatchedAt: null, availableAt: new Date() } });
+    await api.db.outboxMessage.updateMany({
+      where: { payload: { equals: { buildId: res.body.buildId, attempt: 1 } } },
+      data: { dispatchedAt: null, availableAt: new Date() },
+    });
     await api.relay.runOnce();
     expect(await api.queue.queue.count()).toBe(countBefore);
     expect(await api.db.outboxMessage.count({ where: { dispatchedAt: null } })).toBe(0);

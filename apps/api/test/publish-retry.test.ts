@@ -7,11 +7,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_TOKEN, eventually, startTestApi, type TestApi } from "./harness";
 
 let api: TestApi;
-beforeAll(async () => { api = await startTestApi(); });
-afterAll(async () => { await api?.close(); });
+beforeAll(async () => {
+  api = await startTestApi();
+});
+afterAll(async () => {
+  await api?.close();
+});
 
 const retry = async (id: string, token = API_TOKEN) => {
-  const res = await fetch(`${api.url}/api/v1/builds/${id}/publish/retry`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+  const res = await fetch(`${api.url}/api/v1/builds/${id}/publish/retry`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}` },
+  });
   return { status: res.status, body: (await res.json()) as any };
 };
 const publishOutbox = () => api.db.outboxMessage.findMany({ where: { topic: "publish.enqueue" }, orderBy: { id: "asc" } });
@@ -21,14 +28,23 @@ describe("POST /api/v1/builds/:id/publish/retry", () => {
     const { buildId } = await insertTestBuild(api.db, "succeeded");
     await api.db.publish.createMany({
       data: [
-        { buildId, target: "ghcr.io/acme/app", tag: "main", status: "failed", error: "publish to ghcr.io/acme/app refused: no registry credential" },
+        {
+          buildId,
+          target: "ghcr.io/acme/app",
+          tag: "main",
+          status: "failed",
+          error: "publish to ghcr.io/acme/app refused: no registry credential",
+        },
         { buildId, target: "ghcr.io/acme/app", tag: "latest", status: "pending" },
         { buildId, target: "ghcr.io/acme/app", tag: "sha-0000000", status: "pushed", digest: `sha256:${"a".repeat(64)}` },
         { buildId, target: "quay.io/acme/app", tag: "main", status: "superseded", error: "newer build" },
       ],
     });
     const first = await retry(buildId);
-    expect(first).toEqual({ status: 202, body: { buildId, attempt: 1, retried: [{ target: "ghcr.io/acme/app", tags: ["latest", "main"] }] } });
+    expect(first).toEqual({
+      status: 202,
+      body: { buildId, attempt: 1, retried: [{ target: "ghcr.io/acme/app", tags: ["latest", "main"] }] },
+    });
     const second = await retry(buildId);
     expect(second.status).toBe(202);
 
@@ -51,11 +67,19 @@ describe("POST /api/v1/builds/:id/publish/retry", () => {
     const before = (await publishOutbox()).length;
     const { buildId: allPushed } = await insertTestBuild(api.db, "succeeded");
     await api.db.publish.create({ data: { buildId: allPushed, target: "ghcr.io/acme/app", tag: "main", status: "pushed" } });
-    expect(await retry(allPushed)).toEqual({ status: 409, body: { error: { code: "conflict", message: `build ${allPushed} has no failed or pending publish to retry` } } });
+    expect(await retry(allPushed)).toEqual({
+      status: 409,
+      body: { error: { code: "conflict", message: `build ${allPushed} has no failed or pending publish to retry` } },
+    });
     const { buildId: running } = await insertTestBuild(api.db, "running");
     expect(await retry(running)).toEqual({
       status: 409,
-      body: { error: { code: "conflict", message: `build ${running} is running; only a succeeded build's publishes can be retried (POST /builds/${running}/retry runs the build again)` } },
+      body: {
+        error: {
+          code: "conflict",
+          message: `build ${running} is running; only a succeeded build's publishes can be retried (POST /builds/${running}/retry runs the build again)`,
+        },
+      },
     });
     expect((await publishOutbox()).length).toBe(before);
   });
@@ -66,6 +90,9 @@ describe("POST /api/v1/builds/:id/publish/retry", () => {
     const read = (await createApiToken(api.db, { name: "r", scopes: ["read"] })).token;
     const elsewhere = (await createApiToken(api.db, { name: "w", scopes: ["write"], repositories: ["acme/*"] })).token;
     expect((await retry(buildId, read)).status).toBe(403);
-    expect(await retry(buildId, elsewhere)).toEqual({ status: 404, body: { error: { code: "not_found", message: `no build with id ${buildId}` } } });
+    expect(await retry(buildId, elsewhere)).toEqual({
+      status: 404,
+      body: { error: { code: "not_found", message: `no build with id ${buildId}` } },
+    });
   });
 });

@@ -22,13 +22,18 @@ async function expectRateLimited(res: Response, limit: number) {
   expect(Number.isInteger(retryAfter)).toBe(true);
   expect(retryAfter).toBeGreaterThanOrEqual(1);
   expect(retryAfter).toBeLessThanOrEqual(60);
-  expect(await res.json()).toEqual({ error: { code: "rate_limited", message: `rate limit of ${limit} requests per minute exceeded; retry in ${retryAfter} s` } });
+  expect(await res.json()).toEqual({
+    error: { code: "rate_limited", message: `rate limit of ${limit} requests per minute exceeded; retry in ${retryAfter} s` },
+  });
 }
 
 beforeAll(async () => {
   api = await startTestApi({ rateLimit: { perTokenPerMin: PER_TOKEN, anonPerMin: ANON } });
   // A second api on the same database and the same counters: a replica.
-  replica = await startTestApi({ database: api.database, rateLimit: { perTokenPerMin: PER_TOKEN, anonPerMin: ANON, keyPrefix: `${api.prefix}:ratelimit:` } });
+  replica = await startTestApi({
+    database: api.database,
+    rateLimit: { perTokenPerMin: PER_TOKEN, anonPerMin: ANON, keyPrefix: `${api.prefix}:ratelimit:` },
+  });
 });
 afterAll(async () => {
   await replica?.close();
@@ -82,7 +87,11 @@ describe("per client address, for requests without a valid token", () => {
       expect((await get(api, "/healthz")).status).toBe(200);
       expect((await get(api, "/readyz")).status).toBe(200);
       // Unsigned: the webhook's own 401, never a 429.
-      const hook = await fetch(`${api.url}/webhooks/github`, { method: "POST", headers: { "content-type": "application/json", "x-github-event": "ping", "x-github-delivery": `d-${i}` }, body: "{}" });
+      const hook = await fetch(`${api.url}/webhooks/github`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-github-event": "ping", "x-github-delivery": `d-${i}` },
+        body: "{}",
+      });
       expect(hook.status).toBe(401);
       expect(hook.headers.get("x-ratelimit-limit")).toBeNull();
     }
@@ -110,6 +119,10 @@ describe("Redis down", () => {
       expect((await get(isolated, "/api/v1/builds")).status).toBe(401);
     }
     await redis.start();
-    await eventually(async () => (await get(isolated, "/api/v1/builds", bearer(API_TOKEN))).status === 429, 20_000, "limit back with Redis");
+    await eventually(
+      async () => (await get(isolated, "/api/v1/builds", bearer(API_TOKEN))).status === 429,
+      20_000,
+      "limit back with Redis",
+    );
   });
 });

@@ -20,7 +20,9 @@ beforeAll(async () => {
     buildIds.push(res.body.buildId);
   }
 });
-afterAll(async () => { await api?.close(); });
+afterAll(async () => {
+  await api?.close();
+});
 
 describe("read API", () => {
   it("401 without a token, with a wrong token, or with a malformed header", async () => {
@@ -31,7 +33,7 @@ describe("read API", () => {
     ] as const) {
       const res = await fetch(`${api.url}/api/v1/builds`, { headers });
       expect(res.status).toBe(401);
-      expect(await res.json() as any).toEqual({ error: { code: "unauthorized", message } });
+      expect((await res.json()) as any).toEqual({ error: { code: "unauthorized", message } });
     }
   });
 
@@ -46,7 +48,7 @@ describe("read API", () => {
   });
 
   it("lists builds newest first, filtered by repo and status, with a cursor", async () => {
-    const all = await (await get("/api/v1/builds?limit=100")).json() as any;
+    const all = (await (await get("/api/v1/builds?limit=100")).json()) as any;
     expect(all.builds.map((b: any) => b.id)).toEqual([...buildIds].reverse());
     expect(all.nextCursor).toBeNull();
 
@@ -56,7 +58,7 @@ describe("read API", () => {
     do {
       const res = await get(`/api/v1/builds?repo=Codertocat/Hello-World&limit=2${cursor ? `&cursor=${cursor}` : ""}`);
       expect(res.status).toBe(200);
-      const page: any = await res.json() as any;
+      const page: any = (await res.json()) as any;
       repoA.push(...page.builds.map((b: any) => b.id));
       for (const b of page.builds) expect(b.repository).toBe("Codertocat/Hello-World");
       cursor = page.nextCursor;
@@ -65,38 +67,49 @@ describe("read API", () => {
     expect(pages).toBe(3);
     expect(repoA).toEqual(buildIds.slice(0, 5).reverse());
 
-    const other = await (await get("/api/v1/builds?repo=codertocat/other")).json() as any;
+    const other = (await (await get("/api/v1/builds?repo=codertocat/other")).json()) as any;
     expect(other.builds).toHaveLength(2);
 
-    await api.db.build.update({ where: { id: buildIds[1] }, data: { status: "failed", errorClass: "user", errorMessage: "Dockerfile not found: Dockerfile" } });
-    const failed = await (await get("/api/v1/builds?status=failed")).json() as any;
+    await api.db.build.update({
+      where: { id: buildIds[1] },
+      data: { status: "failed", errorClass: "user", errorMessage: "Dockerfile not found: Dockerfile" },
+    });
+    const failed = (await (await get("/api/v1/builds?status=failed")).json()) as any;
     expect(failed.builds.map((b: any) => b.id)).toEqual([buildIds[1]]);
     expect(failed.builds[0].error).toEqual({ class: "user", message: "Dockerfile not found: Dockerfile" });
   });
 
   it("filters by branch (exact name), alone and with the other filters", async () => {
     await api.db.build.update({ where: { id: buildIds[2] }, data: { refName: "feature/x", ref: "refs/heads/feature/x" } });
-    const feature = await (await get("/api/v1/builds?branch=feature/x")).json() as any;
+    const feature = (await (await get("/api/v1/builds?branch=feature/x")).json()) as any;
     expect(feature.builds.map((b: any) => b.id)).toEqual([buildIds[2]]);
-    expect((await (await get("/api/v1/builds?branch=feature")).json() as any).builds).toEqual([]);
-    expect((await (await get("/api/v1/builds?branch=feature/x&repo=codertocat/other")).json() as any).builds).toEqual([]);
-    const main = await (await get(`/api/v1/builds?branch=${push.ref.slice(11)}&repo=Codertocat/Hello-World&limit=100`)).json() as any;
+    expect(((await (await get("/api/v1/builds?branch=feature")).json()) as any).builds).toEqual([]);
+    expect(((await (await get("/api/v1/builds?branch=feature/x&repo=codertocat/other")).json()) as any).builds).toEqual([]);
+    const main = (await (await get(`/api/v1/builds?branch=${push.ref.slice(11)}&repo=Codertocat/Hello-World&limit=100`)).json()) as any;
     expect(main.builds.map((b: any) => b.id)).toEqual([buildIds[4], buildIds[3], buildIds[1], buildIds[0]]);
     expect((await get("/api/v1/builds?branch=")).status).toBe(400);
   });
 
   it("400 naming the bad query parameter", async () => {
-    for (const [q, field] of [["status=exploded", "status"], ["repo=nope", "repo"], ["limit=0", "limit"], ["cursor=xyz", "cursor"]]) {
+    for (const [q, field] of [
+      ["status=exploded", "status"],
+      ["repo=nope", "repo"],
+      ["limit=0", "limit"],
+      ["cursor=xyz", "cursor"],
+    ]) {
       const res = await get(`/api/v1/builds?${q}`);
       expect(res.status).toBe(400);
-      const body = await res.json() as any;
+      const body = (await res.json()) as any;
       expect(body.error.code).toBe("bad_request");
       expect(body.error.message).toContain(`${field}:`);
     }
   });
 
   it("POST without a body works even when the client says application/json", async () => {
-    const res = await fetch(`${api.url}/api/v1/builds/${buildIds[6]}/retry`, { method: "POST", headers: { authorization: `Bearer ${API_TOKEN}`, "content-type": "application/json" } });
+    const res = await fetch(`${api.url}/api/v1/builds/${buildIds[6]}/retry`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${API_TOKEN}`, "content-type": "application/json" },
+    });
     // The build is queued, so this is a clear 409, not a 400 about the empty body.
     expect(res.status).toBe(409);
     expect(((await res.json()) as any).error.message).toContain("only failed or cancelled builds can be retried");
@@ -105,8 +118,17 @@ describe("read API", () => {
   it("gets one build, 404 for an unknown id", async () => {
     const res = await get(`/api/v1/builds/${buildIds[0]}`);
     expect(res.status).toBe(200);
-    const b = await res.json() as any;
-    expect(b).toMatchObject({ id: buildIds[0], repository: "Codertocat/Hello-World", status: "queued", trigger: "push", ref: push.ref, sha: push.after, attempt: 1, refType: "branch" });
+    const b = (await res.json()) as any;
+    expect(b).toMatchObject({
+      id: buildIds[0],
+      repository: "Codertocat/Hello-World",
+      status: "queued",
+      trigger: "push",
+      ref: push.ref,
+      sha: push.after,
+      attempt: 1,
+      refType: "branch",
+    });
     expect(new Date(b.queuedAt).getTime()).toBeGreaterThan(0);
     const missing = await get("/api/v1/builds/00000000-0000-7000-8000-000000000000");
     expect(missing.status).toBe(404);
@@ -114,9 +136,9 @@ describe("read API", () => {
   });
 
   it("healthz and readyz answer without a token", async () => {
-    expect(await (await get("/healthz", null)).json() as any).toEqual({ status: "ok" });
+    expect((await (await get("/healthz", null)).json()) as any).toEqual({ status: "ok" });
     const ready = await get("/readyz", null);
     expect(ready.status).toBe(200);
-    expect(await ready.json() as any).toEqual({ status: "ready", checks: { postgres: "ok", redis: "ok" } });
+    expect((await ready.json()) as any).toEqual({ status: "ready", checks: { postgres: "ok", redis: "ok" } });
   });
 });

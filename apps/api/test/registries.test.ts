@@ -12,15 +12,20 @@ let api: TestApi;
 const passwords: string[] = [];
 
 async function req(method: string, path: string, token: string | null, body?: unknown) {
-  if (body && typeof body === "object" && "password" in body && typeof body.password === "string" && body.password.length >= 8) passwords.push(body.password);
+  if (body && typeof body === "object" && "password" in body && typeof body.password === "string" && body.password.length >= 8)
+    passwords.push(body.password);
   return apiRequest(api.url, method, path, token, body);
 }
 const put = (host: string, body: unknown, token = API_TOKEN) => req("PUT", `/registries/${host}`, token, body);
 const pw = (tag: string) => `pw-${tag}-${Math.random().toString(36).slice(2)}-Zq9`;
 const store = () => new SecretStore(api.db, new SecretBox(api.secretKey!));
 
-beforeAll(async () => { api = await startTestApi(); });
-afterAll(async () => { await api?.close(); });
+beforeAll(async () => {
+  api = await startTestApi();
+});
+afterAll(async () => {
+  await api?.close();
+});
 
 describe("PUT /api/v1/registries/:host", () => {
   it("stores the credential sealed and answers what may be shown, never the password", async () => {
@@ -28,7 +33,12 @@ describe("PUT /api/v1/registries/:host", () => {
     const res = await put("ghcr.io", { username: "octocat", password, repositories: ["Acme/*", "other/App", "acme/*"] });
     expect(res.status).toBe(200);
     expect(res.headers.get("cache-control")).toBe("no-store");
-    expect(res.body).toEqual({ host: "ghcr.io", username: "octocat", repositories: ["acme/*", "other/app"], updatedAt: expect.any(String) });
+    expect(res.body).toEqual({
+      host: "ghcr.io",
+      username: "octocat",
+      repositories: ["acme/*", "other/app"],
+      updatedAt: expect.any(String),
+    });
     expect(res.text).not.toContain(password);
     // The row holds it sealed; the store opens it (what the publisher does).
     const rows = await api.db.$queryRawUnsafe<Record<string, unknown>[]>("SELECT * FROM secrets");
@@ -104,7 +114,11 @@ describe("scopes", () => {
     const write = (await createApiToken(api.db, { name: "w", scopes: ["write"] })).token;
     const body = { username: "u", password: pw("scope"), repositories: ["acme/*"] };
     const before = await api.db.secret.count();
-    for (const [method, path] of [["PUT", "/registries/scoped.example"], ["GET", "/registries"], ["DELETE", "/registries/ghcr.io"]] as const) {
+    for (const [method, path] of [
+      ["PUT", "/registries/scoped.example"],
+      ["GET", "/registries"],
+      ["DELETE", "/registries/ghcr.io"],
+    ] as const) {
       expect((await req(method, path, null, method === "PUT" ? body : undefined)).status, `${method} anonymous`).toBe(401);
       for (const t of [read, write]) {
         const res = await req(method, path, t, method === "PUT" ? body : undefined);
@@ -125,22 +139,23 @@ describe("an admin limited to acme/*", () => {
     await put("other.example", { username: "other", password: pw("other"), repositories: ["other/app"] });
   });
 
-  it.each([
-    [["other/*"]],
-    [["acme/app", "other/app"]],
-    [["acme-corp/*"]],
-  ])("cannot grant a credential to %j (403), and stores nothing", async (repositories) => {
-    const before = await api.db.secret.count();
-    const res = await put("acme-only.example", { username: "u", password: pw("grant"), repositories }, acme);
-    expect(res.status).toBe(403);
-    expect(res.body.error.message).toBe('this API token is limited to acme/*: "repositories" must lie within that');
-    expect(await api.db.secret.count()).toBe(before);
-  });
+  it.each([[["other/*"]], [["acme/app", "other/app"]], [["acme-corp/*"]]])(
+    "cannot grant a credential to %j (403), and stores nothing",
+    async (repositories) => {
+      const before = await api.db.secret.count();
+      const res = await put("acme-only.example", { username: "u", password: pw("grant"), repositories }, acme);
+      expect(res.status).toBe(403);
+      expect(res.body.error.message).toBe('this API token is limited to acme/*: "repositories" must lie within that');
+      expect(await api.db.secret.count()).toBe(before);
+    },
+  );
 
   it("cannot replace a credential that reaches beyond acme/*: it keeps working for them", async () => {
     const res = await put("farm-wide.example", { username: "mine", password: pw("hijack"), repositories: ["acme/*"] }, acme);
     expect(res.status).toBe(403);
-    expect(res.body.error.message).toBe("a credential for farm-wide.example is stored for repositories beyond this API token's reach; only a token that reaches all of them can replace it");
+    expect(res.body.error.message).toBe(
+      "a credential for farm-wide.example is stored for repositories beyond this API token's reach; only a token that reaches all of them can replace it",
+    );
     expect(await store().open("registry", "farm-wide.example")).toMatchObject({ username: "farm", repositories: ["acme/*", "other/*"] });
   });
 
@@ -176,7 +191,11 @@ describe("without SLIPWAY_SECRET_KEY", () => {
   it("answers 503 naming the setting, for every registries route", async () => {
     const keyless = await startTestApi({ secretKey: null });
     try {
-      for (const [method, path] of [["PUT", "/registries/ghcr.io"], ["GET", "/registries"], ["DELETE", "/registries/ghcr.io"]] as const) {
+      for (const [method, path] of [
+        ["PUT", "/registries/ghcr.io"],
+        ["GET", "/registries"],
+        ["DELETE", "/registries/ghcr.io"],
+      ] as const) {
         const res = await fetch(`${keyless.url}/api/v1${path}`, {
           method,
           headers: { authorization: `Bearer ${API_TOKEN}`, "content-type": "application/json" },

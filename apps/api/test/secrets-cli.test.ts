@@ -27,7 +27,13 @@ describe("npm run secrets -- rotate-key", () => {
   it("re-seals the store under the new key and says so without printing any value or key", async () => {
     const oldKey = randomBytes(32).toString("hex");
     const newKey = randomBytes(32).toString("hex");
-    await new SecretStore(db, new SecretBox(oldKey)).put({ kind: "registry", name: "ghcr.io", username: "u", value: "the-password", repositories: ["acme/*"] });
+    await new SecretStore(db, new SecretBox(oldKey)).put({
+      kind: "registry",
+      name: "ghcr.io",
+      username: "u",
+      value: "the-password",
+      repositories: ["acme/*"],
+    });
     const res = run(["rotate-key"], { DATABASE_URL: database.url, SLIPWAY_SECRET_KEY: oldKey, SLIPWAY_NEW_SECRET_KEY: newKey });
     expect(res.status, res.stderr).toBe(0);
     expect(res.stdout).toContain(`re-sealed 1 secret under key ${new SecretBox(newKey).keyId}`);
@@ -35,7 +41,11 @@ describe("npm run secrets -- rotate-key", () => {
     expect(await new SecretStore(db, new SecretBox(newKey)).read("registry", "ghcr.io")).toBe("the-password");
 
     // The wrong current key: nothing changes, the cause is named.
-    const wrong = run(["rotate-key"], { DATABASE_URL: database.url, SLIPWAY_SECRET_KEY: oldKey, SLIPWAY_NEW_SECRET_KEY: randomBytes(32).toString("hex") });
+    const wrong = run(["rotate-key"], {
+      DATABASE_URL: database.url,
+      SLIPWAY_SECRET_KEY: oldKey,
+      SLIPWAY_NEW_SECRET_KEY: randomBytes(32).toString("hex"),
+    });
     expect(wrong.status).toBe(1);
     expect(wrong.stderr).toContain("secret registry/ghcr.io does not open with the current key");
     expect(await new SecretStore(db, new SecretBox(newKey)).read("registry", "ghcr.io")).toBe("the-password");

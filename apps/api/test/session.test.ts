@@ -34,13 +34,15 @@ beforeAll(async () => {
   buildId = await pushBuild(api, "Acme/App", 8101);
   await api.db.build.update({ where: { id: buildId }, data: { status: "failed", errorClass: "user", errorMessage: "x" } });
 });
-afterAll(async () => { await api?.close(); });
+afterAll(async () => {
+  await api?.close();
+});
 
 describe("sign in", () => {
   it("answers 201 with who signed in and an http-only, SameSite=Strict cookie that does not show the token", async () => {
     const res = await signIn(tokens.write.token);
     expect(res.status).toBe(201);
-    const body = await res.json() as any;
+    const body = (await res.json()) as any;
     expect(body).toMatchObject({ name: "dashboard writer", scopes: ["write"], repositories: ["acme/*"] });
     expect(new Date(body.expiresAt).getTime()).toBeGreaterThan(Date.now() + 11 * 3600_000);
     expect(JSON.stringify(body)).not.toContain(tokens.write.token);
@@ -58,7 +60,11 @@ describe("sign in", () => {
   it("marks the cookie Secure when the request came over https (through a trusted proxy)", async () => {
     const proxied = await startTestApi({ trustProxy: ["127.0.0.1"], database: api.database });
     try {
-      const res = await fetch(`${proxied.url}/api/v1/session`, { method: "POST", headers: { ...json, ...CSRF, "x-forwarded-proto": "https" }, body: JSON.stringify({ token: tokens.read.token }) });
+      const res = await fetch(`${proxied.url}/api/v1/session`, {
+        method: "POST",
+        headers: { ...json, ...CSRF, "x-forwarded-proto": "https" },
+        body: JSON.stringify({ token: tokens.read.token }),
+      });
       expect(res.status).toBe(201);
       expect(res.headers.getSetCookie()[0]).toContain("Secure");
     } finally {
@@ -70,10 +76,10 @@ describe("sign in", () => {
     const cookie = cookieOf(await signIn(tokens.write.token));
     const list = await withCookie(cookie, "/api/v1/builds?limit=100");
     expect(list.status).toBe(200);
-    expect((await list.json() as any).builds.map((b: any) => b.id)).toEqual([buildId]);
+    expect(((await list.json()) as any).builds.map((b: any) => b.id)).toEqual([buildId]);
     const me = await withCookie(cookie, "/api/v1/session");
     expect(me.status).toBe(200);
-    expect(await me.json() as any).toMatchObject({ name: "dashboard writer", scopes: ["write"] });
+    expect((await me.json()) as any).toMatchObject({ name: "dashboard writer", scopes: ["write"] });
     expect((await withCookie(cookie, "/api/v1/tokens")).status).toBe(403); // write, not admin
     const other = await pushBuild(api, "Other/Thing", 8102);
     expect((await withCookie(cookie, `/api/v1/builds/${other}`)).status).toBe(404);
@@ -99,7 +105,7 @@ describe("sign in", () => {
     for (const [body, headers, status, message] of cases) {
       const res = await fetch(`${api.url}/api/v1/session`, { method: "POST", headers: { ...headers, ...CSRF }, body });
       expect(res.status, String(body)).toBe(status);
-      expect((await res.json() as any).error.message, String(body)).toMatch(message);
+      expect(((await res.json()) as any).error.message, String(body)).toMatch(message);
       expect(res.headers.getSetCookie(), String(body)).toEqual([]);
     }
   });
@@ -109,7 +115,7 @@ describe("cross-site request forgery", () => {
   it("signing in needs the CSRF header", async () => {
     const res = await signIn(tokens.read.token, {});
     expect(res.status).toBe(403);
-    expect((await res.json() as any).error.message).toBe("this request needs the header x-slipway-csrf: 1");
+    expect(((await res.json()) as any).error.message).toBe("this request needs the header x-slipway-csrf: 1");
     expect(res.headers.getSetCookie()).toEqual([]);
   });
 
@@ -117,8 +123,11 @@ describe("cross-site request forgery", () => {
     const cookie = cookieOf(await signIn(tokens.write.token));
     const forged = await withCookie(cookie, `/api/v1/builds/${buildId}/retry`, { method: "POST" });
     expect(forged.status).toBe(403);
-    expect((await forged.json() as any).error.message).toContain("needs the header x-slipway-csrf: 1");
-    const wrongValue = await withCookie(cookie, `/api/v1/builds/${buildId}/retry`, { method: "POST", headers: { "x-slipway-csrf": "yes" } });
+    expect(((await forged.json()) as any).error.message).toContain("needs the header x-slipway-csrf: 1");
+    const wrongValue = await withCookie(cookie, `/api/v1/builds/${buildId}/retry`, {
+      method: "POST",
+      headers: { "x-slipway-csrf": "yes" },
+    });
     expect(wrongValue.status).toBe(403);
     expect(await api.db.build.findUniqueOrThrow({ where: { id: buildId } })).toMatchObject({ status: "failed", attempt: 1 });
 
@@ -131,12 +140,15 @@ describe("cross-site request forgery", () => {
     const cookie = cookieOf(await signIn(tokens.read.token));
     const res = await withCookie(cookie, `/api/v1/builds/${buildId}/cancel`, { method: "POST", headers: CSRF });
     expect(res.status).toBe(403);
-    expect((await res.json() as any).error.message).toContain('"write" scope');
+    expect(((await res.json()) as any).error.message).toContain('"write" scope');
   });
 
   it("bearer requests need no CSRF header, and a bearer header wins over a cookie", async () => {
     const readCookie = cookieOf(await signIn(tokens.read.token));
-    const res = await fetch(`${api.url}/api/v1/builds/${buildId}/cancel`, { method: "POST", headers: { authorization: `Bearer ${API_TOKEN}`, cookie: readCookie } });
+    const res = await fetch(`${api.url}/api/v1/builds/${buildId}/cancel`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${API_TOKEN}`, cookie: readCookie },
+    });
     expect(res.status).toBe(202);
     expect((await api.db.build.findUniqueOrThrow({ where: { id: buildId } })).status).toBe("cancelled");
   });
@@ -151,10 +163,17 @@ describe("sessions that must not work", () => {
     const last = parts.at(-1)!;
     parts[parts.length - 1] = (last[0] === "A" ? "B" : "A") + last.slice(1);
     const foreign = new SessionSealer(randomBytes(32).toString("hex")).seal(tokens.read.token, null).value;
-    for (const bad of ["forged", value.slice(0, -2), parts.join("."), foreign, tokens.read.token, encodeURIComponent(JSON.stringify({ t: tokens.read.token }))]) {
+    for (const bad of [
+      "forged",
+      value.slice(0, -2),
+      parts.join("."),
+      foreign,
+      tokens.read.token,
+      encodeURIComponent(JSON.stringify({ t: tokens.read.token })),
+    ]) {
       const res = await withCookie(`slipway_session=${bad}`, "/api/v1/builds");
       expect(res.status, bad).toBe(401);
-      expect((await res.json() as any).error.message, bad).toBe("the session cookie is not valid; sign in again");
+      expect(((await res.json()) as any).error.message, bad).toBe("the session cookie is not valid; sign in again");
     }
     expect((await withCookie(cookie, "/api/v1/builds")).status).toBe(200);
   });
@@ -167,20 +186,24 @@ describe("sessions that must not work", () => {
     expect(revoke.status).toBe(200);
     const after = await withCookie(cookie, "/api/v1/builds");
     expect(after.status).toBe(401);
-    expect((await after.json() as any).error.message).toBe("invalid, expired or revoked API token");
+    expect(((await after.json()) as any).error.message).toBe("invalid, expired or revoked API token");
     expect((await withCookie(cookie, "/api/v1/session")).status).toBe(401);
   });
 
   it("a session ends at its lifetime", async () => {
     const shortLived = await startTestApi({ sessionTtlMs: 1_000, database: api.database });
     try {
-      const res = await fetch(`${shortLived.url}/api/v1/session`, { method: "POST", headers: { ...json, ...CSRF }, body: JSON.stringify({ token: tokens.read.token }) });
+      const res = await fetch(`${shortLived.url}/api/v1/session`, {
+        method: "POST",
+        headers: { ...json, ...CSRF },
+        body: JSON.stringify({ token: tokens.read.token }),
+      });
       const cookie = cookieOf(res);
       expect((await fetch(`${shortLived.url}/api/v1/builds`, { headers: { cookie } })).status).toBe(200);
       await new Promise((r) => setTimeout(r, 1_100));
       const late = await fetch(`${shortLived.url}/api/v1/builds`, { headers: { cookie } });
       expect(late.status).toBe(401);
-      expect((await late.json() as any).error.message).toBe("the session has expired; sign in again");
+      expect(((await late.json()) as any).error.message).toBe("the session has expired; sign in again");
     } finally {
       await shortLived.close();
     }

@@ -33,8 +33,22 @@ afterAll(async () => {
 
 describe("npm run token", () => {
   it("create prints the token once, alone on stdout; it works with the scopes and repositories given", async () => {
-    const r = token(["create", "--name", "ci deploy", "--scope", "read", "--scope", "write", "--repo", "Acme/*", "--repo", "other/app", "--expires-days", "30"]);
-    expect(r.stderr).toContain('created API token');
+    const r = token([
+      "create",
+      "--name",
+      "ci deploy",
+      "--scope",
+      "read",
+      "--scope",
+      "write",
+      "--repo",
+      "Acme/*",
+      "--repo",
+      "other/app",
+      "--expires-days",
+      "30",
+    ]);
+    expect(r.stderr).toContain("created API token");
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^slw_[A-Za-z0-9_-]{40}\n$/);
     const secret = r.stdout.trim();
@@ -70,7 +84,10 @@ describe("npm run token", () => {
     [["create", "--name", "x"], "--scope: is required"],
     [["create", "--scope", "read"], "--name: is required"],
     [["create", "--name", "x", "--scope", "root"], '--scope: "root" Invalid option'],
-    [["create", "--name", "x", "--scope", "read", "--repo", "acme/*", "--repo", "nope"], '--repo: "nope" must be "owner/*" or "owner/repo"'],
+    [
+      ["create", "--name", "x", "--scope", "read", "--repo", "acme/*", "--repo", "nope"],
+      '--repo: "nope" must be "owner/*" or "owner/repo"',
+    ],
     [["create", "--name", "x", "--scope", "read", "--expires-days", "0"], "--expires-days: must be a whole number of days"],
     [["create", "--name", "x", "--scope", "read", "--expires-days", "soon"], "--expires-days: must be a whole number of days"],
     [["create", "--name", "x", "--scope", "read", "--bogus"], "Unknown option '--bogus'"],

@@ -5,8 +5,12 @@ import { startTestApi, storedCounts, WEBHOOK_SECRET, type TestApi } from "./harn
 const push = branchPushExample();
 
 let api: TestApi;
-beforeAll(async () => { api = await startTestApi(); });
-afterAll(async () => { await api?.close(); });
+beforeAll(async () => {
+  api = await startTestApi();
+});
+afterAll(async () => {
+  await api?.close();
+});
 // Bad input stores nothing and enqueues nothing.
 afterEach(async () => {
   expect(await storedCounts(api.db)).toEqual({ deliveries: 0, builds: 0, outbox: 0, repositories: 0 });
@@ -37,7 +41,12 @@ describe("bad webhook input is rejected with a clear 4xx and never stored", () =
   it("401 for a body changed after signing", async () => {
     const { sign } = await import("@octokit/webhooks-methods");
     const signature = await sign(WEBHOOK_SECRET, JSON.stringify(push));
-    const res = await postDelivery(api.url, { event: "push", payload: { ...push, ref: "refs/heads/evil" }, secret: WEBHOOK_SECRET, signature });
+    const res = await postDelivery(api.url, {
+      event: "push",
+      payload: { ...push, ref: "refs/heads/evil" },
+      secret: WEBHOOK_SECRET,
+      signature,
+    });
     expect(res.status).toBe(401);
   });
 
@@ -54,13 +63,23 @@ describe("bad webhook input is rejected with a clear 4xx and never stored", () =
   });
 
   it("400 for a missing X-GitHub-Delivery header", async () => {
-    const res = await postDelivery(api.url, { event: "push", payload: push, secret: WEBHOOK_SECRET, headers: { "x-github-delivery": null } });
+    const res = await postDelivery(api.url, {
+      event: "push",
+      payload: push,
+      secret: WEBHOOK_SECRET,
+      headers: { "x-github-delivery": null },
+    });
     expect(res.status).toBe(400);
     expect(res.body.error.message).toBe("missing X-GitHub-Delivery header");
   });
 
   it("400 for signed but malformed JSON", async () => {
-    const res = await postDelivery(api.url, { event: "push", payload: null, rawBody: '{"ref": "refs/heads/main",', secret: WEBHOOK_SECRET });
+    const res = await postDelivery(api.url, {
+      event: "push",
+      payload: null,
+      rawBody: '{"ref": "refs/heads/main",',
+      secret: WEBHOOK_SECRET,
+    });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe("bad_request");
     expect(res.body.error.message).toMatch(/^body is not valid JSON/);

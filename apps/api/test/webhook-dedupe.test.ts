@@ -6,8 +6,12 @@ import { eventually, startTestApi, storedCounts, WEBHOOK_SECRET, type TestApi } 
 const push = branchPushExample();
 
 let api: TestApi;
-beforeAll(async () => { api = await startTestApi(); });
-afterAll(async () => { await api?.close(); });
+beforeAll(async () => {
+  api = await startTestApi();
+});
+afterAll(async () => {
+  await api?.close();
+});
 
 describe("deliveries are deduped on X-GitHub-Delivery", () => {
   it("the same delivery posted 20 times concurrently makes exactly one build", async () => {

@@ -8,9 +8,12 @@ let allForks: TestApi;
 beforeAll(async () => {
   [api, allForks] = await Promise.all([startTestApi(), startTestApi({ forkPullRequests: "all" })]);
 });
-afterAll(async () => { await Promise.all([api?.close(), allForks?.close()]); });
+afterAll(async () => {
+  await Promise.all([api?.close(), allForks?.close()]);
+});
 
-const deliver = (to: TestApi, payload: unknown, deliveryId = randomUUID()) => postDelivery(to.url, { event: "pull_request", payload, secret: WEBHOOK_SECRET, deliveryId });
+const deliver = (to: TestApi, payload: unknown, deliveryId = randomUUID()) =>
+  postDelivery(to.url, { event: "pull_request", payload, secret: WEBHOOK_SECRET, deliveryId });
 
 describe("POST /webhooks/github with pull_request events", () => {
   it("GitHub's examples: opened, reopened and synchronize build the head commit; other actions are stored and ignored", async () => {
@@ -36,19 +39,39 @@ describe("POST /webhooks/github with pull_request events", () => {
 
   it("stores the head commit, base branch and number; a second event for the same head commit answers with the first build", async () => {
     const sha = "1".repeat(40);
-    const payload = pullRequestExample({ repository: { id: 9001, fullName: "acme/app" }, number: 12, headSha: sha, headRef: "feature/x", baseRef: "release" });
+    const payload = pullRequestExample({
+      repository: { id: 9001, fullName: "acme/app" },
+      number: 12,
+      headSha: sha,
+      headRef: "feature/x",
+      baseRef: "release",
+    });
     const first = await deliver(api, payload);
     expect(first.status).toBe(202);
     expect(first.body).toMatchObject({ outcome: "build_queued", duplicate: false });
     const build = await api.db.build.findUniqueOrThrow({ where: { id: first.body.buildId } });
-    expect(build).toMatchObject({ sha, ref: "refs/pull/12/head", refName: "feature/x", pullRequest: 12, baseRef: "release", headRepository: "acme/app", fromFork: false, status: "queued" });
+    expect(build).toMatchObject({
+      sha,
+      ref: "refs/pull/12/head",
+      refName: "feature/x",
+      pullRequest: 12,
+      baseRef: "release",
+      headRepository: "acme/app",
+      fromFork: false,
+      status: "queued",
+    });
     expect(await api.db.outboxMessage.count({ where: { payload: { path: ["buildId"], equals: build.id } } })).toBe(1);
 
     const again = await deliver(api, { ...payload, action: "reopened" });
     expect(again.body).toMatchObject({ outcome: "ignored", buildId: build.id, duplicate: true });
     expect(again.body.reason).toContain("already built");
 
-    const pushed = await deliver(api, { ...payload, action: "synchronize", before: sha, pull_request: { ...payload.pull_request, head: { ...payload.pull_request.head, sha: "2".repeat(40) } } });
+    const pushed = await deliver(api, {
+      ...payload,
+      action: "synchronize",
+      before: sha,
+      pull_request: { ...payload.pull_request, head: { ...payload.pull_request.head, sha: "2".repeat(40) } },
+    });
     expect(pushed.body).toMatchObject({ outcome: "build_queued", duplicate: false });
     expect(pushed.body.buildId).not.toBe(build.id);
   });
@@ -56,10 +79,15 @@ describe("POST /webhooks/github with pull_request events", () => {
   it("a fork's pull request: by default only owners, members and collaborators build; the build is marked as a fork's", async () => {
     const base = { repository: { id: 9100, fullName: "acme/site" }, fork: { id: 777, fullName: "stranger/site" } };
     const before = await storedCounts(api.db);
-    const stranger = await deliver(api, pullRequestExample({ ...base, number: 5, headSha: "3".repeat(40), authorAssociation: "FIRST_TIME_CONTRIBUTOR" }));
+    const stranger = await deliver(
+      api,
+      pullRequestExample({ ...base, number: 5, headSha: "3".repeat(40), authorAssociation: "FIRST_TIME_CONTRIBUTOR" }),
+    );
     expect(stranger.status).toBe(202);
     expect(stranger.body).toMatchObject({ outcome: "ignored", buildId: null });
-    expect(stranger.body.reason).toContain("from a fork by an author GitHub calls FIRST_TIME_CONTRIBUTOR; SLIPWAY_FORK_PULL_REQUESTS=members");
+    expect(stranger.body.reason).toContain(
+      "from a fork by an author GitHub calls FIRST_TIME_CONTRIBUTOR; SLIPWAY_FORK_PULL_REQUESTS=members",
+    );
     expect(await storedCounts(api.db)).toMatchObject({ deliveries: before.deliveries + 1, builds: before.builds });
 
     const member = await deliver(api, pullRequestExample({ ...base, number: 6, headSha: "4".repeat(40), authorAssociation: "MEMBER" }));
@@ -68,13 +96,25 @@ describe("POST /webhooks/github with pull_request events", () => {
     expect(b).toMatchObject({ fromFork: true, headRepository: "stranger/site", pullRequest: 6 });
 
     // A deleted fork (head.repo null) is a fork too.
-    const gone = await deliver(allForks, pullRequestExample({ ...base, number: 8, headSha: "5".repeat(40), fork: null, authorAssociation: "NONE" }));
+    const gone = await deliver(
+      allForks,
+      pullRequestExample({ ...base, number: 8, headSha: "5".repeat(40), fork: null, authorAssociation: "NONE" }),
+    );
     expect(gone.body.outcome).toBe("build_queued");
-    expect(await allForks.db.build.findUniqueOrThrow({ where: { id: gone.body.buildId } })).toMatchObject({ fromFork: true, headRepository: null });
+    expect(await allForks.db.build.findUniqueOrThrow({ where: { id: gone.body.buildId } })).toMatchObject({
+      fromFork: true,
+      headRepository: null,
+    });
   });
 
   it("a head that claims the base repository's name but another id is a fork: the id decides, not the name or the fork flag", async () => {
-    const p = pullRequestExample({ repository: { id: 9200, fullName: "acme/api" }, number: 3, headSha: "6".repeat(40), fork: { id: 9201, fullName: "acme/api" }, authorAssociation: "NONE" });
+    const p = pullRequestExample({
+      repository: { id: 9200, fullName: "acme/api" },
+      number: 3,
+      headSha: "6".repeat(40),
+      fork: { id: 9201, fullName: "acme/api" },
+      authorAssociation: "NONE",
+    });
     p.pull_request.head.repo.fork = false;
     const res = await deliver(api, p);
     expect(res.body).toMatchObject({ outcome: "ignored", buildId: null });
@@ -91,7 +131,12 @@ describe("POST /webhooks/github with pull_request events", () => {
     badRef.pull_request.head.ref = "a..b";
     const mismatch = pullRequestExample({ number: 4 });
     mismatch.pull_request.number = 5;
-    for (const [payload, field] of [[wrongBase, "pull_request.base.repo.id"], [badSha, "pull_request.head.sha"], [badRef, "pull_request.head.ref"], [mismatch, "pull_request.number"]] as const) {
+    for (const [payload, field] of [
+      [wrongBase, "pull_request.base.repo.id"],
+      [badSha, "pull_request.head.sha"],
+      [badRef, "pull_request.head.ref"],
+      [mismatch, "pull_request.number"],
+    ] as const) {
       const res = await deliver(api, payload);
       expect(res.status, field).toBe(422);
       expect(res.body.error.message).toContain(field);
@@ -102,7 +147,14 @@ describe("POST /webhooks/github with pull_request events", () => {
   it("the allow list applies to the base repository", async () => {
     const owners = await startTestApi({ allowedOwners: ["acme"] });
     try {
-      const res = await deliver(owners, pullRequestExample({ repository: { id: 9400, fullName: "other/app" }, fork: { id: 9401, fullName: "acme/app" }, authorAssociation: "OWNER" }));
+      const res = await deliver(
+        owners,
+        pullRequestExample({
+          repository: { id: 9400, fullName: "other/app" },
+          fork: { id: 9401, fullName: "acme/app" },
+          authorAssociation: "OWNER",
+        }),
+      );
       expect(res.status).toBe(403);
       expect(res.body.error.message).toContain("other/app is not in SLIPWAY_ALLOWED_OWNERS");
     } finally {

@@ -9,8 +9,12 @@ const pingExample = githubExamples("ping")[0];
 const issuesExample = githubExamples("issues")[0];
 
 let api: TestApi;
-beforeAll(async () => { api = await startTestApi(); });
-afterAll(async () => { await api?.close(); });
+beforeAll(async () => {
+  api = await startTestApi();
+});
+afterAll(async () => {
+  await api?.close();
+});
 
 describe("POST /webhooks/github with GitHub's example push payloads", () => {
   it("queues one build per branch or tag push and ignores ref deletions", async () => {
@@ -24,11 +28,17 @@ describe("POST /webhooks/github with GitHub's example push payloads", () => {
     // GitHub's examples hold the same branch push twice: the second copy is a replay.
     const identity = (p: any) => `${p.repository.id} ${p.ref} ${p.before} ${p.after}`;
     const firstOf = new Map<string, (typeof results)[number]>();
-    const replays = results.filter((r) => !r.payload.deleted && firstOf.has(identity(r.payload)) || (!r.payload.deleted && !firstOf.set(identity(r.payload), r)));
+    const replays = results.filter(
+      (r) => (!r.payload.deleted && firstOf.has(identity(r.payload))) || (!r.payload.deleted && !firstOf.set(identity(r.payload), r)),
+    );
     expect(replays).toHaveLength(1);
     for (const r of replays) {
       expect(r.res.status).toBe(202);
-      expect(r.res.body).toMatchObject({ outcome: "ignored", duplicate: true, buildId: firstOf.get(identity(r.payload))!.res.body.buildId });
+      expect(r.res.body).toMatchObject({
+        outcome: "ignored",
+        duplicate: true,
+        buildId: firstOf.get(identity(r.payload))!.res.body.buildId,
+      });
     }
     const building = results.filter((r) => !r.payload.deleted && !replays.includes(r));
     const deleting = results.filter((r) => r.payload.deleted);
@@ -38,7 +48,10 @@ describe("POST /webhooks/github with GitHub's example push payloads", () => {
     for (const { payload, deliveryId, res } of building) {
       expect(res.status).toBe(202);
       expect(res.body).toMatchObject({ deliveryId, outcome: "build_queued", duplicate: false });
-      const build = await api.db.build.findUniqueOrThrow({ where: { id: res.body.buildId }, include: { repository: true, delivery: true } });
+      const build = await api.db.build.findUniqueOrThrow({
+        where: { id: res.body.buildId },
+        include: { repository: true, delivery: true },
+      });
       expect(build.status).toBe("queued");
       expect(build.trigger).toBe("push");
       expect(build.ref).toBe(payload.ref);
@@ -103,16 +116,31 @@ describe("POST /webhooks/github with GitHub's example push payloads", () => {
     onTestFinished(() => api.close());
     const base = pushExamples.find((p) => !p.deleted && p.ref.startsWith("refs/heads/"));
     const repo = (id: number, full_name: string) => ({ ...base.repository, id, full_name, name: full_name.split("/")[1] });
-    const first = await postDelivery(api.url, { event: "push", payload: { ...base, repository: repo(777001, "acme/app") }, secret: WEBHOOK_SECRET });
+    const first = await postDelivery(api.url, {
+      event: "push",
+      payload: { ...base, repository: repo(777001, "acme/app") },
+      secret: WEBHOOK_SECRET,
+    });
     // acme/app renamed to acme/app-old, and a new repository named acme/app created.
-    const second = await postDelivery(api.url, { event: "push", payload: { ...base, repository: repo(777002, "acme/app") }, secret: WEBHOOK_SECRET });
+    const second = await postDelivery(api.url, {
+      event: "push",
+      payload: { ...base, repository: repo(777002, "acme/app") },
+      secret: WEBHOOK_SECRET,
+    });
     expect([first.status, second.status]).toEqual([202, 202]);
     const rows = await api.db.repository.findMany({ where: { githubId: { in: [777001n, 777002n] } }, orderBy: { githubId: "asc" } });
     expect(rows.map((r) => r.fullName)).toEqual(["acme/app#777001", "acme/app"]);
-    const third = await postDelivery(api.url, { event: "push", payload: { ...base, repository: repo(777001, "acme/app-old") }, secret: WEBHOOK_SECRET });
+    const third = await postDelivery(api.url, {
+      event: "push",
+      payload: { ...base, repository: repo(777001, "acme/app-old") },
+      secret: WEBHOOK_SECRET,
+    });
     expect(third.status).toBe(202);
     expect((await api.db.repository.findUniqueOrThrow({ where: { githubId: 777001n } })).fullName).toBe("acme/app-old");
-    const builds = await api.db.build.findMany({ where: { id: { in: [first.body.buildId, second.body.buildId, third.body.buildId] } }, include: { repository: true } });
+    const builds = await api.db.build.findMany({
+      where: { id: { in: [first.body.buildId, second.body.buildId, third.body.buildId] } },
+      include: { repository: true },
+    });
     expect(new Set(builds.map((b) => b.repository.githubId))).toEqual(new Set([777001n, 777002n]));
   });
 
@@ -120,7 +148,10 @@ describe("POST /webhooks/github with GitHub's example push payloads", () => {
     const payload = withNewPush(pushExamples.find((p) => !p.deleted && p.ref.startsWith("refs/heads/")));
     const rawBody = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
     const res = await postDelivery(api.url, {
-      event: "push", payload, rawBody, secret: WEBHOOK_SECRET,
+      event: "push",
+      payload,
+      rawBody,
+      secret: WEBHOOK_SECRET,
       headers: { "content-type": "application/x-www-form-urlencoded" },
     });
     expect(res.status).toBe(202);

@@ -7,8 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApi, storedCounts, WEBHOOK_SECRET, type TestApi } from "./harness";
 
 let api: TestApi;
-beforeAll(async () => { api = await startTestApi({ allowedOwners: ["Codertocat", "acme/web"], maxLargeWebhookBodies: 1 }); });
-afterAll(async () => { await api?.close(); });
+beforeAll(async () => {
+  api = await startTestApi({ allowedOwners: ["Codertocat", "acme/web"], maxLargeWebhookBodies: 1 });
+});
+afterAll(async () => {
+  await api?.close();
+});
 
 const sha = () => randomUUID().replace(/-/g, "").padEnd(40, "0").slice(0, 40);
 const pushOf = (fullName: string, patch: Record<string, unknown> = {}) => {
@@ -37,7 +41,11 @@ describe("names from a payload are checked against GitHub's grammar", () => {
 
   it("422 for a ref git would read as a range or an option", async () => {
     for (const ref of ["refs/heads/a..b", "refs/heads/x y", "--upload-pack=x"]) {
-      const res = await postDelivery(api.url, { event: "push", payload: pushOf("Codertocat/Hello-World", { ref }), secret: WEBHOOK_SECRET });
+      const res = await postDelivery(api.url, {
+        event: "push",
+        payload: pushOf("Codertocat/Hello-World", { ref }),
+        secret: WEBHOOK_SECRET,
+      });
       expect(res.status, ref).toBe(422);
       expect(res.body.error.message).toContain("ref:");
     }
@@ -63,7 +71,10 @@ describe("SLIPWAY_ALLOWED_OWNERS", () => {
     const deliveryId = randomUUID();
     const res = await postDelivery(api.url, { event: "push", payload: pushOf("evil/web"), secret: WEBHOOK_SECRET, deliveryId });
     expect(res.status).toBe(403);
-    expect(res.body.error).toMatchObject({ code: "forbidden", message: "repository evil/web is not in SLIPWAY_ALLOWED_OWNERS: this farm does not build it" });
+    expect(res.body.error).toMatchObject({
+      code: "forbidden",
+      message: "repository evil/web is not in SLIPWAY_ALLOWED_OWNERS: this farm does not build it",
+    });
     const row = await api.db.webhookDelivery.findUniqueOrThrow({ where: { githubDelivery: deliveryId } });
     expect(row).toMatchObject({ outcome: "refused", reason: res.body.error.message, repositoryId: null });
     const after = await storedCounts(api.db);
@@ -77,19 +88,27 @@ describe("SLIPWAY_ALLOWED_OWNERS", () => {
   it("a listed repository is not its whole owner; owners and names match case-insensitively", async () => {
     expect((await postDelivery(api.url, { event: "push", payload: pushOf("acme/other"), secret: WEBHOOK_SECRET })).status).toBe(403);
     expect((await postDelivery(api.url, { event: "push", payload: pushOf("ACME/Web"), secret: WEBHOOK_SECRET })).status).toBe(202);
-    expect((await postDelivery(api.url, { event: "push", payload: pushOf("codertocat/anything"), secret: WEBHOOK_SECRET })).status).toBe(202);
+    expect((await postDelivery(api.url, { event: "push", payload: pushOf("codertocat/anything"), secret: WEBHOOK_SECRET })).status).toBe(
+      202,
+    );
   });
 });
 
 describe("a repository's id and name stay bound (payloads are signed with a shared secret)", () => {
   it("a push claiming another repository's id under its own name is refused; the victim's record is untouched", async () => {
-    const victim = await postDelivery(api.url, { event: "push", payload: { ...pushOf("Codertocat/victim"), repository: { ...pushOf("Codertocat/victim").repository, id: 880001 } }, secret: WEBHOOK_SECRET });
+    const victim = await postDelivery(api.url, {
+      event: "push",
+      payload: { ...pushOf("Codertocat/victim"), repository: { ...pushOf("Codertocat/victim").repository, id: 880001 } },
+      secret: WEBHOOK_SECRET,
+    });
     expect(victim.status).toBe(202);
     const side = pushOf("Codertocat/victim");
     side.repository = { ...side.repository, id: 880001, full_name: "Codertocat/side", name: "side", owner: { login: "Codertocat" } };
     const attack = await postDelivery(api.url, { event: "push", payload: side, secret: WEBHOOK_SECRET });
     expect(attack.status).toBe(403);
-    expect(attack.body.error.message).toBe("repository id 880001 is known here as Codertocat/victim, not Codertocat/side: a rename is not accepted from a webhook payload alone (SLIPWAY_ACCEPT_RENAMES)");
+    expect(attack.body.error.message).toBe(
+      "repository id 880001 is known here as Codertocat/victim, not Codertocat/side: a rename is not accepted from a webhook payload alone (SLIPWAY_ACCEPT_RENAMES)",
+    );
     expect((await api.db.repository.findUniqueOrThrow({ where: { githubId: 880001n } })).fullName).toBe("Codertocat/victim");
     expect(await api.db.build.count({ where: { sha: side.after } })).toBe(0);
   });
@@ -110,7 +129,9 @@ describe("a replayed push", () => {
     const p = pushOf("Codertocat/Hello-World");
     const first = await postDelivery(api.url, { event: "push", payload: p, secret: WEBHOOK_SECRET });
     expect(first.status).toBe(202);
-    const copies = await Promise.all(Array.from({ length: 8 }, () => postDelivery(api.url, { event: "push", payload: p, secret: WEBHOOK_SECRET })));
+    const copies = await Promise.all(
+      Array.from({ length: 8 }, () => postDelivery(api.url, { event: "push", payload: p, secret: WEBHOOK_SECRET })),
+    );
     for (const c of copies) {
       expect(c.status).toBe(202);
       expect(c.body).toMatchObject({ outcome: "ignored", buildId: first.body.buildId, duplicate: true });
@@ -124,7 +145,9 @@ describe("a replayed push", () => {
 
   it("racing from the start (no first copy stored yet) still makes exactly one build", async () => {
     const p = pushOf("Codertocat/Hello-World");
-    const all = await Promise.all(Array.from({ length: 10 }, () => postDelivery(api.url, { event: "push", payload: p, secret: WEBHOOK_SECRET })));
+    const all = await Promise.all(
+      Array.from({ length: 10 }, () => postDelivery(api.url, { event: "push", payload: p, secret: WEBHOOK_SECRET })),
+    );
     expect(all.every((r) => r.status === 202)).toBe(true);
     expect(all.filter((r) => !r.body.duplicate)).toHaveLength(1);
     expect(await api.db.build.count({ where: { sha: p.after } })).toBe(1);
@@ -142,7 +165,12 @@ describe("a replayed push", () => {
 const post = (body: Buffer, signature: string) =>
   fetch(`${api.url}/webhooks/github`, {
     method: "POST",
-    headers: { "content-type": "application/json", "x-github-event": "push", "x-github-delivery": randomUUID(), "x-hub-signature-256": signature },
+    headers: {
+      "content-type": "application/json",
+      "x-github-event": "push",
+      "x-github-delivery": randomUUID(),
+      "x-hub-signature-256": signature,
+    },
     body,
   });
 const hmac = (b: Buffer | string) => `sha256=${createHmac("sha256", WEBHOOK_SECRET).update(b).digest("hex")}`;
@@ -163,8 +191,25 @@ describe("large bodies are bounded", () => {
   it("past SLIPWAY_WEBHOOK_LARGE_BODIES at once, another large delivery gets 503 + Retry-After before its body is read; small ones pass", async () => {
     const { port } = new URL(api.url);
     // Hold one large upload open: headers and half the body, the rest later.
-    const held = http.request({ host: "127.0.0.1", port, path: "/webhooks/github", method: "POST", headers: { "content-type": "application/json", "content-length": 2 * 1024 * 1024, "x-github-event": "push", "x-github-delivery": randomUUID(), "x-hub-signature-256": hmac("x") } });
-    const heldDone = new Promise<number>((resolve) => held.on("response", (r) => { r.resume(); resolve(r.statusCode ?? 0); }));
+    const held = http.request({
+      host: "127.0.0.1",
+      port,
+      path: "/webhooks/github",
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "content-length": 2 * 1024 * 1024,
+        "x-github-event": "push",
+        "x-github-delivery": randomUUID(),
+        "x-hub-signature-256": hmac("x"),
+      },
+    });
+    const heldDone = new Promise<number>((resolve) =>
+      held.on("response", (r) => {
+        r.resume();
+        resolve(r.statusCode ?? 0);
+      }),
+    );
     held.on("error", () => {});
     held.write(Buffer.alloc(1024 * 1024, 32));
     await new Promise((r) => setTimeout(r, 300));

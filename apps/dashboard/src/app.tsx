@@ -11,7 +11,13 @@ export function App() {
   return (
     <Routes>
       <Route path="/sign-in" element={<SignInPage />} />
-      <Route element={<SessionGate><Layout /></SessionGate>}>
+      <Route
+        element={
+          <SessionGate>
+            <Layout />
+          </SessionGate>
+        }
+      >
         <Route index element={<BuildsPage />} />
         <Route path="builds/:id" element={<BuildPage />} />
         <Route path="farm" element={<FarmPage />} />

@@ -11,7 +11,8 @@ const client: QueryClient = new QueryClient({
   // A 401 anywhere (session expired, token revoked): ask the session again, which sends the page to sign-in.
   queryCache: new QueryCache({
     onError: (err, query) => {
-      if (err instanceof ApiError && err.status === 401 && query.queryKey[0] !== queryKeys.session[0]) void client.invalidateQueries({ queryKey: queryKeys.session });
+      if (err instanceof ApiError && err.status === 401 && query.queryKey[0] !== queryKeys.session[0])
+        void client.invalidateQueries({ queryKey: queryKeys.session });
     },
   }),
   defaultOptions: {

@@ -18,8 +18,12 @@ runApp("publisher", async () => {
   const logRedis = createRedis(config.REDIS_URL, "producer");
   const reportConnection = createRedis(config.REDIS_URL, "worker");
   const githubSettings = githubSettingsOf(config);
-  for (const r of [connection, logRedis, reportConnection]) r.on("error", (err) => logger.warn({ err: err.message }, "redis connection error"));
-  if (!config.SLIPWAY_SECRET_KEY) logger.warn("SLIPWAY_SECRET_KEY is not set: stored registry credentials cannot be read; only SLIPWAY_PUBLIC_PUBLISH_HOSTS can be published to");
+  for (const r of [connection, logRedis, reportConnection])
+    r.on("error", (err) => logger.warn({ err: err.message }, "redis connection error"));
+  if (!config.SLIPWAY_SECRET_KEY)
+    logger.warn(
+      "SLIPWAY_SECRET_KEY is not set: stored registry credentials cannot be read; only SLIPWAY_PUBLIC_PUBLISH_HOSTS can be published to",
+    );
   const worker = new PublishWorker(
     {
       db,
@@ -27,7 +31,9 @@ runApp("publisher", async () => {
       logger,
       events: new EventBus(logRedis, logger.child({ component: "events" })),
       internalRegistry: config.SLIPWAY_REGISTRY,
-      ...(config.SLIPWAY_REGISTRY_SECRET ? { internalLogin: internalRegistryLogin(config.SLIPWAY_REGISTRY_SECRET, config.SLIPWAY_REGISTRY) } : {}),
+      ...(config.SLIPWAY_REGISTRY_SECRET
+        ? { internalLogin: internalRegistryLogin(config.SLIPWAY_REGISTRY_SECRET, config.SLIPWAY_REGISTRY) }
+        : {}),
       access: new PublishAccess({
         ...(config.SLIPWAY_SECRET_KEY ? { secrets: new SecretStore(db, new SecretBox(config.SLIPWAY_SECRET_KEY)) } : {}),
         publicHosts: config.SLIPWAY_PUBLIC_PUBLISH_HOSTS,
@@ -39,15 +45,31 @@ runApp("publisher", async () => {
   // The GitHub reporter (the stage that reports back), and a relay for the publish outcomes'
   // outbox rows so reports do not wait on another process's relay.
   const reporter = githubSettings
-    ? new ReportWorker({ db, github: new OctokitGithubClient(githubSettings), logger: logger.child({ component: "github-reporter" }), publicUrl: config.SLIPWAY_PUBLIC_URL }, { connection: reportConnection })
+    ? new ReportWorker(
+        {
+          db,
+          github: new OctokitGithubClient(githubSettings),
+          logger: logger.child({ component: "github-reporter" }),
+          publicUrl: config.SLIPWAY_PUBLIC_URL,
+        },
+        { connection: reportConnection },
+      )
     : undefined;
   const producers = createProducers(logRedis);
   const relay = new OutboxRelay({ db, logger: logger.child({ component: "outbox-relay" }), handlers: createOutboxHandlers(producers) });
   relay.start();
   worker.worker.on("completed", () => relay.kick());
-  if (!githubSettings) logger.warn("GitHub is not configured (SLIPWAY_GITHUB_TOKEN or SLIPWAY_GITHUB_APP_*): nothing is reported to GitHub");
+  if (!githubSettings)
+    logger.warn("GitHub is not configured (SLIPWAY_GITHUB_TOKEN or SLIPWAY_GITHUB_APP_*): nothing is reported to GitHub");
   else if (!config.SLIPWAY_PUBLIC_URL) logger.warn("SLIPWAY_PUBLIC_URL is not set: GitHub checks and statuses get no link to the build");
-  logger.info({ registry: config.SLIPWAY_REGISTRY, publicPublishHosts: config.SLIPWAY_PUBLIC_PUBLISH_HOSTS, github: githubSettings?.auth.kind ?? "off" }, "publisher started");
+  logger.info(
+    {
+      registry: config.SLIPWAY_REGISTRY,
+      publicPublishHosts: config.SLIPWAY_PUBLIC_PUBLISH_HOSTS,
+      github: githubSettings?.auth.kind ?? "off",
+    },
+    "publisher started",
+  );
 
   return async () => {
     await worker.close();

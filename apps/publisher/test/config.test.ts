@@ -18,7 +18,10 @@ describe("publisher config", () => {
   });
 
   it("SLIPWAY_PUBLIC_PUBLISH_HOSTS: hosts as registries are named (lowercase, Docker Hub as docker.io), once each", () => {
-    const hosts = loadPublisherConfig({ ...good, SLIPWAY_PUBLIC_PUBLISH_HOSTS: " Registry.LAN:5000, localhost:5001,index.docker.io,docker.io " }).SLIPWAY_PUBLIC_PUBLISH_HOSTS;
+    const hosts = loadPublisherConfig({
+      ...good,
+      SLIPWAY_PUBLIC_PUBLISH_HOSTS: " Registry.LAN:5000, localhost:5001,index.docker.io,docker.io ",
+    }).SLIPWAY_PUBLIC_PUBLISH_HOSTS;
     expect(hosts).toEqual(["registry.lan:5000", "localhost:5001", "docker.io"]);
   });
 

@@ -1,5 +1,19 @@
 import { hostname } from "node:os";
-import { buildRetryFields, checkGithubFields, githubFields, loadConfig, zDatabaseUrl, zDockerHost, zLogLevel, zPositiveInt, zRedisUrl, zRegistryHost, zSecret, zSecretKey, gitFields } from "@slipway/config";
+import {
+  buildRetryFields,
+  checkGithubFields,
+  githubFields,
+  loadConfig,
+  zDatabaseUrl,
+  zDockerHost,
+  zLogLevel,
+  zPositiveInt,
+  zRedisUrl,
+  zRegistryHost,
+  zSecret,
+  zSecretKey,
+  gitFields,
+} from "@slipway/config";
 import { z } from "zod";
 
 /** The build worker's configuration. */
@@ -11,7 +25,10 @@ const ZWorkerConfig = z.object({
   /** the Docker daemon builds run on; unset: the docker CLI's default */
   DOCKER_HOST: zDockerHost,
   /** this worker's id @defaultValue <hostname>-<pid> */
-  SLIPWAY_WORKER_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, "letters, digits, . _ - only").optional(),
+  SLIPWAY_WORKER_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,100}$/, "letters, digits, . _ - only")
+    .optional(),
   /** the build host label recorded on builds @defaultValue the machine's hostname */
   SLIPWAY_BUILD_HOST: z.string().min(1).default(hostname()),
   /** RUN network for every build. Part of BuildKit's cache key: use the same value on every
@@ -19,7 +36,10 @@ const ZWorkerConfig = z.object({
    * walls off from the host (see SECURITY.md, "Builds cannot reach the farm"); "host"
    * lets a Dockerfile reach every service on the machine, so the worker warns about it;
    * "none" gives RUN steps no network @defaultValue default */
-  SLIPWAY_BUILD_NETWORK: z.preprocess((v) => (v === "" ? undefined : v), z.enum(["host", "none", "default"], { error: "must be host, none or default" }).default("default")),
+  SLIPWAY_BUILD_NETWORK: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z.enum(["host", "none", "default"], { error: "must be host, none or default" }).default("default"),
+  ),
   ...gitFields,
   /** signs each build's internal-registry credential (the api's SLIPWAY_REGISTRY_SECRET).
    * Unset: builds get no credential (the registry must then have no auth) */
@@ -28,9 +48,30 @@ const ZWorkerConfig = z.object({
   SLIPWAY_SECRET_KEY: zSecretKey.optional(),
   /** internal-registry repositories every build may pull (base images), comma-separated
    * names or prefixes ending in /* @defaultValue base/* */
-  SLIPWAY_REGISTRY_BASE_PATHS: z.preprocess((v) => (v === undefined || v === "" ? "base/*" : v), z.string())
-    .transform((v) => v.split(",").map((p) => p.trim()).filter(Boolean))
-    .pipe(z.array(z.string().regex(/^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*(\/\*)?$/, "each must be a repository name or a prefix ending in /* (e.g. base/*)")).max(16, "name at most 16 base paths").refine((paths) => !paths.some((p) => p === "github/*" || p.startsWith("github/")), "github/... holds the repositories' own images: not a base path")),
+  SLIPWAY_REGISTRY_BASE_PATHS: z
+    .preprocess((v) => (v === undefined || v === "" ? "base/*" : v), z.string())
+    .transform((v) =>
+      v
+        .split(",")
+        .map((p) => p.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z
+        .array(
+          z
+            .string()
+            .regex(
+              /^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*(\/\*)?$/,
+              "each must be a repository name or a prefix ending in /* (e.g. base/*)",
+            ),
+        )
+        .max(16, "name at most 16 base paths")
+        .refine(
+          (paths) => !paths.some((p) => p === "github/*" || p.startsWith("github/")),
+          "github/... holds the repositories' own images: not a base path",
+        ),
+    ),
   /** build timeout in minutes @defaultValue 60 */
   SLIPWAY_BUILD_TIMEOUT_MIN: zPositiveInt(60),
   /** the most one build attempt's stored log may hold, MiB (UTF-8 bytes): past it the build
@@ -58,9 +99,13 @@ const protocolOf = (url: string) => {
     return undefined; // reported by the field itself
   }
 };
-const ZCheckedWorkerConfig = ZWorkerConfig.superRefine(checkGithubFields).refine((c) => protocolOf(c.SLIPWAY_GIT_BASE_URL) === undefined || c.SLIPWAY_GIT_PROTOCOLS.includes(protocolOf(c.SLIPWAY_GIT_BASE_URL) as "https"), {
-  message: "its protocol must be one of SLIPWAY_GIT_PROTOCOLS",
-  path: ["SLIPWAY_GIT_BASE_URL"],
-});
+const ZCheckedWorkerConfig = ZWorkerConfig.superRefine(checkGithubFields).refine(
+  (c) =>
+    protocolOf(c.SLIPWAY_GIT_BASE_URL) === undefined || c.SLIPWAY_GIT_PROTOCOLS.includes(protocolOf(c.SLIPWAY_GIT_BASE_URL) as "https"),
+  {
+    message: "its protocol must be one of SLIPWAY_GIT_PROTOCOLS",
+    path: ["SLIPWAY_GIT_BASE_URL"],
+  },
+);
 
 export const loadWorkerConfig = (env: Record<string, string | undefined>) => loadConfig(ZCheckedWorkerConfig, env);

@@ -18,16 +18,27 @@ runApp("worker", async () => {
   const connection = createRedis(config.REDIS_URL, "worker");
   const subscriber = createRedis(config.REDIS_URL, "worker");
   const producerRedis = createRedis(config.REDIS_URL, "producer");
-  for (const r of [connection, subscriber, producerRedis]) r.on("error", (err) => logger.warn({ err: err.message }, "redis connection error"));
+  for (const r of [connection, subscriber, producerRedis])
+    r.on("error", (err) => logger.warn({ err: err.message }, "redis connection error"));
   // The worker relays its own outbox rows (publish after a build) so publishing does not
   // wait on the api; any relay may dispatch any row (SKIP LOCKED, idempotent job ids).
-  const producers = createProducers(producerRedis, { build: { attempts: config.SLIPWAY_BUILD_ATTEMPTS, backoffMs: config.SLIPWAY_BUILD_BACKOFF_MS } });
+  const producers = createProducers(producerRedis, {
+    build: { attempts: config.SLIPWAY_BUILD_ATTEMPTS, backoffMs: config.SLIPWAY_BUILD_BACKOFF_MS },
+  });
   const relay = new OutboxRelay({ db, logger: logger.child({ component: "outbox-relay" }), handlers: createOutboxHandlers(producers) });
   relay.start();
 
   // git and docker get the environment without the farm's own keys and service URLs: they
   // need none of them, and buildx's environment also carries build secrets' values.
-  const { SLIPWAY_SECRET_KEY: _key, SLIPWAY_REGISTRY_SECRET: _grant, DATABASE_URL: _db, REDIS_URL: _redis, SLIPWAY_API_TOKEN: _admin, SLIPWAY_WEBHOOK_SECRET: _hook, ...inherited } = process.env;
+  const {
+    SLIPWAY_SECRET_KEY: _key,
+    SLIPWAY_REGISTRY_SECRET: _grant,
+    DATABASE_URL: _db,
+    REDIS_URL: _redis,
+    SLIPWAY_API_TOKEN: _admin,
+    SLIPWAY_WEBHOOK_SECRET: _hook,
+    ...inherited
+  } = process.env;
   const env: NodeJS.ProcessEnv = { ...inherited };
   if (config.DOCKER_HOST) env.DOCKER_HOST = config.DOCKER_HOST;
   // git and buildx run with `env`: GitHub's credentials stay in this process.
@@ -48,7 +59,9 @@ runApp("worker", async () => {
         network: config.SLIPWAY_BUILD_NETWORK,
         gitBaseUrl: config.SLIPWAY_GIT_BASE_URL,
         gitProtocols: config.SLIPWAY_GIT_PROTOCOLS,
-        ...(config.SLIPWAY_REGISTRY_SECRET ? { registryAuth: { secret: config.SLIPWAY_REGISTRY_SECRET, basePaths: config.SLIPWAY_REGISTRY_BASE_PATHS } } : {}),
+        ...(config.SLIPWAY_REGISTRY_SECRET
+          ? { registryAuth: { secret: config.SLIPWAY_REGISTRY_SECRET, basePaths: config.SLIPWAY_REGISTRY_BASE_PATHS } }
+          : {}),
         cacheDir: config.SLIPWAY_WORKER_CACHE_DIR,
         workDir: join(config.SLIPWAY_WORKER_CACHE_DIR, "work"),
         timeoutMs: config.SLIPWAY_BUILD_TIMEOUT_MIN * 60_000,
@@ -60,10 +73,18 @@ runApp("worker", async () => {
     { connection, subscriber, concurrency: config.SLIPWAY_WORKER_CONCURRENCY },
   );
   worker.worker.on("completed", () => relay.kick());
-  if (!config.SLIPWAY_REGISTRY_SECRET) logger.warn("SLIPWAY_REGISTRY_SECRET is not set: builds get no internal-registry credential, so that registry must be open to them");
-  if (!config.SLIPWAY_SECRET_KEY) logger.warn("SLIPWAY_SECRET_KEY is not set: builds whose .slipway.yml lists secrets cannot run on this worker");
-  if (config.SLIPWAY_BUILD_NETWORK === "host") logger.warn("SLIPWAY_BUILD_NETWORK=host: RUN steps can reach every service on this machine (PostgreSQL, Redis, the registry); build only trusted code");
-  logger.info({ registry: config.SLIPWAY_REGISTRY, network: config.SLIPWAY_BUILD_NETWORK, github: github?.mode ?? "off" }, "build worker started");
+  if (!config.SLIPWAY_REGISTRY_SECRET)
+    logger.warn("SLIPWAY_REGISTRY_SECRET is not set: builds get no internal-registry credential, so that registry must be open to them");
+  if (!config.SLIPWAY_SECRET_KEY)
+    logger.warn("SLIPWAY_SECRET_KEY is not set: builds whose .slipway.yml lists secrets cannot run on this worker");
+  if (config.SLIPWAY_BUILD_NETWORK === "host")
+    logger.warn(
+      "SLIPWAY_BUILD_NETWORK=host: RUN steps can reach every service on this machine (PostgreSQL, Redis, the registry); build only trusted code",
+    );
+  logger.info(
+    { registry: config.SLIPWAY_REGISTRY, network: config.SLIPWAY_BUILD_NETWORK, github: github?.mode ?? "off" },
+    "build worker started",
+  );
 
   return async () => {
     logger.info({ graceMs: config.SLIPWAY_SHUTDOWN_GRACE_S * 1000 }, "shutting down: waiting for running builds");

@@ -13,11 +13,22 @@ const good = { DATABASE_URL: "postgresql://u:p@127.0.0.1:5432/db", REDIS_URL: "r
 describe("worker config", () => {
   it("applies the documented defaults", () => {
     const c = loadWorkerConfig(good);
-    expect(c).toMatchObject({ SLIPWAY_REGISTRY: "127.0.0.1:5000", SLIPWAY_BUILD_NETWORK: "default", SLIPWAY_GIT_BASE_URL: "https://github.com", SLIPWAY_GIT_PROTOCOLS: ["https"], SLIPWAY_BUILD_TIMEOUT_MIN: 60, SLIPWAY_WORKER_CONCURRENCY: 1, SLIPWAY_WORKER_CACHE_DIR: "/var/cache/slipway/worker", SLIPWAY_BUILD_LOG_MAX_MB: 64 });
+    expect(c).toMatchObject({
+      SLIPWAY_REGISTRY: "127.0.0.1:5000",
+      SLIPWAY_BUILD_NETWORK: "default",
+      SLIPWAY_GIT_BASE_URL: "https://github.com",
+      SLIPWAY_GIT_PROTOCOLS: ["https"],
+      SLIPWAY_BUILD_TIMEOUT_MIN: 60,
+      SLIPWAY_WORKER_CONCURRENCY: 1,
+      SLIPWAY_WORKER_CACHE_DIR: "/var/cache/slipway/worker",
+      SLIPWAY_BUILD_LOG_MAX_MB: 64,
+    });
   });
 
   it("git source: the base URL must be plain and speak an allowed protocol; file and ext are never allowed", () => {
-    expect(loadWorkerConfig({ ...good, SLIPWAY_GIT_BASE_URL: "git://127.0.0.1:9418", SLIPWAY_GIT_PROTOCOLS: "https, git" })).toMatchObject({ SLIPWAY_GIT_PROTOCOLS: ["https", "git"] });
+    expect(loadWorkerConfig({ ...good, SLIPWAY_GIT_BASE_URL: "git://127.0.0.1:9418", SLIPWAY_GIT_PROTOCOLS: "https, git" })).toMatchObject({
+      SLIPWAY_GIT_PROTOCOLS: ["https", "git"],
+    });
     const problems = (env: Record<string, string>) => {
       try {
         loadWorkerConfig({ ...good, ...env });
@@ -26,10 +37,14 @@ describe("worker config", () => {
         return (err as Error).message;
       }
     };
-    expect(problems({ SLIPWAY_GIT_BASE_URL: "git://127.0.0.1:9418" })).toContain("SLIPWAY_GIT_BASE_URL: its protocol must be one of SLIPWAY_GIT_PROTOCOLS");
+    expect(problems({ SLIPWAY_GIT_BASE_URL: "git://127.0.0.1:9418" })).toContain(
+      "SLIPWAY_GIT_BASE_URL: its protocol must be one of SLIPWAY_GIT_PROTOCOLS",
+    );
     expect(problems({ SLIPWAY_GIT_PROTOCOLS: "https,file" })).toContain("SLIPWAY_GIT_PROTOCOLS");
     expect(problems({ SLIPWAY_GIT_PROTOCOLS: "ext" })).toContain("each protocol must be https, http, ssh or git");
-    expect(problems({ SLIPWAY_GIT_BASE_URL: "https://user:secret@github.com" })).toContain("SLIPWAY_GIT_BASE_URL: must be a URL without credentials");
+    expect(problems({ SLIPWAY_GIT_BASE_URL: "https://user:secret@github.com" })).toContain(
+      "SLIPWAY_GIT_BASE_URL: must be a URL without credentials",
+    );
     expect(problems({ SLIPWAY_GIT_BASE_URL: "https://user:secret@github.com" })).not.toContain("secret");
     expect(problems({ SLIPWAY_GIT_BASE_URL: "not a url" })).toContain("SLIPWAY_GIT_BASE_URL");
   });
@@ -48,19 +63,45 @@ describe("worker config", () => {
     const dir = mkdtempSync(join(tmpdir(), "slipway-key-"));
     writeFileSync(join(dir, "app.pem"), pem);
     expect(githubSettingsOf(loadWorkerConfig(good))).toBeUndefined();
-    expect(githubSettingsOf(loadWorkerConfig({ ...good, SLIPWAY_GITHUB_TOKEN: "ghp_0123456789abcdefghij" }))).toEqual({ apiUrl: "https://api.github.com", auth: { kind: "token", token: "ghp_0123456789abcdefghij" } });
-    expect(githubSettingsOf(loadWorkerConfig({ ...good, SLIPWAY_GITHUB_APP_ID: "123", SLIPWAY_GITHUB_APP_PRIVATE_KEY: pem.replace(/\n/g, "\\n"), SLIPWAY_GITHUB_API_URL: "https://ghe.example.com/api/v3" })))
-      .toEqual({ apiUrl: "https://ghe.example.com/api/v3", auth: { kind: "app", appId: "123", privateKey: pem } });
-    expect(githubSettingsOf(loadWorkerConfig({ ...good, SLIPWAY_GITHUB_APP_ID: "123", SLIPWAY_GITHUB_APP_PRIVATE_KEY_FILE: join(dir, "app.pem") }))?.auth).toMatchObject({ kind: "app", privateKey: pem });
-    expect(problems({ SLIPWAY_GITHUB_TOKEN: "ghp_0123456789abcdefghij", SLIPWAY_GITHUB_APP_ID: "1" })).toContain("SLIPWAY_GITHUB_TOKEN: set either a token or a GitHub App");
+    expect(githubSettingsOf(loadWorkerConfig({ ...good, SLIPWAY_GITHUB_TOKEN: "ghp_0123456789abcdefghij" }))).toEqual({
+      apiUrl: "https://api.github.com",
+      auth: { kind: "token", token: "ghp_0123456789abcdefghij" },
+    });
+    expect(
+      githubSettingsOf(
+        loadWorkerConfig({
+          ...good,
+          SLIPWAY_GITHUB_APP_ID: "123",
+          SLIPWAY_GITHUB_APP_PRIVATE_KEY: pem.replace(/\n/g, "\\n"),
+          SLIPWAY_GITHUB_API_URL: "https://ghe.example.com/api/v3",
+        }),
+      ),
+    ).toEqual({ apiUrl: "https://ghe.example.com/api/v3", auth: { kind: "app", appId: "123", privateKey: pem } });
+    expect(
+      githubSettingsOf(
+        loadWorkerConfig({ ...good, SLIPWAY_GITHUB_APP_ID: "123", SLIPWAY_GITHUB_APP_PRIVATE_KEY_FILE: join(dir, "app.pem") }),
+      )?.auth,
+    ).toMatchObject({ kind: "app", privateKey: pem });
+    expect(problems({ SLIPWAY_GITHUB_TOKEN: "ghp_0123456789abcdefghij", SLIPWAY_GITHUB_APP_ID: "1" })).toContain(
+      "SLIPWAY_GITHUB_TOKEN: set either a token or a GitHub App",
+    );
     expect(problems({ SLIPWAY_GITHUB_APP_PRIVATE_KEY: pem })).toContain("SLIPWAY_GITHUB_APP_ID: is required");
     expect(problems({ SLIPWAY_GITHUB_APP_ID: "1" })).toContain("SLIPWAY_GITHUB_APP_PRIVATE_KEY: is required");
-    expect(problems({ SLIPWAY_GITHUB_APP_ID: "1", SLIPWAY_GITHUB_APP_PRIVATE_KEY_FILE: join(dir, "missing.pem") })).toContain("SLIPWAY_GITHUB_APP_PRIVATE_KEY_FILE: cannot be read: ENOENT");
-    const broken = problems({ SLIPWAY_GITHUB_APP_ID: "1", SLIPWAY_GITHUB_APP_PRIVATE_KEY: "-----BEGIN RSA PRIVATE KEY-----\nc2VjcmV0LWtleS1tYXRlcmlhbA==\n-----END RSA PRIVATE KEY-----" });
+    expect(problems({ SLIPWAY_GITHUB_APP_ID: "1", SLIPWAY_GITHUB_APP_PRIVATE_KEY_FILE: join(dir, "missing.pem") })).toContain(
+      "SLIPWAY_GITHUB_APP_PRIVATE_KEY_FILE: cannot be read: ENOENT",
+    );
+    const broken = problems({
+      SLIPWAY_GITHUB_APP_ID: "1",
+      SLIPWAY_GITHUB_APP_PRIVATE_KEY: "-----BEGIN RSA PRIVATE KEY-----\nc2VjcmV0LWtleS1tYXRlcmlhbA==\n-----END RSA PRIVATE KEY-----",
+    });
     expect(broken).toContain("SLIPWAY_GITHUB_APP_PRIVATE_KEY: is not a PEM private key");
     expect(broken).not.toContain("c2VjcmV0");
-    expect(problems({ SLIPWAY_GITHUB_APP_ID: "app", SLIPWAY_GITHUB_APP_PRIVATE_KEY: pem })).toContain("SLIPWAY_GITHUB_APP_ID: must be the App's numeric id");
-    expect(problems({ SLIPWAY_GITHUB_API_URL: "https://x:y@api.github.com" })).toContain("SLIPWAY_GITHUB_API_URL: must be an http(s) URL without credentials");
+    expect(problems({ SLIPWAY_GITHUB_APP_ID: "app", SLIPWAY_GITHUB_APP_PRIVATE_KEY: pem })).toContain(
+      "SLIPWAY_GITHUB_APP_ID: must be the App's numeric id",
+    );
+    expect(problems({ SLIPWAY_GITHUB_API_URL: "https://x:y@api.github.com" })).toContain(
+      "SLIPWAY_GITHUB_API_URL: must be an http(s) URL without credentials",
+    );
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -68,13 +109,19 @@ describe("worker config", () => {
     expect(loadWorkerConfig({ ...good, SLIPWAY_BUILD_LOG_MAX_MB: "1024" }).SLIPWAY_BUILD_LOG_MAX_MB).toBe(1024);
     expect(() => loadWorkerConfig({ ...good, SLIPWAY_BUILD_LOG_MAX_MB: "1025" })).toThrow("SLIPWAY_BUILD_LOG_MAX_MB: must be at most 1024");
     expect(() => loadWorkerConfig({ ...good, SLIPWAY_BUILD_LOG_MAX_MB: "0" })).toThrow("SLIPWAY_BUILD_LOG_MAX_MB: must be > 0");
-    expect(() => loadWorkerConfig({ ...good, SLIPWAY_BUILD_LOG_MAX_MB: "1.5" })).toThrow("SLIPWAY_BUILD_LOG_MAX_MB: must be a whole number");
+    expect(() => loadWorkerConfig({ ...good, SLIPWAY_BUILD_LOG_MAX_MB: "1.5" })).toThrow(
+      "SLIPWAY_BUILD_LOG_MAX_MB: must be a whole number",
+    );
   });
 
   it("the worker process stops at start naming the bad variable", () => {
     const entry = fileURLToPath(new URL("../src/index.ts", import.meta.url));
     const tsx = fileURLToPath(new URL("../../../node_modules/.bin/tsx", import.meta.url));
-    const res = spawnSync(tsx, [entry], { env: { PATH: process.env.PATH, ...good, SLIPWAY_BUILD_NETWORK: "bridge", SLIPWAY_BUILD_TIMEOUT_MIN: "-5" }, encoding: "utf8", timeout: 30_000 });
+    const res = spawnSync(tsx, [entry], {
+      env: { PATH: process.env.PATH, ...good, SLIPWAY_BUILD_NETWORK: "bridge", SLIPWAY_BUILD_TIMEOUT_MIN: "-5" },
+      encoding: "utf8",
+      timeout: 30_000,
+    });
     expect(res.status).toBe(78);
     expect(res.stderr).toContain("SLIPWAY_BUILD_NETWORK: must be host, none or default");
     expect(res.stderr).toContain("SLIPWAY_BUILD_TIMEOUT_MIN: must be > 0");

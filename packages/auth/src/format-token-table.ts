@@ -16,5 +16,14 @@ export function formatTokenTable(tokens: TApiToken[], now = new Date()): string 
     t.revokedAt ? "revoked" : t.expiresAt && new Date(t.expiresAt) <= now ? "expired" : "active",
   ]);
   const widths = COLUMNS.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i]!.length)));
-  return [COLUMNS, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n") + "\n";
+  return (
+    [COLUMNS, ...rows]
+      .map((r) =>
+        r
+          .map((cell, i) => cell.padEnd(widths[i]!))
+          .join("  ")
+          .trimEnd(),
+      )
+      .join("\n") + "\n"
+  );
 }

@@ -20,7 +20,10 @@ export async function grantApiToken(db: Db, principal: Principal, body: TCreateT
     );
   }
   if (principal.expiresAt && (!body.expiresAt || body.expiresAt > principal.expiresAt)) {
-    throw new AppError("forbidden", `this API token expires at ${principal.expiresAt.toISOString()}: "expiresAt" must be given and be no later`);
+    throw new AppError(
+      "forbidden",
+      `this API token expires at ${principal.expiresAt.toISOString()}: "expiresAt" must be given and be no later`,
+    );
   }
   return createApiToken(db, body);
 }

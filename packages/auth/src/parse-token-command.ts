@@ -1,7 +1,8 @@
 import { parseArgs } from "node:util";
 import { AppError, ZCreateTokenBody, type TCreateTokenBody } from "@slipway/contracts";
 
-export type TokenCommand = { kind: "create"; body: TCreateTokenBody } | { kind: "list" } | { kind: "revoke"; id: string } | { kind: "help" };
+export type TokenCommand =
+  { kind: "create"; body: TCreateTokenBody } | { kind: "list" } | { kind: "revoke"; id: string } | { kind: "help" };
 
 export const TOKEN_USAGE = `usage:
   npm run token -- create --name NAME --scope read|write|admin [--scope ...] [--repo owner/* | owner/repo ...] [--expires-days N]
@@ -51,13 +52,17 @@ export function parseTokenCommand(argv: string[], now = new Date()): TokenComman
     if (rest.length !== 1) usage("revoke takes exactly one token id: npm run token -- revoke ID (ids are in npm run token -- list)");
     return { kind: "revoke", id: rest[0]! };
   }
-  if (command !== "create") return usage(command === undefined ? "missing command: create, list or revoke" : `unknown command "${command}": create, list or revoke`);
+  if (command !== "create")
+    return usage(
+      command === undefined ? "missing command: create, list or revoke" : `unknown command "${command}": create, list or revoke`,
+    );
   if (rest.length) usage(`create takes only options (got "${rest[0]}")`);
 
   let expiresAt: string | undefined;
   const days = values["expires-days"];
   if (days !== undefined) {
-    if (!/^\d+$/.test(days) || Number(days) < 1 || Number(days) > MAX_DAYS) usage(`--expires-days: must be a whole number of days, 1-${MAX_DAYS}`);
+    if (!/^\d+$/.test(days) || Number(days) < 1 || Number(days) > MAX_DAYS)
+      usage(`--expires-days: must be a whole number of days, 1-${MAX_DAYS}`);
     expiresAt = new Date(now.getTime() + Number(days) * 86_400_000).toISOString();
   }
   const input = { name: values.name, scopes: values.scope, repositories: values.repo, expiresAt };

@@ -4,7 +4,6 @@ import { isReachWithin } from "@slipway/contracts";
 import { toApiTokenDto } from "./to-api-token-dto";
 import { toPrincipal } from "./to-principal";
 
-
 /**
  * Revokes a database token at once (authenticate reads the row on every request). Revoking
  * twice keeps the first time. A token outside the caller's reach answers 404, as an unknown

@@ -10,7 +10,10 @@ import { revokeApiToken } from "./revoke-api-token";
  * repository). A created token is the only thing on stdout, so `$(npm run -s token -- create
  * ...)` captures exactly it; what it is goes to stderr.
  */
-export async function runTokenCommand(db: Db, command: Exclude<TokenCommand, { kind: "help" }>): Promise<{ stdout: string; stderr: string }> {
+export async function runTokenCommand(
+  db: Db,
+  command: Exclude<TokenCommand, { kind: "help" }>,
+): Promise<{ stdout: string; stderr: string }> {
   switch (command.kind) {
     case "list":
       return { stdout: formatTokenTable((await listApiTokens(db, null)).tokens), stderr: "" };

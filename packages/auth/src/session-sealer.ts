@@ -16,7 +16,10 @@ export class SessionSealer {
   private readonly box: SecretBox;
 
   /** `keyHex`: 32 random bytes as 64 hex digits; `ttlMs`: how long a session lasts @defaultValue 12 h */
-  constructor(keyHex: string, readonly ttlMs = 12 * 3600_000) {
+  constructor(
+    keyHex: string,
+    readonly ttlMs = 12 * 3600_000,
+  ) {
     this.box = new SecretBox(keyHex);
   }
 
@@ -36,7 +39,8 @@ export class SessionSealer {
       throw new AppError("unauthorized", "the session cookie is not valid; sign in again");
     }
     const { t, e } = (inner ?? {}) as { t?: unknown; e?: unknown };
-    if (typeof t !== "string" || typeof e !== "number") throw new AppError("unauthorized", "the session cookie is not valid; sign in again");
+    if (typeof t !== "string" || typeof e !== "number")
+      throw new AppError("unauthorized", "the session cookie is not valid; sign in again");
     if (e <= now.getTime()) throw new AppError("unauthorized", "the session has expired; sign in again");
     return { token: t, expiresAt: new Date(e) };
   }

@@ -6,7 +6,12 @@ import { hasScope } from "../src/has-scope";
 // Small alphabets so generated owners and repositories collide often (the interesting cases).
 const owner = fc.constantFrom("acme", "Acme", "ACME", "acme-x", "acm", "other", "a");
 const repo = fc.constantFrom("app", "App", "app2", "ap", "x.y", "a_b", "acme", "*");
-const fullName = fc.tuple(owner, repo.filter((r) => r !== "*")).map(([o, r]) => `${o}/${r}`);
+const fullName = fc
+  .tuple(
+    owner,
+    repo.filter((r) => r !== "*"),
+  )
+  .map(([o, r]) => `${o}/${r}`);
 const pattern = fc.tuple(owner, repo).map(([o, r]) => `${o}/${r}`.toLowerCase());
 const reach = fc.option(fc.array(pattern, { minLength: 1, maxLength: 4 }), { nil: null });
 
@@ -30,30 +35,38 @@ describe("matchRepository", () => {
   });
 
   it("ignores case on both sides, like GitHub", () => {
-    fc.assert(fc.property(reach, fullName, (r, name) => {
-      expect(matchRepository(r, name.toUpperCase())).toBe(matchRepository(r, name.toLowerCase()));
-    }));
+    fc.assert(
+      fc.property(reach, fullName, (r, name) => {
+        expect(matchRepository(r, name.toUpperCase())).toBe(matchRepository(r, name.toLowerCase()));
+      }),
+    );
   });
 
   it("owner/* reaches exactly the names whose owner is that owner", () => {
-    fc.assert(fc.property(owner, fullName, (o, name) => {
-      expect(matchRepository([`${o}/*`.toLowerCase()], name)).toBe(name.split("/")[0]!.toLowerCase() === o.toLowerCase());
-    }));
+    fc.assert(
+      fc.property(owner, fullName, (o, name) => {
+        expect(matchRepository([`${o}/*`.toLowerCase()], name)).toBe(name.split("/")[0]!.toLowerCase() === o.toLowerCase());
+      }),
+    );
   });
 });
 
 describe("isReachWithin", () => {
   it("never claims a reach is within another that misses one of its repositories", () => {
-    fc.assert(fc.property(reach, reach, fullName, (inner, outer, name) => {
-      if (isReachWithin(inner, outer) && matchRepository(inner, name)) expect(matchRepository(outer, name)).toBe(true);
-    }));
+    fc.assert(
+      fc.property(reach, reach, fullName, (inner, outer, name) => {
+        if (isReachWithin(inner, outer) && matchRepository(inner, name)) expect(matchRepository(outer, name)).toBe(true);
+      }),
+    );
   });
 
   it("holds for a reach and itself, and for anything within null", () => {
-    fc.assert(fc.property(reach, (r) => {
-      expect(isReachWithin(r, r)).toBe(true);
-      expect(isReachWithin(r, null)).toBe(true);
-    }));
+    fc.assert(
+      fc.property(reach, (r) => {
+        expect(isReachWithin(r, r)).toBe(true);
+        expect(isReachWithin(r, null)).toBe(true);
+      }),
+    );
   });
 
   it.each([
@@ -85,7 +98,10 @@ describe("ZRepositoryPattern", () => {
   it.each(["acme/*", "Acme/App", "a/x.y", "my-org/repo_name-2"])("accepts %s (lowercased)", (p) => {
     expect(ZRepositoryPattern.parse(p)).toBe(p.toLowerCase());
   });
-  it.each(["acme", "*/*", "acme/**", "acme/a*", "-acme/x", "ac_me/*", "ac%me/*", "acme/", "/x", "acme/x/y", "acme/..", " acme/x"])("refuses %j", (p) => {
-    expect(ZRepositoryPattern.safeParse(p).success).toBe(false);
-  });
+  it.each(["acme", "*/*", "acme/**", "acme/a*", "-acme/x", "ac_me/*", "ac%me/*", "acme/", "/x", "acme/x/y", "acme/..", " acme/x"])(
+    "refuses %j",
+    (p) => {
+      expect(ZRepositoryPattern.safeParse(p).success).toBe(false);
+    },
+  );
 });

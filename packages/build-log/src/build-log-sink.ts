@@ -103,7 +103,11 @@ export class BuildLogSink {
    */
   async resume(): Promise<void> {
     const where = { buildId: this.o.buildId, attempt: this.o.attempt };
-    const last = await this.o.db.buildLogChunk.findFirst({ where, orderBy: { seq: "desc" }, select: { seq: true, firstLine: true, lineCount: true } });
+    const last = await this.o.db.buildLogChunk.findFirst({
+      where,
+      orderBy: { seq: "desc" },
+      select: { seq: true, firstLine: true, lineCount: true },
+    });
     if (!last) return;
     this.seq = last.seq + 1;
     this.lineNo = last.firstLine + last.lineCount - 1;
@@ -114,7 +118,8 @@ export class BuildLogSink {
       FROM build_log_chunks WHERE build_id = ${this.o.buildId}::uuid AND attempt = ${this.o.attempt}`;
     this.bytes = Number(sum?.bytes ?? 0);
     // The marker is stored as a chunk of its own, so only one-line chunks are looked at.
-    this.full = (await this.o.db.buildLogChunk.count({ where: { ...where, lineCount: 1, content: { startsWith: LIMIT_MARKER_PREFIX } } })) > 0;
+    this.full =
+      (await this.o.db.buildLogChunk.count({ where: { ...where, lineCount: 1, content: { startsWith: LIMIT_MARKER_PREFIX } } })) > 0;
   }
 
   get lines(): number {
@@ -136,7 +141,12 @@ export class BuildLogSink {
 
   /** `text` masked as this log masks its lines (for what leaves the build elsewhere: its error message, step names). */
   mask(text: string): string {
-    return text.includes("\n") ? text.split("\n").map((l) => this.masker.mask(l)).join("\n") : this.masker.mask(text);
+    return text.includes("\n")
+      ? text
+          .split("\n")
+          .map((l) => this.masker.mask(l))
+          .join("\n")
+      : this.masker.mask(text);
   }
 
   /** Build output: counts against the limit; dropped once it is reached. */
@@ -198,7 +208,14 @@ export class BuildLogSink {
   private flushChunk(): void {
     void this.flushLive();
     if (!this.chunk.length) return;
-    const data = { buildId: this.o.buildId, attempt: this.o.attempt, seq: this.seq++, firstLine: this.chunkFirst, lineCount: this.chunk.length, content: this.chunk.join("\n") };
+    const data = {
+      buildId: this.o.buildId,
+      attempt: this.o.attempt,
+      seq: this.seq++,
+      firstLine: this.chunkFirst,
+      lineCount: this.chunk.length,
+      content: this.chunk.join("\n"),
+    };
     this.chunkFirst += this.chunk.length;
     this.chunk = [];
     this.chunkSize = 0;
@@ -234,7 +251,10 @@ export class BuildLogSink {
       } catch (err) {
         if (!this.redisWarned) {
           this.redisWarned = true;
-          this.o.logger.warn({ err: (err as Error).message, buildId: this.o.buildId }, "live log stream unavailable; the log is still stored");
+          this.o.logger.warn(
+            { err: (err as Error).message, buildId: this.o.buildId },
+            "live log stream unavailable; the log is still stored",
+          );
         }
       }
     });

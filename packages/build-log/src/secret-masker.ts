@@ -50,7 +50,12 @@ export class SecretMasker {
         if (v.trim().length < MIN_PIECE) continue;
         const forms = [v, ...v.split(/\r?\n/).map((l) => l.trim()), JSON.stringify(v).slice(1, -1), encodeURIComponent(v)];
         const bytes = Buffer.from(v, "utf8");
-        const enc = [...alignedBase64(bytes, "base64"), ...alignedBase64(bytes, "base64url"), bytes.toString("hex"), bytes.toString("hex").toUpperCase()];
+        const enc = [
+          ...alignedBase64(bytes, "base64"),
+          ...alignedBase64(bytes, "base64url"),
+          bytes.toString("hex"),
+          bytes.toString("hex").toUpperCase(),
+        ];
         for (const f of [...forms, ...enc]) if (f.length >= MIN_PIECE) pieces.add(f);
         for (const e of [...forms, ...enc]) if (e.length >= MIN_RUN) encoded.add(e);
       }
@@ -71,7 +76,8 @@ export class SecretMasker {
       // newline): a run counts when all but its last two (and its `=`) are a piece. A run
       // that merely contains a value was found above.
       const core = m[0].replace(/=+$/, "").slice(0, -2);
-      if (core.length >= MIN_RUN && this.encoded.some((e) => e.length >= core.length && e.includes(core))) spans.push([m.index, m.index + m[0].length]);
+      if (core.length >= MIN_RUN && this.encoded.some((e) => e.length >= core.length && e.includes(core)))
+        spans.push([m.index, m.index + m[0].length]);
     }
     if (!spans.length) return line;
     spans.sort((a, b) => a[0] - b[0]);

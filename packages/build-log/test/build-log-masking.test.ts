@@ -51,12 +51,19 @@ describe("BuildLogSink masks secrets before storing and streaming", () => {
     await p.sink.close();
     for (const text of [await p.stored(), await p.live()]) {
       expect(text).not.toContain(secret);
-      expect(text.split("\n").filter((l) => l.startsWith("#1 "))).toEqual(Array.from({ length: bytes.length - 1 }, () => "#1 token=*** end"));
+      expect(text.split("\n").filter((l) => l.startsWith("#1 "))).toEqual(
+        Array.from({ length: bytes.length - 1 }, () => "#1 token=*** end"),
+      );
     }
   });
 
   it("a multi-line value (a private key) printed whole is masked line by line", async () => {
-    const key = ["-----BEGIN OPENSSH PRIVATE KEY-----", ...Array.from({ length: 5 }, () => randomBytes(48).toString("base64")), "Zm9vYg==", "-----END OPENSSH PRIVATE KEY-----"].join("\n");
+    const key = [
+      "-----BEGIN OPENSSH PRIVATE KEY-----",
+      ...Array.from({ length: 5 }, () => randomBytes(48).toString("base64")),
+      "Zm9vYg==",
+      "-----END OPENSSH PRIVATE KEY-----",
+    ].join("\n");
     const p = await pipeline([`${key}\n`]);
     p.assembler.push("3", 1, Buffer.from(`${key}\n`));
     // ... and its lines inside other text

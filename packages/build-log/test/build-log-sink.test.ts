@@ -23,7 +23,8 @@ afterAll(async () => {
   await database?.drop();
 });
 
-const sinkFor = (buildId: string, o: Partial<BuildLogSinkOptions> = {}) => new BuildLogSink({ db, redis, logger, buildId, attempt: 1, ...o });
+const sinkFor = (buildId: string, o: Partial<BuildLogSinkOptions> = {}) =>
+  new BuildLogSink({ db, redis, logger, buildId, attempt: 1, ...o });
 /** The stored log as GET /logs serves it. */
 const stored = async (buildId: string) =>
   (await db.buildLogChunk.findMany({ where: { buildId, attempt: 1 }, orderBy: { seq: "asc" } })).map((c) => `${c.content}\n`).join("");

@@ -21,7 +21,11 @@ describe(".slipway.yml", () => {
   });
 
   it("reads every field; build arg values become strings", () => {
-    expect(parseBuildConfig("dockerfile: docker/Dockerfile.prod\ncontext: app\ntarget: runtime\nbuildArgs: { VERSION: 1.2, DEBUG: false, NAME: x }\npublish:\n  - image: ghcr.io/acme/app\n  - image: registry.example.com:5000/team/app\npublishPullRequests: true\nsecrets: [NPM_TOKEN, _pip_conf2]\n")).toEqual({
+    expect(
+      parseBuildConfig(
+        "dockerfile: docker/Dockerfile.prod\ncontext: app\ntarget: runtime\nbuildArgs: { VERSION: 1.2, DEBUG: false, NAME: x }\npublish:\n  - image: ghcr.io/acme/app\n  - image: registry.example.com:5000/team/app\npublishPullRequests: true\nsecrets: [NPM_TOKEN, _pip_conf2]\n",
+      ),
+    ).toEqual({
       dockerfile: "docker/Dockerfile.prod",
       context: "app",
       target: "runtime",

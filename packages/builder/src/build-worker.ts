@@ -30,7 +30,10 @@ export class BuildWorker {
   private readonly repositories = new Map<string, string>();
   private readonly heartbeat: WorkerHeartbeat;
 
-  constructor(private readonly deps: BuildDeps, private readonly opts: BuildWorkerOptions) {
+  constructor(
+    private readonly deps: BuildDeps,
+    private readonly opts: BuildWorkerOptions,
+  ) {
     this.worker = new Worker("build", (job, token, signal) => this.process(job, token, signal), {
       connection: opts.connection,
       prefix: opts.prefix ?? "slipway",
@@ -42,7 +45,12 @@ export class BuildWorker {
     });
     this.worker.on("error", (err) => deps.logger.warn({ err: err.message }, "build worker error"));
     const { workerId, host } = deps.settings;
-    this.heartbeat = new WorkerHeartbeat(deps.redis, { workerId, host, role: "build", concurrency: opts.concurrency ?? 1 }, () => [...this.repositories].map(([buildId, repository]) => ({ buildId, repository })), opts.prefix ?? "slipway");
+    this.heartbeat = new WorkerHeartbeat(
+      deps.redis,
+      { workerId, host, role: "build", concurrency: opts.concurrency ?? 1 },
+      () => [...this.repositories].map(([buildId, repository]) => ({ buildId, repository })),
+      opts.prefix ?? "slipway",
+    );
     this.heartbeat.start();
     this.worker.on("failed", (job, err) => {
       deps.logger.info({ jobId: job?.id, err: err.message }, "build job failed");
@@ -52,7 +60,9 @@ export class BuildWorker {
       const data = ZBuildJobData.safeParse(job?.data);
       if (final && data.success) void this.failStuckBuild(data.data.buildId, data.data.attempt, err.message);
     });
-    void opts.subscriber.subscribe(CANCEL_CHANNEL).catch((err: unknown) => deps.logger.warn({ err: (err as Error).message }, "cancel subscription failed"));
+    void opts.subscriber
+      .subscribe(CANCEL_CHANNEL)
+      .catch((err: unknown) => deps.logger.warn({ err: (err as Error).message }, "cancel subscription failed"));
     opts.subscriber.on("message", (channel: string, buildId: string) => {
       if (channel !== CANCEL_CHANNEL) return;
       const ctls = this.running.get(buildId);
@@ -73,7 +83,10 @@ export class BuildWorker {
     mine.add(ctl);
     this.running.set(data.buildId, mine);
     try {
-      const repo = await this.deps.db.build.findUnique({ where: { id: data.buildId }, select: { repository: { select: { fullName: true } } } });
+      const repo = await this.deps.db.build.findUnique({
+        where: { id: data.buildId },
+        select: { repository: { select: { fullName: true } } },
+      });
       if (repo) this.repositories.set(data.buildId, repo.repository.fullName);
       void this.heartbeat.beat();
       const outcome = await executeBuild(this.deps, { ...data, finalTry: isFinalTry(job) }, ctl.signal);
@@ -112,7 +125,8 @@ export class BuildWorker {
         await this.deps.db.$transaction(async (tx) => {
           const moved = await tx.build.updateMany({ where: { id: buildId, attempt, status: { in: ["queued", "running"] } }, data });
           await tx.buildAttempt.updateMany({ where: { buildId, attempt, status: { in: ["queued", "running"] } }, data });
-          if (moved.count && this.deps.settings.reportToGithub) await tx.outboxMessage.create({ data: githubReportMessage(buildId, attempt, "finished") });
+          if (moved.count && this.deps.settings.reportToGithub)
+            await tx.outboxMessage.create({ data: githubReportMessage(buildId, attempt, "finished") });
         });
         return;
       } catch (err) {
@@ -128,9 +142,12 @@ export class BuildWorker {
    * failure, to run again on a worker that is up. @defaultValue graceMs: wait for ever
    */
   async close(opts: { graceMs?: number } = {}): Promise<void> {
-    const timer = opts.graceMs === undefined ? undefined : setTimeout(() => {
-      for (const ctls of this.running.values()) for (const ctl of ctls) ctl.abort(SHUTDOWN);
-    }, opts.graceMs);
+    const timer =
+      opts.graceMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            for (const ctls of this.running.values()) for (const ctl of ctls) ctl.abort(SHUTDOWN);
+          }, opts.graceMs);
     await this.worker.close();
     if (timer) clearTimeout(timer);
     await this.heartbeat.stop();

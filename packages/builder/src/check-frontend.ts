@@ -31,6 +31,8 @@ export async function checkFrontend(dockerfile: string, allowedPrefixes: readonl
     if (m[1]!.toLowerCase() !== "syntax") continue;
     const image = m[2]!;
     if (OFFICIAL.test(image) || allowedPrefixes.some((p) => image.startsWith(p))) return;
-    throw new UserFailure(`the Dockerfile's "# syntax=${image.slice(0, 200)}" names a custom BuildKit frontend; this farm runs docker/dockerfile frontends only (a custom frontend could read other repositories' build caches)`);
+    throw new UserFailure(
+      `the Dockerfile's "# syntax=${image.slice(0, 200)}" names a custom BuildKit frontend; this farm runs docker/dockerfile frontends only (a custom frontend could read other repositories' build caches)`,
+    );
   }
 }

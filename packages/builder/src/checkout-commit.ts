@@ -35,8 +35,10 @@ export interface CheckoutOptions {
   signal?: AbortSignal;
 }
 
-const UNREACHABLE = /Could not resolve host|Connection refused|Connection timed out|unable to access|Could not read from remote repository|early EOF|the remote end hung up|Operation timed out|Failed to connect|unable to connect/i;
-const NOT_FOUND = /Repository not found|not found|does not appear to be a git repository|Authentication failed|could not read Username|terminal prompts disabled/i;
+const UNREACHABLE =
+  /Could not resolve host|Connection refused|Connection timed out|unable to access|Could not read from remote repository|early EOF|the remote end hung up|Operation timed out|Failed to connect|unable to connect/i;
+const NOT_FOUND =
+  /Repository not found|not found|does not appear to be a git repository|Authentication failed|could not read Username|terminal prompts disabled/i;
 
 /**
  * Checks out exactly `sha` into `destDir`: a bare mirror per repository on this worker
@@ -51,8 +53,10 @@ export async function checkoutCommit(o: CheckoutOptions): Promise<{ commitTime: 
   // Checked here, not only at ingest: git checkout takes the sha before `--` (it rejects
   // --end-of-options there), so it must never look like an option.
   if (!/^[0-9a-f]{40}$/.test(o.sha)) throw new UserFailure(`not a commit sha: ${JSON.stringify(o.sha).slice(0, 60)}`);
-  if (!/^refs\/(heads|tags)\/[^-]|^refs\/pull\/[1-9][0-9]{0,9}\/head$/.test(o.on)) throw new UserFailure(`not a branch, tag or pull request ref: ${JSON.stringify(o.on).slice(0, 60)}`);
-  for (const r of o.extraRefs ?? []) if (!/^refs\/pull\/[1-9][0-9]{0,9}\/head$/.test(r)) throw new UserFailure(`not a pull request ref: ${JSON.stringify(r).slice(0, 60)}`);
+  if (!/^refs\/(heads|tags)\/[^-]|^refs\/pull\/[1-9][0-9]{0,9}\/head$/.test(o.on))
+    throw new UserFailure(`not a branch, tag or pull request ref: ${JSON.stringify(o.on).slice(0, 60)}`);
+  for (const r of o.extraRefs ?? [])
+    if (!/^refs\/pull\/[1-9][0-9]{0,9}\/head$/.test(r)) throw new UserFailure(`not a pull request ref: ${JSON.stringify(r).slice(0, 60)}`);
   const mirrorDir = join(o.cacheDir, "git", `github-${o.githubId}.git`);
   await mkdir(mirrorDir, { recursive: true });
   const env = hardenedGitEnv(o.env, o.protocols);
@@ -61,7 +65,11 @@ export async function checkoutCommit(o: CheckoutOptions): Promise<{ commitTime: 
   const fetchEnv = o.auth ? gitAuthEnv(env, o.auth.gitBaseUrl, o.auth.token) : env;
   const gitFetch = (args: string[]) => runCommand("git", args, { env: fetchEnv, signal: o.signal });
 
-  const release = await lockfile.lock(mirrorDir, { retries: { retries: 600, minTimeout: 100, maxTimeout: 1000 }, stale: 10 * 60_000, realpath: false });
+  const release = await lockfile.lock(mirrorDir, {
+    retries: { retries: 600, minTimeout: 100, maxTimeout: 1000 },
+    stale: 10 * 60_000,
+    realpath: false,
+  });
   try {
     if ((await git(["--git-dir", mirrorDir, "rev-parse", "--is-bare-repository"])).stdout.trim() !== "true") {
       o.onLine(`slipway: creating git mirror of ${o.cloneUrl}`);
@@ -70,7 +78,12 @@ export async function checkoutCommit(o: CheckoutOptions): Promise<{ commitTime: 
     }
     const has = async () => (await git(["--git-dir", mirrorDir, "cat-file", "-e", "--end-of-options", `${o.sha}^{commit}`])).code === 0;
     const isOn = async () => {
-      if (o.on.startsWith("refs/tags/")) return (await git(["--git-dir", mirrorDir, "rev-parse", "--verify", "--quiet", "--end-of-options", `${o.on}^{commit}`])).stdout.trim() === o.sha;
+      if (o.on.startsWith("refs/tags/"))
+        return (
+          (
+            await git(["--git-dir", mirrorDir, "rev-parse", "--verify", "--quiet", "--end-of-options", `${o.on}^{commit}`])
+          ).stdout.trim() === o.sha
+        );
       return (await git(["--git-dir", mirrorDir, "merge-base", "--is-ancestor", o.sha, o.on])).code === 0;
     };
     if ((await has()) && (await isOn())) {
@@ -78,7 +91,20 @@ export async function checkoutCommit(o: CheckoutOptions): Promise<{ commitTime: 
     } else {
       o.onLine(`slipway: fetching ${o.cloneUrl}`);
       const started = Date.now();
-      const f = await gitFetch(["--git-dir", mirrorDir, "fetch", "--prune", "--no-tags", "--quiet", "--no-recurse-submodules", "--", o.cloneUrl, "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*", ...(o.extraRefs ?? []).map((r) => `+${r}:${r}`)]);
+      const f = await gitFetch([
+        "--git-dir",
+        mirrorDir,
+        "fetch",
+        "--prune",
+        "--no-tags",
+        "--quiet",
+        "--no-recurse-submodules",
+        "--",
+        o.cloneUrl,
+        "+refs/heads/*:refs/heads/*",
+        "+refs/tags/*:refs/tags/*",
+        ...(o.extraRefs ?? []).map((r) => `+${r}:${r}`),
+      ]);
       if (f.code !== 0) {
         const err = f.stderr.trim().split("\n").filter(Boolean).slice(-2).join(" / ");
         if (UNREACHABLE.test(f.stderr)) throw new InfrastructureFailure(`git server unreachable for ${o.cloneUrl}: ${err}`);
@@ -89,7 +115,10 @@ export async function checkoutCommit(o: CheckoutOptions): Promise<{ commitTime: 
         throw new InfrastructureFailure(`git fetch of ${o.cloneUrl} failed: ${err}`);
       }
       if (!(await has())) throw new UserFailure(`commit ${o.sha} not found in ${o.cloneUrl} (was it force-pushed away?)`);
-      if (!(await isOn())) throw new UserFailure(`commit ${o.sha} is not on ${o.on} of ${o.cloneUrl}: it was force-pushed away, or the delivery named a commit that is not there`);
+      if (!(await isOn()))
+        throw new UserFailure(
+          `commit ${o.sha} is not on ${o.on} of ${o.cloneUrl}: it was force-pushed away, or the delivery named a commit that is not there`,
+        );
       o.onLine(`slipway: fetched in ${((Date.now() - started) / 1000).toFixed(1)}s`);
     }
   } finally {
@@ -99,10 +128,14 @@ export async function checkoutCommit(o: CheckoutOptions): Promise<{ commitTime: 
   await rm(o.destDir, { recursive: true, force: true });
   await mkdir(o.destDir, { recursive: true });
   const index = `${o.destDir}.index`;
-  const co = await runCommand("git", ["--git-dir", mirrorDir, "--work-tree", o.destDir, "checkout", "--force", "--quiet", o.sha, "--", "."], {
-    env: { ...env, GIT_INDEX_FILE: index },
-    ...(o.signal ? { signal: o.signal } : {}),
-  });
+  const co = await runCommand(
+    "git",
+    ["--git-dir", mirrorDir, "--work-tree", o.destDir, "checkout", "--force", "--quiet", o.sha, "--", "."],
+    {
+      env: { ...env, GIT_INDEX_FILE: index },
+      ...(o.signal ? { signal: o.signal } : {}),
+    },
+  );
   await rm(index, { force: true });
   if (co.code !== 0) throw new InfrastructureFailure(`git checkout of ${o.sha} failed: ${co.stderr.trim()}`);
   const ct = await git(["--git-dir", mirrorDir, "show", "-s", "--format=%ct", "--end-of-options", o.sha, "--"]);
@@ -110,4 +143,3 @@ export async function checkoutCommit(o: CheckoutOptions): Promise<{ commitTime: 
   o.onLine(`slipway: checked out ${o.sha}`);
   return { commitTime, mirrorDir };
 }
-

@@ -39,7 +39,8 @@ const INFRA = [
  * a bounded number of times, then failed with the cause).
  */
 export function classifyBuildFailure(o: BuildxOutcome): UserFailure | InfrastructureFailure {
-  const errorLine = [...o.textLines].reverse().find((l) => l.startsWith("ERROR:")) ?? o.textLines.at(-1) ?? `buildx exited with code ${o.exitCode}`;
+  const errorLine =
+    [...o.textLines].reverse().find((l) => l.startsWith("ERROR:")) ?? o.textLines.at(-1) ?? `buildx exited with code ${o.exitCode}`;
   const detail = errorLine.replace(/^ERROR:\s*/, "").replace(/^failed to solve:\s*/, "");
   let m: RegExpExecArray | null;
   // The user's process ran and exited non-zero: theirs, whatever its command line says.
@@ -66,17 +67,29 @@ export function classifyBuildFailure(o: BuildxOutcome): UserFailure | Infrastruc
   if ((m = /dockerfile parse error (on )?line (\d+): (.*)/i.exec(detail))) {
     return new UserFailure(`Dockerfile syntax error in ${o.dockerfile} line ${m[2]}: ${m[3]}`);
   }
-  if (/failed to resolve source metadata for (\S+)/.test(detail) && /: not found$|manifest unknown|repository name not known/i.test(detail)) {
+  if (
+    /failed to resolve source metadata for (\S+)/.test(detail) &&
+    /: not found$|manifest unknown|repository name not known/i.test(detail)
+  ) {
     const image = /failed to resolve source metadata for (\S+?):?\s/.exec(detail)?.[1] ?? "?";
     return new UserFailure(`base image not found: ${image}`);
   }
-  if (/failed to resolve source metadata for/.test(detail) && /(401|403) (Unauthorized|Forbidden)|authorization failed|insufficient_scope/i.test(detail)) {
-    return new UserFailure(`base image cannot be pulled (access denied; in the farm's internal registry a build may pull only its own repository's images and the base images): ${detail}`);
+  if (
+    /failed to resolve source metadata for/.test(detail) &&
+    /(401|403) (Unauthorized|Forbidden)|authorization failed|insufficient_scope/i.test(detail)
+  ) {
+    return new UserFailure(
+      `base image cannot be pulled (access denied; in the farm's internal registry a build may pull only its own repository's images and the base images): ${detail}`,
+    );
   }
   if ((m = /failed to compute cache key: .*?"([^"]+)": not found/.exec(detail))) {
     return new UserFailure(`${o.failedStep?.name ?? "COPY/ADD"}: source path not found in the build context: ${m[1]}`);
   }
-  if (/target stage "?[^"]*"? could not be found|failed to parse stage name|invalid reference format|unknown flag|empty continuation line/i.test(detail)) {
+  if (
+    /target stage "?[^"]*"? could not be found|failed to parse stage name|invalid reference format|unknown flag|empty continuation line/i.test(
+      detail,
+    )
+  ) {
     return new UserFailure(`${o.dockerfile}: ${detail}`);
   }
   // Anything else — including a step error in words we do not know — is treated as ours:

@@ -98,15 +98,32 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
   const running = await db.$transaction(async (tx) => {
     const moved = await tx.build.updateMany({
       where: { id: build.id, attempt: job.attempt, status: { in: ["queued", "running"] } },
-      data: { status: "running", workerId: settings.workerId, host: settings.host, startedAt, finishedAt: null, durationMs: null, errorClass: null, errorMessage: null },
+      data: {
+        status: "running",
+        workerId: settings.workerId,
+        host: settings.host,
+        startedAt,
+        finishedAt: null,
+        durationMs: null,
+        errorClass: null,
+        errorMessage: null,
+      },
     });
-    if (moved.count && settings.reportToGithub) await tx.outboxMessage.create({ data: githubReportMessage(build.id, job.attempt, "started") });
+    if (moved.count && settings.reportToGithub)
+      await tx.outboxMessage.create({ data: githubReportMessage(build.id, job.attempt, "started") });
     return moved;
   });
   if (running.count === 0) return { kind: "skipped" };
   const about = { buildId: build.id, repository: build.repository.fullName, attempt: job.attempt };
   deps.events?.emit({ type: "build.started", ...about, workerId: settings.workerId, host: settings.host });
-  const runningAttempt = { status: "running" as const, workerId: settings.workerId, host: settings.host, startedAt, errorClass: null, errorMessage: null };
+  const runningAttempt = {
+    status: "running" as const,
+    workerId: settings.workerId,
+    host: settings.host,
+    startedAt,
+    errorClass: null,
+    errorMessage: null,
+  };
   const attemptRow = await db.buildAttempt.upsert({
     where: { buildId_attempt: { buildId: build.id, attempt: job.attempt } },
     // Builds stored before attempts were recorded have no row yet.
@@ -114,12 +131,21 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
     update: { ...runningAttempt, tries: { increment: 1 } },
   });
 
-  const sink = new BuildLogSink({ db, redis: deps.redis, logger: log, buildId: build.id, attempt: job.attempt, maxBytes: settings.logMaxBytes });
+  const sink = new BuildLogSink({
+    db,
+    redis: deps.redis,
+    logger: log,
+    buildId: build.id,
+    attempt: job.attempt,
+    maxBytes: settings.logMaxBytes,
+  });
   await sink.resume();
   // Slipway's own lines (a handful per try) are notes, kept past the log limit; what buildx
   // reports is build output, which the limit applies to.
   const line = (s: string) => sink.note(s);
-  line(`slipway: build ${build.id} attempt ${job.attempt}${attemptRow.tries > 1 ? ` (try ${attemptRow.tries})` : ""} on worker ${settings.workerId}, host ${settings.host}`);
+  line(
+    `slipway: build ${build.id} attempt ${job.attempt}${attemptRow.tries > 1 ? ` (try ${attemptRow.tries})` : ""} on worker ${settings.workerId}, host ${settings.host}`,
+  );
   line(`slipway: ${build.repository.fullName} ${build.ref} @ ${build.sha}`);
 
   const timeout = AbortSignal.timeout(settings.timeoutMs);
@@ -135,7 +161,20 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
     const token = await gitToken(settings, build.repository.fullName, line);
     if (token) sink.addSecrets([token]);
     const auth = token ? { auth: { token, gitBaseUrl: settings.gitBaseUrl } } : {};
-    const { commitTime } = await checkoutCommit({ cacheDir: settings.cacheDir, githubId: build.repository.githubId, cloneUrl, protocols: settings.gitProtocols, sha: build.sha, on: refHolding(build), ...(build.pullRequest ? { extraRefs: [`refs/pull/${build.pullRequest}/head`] } : {}), destDir: src, env: settings.env, onLine: line, signal, ...auth });
+    const { commitTime } = await checkoutCommit({
+      cacheDir: settings.cacheDir,
+      githubId: build.repository.githubId,
+      cloneUrl,
+      protocols: settings.gitProtocols,
+      sha: build.sha,
+      on: refHolding(build),
+      ...(build.pullRequest ? { extraRefs: [`refs/pull/${build.pullRequest}/head`] } : {}),
+      destDir: src,
+      env: settings.env,
+      onLine: line,
+      signal,
+      ...auth,
+    });
     const prepared = await prepareBuild({
       srcDir: src,
       sourceUrl: cloneUrl.replace(/\.git$/, ""),
@@ -144,24 +183,64 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
       internalRegistry: settings.registry,
       // A fork's RUN --mount=type=cache contents are its own: shared with the repository's
       // builds, a pull request could leave poisoned files for the next main build to use.
-      cacheMountNamespace: build.fromFork ? `github-${build.repository.githubId}-pr-${build.pullRequest}` : `github-${build.repository.githubId}`,
+      cacheMountNamespace: build.fromFork
+        ? `github-${build.repository.githubId}-pr-${build.pullRequest}`
+        : `github-${build.repository.githubId}`,
       frontendPrefixes: (settings.registryAuth?.basePaths ?? ["base/*"]).map((p) => `${settings.registry}/${p.replace(/\*$/, "")}`),
       onLine: line,
     });
-    const refs = internalRefs({ registry: settings.registry, githubId: build.repository.githubId, buildId: build.id, attempt: job.attempt, refType: build.refType, refName: build.refName, defaultBranch: build.repository.defaultBranch, pullRequest: build.pullRequest, baseRef: build.baseRef });
-    line(`slipway: building ${prepared.config.dockerfile} (context ${prepared.config.context}${prepared.config.target ? `, target ${prepared.config.target}` : ""}) -> ${refs.image}`);
+    const refs = internalRefs({
+      registry: settings.registry,
+      githubId: build.repository.githubId,
+      buildId: build.id,
+      attempt: job.attempt,
+      refType: build.refType,
+      refName: build.refName,
+      defaultBranch: build.repository.defaultBranch,
+      pullRequest: build.pullRequest,
+      baseRef: build.baseRef,
+    });
+    line(
+      `slipway: building ${prepared.config.dockerfile} (context ${prepared.config.context}${prepared.config.target ? `, target ${prepared.config.target}` : ""}) -> ${refs.image}`,
+    );
     line(`slipway: cache from ${refs.cacheFrom.join(", ")}; cache to ${refs.cacheTo}`);
-    const secrets = await loadBuildSecrets({ store: deps.secrets, names: prepared.config.secrets, repository: build.repository.fullName, decision: secretsDecision(build), onLine: line });
+    const secrets = await loadBuildSecrets({
+      store: deps.secrets,
+      names: prepared.config.secrets,
+      repository: build.repository.fullName,
+      decision: secretsDecision(build),
+      onLine: line,
+    });
     // From here on every line, and the outcome's messages, are masked (see maskOutcome).
     sink.addSecrets(secrets.map((s) => s.value));
-    const env = { ...(await buildxEnv(settings, build.repository.githubId, `build-${build.id}`, join(scratch, "docker-config"))), ...secretEnv(secrets) };
+    const env = {
+      ...(await buildxEnv(settings, build.repository.githubId, `build-${build.id}`, join(scratch, "docker-config"))),
+      ...secretEnv(secrets),
+    };
     result = await runBuildx(
-      { ...prepared.request, secrets: secrets.map((s, i) => ({ id: s.name, env: secretVar(i) })), network: settings.network, imageRef: refs.image, cacheFrom: refs.cacheFrom, cacheTo: refs.cacheTo, metadataFile: join(scratch, "metadata.json") },
+      {
+        ...prepared.request,
+        secrets: secrets.map((s, i) => ({ id: s.name, env: secretVar(i) })),
+        network: settings.network,
+        imageRef: refs.image,
+        cacheFrom: refs.cacheFrom,
+        cacheTo: refs.cacheTo,
+        metadataFile: join(scratch, "metadata.json"),
+      },
       {
         env,
         onLine: (s) => sink.write(s),
         // Step names are masked as the log is: the event stream is read by dashboards.
-        onStep: (s) => deps.events?.emit({ type: "build.step", ...about, index: s.index, name: sink.mask(s.name), cached: s.cached, error: s.error === null ? null : sink.mask(s.error), durationMs: s.startedAt && s.completedAt ? s.completedAt.getTime() - s.startedAt.getTime() : null }),
+        onStep: (s) =>
+          deps.events?.emit({
+            type: "build.step",
+            ...about,
+            index: s.index,
+            name: sink.mask(s.name),
+            cached: s.cached,
+            error: s.error === null ? null : sink.mask(s.error),
+            durationMs: s.startedAt && s.completedAt ? s.completedAt.getTime() - s.startedAt.getTime() : null,
+          }),
         signal,
       },
     );
@@ -171,13 +250,33 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
   } finally {
     await rm(scratch, { recursive: true, force: true }).catch(() => {});
   }
-  const recorded = await recordOutcome({ db, sink, log, build, job, startedAt, outcome: maskOutcome(outcome, (text) => sink.mask(text)), reportToGithub: settings.reportToGithub ?? false });
+  const recorded = await recordOutcome({
+    db,
+    sink,
+    log,
+    build,
+    job,
+    startedAt,
+    outcome: maskOutcome(outcome, (text) => sink.mask(text)),
+    reportToGithub: settings.reportToGithub ?? false,
+  });
   // A cancel was announced by whoever cancelled (the api).
   if (recorded.kind !== "skipped" && recorded.kind !== "cancelled") {
-    const row = await db.build.findUnique({ where: { id: build.id }, select: { status: true, attempt: true, durationMs: true, cachedSteps: true, totalSteps: true, errorMessage: true } });
+    const row = await db.build.findUnique({
+      where: { id: build.id },
+      select: { status: true, attempt: true, durationMs: true, cachedSteps: true, totalSteps: true, errorMessage: true },
+    });
     // Only what this try decided (a cancel or a newer attempt that won says nothing here).
     if (row && row.attempt === job.attempt && row.status !== "running") {
-      deps.events?.emit({ type: "build.finished", ...about, status: row.status, durationMs: row.durationMs, cachedSteps: row.cachedSteps, totalSteps: row.totalSteps, error: row.errorMessage });
+      deps.events?.emit({
+        type: "build.finished",
+        ...about,
+        status: row.status,
+        durationMs: row.durationMs,
+        cachedSteps: row.cachedSteps,
+        totalSteps: row.totalSteps,
+        error: row.errorMessage,
+      });
     }
   }
   return recorded;
@@ -192,7 +291,11 @@ async function gitToken(settings: WorkerSettings, fullName: string, line: (s: st
   } catch (err) {
     throw new InfrastructureFailure(`could not get a GitHub token for ${fullName}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  line(token ? "slipway: fetching with the farm's GitHub credentials" : `slipway: the GitHub App is not installed on ${fullName}; fetching without credentials`);
+  line(
+    token
+      ? "slipway: fetching with the farm's GitHub credentials"
+      : `slipway: the GitHub App is not installed on ${fullName}; fetching without credentials`,
+  );
   return token;
 }
 
@@ -236,7 +339,12 @@ export const SHUTDOWN = "worker-shutdown";
  * The outcome of a try that was stopped from outside: worker shutdown (back to the queue),
  * cancel, or timeout — whether it was stopped in buildx (`result` known) or before.
  */
-function abortedOutcome(cancel: AbortSignal, timeout: AbortSignal, timeoutMs: number, result: BuildxResult | undefined): AttemptOutcome | undefined {
+function abortedOutcome(
+  cancel: AbortSignal,
+  timeout: AbortSignal,
+  timeoutMs: number,
+  result: BuildxResult | undefined,
+): AttemptOutcome | undefined {
   const ran = result ? { steps: result.steps, counts: result.counts } : {};
   if (cancel.aborted && cancel.reason === SHUTDOWN) return { kind: "interrupted", message: "the worker stopped (shutdown) while building" };
   if (cancel.aborted) return { kind: "cancelled", message: result ? "cancelled while building" : "cancelled", ...ran };

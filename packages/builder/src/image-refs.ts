@@ -33,7 +33,10 @@ export function internalRefs(o: RefsInput): InternalRefs {
   const repo = `${o.registry}/${internalImagePath(o.githubId)}`;
   const cache = `${o.registry}/${internalCachePath(o.githubId)}`;
   const branchCache = (b: string) => `${cache}:${sanitizeTag(`branch-${b}`)}`;
-  const own = o.refType === "pull_request" ? `${cache}:pr-${o.pullRequest ?? sanitizeTag(o.refName)}` : `${cache}:${sanitizeTag(`${o.refType}-${o.refName}`)}`;
+  const own =
+    o.refType === "pull_request"
+      ? `${cache}:pr-${o.pullRequest ?? sanitizeTag(o.refName)}`
+      : `${cache}:${sanitizeTag(`${o.refType}-${o.refName}`)}`;
   const from = [own];
   for (const b of [o.refType === "pull_request" ? o.baseRef : null, o.defaultBranch]) {
     if (b && !from.includes(branchCache(b))) from.push(branchCache(b));

@@ -35,7 +35,9 @@ export async function loadBuildSecrets(i: LoadBuildSecretsInput): Promise<BuildS
   if (!i.names.length) return [];
   const list = i.names.join(", ");
   if (!i.decision.allow) {
-    i.onLine(`slipway: build secrets ${list} are not given to this build (${i.decision.reason}); RUN --mount=type=secret steps find no file`);
+    i.onLine(
+      `slipway: build secrets ${list} are not given to this build (${i.decision.reason}); RUN --mount=type=secret steps find no file`,
+    );
     return [];
   }
   if (!i.store) throw new InfrastructureFailure(`this worker cannot open build secrets (${list}): SLIPWAY_SECRET_KEY is not set on it`);

@@ -3,7 +3,15 @@ import { InfrastructureFailure, UserFailure } from "./failures";
 import { maskOutcome } from "./mask-outcome";
 
 const mask = (t: string) => t.replaceAll("s3cret-value", "***");
-const step = { index: 1, vertexDigest: "sha256:1", name: "[2/2] RUN echo s3cret-value", startedAt: null, completedAt: null, cached: false, error: "exit s3cret-value" };
+const step = {
+  index: 1,
+  vertexDigest: "sha256:1",
+  name: "[2/2] RUN echo s3cret-value",
+  startedAt: null,
+  completedAt: null,
+  cached: false,
+  error: "exit s3cret-value",
+};
 
 describe("maskOutcome", () => {
   it("masks the failure message (and its stack), keeping its class, and step names and errors", () => {
@@ -18,7 +26,17 @@ describe("maskOutcome", () => {
   });
 
   it("masks the steps of a success and the message of a cancel; leaves the rest alone", () => {
-    const ok = maskOutcome({ kind: "succeeded", digest: "sha256:d", imageRef: "r/i:t", steps: [{ ...step, error: null }], counts: { cached: 0, total: 1 }, config: {} as never }, mask);
+    const ok = maskOutcome(
+      {
+        kind: "succeeded",
+        digest: "sha256:d",
+        imageRef: "r/i:t",
+        steps: [{ ...step, error: null }],
+        counts: { cached: 0, total: 1 },
+        config: {} as never,
+      },
+      mask,
+    );
     expect(ok.kind === "succeeded" && ok.steps[0]!.name).toBe("[2/2] RUN echo ***");
     const cancelled = maskOutcome({ kind: "cancelled", message: "cancelled s3cret-value" }, mask);
     expect(cancelled).toEqual({ kind: "cancelled", message: "cancelled ***" });

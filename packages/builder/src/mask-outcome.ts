@@ -9,11 +9,17 @@ import type { StepRecord } from "./step-tracker";
  * so its stack trace carries the masked message too.
  */
 export function maskOutcome(outcome: AttemptOutcome, mask: (text: string) => string): AttemptOutcome {
-  const steps = (list: StepRecord[] | undefined) => list?.map((s) => ({ ...s, name: mask(s.name), error: s.error === null ? null : mask(s.error) }));
+  const steps = (list: StepRecord[] | undefined) =>
+    list?.map((s) => ({ ...s, name: mask(s.name), error: s.error === null ? null : mask(s.error) }));
   switch (outcome.kind) {
     case "failed": {
       const message = mask(outcome.failure.message);
-      const failure = message === outcome.failure.message ? outcome.failure : outcome.failure instanceof InfrastructureFailure ? new InfrastructureFailure(message) : new UserFailure(message);
+      const failure =
+        message === outcome.failure.message
+          ? outcome.failure
+          : outcome.failure instanceof InfrastructureFailure
+            ? new InfrastructureFailure(message)
+            : new UserFailure(message);
       return { ...outcome, failure, ...(outcome.steps ? { steps: steps(outcome.steps) } : {}) };
     }
     case "succeeded":

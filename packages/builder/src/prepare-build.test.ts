@@ -20,9 +20,22 @@ function repo(files: Record<string, string>, links: Record<string, string> = {})
   }
   return dir;
 }
-const prepare = (srcDir: string) => prepareBuild({ srcDir, sourceUrl: "https://github.com/acme/web", sha: "a".repeat(40), commitTime: new Date("2026-01-02T03:04:05Z"), internalRegistry: "127.0.0.1:5000", cacheMountNamespace: "github-42", frontendPrefixes: ["127.0.0.1:5000/base/"], onLine: () => {} });
+const prepare = (srcDir: string) =>
+  prepareBuild({
+    srcDir,
+    sourceUrl: "https://github.com/acme/web",
+    sha: "a".repeat(40),
+    commitTime: new Date("2026-01-02T03:04:05Z"),
+    internalRegistry: "127.0.0.1:5000",
+    cacheMountNamespace: "github-42",
+    frontendPrefixes: ["127.0.0.1:5000/base/"],
+    onLine: () => {},
+  });
 async function failure(srcDir: string) {
-  const err = await prepare(srcDir).then(() => null, (e: unknown) => e);
+  const err = await prepare(srcDir).then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(UserFailure);
   return (err as Error).message;
 }
@@ -40,47 +53,76 @@ describe("prepareBuild", () => {
   });
 
   it("follows symlinks that stay inside the repository", async () => {
-    const p = await prepare(repo({ "build/Dockerfile": "FROM x\n", ".slipway.yml": "dockerfile: Dockerfile\n" }, { Dockerfile: "build/Dockerfile" }));
+    const p = await prepare(
+      repo({ "build/Dockerfile": "FROM x\n", ".slipway.yml": "dockerfile: Dockerfile\n" }, { Dockerfile: "build/Dockerfile" }),
+    );
     expect(p.request.dockerfile.endsWith("build/Dockerfile")).toBe(true);
   });
 
   it("refuses a context that leads outside the repository through a symlink", async () => {
-    expect(await failure(repo({ Dockerfile: "FROM x\n", ".slipway.yml": "context: hostroot\n" }, { hostroot: "/" }))).toBe("context hostroot leads outside the repository (through a symlink)");
-    expect(await failure(repo({ Dockerfile: "FROM x\n", ".slipway.yml": "context: a/etc\n" }, { a: "/" }))).toBe("context a/etc leads outside the repository (through a symlink)");
+    expect(await failure(repo({ Dockerfile: "FROM x\n", ".slipway.yml": "context: hostroot\n" }, { hostroot: "/" }))).toBe(
+      "context hostroot leads outside the repository (through a symlink)",
+    );
+    expect(await failure(repo({ Dockerfile: "FROM x\n", ".slipway.yml": "context: a/etc\n" }, { a: "/" }))).toBe(
+      "context a/etc leads outside the repository (through a symlink)",
+    );
   });
 
   it("refuses a Dockerfile that is a symlink to a host file", async () => {
-    expect(await failure(repo({}, { Dockerfile: "/etc/passwd" }))).toBe("dockerfile Dockerfile leads outside the repository (through a symlink)");
+    expect(await failure(repo({}, { Dockerfile: "/etc/passwd" }))).toBe(
+      "dockerfile Dockerfile leads outside the repository (through a symlink)",
+    );
   });
 
   it("refuses a .slipway.yml that is a symlink or huge", async () => {
-    expect(await failure(repo({ Dockerfile: "FROM x\n" }, { ".slipway.yml": "/dev/zero" }))).toBe(".slipway.yml must be a regular file (found a symlink)");
-    expect(await failure(repo({ Dockerfile: "FROM x\n", ".slipway.yml": `# ${"x".repeat(70_000)}\n` }))).toMatch(/^\.slipway\.yml is \d+ bytes; the limit is 65536$/);
+    expect(await failure(repo({ Dockerfile: "FROM x\n" }, { ".slipway.yml": "/dev/zero" }))).toBe(
+      ".slipway.yml must be a regular file (found a symlink)",
+    );
+    expect(await failure(repo({ Dockerfile: "FROM x\n", ".slipway.yml": `# ${"x".repeat(70_000)}\n` }))).toMatch(
+      /^\.slipway\.yml is \d+ bytes; the limit is 65536$/,
+    );
   });
 
   it("refuses the internal registry as a publish target, under any loopback name", async () => {
     for (const image of ["127.0.0.1:5000/cache/acme/web", "localhost:5000/acme/web"]) {
-      expect(await failure(repo({ Dockerfile: "FROM x\n", ".slipway.yml": `publish:\n  - image: ${image}\n` }))).toBe(`.slipway.yml publish target ${image} is the farm's internal registry; publish to another registry`);
+      expect(await failure(repo({ Dockerfile: "FROM x\n", ".slipway.yml": `publish:\n  - image: ${image}\n` }))).toBe(
+        `.slipway.yml publish target ${image} is the farm's internal registry; publish to another registry`,
+      );
     }
     const ok = await prepare(repo({ Dockerfile: "FROM x\n", ".slipway.yml": "publish:\n  - image: 127.0.0.1:5001/acme/web\n" }));
     expect(ok.config.publish).toEqual([{ image: "127.0.0.1:5001/acme/web" }]);
   });
 
   it("names a missing Dockerfile or context", async () => {
-    expect(await failure(repo({ ".slipway.yml": "dockerfile: docker/Dockerfile.prod\n" }))).toBe("Dockerfile not found: docker/Dockerfile.prod");
-    expect(await failure(repo({ Dockerfile: "FROM x\n", ".slipway.yml": "context: app\n" }))).toBe("build context not found: app is not a folder in the repository");
+    expect(await failure(repo({ ".slipway.yml": "dockerfile: docker/Dockerfile.prod\n" }))).toBe(
+      "Dockerfile not found: docker/Dockerfile.prod",
+    );
+    expect(await failure(repo({ Dockerfile: "FROM x\n", ".slipway.yml": "context: app\n" }))).toBe(
+      "build context not found: app is not a folder in the repository",
+    );
   });
 
   it("refuses BUILDKIT_* build args: the farm sets the cache-mount namespace and the frontend", async () => {
-    expect(await failure(repo({ Dockerfile: "FROM x\n", ".slipway.yml": "buildArgs: { BUILDKIT_CACHE_MOUNT_NS: github-1 }\n" }))).toContain("build args named BUILDKIT_* steer BuildKit itself");
-    expect(await failure(repo({ Dockerfile: "FROM x\n", ".slipway.yml": "buildArgs: { buildkit_syntax: evil/frontend }\n" }))).toContain("BUILDKIT_*");
+    expect(await failure(repo({ Dockerfile: "FROM x\n", ".slipway.yml": "buildArgs: { BUILDKIT_CACHE_MOUNT_NS: github-1 }\n" }))).toContain(
+      "build args named BUILDKIT_* steer BuildKit itself",
+    );
+    expect(await failure(repo({ Dockerfile: "FROM x\n", ".slipway.yml": "buildArgs: { buildkit_syntax: evil/frontend }\n" }))).toContain(
+      "BUILDKIT_*",
+    );
   });
 
   it("allows docker/dockerfile frontends and base images in # syntax=, refuses others", async () => {
-    for (const ok of ["# syntax=docker/dockerfile:1", "#syntax = docker.io/docker/dockerfile:1.7@sha256:" + "a".repeat(64), "# syntax=127.0.0.1:5000/base/dockerfile:1", "# check=skip=all\n# syntax=docker/dockerfile:1"]) {
+    for (const ok of [
+      "# syntax=docker/dockerfile:1",
+      "#syntax = docker.io/docker/dockerfile:1.7@sha256:" + "a".repeat(64),
+      "# syntax=127.0.0.1:5000/base/dockerfile:1",
+      "# check=skip=all\n# syntax=docker/dockerfile:1",
+    ]) {
       await expect(prepare(repo({ Dockerfile: `${ok}\nFROM x\n` })), ok).resolves.toBeDefined();
     }
-    expect(await failure(repo({ Dockerfile: "# syntax=evil.example/frontend:1\nFROM x\n" }))).toContain('"# syntax=evil.example/frontend:1" names a custom BuildKit frontend');
+    expect(await failure(repo({ Dockerfile: "# syntax=evil.example/frontend:1\nFROM x\n" }))).toContain(
+      '"# syntax=evil.example/frontend:1" names a custom BuildKit frontend',
+    );
     expect(await failure(repo({ Dockerfile: "# SYNTAX=docker/dockerfile-evil:1\nFROM x\n" }))).toContain("custom BuildKit frontend");
     // Not a directive once an instruction came first.
     await expect(prepare(repo({ Dockerfile: "FROM x\n# syntax=evil/frontend\n" }))).resolves.toBeDefined();

@@ -51,7 +51,11 @@ export async function prepareBuild(o: PrepareOptions): Promise<PreparedBuild> {
     // so the same commit and config give the same image.
     // BUILDKIT_CACHE_MOUNT_NS last (and BUILDKIT_* refused in .slipway.yml): two repositories
     // on one daemon with the same `RUN --mount=type=cache,target=/root/.m2` never share it.
-    buildArgs: { SOURCE_DATE_EPOCH: String(Math.floor(o.commitTime.getTime() / 1000)), ...config.buildArgs, BUILDKIT_CACHE_MOUNT_NS: o.cacheMountNamespace },
+    buildArgs: {
+      SOURCE_DATE_EPOCH: String(Math.floor(o.commitTime.getTime() / 1000)),
+      ...config.buildArgs,
+      BUILDKIT_CACHE_MOUNT_NS: o.cacheMountNamespace,
+    },
     labels: {
       "org.opencontainers.image.source": o.sourceUrl,
       "org.opencontainers.image.revision": o.sha,
@@ -61,7 +65,12 @@ export async function prepareBuild(o: PrepareOptions): Promise<PreparedBuild> {
 
   const outcomeOf: PreparedBuild["outcomeOf"] = (r, imageRef) => {
     if (r.exitCode === 0 && r.digest) return { kind: "succeeded", digest: r.digest, imageRef, steps: r.steps, counts: r.counts, config };
-    const failure = classifyBuildFailure({ exitCode: r.exitCode, textLines: r.textLines, failedStep: r.failedStep, dockerfile: config.dockerfile });
+    const failure = classifyBuildFailure({
+      exitCode: r.exitCode,
+      textLines: r.textLines,
+      failedStep: r.failedStep,
+      dockerfile: config.dockerfile,
+    });
     return { kind: "failed", failure, steps: r.steps, counts: r.counts };
   };
   return { config, request, outcomeOf };

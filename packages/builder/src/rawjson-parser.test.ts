@@ -14,12 +14,15 @@ function parse(chunks: string[]) {
 // Shapes as buildx 0.13 prints them (pretty-printed, `}` alone closes an object).
 const pretty = (o: unknown) => `${JSON.stringify(o, null, 2)}\n`;
 const v1 = { vertexes: [{ digest: "sha256:aa", name: "[builder 2/2] RUN make", started: "2026-01-01T00:00:00Z" }] };
-const v2 = { vertexes: [{ digest: "sha256:aa", name: "[builder 2/2] RUN make", started: "2026-01-01T00:00:00Z", completed: "2026-01-01T00:00:02Z" }] };
+const v2 = {
+  vertexes: [{ digest: "sha256:aa", name: "[builder 2/2] RUN make", started: "2026-01-01T00:00:00Z", completed: "2026-01-01T00:00:02Z" }],
+};
 const logs = { logs: [{ vertex: "sha256:aa", stream: 1, data: Buffer.from("hello\nwor").toString("base64") }] };
 
 describe("RawjsonParser", () => {
   it("parses pretty-printed objects split at any byte, and passes other lines through as text", () => {
-    const all = pretty(v1) + pretty(logs) + "Dockerfile:2\n--------------------\n   2 | >>> RUN make\nERROR: failed to solve: boom\n" + pretty(v2);
+    const all =
+      pretty(v1) + pretty(logs) + "Dockerfile:2\n--------------------\n   2 | >>> RUN make\nERROR: failed to solve: boom\n" + pretty(v2);
     for (const size of [1, 7, 64, all.length]) {
       const chunks = all.match(new RegExp(`[\\s\\S]{1,${size}}`, "g"))!;
       const { statuses, text } = parse(chunks);
@@ -43,7 +46,12 @@ describe("RawjsonParser", () => {
 describe("StepTracker", () => {
   it("merges updates per vertex and counts only Dockerfile build steps", () => {
     const t = new StepTracker();
-    t.update({ digest: "sha256:i", name: "[internal] load build definition from Dockerfile", started: "2026-01-01T00:00:00Z", completed: "2026-01-01T00:00:00Z" });
+    t.update({
+      digest: "sha256:i",
+      name: "[internal] load build definition from Dockerfile",
+      started: "2026-01-01T00:00:00Z",
+      completed: "2026-01-01T00:00:00Z",
+    });
     t.update({ digest: "sha256:f", name: "[builder 1/3] FROM reg/base:1@sha256:00", started: "2026-01-01T00:00:00Z" });
     t.update({ digest: "sha256:r", name: "[builder 2/3] RUN make", started: "2026-01-01T00:00:01Z" });
     t.update({ digest: "sha256:r", completed: "2026-01-01T00:00:03Z" });

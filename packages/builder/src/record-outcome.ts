@@ -43,7 +43,9 @@ export async function recordOutcome(i: RecordInput): Promise<AttemptOutcome> {
   const retrying = outcome.kind === "failed" && outcome.failure instanceof InfrastructureFailure && !job.finalTry;
 
   if (outcome.kind === "succeeded") {
-    sink.note(`slipway: build succeeded in ${secs}s: ${outcome.imageRef}@${outcome.digest} (${outcome.counts.cached}/${outcome.counts.total} steps cached)`);
+    sink.note(
+      `slipway: build succeeded in ${secs}s: ${outcome.imageRef}@${outcome.digest} (${outcome.counts.cached}/${outcome.counts.total} steps cached)`,
+    );
   } else if (outcome.kind === "cancelled") {
     sink.note(`slipway: build ${outcome.message} after ${secs}s`);
   } else if (outcome.kind === "interrupted") {
@@ -57,10 +59,20 @@ export async function recordOutcome(i: RecordInput): Promise<AttemptOutcome> {
     throw new InfrastructureFailure(`could not store the build log: ${(err as Error).message}`);
   });
 
-  const status = outcome.kind === "succeeded" ? "succeeded" : outcome.kind === "cancelled" ? "cancelled" : outcome.kind === "interrupted" || retrying ? "queued" : "failed";
+  const status =
+    outcome.kind === "succeeded"
+      ? "succeeded"
+      : outcome.kind === "cancelled"
+        ? "cancelled"
+        : outcome.kind === "interrupted" || retrying
+          ? "queued"
+          : "failed";
   const error =
     outcome.kind === "failed"
-      ? { errorClass: outcome.failure instanceof InfrastructureFailure ? ("infrastructure" as const) : ("user" as const), errorMessage: outcome.failure.message }
+      ? {
+          errorClass: outcome.failure instanceof InfrastructureFailure ? ("infrastructure" as const) : ("user" as const),
+          errorMessage: outcome.failure.message,
+        }
       : { errorClass: null, errorMessage: outcome.kind === "interrupted" ? outcome.message : null };
   const result = outcome.kind === "succeeded" ? { digest: outcome.digest, imageRef: outcome.imageRef } : {};
   const stats = counts ? { cachedSteps: counts.cached, totalSteps: counts.total } : {};
@@ -71,14 +83,34 @@ export async function recordOutcome(i: RecordInput): Promise<AttemptOutcome> {
     const steps = "steps" in outcome ? outcome.steps : undefined;
     if (steps?.length) {
       await tx.buildStep.createMany({
-        data: steps.map((s) => ({ buildId: build.id, attempt: job.attempt, index: s.index, vertexDigest: s.vertexDigest, name: s.name, startedAt: s.startedAt, completedAt: s.completedAt, cached: s.cached, error: s.error })),
+        data: steps.map((s) => ({
+          buildId: build.id,
+          attempt: job.attempt,
+          index: s.index,
+          vertexDigest: s.vertexDigest,
+          name: s.name,
+          startedAt: s.startedAt,
+          completedAt: s.completedAt,
+          cached: s.cached,
+          error: s.error,
+        })),
         skipDuplicates: true,
       });
     }
-    const updated = await tx.build.updateMany({ where: { id: build.id, attempt: job.attempt, status: "running" }, data: { status, ...error, ...result, ...stats, ...timing } });
+    const updated = await tx.build.updateMany({
+      where: { id: build.id, attempt: job.attempt, status: "running" },
+      data: { status, ...error, ...result, ...stats, ...timing },
+    });
     await tx.buildAttempt.update({
       where: { buildId_attempt: { buildId: build.id, attempt: job.attempt } },
-      data: { status: updated.count ? status : "cancelled", ...error, ...result, ...stats, ...timing, ...(outcome.kind === "succeeded" ? { config: outcome.config as unknown as Prisma.InputJsonObject } : {}) },
+      data: {
+        status: updated.count ? status : "cancelled",
+        ...error,
+        ...result,
+        ...stats,
+        ...timing,
+        ...(outcome.kind === "succeeded" ? { config: outcome.config as unknown as Prisma.InputJsonObject } : {}),
+      },
     });
     if (updated.count && outcome.kind === "succeeded" && outcome.config.publish.length) {
       await tx.outboxMessage.create({ data: { topic: OUTBOX_PUBLISH_ENQUEUE, payload: { buildId: build.id, attempt: job.attempt } } });
@@ -88,6 +120,9 @@ export async function recordOutcome(i: RecordInput): Promise<AttemptOutcome> {
       await tx.outboxMessage.create({ data: githubReportMessage(build.id, job.attempt, "finished") });
     }
   });
-  i.log.info({ status, durationMs, digest: outcome.kind === "succeeded" ? outcome.digest : undefined, error: error.errorMessage }, "build try finished");
+  i.log.info(
+    { status, durationMs, digest: outcome.kind === "succeeded" ? outcome.digest : undefined, error: error.errorMessage },
+    "build try finished",
+  );
   return outcome.kind === "failed" ? { ...outcome, retrying } : outcome;
 }

@@ -7,6 +7,7 @@ import { UserFailure } from "./failures";
  * it can become a path, an option or another host.
  */
 export function repositoryGitUrl(baseUrl: string, fullName: string): string {
-  if (!isGithubFullName(fullName)) throw new UserFailure(`repository name ${JSON.stringify(fullName).slice(0, 120)} is not owner/repo as GitHub names them`);
+  if (!isGithubFullName(fullName))
+    throw new UserFailure(`repository name ${JSON.stringify(fullName).slice(0, 120)} is not owner/repo as GitHub names them`);
   return `${baseUrl.replace(/\/+$/, "")}/${fullName}.git`;
 }

@@ -22,11 +22,16 @@ export async function resolveInRepo(srcDir: string, relPath: string, field: stri
   try {
     real = await realpath(join(srcDir, relPath));
   } catch {
-    throw new UserFailure(kind === "file" ? `${field === "dockerfile" ? "Dockerfile" : field} not found: ${relPath}` : `build context not found: ${relPath} is not a folder in the repository`);
+    throw new UserFailure(
+      kind === "file"
+        ? `${field === "dockerfile" ? "Dockerfile" : field} not found: ${relPath}`
+        : `build context not found: ${relPath} is not a folder in the repository`,
+    );
   }
   if (!inside(root, real)) throw new UserFailure(`${field} ${relPath} leads outside the repository (through a symlink)`);
   const st = await stat(real);
-  if (kind === "file" && !st.isFile()) throw new UserFailure(`${field === "dockerfile" ? "Dockerfile" : field} not found: ${relPath} is not a file`);
+  if (kind === "file" && !st.isFile())
+    throw new UserFailure(`${field === "dockerfile" ? "Dockerfile" : field} not found: ${relPath} is not a file`);
   if (kind === "dir" && !st.isDirectory()) throw new UserFailure(`build context not found: ${relPath} is not a folder in the repository`);
   return real;
 }

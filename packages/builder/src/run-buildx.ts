@@ -55,10 +55,10 @@ export async function runBuildx(req: BuildxRequest, opts: BuildxRunOptions): Pro
       if (s.error && s.error !== was?.error) {
         // A missing cache ref is normal for the first build of a branch; BuildKit reports it
         // as an error of the import vertex, which reads like the build failed. It did not.
-        if (/^importing cache manifest/.test(s.name) && /not found/.test(s.error)) opts.onLine(`#${n} no cache there yet (first build of this ref): ${s.error}`);
+        if (/^importing cache manifest/.test(s.name) && /not found/.test(s.error))
+          opts.onLine(`#${n} no cache there yet (first build of this ref): ${s.error}`);
         else opts.onLine(`#${n} ERROR: ${s.error}`);
-      }
-      else if (v.completed && !s.cached && !s.error && s.startedAt && s.completedAt && !was?.completedAt) {
+      } else if (v.completed && !s.cached && !s.error && s.startedAt && s.completedAt && !was?.completedAt) {
         opts.onLine(`#${n} DONE ${((s.completedAt.getTime() - s.startedAt.getTime()) / 1000).toFixed(1)}s`);
       }
     }
@@ -78,7 +78,9 @@ export async function runBuildx(req: BuildxRequest, opts: BuildxRunOptions): Pro
 
   const child = spawn("docker", buildxArgs(req), { env: opts.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   // Whole lines only, like the steps' output: a secret cut between two reads is masked whole.
-  const stdout = new LineAssembler((_, line) => { if (line) opts.onLine(line); });
+  const stdout = new LineAssembler((_, line) => {
+    if (line) opts.onLine(line);
+  });
   child.stdout.on("data", (d: Buffer) => stdout.push("stdout", 1, d));
   child.stderr.setEncoding("utf8").on("data", (d: string) => parser.push(d));
 
@@ -118,4 +120,3 @@ function killGroup(pid: number | undefined, sig: NodeJS.Signals): void {
     // already gone
   }
 }
-

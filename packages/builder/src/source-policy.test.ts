@@ -2,7 +2,10 @@ import { describe, expect, it } from "vitest";
 import { sourcePolicy } from "./source-policy";
 
 // BuildKit's WILDCARD: `*` matches any run of characters, anchored at both ends.
-const denies = (url: string) => sourcePolicy().rules.some((r) => new RegExp(`^${r.selector.identifier.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`).test(url));
+const denies = (url: string) =>
+  sourcePolicy().rules.some((r) =>
+    new RegExp(`^${r.selector.identifier.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`).test(url),
+  );
 
 describe("the source policy for BuildKit's own fetches", () => {
   it.each([
@@ -18,5 +21,11 @@ describe("the source policy for BuildKit's own fetches", () => {
     "http://0.0.0.0:15432/",
   ])("denies %s", (url) => expect(denies(url)).toBe(true));
 
-  it.each(["https://deb.debian.org/debian/dists/bookworm/Release", "https://registry.npmjs.org/react", "http://172.15.0.1/", "http://172.32.0.1/", "https://github.com/acme/web.git"])("allows %s", (url) => expect(denies(url)).toBe(false));
+  it.each([
+    "https://deb.debian.org/debian/dists/bookworm/Release",
+    "https://registry.npmjs.org/react",
+    "http://172.15.0.1/",
+    "http://172.32.0.1/",
+    "https://github.com/acme/web.git",
+  ])("allows %s", (url) => expect(denies(url)).toBe(false));
 });

@@ -9,7 +9,16 @@
  * their own (SECURITY.md).
  */
 export function sourcePolicy(): { rules: { action: "DENY"; selector: { identifier: string; matchType: "WILDCARD" } }[] } {
-  const hosts = ["127.*", "10.*", "192.168.*", "169.254.*", "0.*", "localhost*", "[*", ...Array.from({ length: 16 }, (_, i) => `172.${16 + i}.*`)];
+  const hosts = [
+    "127.*",
+    "10.*",
+    "192.168.*",
+    "169.254.*",
+    "0.*",
+    "localhost*",
+    "[*",
+    ...Array.from({ length: 16 }, (_, i) => `172.${16 + i}.*`),
+  ];
   const identifiers: string[] = [];
   for (const scheme of ["http", "https", "git"]) {
     for (const host of hosts) identifiers.push(`${scheme}://${host}`, `${scheme}://*@${host}`);

@@ -28,7 +28,15 @@ export class StepTracker {
   update(v: RawVertex): StepRecord {
     let s = this.steps.get(v.digest);
     if (!s) {
-      s = { index: this.steps.size, vertexDigest: v.digest, name: v.name ?? v.digest, startedAt: null, completedAt: null, cached: false, error: null };
+      s = {
+        index: this.steps.size,
+        vertexDigest: v.digest,
+        name: v.name ?? v.digest,
+        startedAt: null,
+        completedAt: null,
+        cached: false,
+        error: null,
+      };
       this.steps.set(v.digest, s);
     }
     if (v.name) s.name = v.name;

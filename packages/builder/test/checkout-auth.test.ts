@@ -30,8 +30,16 @@ afterAll(async () => {
 const checkout = (o: { base: string; token?: string; env?: NodeJS.ProcessEnv }) => {
   const dest = join(dir, `dest-${++n}`);
   return checkoutCommit({
-    cacheDir: join(dir, `cache-${n}`), githubId: 7n, cloneUrl: `${o.base}/acme/secret.git`, protocols: ["http"], sha, on: "refs/heads/main", destDir: dest,
-    env: { PATH: process.env.PATH, ...o.env }, onLine: () => {}, ...(o.token ? { auth: { token: o.token, gitBaseUrl: o.base } } : {}),
+    cacheDir: join(dir, `cache-${n}`),
+    githubId: 7n,
+    cloneUrl: `${o.base}/acme/secret.git`,
+    protocols: ["http"],
+    sha,
+    on: "refs/heads/main",
+    destDir: dest,
+    env: { PATH: process.env.PATH, ...o.env },
+    onLine: () => {},
+    ...(o.token ? { auth: { token: o.token, gitBaseUrl: o.base } } : {}),
   }).then(() => readFileSync(join(dest, "hello.txt"), "utf8"));
 };
 
@@ -53,8 +61,14 @@ describe("checkoutCommit with a token", () => {
   it("keeps git config the operator set through the environment (insteadOf still applies)", async () => {
     // The operator points a placeholder host at the real one; the header is scoped to the
     // configured base, so it is sent only once the URL matches it.
-    const env = { GIT_CONFIG_COUNT: "1", GIT_CONFIG_KEY_0: `url.${host.baseUrl}/.insteadOf`, GIT_CONFIG_VALUE_0: "http://git.example.invalid/" };
-    expect(await checkout({ base: "http://git.example.invalid", token: TOKEN, env }).catch((e: unknown) => (e as Error).message)).toContain("repository not found or access denied");
+    const env = {
+      GIT_CONFIG_COUNT: "1",
+      GIT_CONFIG_KEY_0: `url.${host.baseUrl}/.insteadOf`,
+      GIT_CONFIG_VALUE_0: "http://git.example.invalid/",
+    };
+    expect(await checkout({ base: "http://git.example.invalid", token: TOKEN, env }).catch((e: unknown) => (e as Error).message)).toContain(
+      "repository not found or access denied",
+    );
     expect(await checkout({ base: host.baseUrl, token: TOKEN, env })).toBe("private\n");
   });
 

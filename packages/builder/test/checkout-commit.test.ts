@@ -22,7 +22,17 @@ afterAll(async () => {
 });
 
 const checkout = (o: { cloneUrl?: string; protocols?: string[]; sha?: string; dest: string; on?: string }) =>
-  checkoutCommit({ cacheDir: join(dir, "cache"), githubId: 42n, cloneUrl: o.cloneUrl ?? `${git.baseUrl}/acme/web.git`, protocols: o.protocols ?? ["git"], sha: o.sha ?? sha, on: o.on ?? "refs/heads/main", destDir: join(dir, o.dest), env: { PATH: process.env.PATH }, onLine: () => {} });
+  checkoutCommit({
+    cacheDir: join(dir, "cache"),
+    githubId: 42n,
+    cloneUrl: o.cloneUrl ?? `${git.baseUrl}/acme/web.git`,
+    protocols: o.protocols ?? ["git"],
+    sha: o.sha ?? sha,
+    on: o.on ?? "refs/heads/main",
+    destDir: join(dir, o.dest),
+    env: { PATH: process.env.PATH },
+    onLine: () => {},
+  });
 
 describe("checkoutCommit", () => {
   it("fetches with an allowed protocol into a mirror named by the repository id", async () => {
@@ -32,13 +42,23 @@ describe("checkoutCommit", () => {
   });
 
   it("refuses a protocol that is not allowed (git with only https allowed)", async () => {
-    const err = await checkout({ dest: "no-git", protocols: ["https"], cloneUrl: `${git.baseUrl}/acme/other.git`, sha: "b".repeat(40) }).catch((e: unknown) => e);
+    const err = await checkout({
+      dest: "no-git",
+      protocols: ["https"],
+      cloneUrl: `${git.baseUrl}/acme/other.git`,
+      sha: "b".repeat(40),
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InfrastructureFailure);
     expect((err as Error).message).toMatch(/transport 'git' not allowed/);
   });
 
   it("never reads file:// even when the caller lists it", async () => {
-    const err = await checkout({ dest: "no-file", protocols: ["https"], cloneUrl: `file://${join(dir, "cache", "git", "github-42.git")}`, sha: "c".repeat(40) }).catch((e: unknown) => e);
+    const err = await checkout({
+      dest: "no-file",
+      protocols: ["https"],
+      cloneUrl: `file://${join(dir, "cache", "git", "github-42.git")}`,
+      sha: "c".repeat(40),
+    }).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/transport 'file' not allowed/);
   });
 
@@ -57,18 +77,37 @@ describe("checkoutCommit", () => {
     expect(onMain).toBeInstanceOf(UserFailure);
     expect((onMain as Error).message).toContain(`commit ${forkSha} not found`);
     // As what it is, the pull request's head, it builds (fetched from refs/pull/9/head).
-    await expect(checkoutCommit({ cacheDir: join(dir, "cache"), githubId: 42n, cloneUrl: `${git.baseUrl}/acme/web.git`, protocols: ["git"], sha: forkSha, on: "refs/pull/9/head", extraRefs: ["refs/pull/9/head"], destDir: join(dir, "fork-as-pr"), env: { PATH: process.env.PATH }, onLine: () => {} })).resolves.toBeDefined();
+    await expect(
+      checkoutCommit({
+        cacheDir: join(dir, "cache"),
+        githubId: 42n,
+        cloneUrl: `${git.baseUrl}/acme/web.git`,
+        protocols: ["git"],
+        sha: forkSha,
+        on: "refs/pull/9/head",
+        extraRefs: ["refs/pull/9/head"],
+        destDir: join(dir, "fork-as-pr"),
+        env: { PATH: process.env.PATH },
+        onLine: () => {},
+      }),
+    ).resolves.toBeDefined();
     expect(readFileSync(join(dir, "fork-as-pr", "hello.txt"), "utf8")).toBe("from a fork\n");
     // Once in the mirror it is still not main's, nor the head branch's: the check runs on every checkout.
-    expect(((await checkout({ dest: "fork-as-main-again", sha: forkSha }).catch((e: unknown) => e)) as Error).message).toContain(`commit ${forkSha} is not on refs/heads/main`);
-    expect(((await checkout({ dest: "fork-as-branch", sha: forkSha, on: "refs/heads/fork-work" }).catch((e: unknown) => e)) as Error).message).toContain("is not on refs/heads/fork-work");
+    expect(((await checkout({ dest: "fork-as-main-again", sha: forkSha }).catch((e: unknown) => e)) as Error).message).toContain(
+      `commit ${forkSha} is not on refs/heads/main`,
+    );
+    expect(
+      ((await checkout({ dest: "fork-as-branch", sha: forkSha, on: "refs/heads/fork-work" }).catch((e: unknown) => e)) as Error).message,
+    ).toContain("is not on refs/heads/fork-work");
   });
 
   it("a tag must point at the commit itself", async () => {
     const tagged = git.commit("acme/web", { "v.txt": "1\n" }, { tag: "v1.0.0" });
     await expect(checkout({ dest: "tag-ok", sha: tagged, on: "refs/tags/v1.0.0" })).resolves.toBeDefined();
     const older = sha;
-    expect(((await checkout({ dest: "tag-bad", sha: older, on: "refs/tags/v1.0.0" }).catch((e: unknown) => e)) as Error).message).toContain("is not on refs/tags/v1.0.0");
+    expect(((await checkout({ dest: "tag-bad", sha: older, on: "refs/tags/v1.0.0" }).catch((e: unknown) => e)) as Error).message).toContain(
+      "is not on refs/tags/v1.0.0",
+    );
   });
 
   it("a sha that is not 40 hex digits is refused before git runs", async () => {

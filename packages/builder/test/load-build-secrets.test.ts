@@ -25,7 +25,14 @@ afterAll(async () => {
 
 const load = async (o: Partial<LoadBuildSecretsInput>) => {
   const lines: string[] = [];
-  const result = await loadBuildSecrets({ store, names: ["NPM_TOKEN"], repository: "Acme/Web", decision: { allow: true }, onLine: (l) => lines.push(l), ...o }).catch((e: unknown) => e);
+  const result = await loadBuildSecrets({
+    store,
+    names: ["NPM_TOKEN"],
+    repository: "Acme/Web",
+    decision: { allow: true },
+    onLine: (l) => lines.push(l),
+    ...o,
+  }).catch((e: unknown) => e);
   return { result, lines };
 };
 
@@ -33,7 +40,9 @@ describe("loadBuildSecrets", () => {
   it("opens the listed secrets the repository may use; the log names them, never a value", async () => {
     const { result, lines } = await load({});
     expect(result).toEqual([{ name: "NPM_TOKEN", value: "npm-token-value" }]);
-    expect(lines).toEqual(["slipway: build secrets NPM_TOKEN available to RUN --mount=type=secret,id=NAME (values masked as *** in this log)"]);
+    expect(lines).toEqual([
+      "slipway: build secrets NPM_TOKEN available to RUN --mount=type=secret,id=NAME (values masked as *** in this log)",
+    ]);
     expect(await load({ names: [] })).toEqual({ result: [], lines: [] });
   });
 
@@ -42,7 +51,8 @@ describe("loadBuildSecrets", () => {
     const missing = (await load({ names: ["NPM_TOKEN", "NOT_STORED"] })).result as Error;
     expect(others).toBeInstanceOf(UserFailure);
     expect(missing).toBeInstanceOf(UserFailure);
-    const rule = 'is not available to Acme/Web: a build gets only the secrets .slipway.yml lists that are stored with a repository pattern matching it (PUT /api/v1/secrets/NAME with "repositories": ["acme/web"] or ["owner/*"])';
+    const rule =
+      'is not available to Acme/Web: a build gets only the secrets .slipway.yml lists that are stored with a repository pattern matching it (PUT /api/v1/secrets/NAME with "repositories": ["acme/web"] or ["owner/*"])';
     expect(others.message).toBe(`build secret OTHERS ${rule}`);
     expect(missing.message).toBe(`build secret NOT_STORED ${rule}`);
     const both = (await load({ names: ["OTHERS", "NOT_STORED"] })).result as Error;
@@ -51,9 +61,14 @@ describe("loadBuildSecrets", () => {
   });
 
   it("a build that may not use secrets runs without them, and its log says why", async () => {
-    const { result, lines } = await load({ names: ["NPM_TOKEN", "OTHERS"], decision: { allow: false, reason: "a pull request from a fork" } });
+    const { result, lines } = await load({
+      names: ["NPM_TOKEN", "OTHERS"],
+      decision: { allow: false, reason: "a pull request from a fork" },
+    });
     expect(result).toEqual([]);
-    expect(lines).toEqual(["slipway: build secrets NPM_TOKEN, OTHERS are not given to this build (a pull request from a fork); RUN --mount=type=secret steps find no file"]);
+    expect(lines).toEqual([
+      "slipway: build secrets NPM_TOKEN, OTHERS are not given to this build (a pull request from a fork); RUN --mount=type=secret steps find no file",
+    ]);
   });
 
   it("a worker without SLIPWAY_SECRET_KEY, or with another key: an infrastructure failure naming the cause", async () => {
@@ -68,7 +83,18 @@ describe("loadBuildSecrets", () => {
   });
 
   it("buildx gets the id and the name of a variable, never the value", () => {
-    const args = buildxArgs({ contextDir: "/c", dockerfile: "/c/Dockerfile", buildArgs: {}, labels: {}, secrets: [{ id: "NPM_TOKEN", env: "SLIPWAY_BUILD_SECRET_0" }], network: "default", imageRef: "r/i:t", cacheFrom: [], cacheTo: "r/c:t", metadataFile: "/m" });
+    const args = buildxArgs({
+      contextDir: "/c",
+      dockerfile: "/c/Dockerfile",
+      buildArgs: {},
+      labels: {},
+      secrets: [{ id: "NPM_TOKEN", env: "SLIPWAY_BUILD_SECRET_0" }],
+      network: "default",
+      imageRef: "r/i:t",
+      cacheFrom: [],
+      cacheTo: "r/c:t",
+      metadataFile: "/m",
+    });
     expect(args.join(" ")).toContain("--secret id=NPM_TOKEN,env=SLIPWAY_BUILD_SECRET_0");
     expect(args.filter((a) => a.startsWith("--build-arg")).join()).not.toContain("NPM_TOKEN");
   });

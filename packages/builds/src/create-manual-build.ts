@@ -21,7 +21,13 @@ export async function createManualBuild(db: Db, m: ManualBuild, opts: { reportTo
   const id = await db.$transaction(async (tx) => {
     const build = await tx.build.create({
       data: {
-        repositoryId: m.repositoryId, trigger: "manual", ref: m.ref, refType: m.refType, refName: m.refName, sha: m.sha, pusher: m.requestedBy,
+        repositoryId: m.repositoryId,
+        trigger: "manual",
+        ref: m.ref,
+        refType: m.refType,
+        refName: m.refName,
+        sha: m.sha,
+        pusher: m.requestedBy,
         attempts: { create: { attempt: 1, trigger: "manual" } },
       },
       select: { id: true },

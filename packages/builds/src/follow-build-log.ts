@@ -39,7 +39,13 @@ export async function* followBuildLog(o: FollowOptions): AsyncGenerator<LogEvent
   const key = logStreamKey(o.buildId, o.attempt);
   let sent = o.after ?? 0;
   let cursor = "0-0";
-  const status = async () => (await o.db.buildAttempt.findUnique({ where: { buildId_attempt: { buildId: o.buildId, attempt: o.attempt } }, select: { status: true } }))?.status ?? "queued";
+  const status = async () =>
+    (
+      await o.db.buildAttempt.findUnique({
+        where: { buildId_attempt: { buildId: o.buildId, attempt: o.attempt } },
+        select: { status: true },
+      })
+    )?.status ?? "queued";
 
   // An attempt that has ended is complete in Postgres (the worker stores the log before it
   // records the outcome): serve it from there.
@@ -51,7 +57,8 @@ export async function* followBuildLog(o: FollowOptions): AsyncGenerator<LogEvent
   while (!o.signal.aborted) {
     const ended = ENDED.has(await status());
     // Drain what is there, then block for more (the status is checked between reads).
-    const res = (await o.redis.xread("COUNT", BATCH, "BLOCK", ended ? 1 : (o.blockMs ?? 1000), "STREAMS", key, cursor)) as [string, [string, string[]][]][] | null;
+    const res = (await o.redis.xread("COUNT", BATCH, "BLOCK", ended ? 1 : (o.blockMs ?? 1000), "STREAMS", key, cursor)) as
+      [string, [string, string[]][]][] | null;
     const entries = res?.[0]?.[1] ?? [];
     for (const [id, fields] of entries) {
       cursor = id;
@@ -77,7 +84,13 @@ export async function* followBuildLog(o: FollowOptions): AsyncGenerator<LogEvent
 }
 
 /** Stored lines after `after`, up to `to`, read a page of chunks at a time. */
-async function* fromPostgres(db: Db, buildId: string, attempt: number, after: number, to = Infinity): AsyncGenerator<LogEvent & { kind: "line" }> {
+async function* fromPostgres(
+  db: Db,
+  buildId: string,
+  attempt: number,
+  after: number,
+  to = Infinity,
+): AsyncGenerator<LogEvent & { kind: "line" }> {
   for await (const c of readLogChunks(db, buildId, attempt, after + 1)) {
     if (c.firstLine > to) return;
     if (c.firstLine + c.lineCount - 1 <= after) continue;

@@ -2,7 +2,6 @@ import { matchRepository, AppError, type TBuild, type TRepositoryReach, isUuid }
 import type { Db } from "@slipway/db";
 import { toBuildDto } from "./to-build-dto";
 
-
 /**
  * One build, if the caller's reach includes its repository. A build outside the reach answers
  * exactly like one that does not exist, so a token cannot learn which ids exist elsewhere.

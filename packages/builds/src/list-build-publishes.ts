@@ -7,6 +7,13 @@ export async function listBuildPublishes(db: Db, id: string, reach: TRepositoryR
   await getBuild(db, id, reach);
   const rows = await db.publish.findMany({ where: { buildId: id }, orderBy: [{ target: "asc" }, { tag: "asc" }] });
   return {
-    publishes: rows.map((p) => ({ target: p.target, tag: p.tag, status: p.status, digest: p.digest, error: p.error, publishedAt: p.publishedAt?.toISOString() ?? null })),
+    publishes: rows.map((p) => ({
+      target: p.target,
+      tag: p.tag,
+      status: p.status,
+      digest: p.digest,
+      error: p.error,
+      publishedAt: p.publishedAt?.toISOString() ?? null,
+    })),
   };
 }

@@ -11,7 +11,13 @@ export type LiveSteps = (buildId: string, attempt: number, sinceMs: number) => P
  * worker stores them as the attempt ends; while it runs, `live` (when given) tells those
  * finished so far.
  */
-export async function listBuildSteps(db: Db, id: string, reach: TRepositoryReach, attempt?: number, live?: LiveSteps): Promise<{ attempt: number; steps: TBuildStep[] }> {
+export async function listBuildSteps(
+  db: Db,
+  id: string,
+  reach: TRepositoryReach,
+  attempt?: number,
+  live?: LiveSteps,
+): Promise<{ attempt: number; steps: TBuildStep[] }> {
   const build = await getBuild(db, id, reach);
   const n = resolveAttempt(build.attempt, attempt);
   const rows = await db.buildStep.findMany({ where: { buildId: id, attempt: n }, orderBy: { index: "asc" } });

@@ -16,7 +16,14 @@ export interface LogChunk {
  * the chunk that holds line `fromLine` (chunks before it are not read).
  */
 export async function* readLogChunks(db: Db, buildId: string, attempt: number, fromLine = 1): AsyncGenerator<LogChunk> {
-  const start = fromLine > 1 ? await db.buildLogChunk.findFirst({ where: { buildId, attempt, firstLine: { lte: fromLine } }, orderBy: { seq: "desc" }, select: { seq: true } }) : null;
+  const start =
+    fromLine > 1
+      ? await db.buildLogChunk.findFirst({
+          where: { buildId, attempt, firstLine: { lte: fromLine } },
+          orderBy: { seq: "desc" },
+          select: { seq: true },
+        })
+      : null;
   let after = (start?.seq ?? 0) - 1;
   for (;;) {
     const page = await db.buildLogChunk.findMany({

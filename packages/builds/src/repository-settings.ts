@@ -1,8 +1,24 @@
 import { matchRepository, AppError, type TRepository, type TRepositoryReach, type TRepositorySettings } from "@slipway/contracts";
 import type { Db } from "@slipway/db";
 
-const fields = { fullName: true, githubId: true, defaultBranch: true, private: true, autoCancel: true, autoCancelDefaultBranch: true, immutableTags: true } as const;
-type Row = { fullName: string; githubId: bigint; defaultBranch: string | null; private: boolean; autoCancel: boolean; autoCancelDefaultBranch: boolean; immutableTags: boolean };
+const fields = {
+  fullName: true,
+  githubId: true,
+  defaultBranch: true,
+  private: true,
+  autoCancel: true,
+  autoCancelDefaultBranch: true,
+  immutableTags: true,
+} as const;
+type Row = {
+  fullName: string;
+  githubId: bigint;
+  defaultBranch: string | null;
+  private: boolean;
+  autoCancel: boolean;
+  autoCancelDefaultBranch: boolean;
+  immutableTags: boolean;
+};
 const toDto = (r: Row): TRepository => ({ ...r, githubId: String(r.githubId) });
 
 /** The repositories within reach, by name. */
@@ -13,8 +29,16 @@ export async function listRepositories(db: Db, reach: TRepositoryReach): Promise
 }
 
 /** Changes a repository's settings; 404 (as for an unknown one) beyond reach. */
-export async function updateRepositorySettings(db: Db, fullName: string, reach: TRepositoryReach, settings: TRepositorySettings): Promise<TRepository> {
-  const row = await db.repository.findFirst({ where: { fullName: { equals: fullName, mode: "insensitive" } }, select: { id: true, fullName: true } });
+export async function updateRepositorySettings(
+  db: Db,
+  fullName: string,
+  reach: TRepositoryReach,
+  settings: TRepositorySettings,
+): Promise<TRepository> {
+  const row = await db.repository.findFirst({
+    where: { fullName: { equals: fullName, mode: "insensitive" } },
+    select: { id: true, fullName: true },
+  });
   if (!row || row.fullName.toLowerCase() !== fullName.toLowerCase() || !matchRepository(reach, row.fullName)) {
     throw new AppError("not_found", `repository ${fullName} not found`);
   }

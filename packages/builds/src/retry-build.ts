@@ -18,8 +18,20 @@ export async function retryBuild(db: Db, id: string, reach: TRepositoryReach, op
     const moved = await tx.build.updateMany({
       where: { id, attempt: current.attempt, status: { in: ["failed", "cancelled"] } },
       data: {
-        attempt, status: "queued", queuedAt: new Date(), startedAt: null, finishedAt: null, durationMs: null,
-        workerId: null, host: null, imageRef: null, digest: null, cachedSteps: null, totalSteps: null, errorClass: null, errorMessage: null,
+        attempt,
+        status: "queued",
+        queuedAt: new Date(),
+        startedAt: null,
+        finishedAt: null,
+        durationMs: null,
+        workerId: null,
+        host: null,
+        imageRef: null,
+        digest: null,
+        cachedSteps: null,
+        totalSteps: null,
+        errorClass: null,
+        errorMessage: null,
       },
     });
     if (moved.count === 0) throw new AppError("conflict", `build ${id} changed while retrying; try again`);

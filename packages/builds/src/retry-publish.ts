@@ -13,11 +13,19 @@ import { getBuild } from "./get-build";
 export async function retryPublish(db: Db, id: string, reach: TRepositoryReach): Promise<TPublishRetry> {
   const build = await getBuild(db, id, reach);
   if (build.status !== "succeeded") {
-    throw new AppError("conflict", `build ${id} is ${build.status}; only a succeeded build's publishes can be retried (POST /builds/${id}/retry runs the build again)`);
+    throw new AppError(
+      "conflict",
+      `build ${id} is ${build.status}; only a succeeded build's publishes can be retried (POST /builds/${id}/retry runs the build again)`,
+    );
   }
-  const rows = await db.publish.findMany({ where: { buildId: id, status: { in: ["failed", "pending"] } }, orderBy: [{ target: "asc" }, { tag: "asc" }] });
+  const rows = await db.publish.findMany({
+    where: { buildId: id, status: { in: ["failed", "pending"] } },
+    orderBy: [{ target: "asc" }, { tag: "asc" }],
+  });
   if (!rows.length) throw new AppError("conflict", `build ${id} has no failed or pending publish to retry`);
-  await db.outboxMessage.create({ data: { topic: OUTBOX_PUBLISH_ENQUEUE, payload: { buildId: id, attempt: build.attempt, retry: randomUUID() } } });
+  await db.outboxMessage.create({
+    data: { topic: OUTBOX_PUBLISH_ENQUEUE, payload: { buildId: id, attempt: build.attempt, retry: randomUUID() } },
+  });
   const byTarget = new Map<string, string[]>();
   for (const r of rows) byTarget.set(r.target, [...(byTarget.get(r.target) ?? []), r.tag]);
   return { buildId: id, attempt: build.attempt, retried: [...byTarget].map(([target, tags]) => ({ target, tags })) };

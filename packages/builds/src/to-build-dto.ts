@@ -14,7 +14,8 @@ export function toBuildDto(b: BuildWithRepo): TBuild {
     refType: b.refType,
     refName: b.refName,
     supersededBy: b.supersededById,
-    pullRequest: b.pullRequest === null ? null : { number: b.pullRequest, baseRef: b.baseRef, headRepository: b.headRepository, fromFork: b.fromFork },
+    pullRequest:
+      b.pullRequest === null ? null : { number: b.pullRequest, baseRef: b.baseRef, headRepository: b.headRepository, fromFork: b.fromFork },
     sha: b.sha,
     pusher: b.pusher,
     commitMessage: b.commitMessage,

@@ -42,12 +42,20 @@ async function toRecord(buildId: string, from: number, to: number): Promise<void
   const data = [];
   for (let first = from; first <= to; first += 1000) {
     const count = Math.min(1000, to - first + 1);
-    data.push({ buildId, attempt: 1, seq: seq++, firstLine: first, lineCount: count, content: Array.from({ length: count }, (_, i) => text(first + i)).join("\n") });
+    data.push({
+      buildId,
+      attempt: 1,
+      seq: seq++,
+      firstLine: first,
+      lineCount: count,
+      content: Array.from({ length: count }, (_, i) => text(first + i)).join("\n"),
+    });
   }
   await db.buildLogChunk.createMany({ data });
 }
 
-const end = (buildId: string) => db.buildAttempt.update({ where: { buildId_attempt: { buildId, attempt: 1 } }, data: { status: "succeeded" } });
+const end = (buildId: string) =>
+  db.buildAttempt.update({ where: { buildId_attempt: { buildId, attempt: 1 } }, data: { status: "succeeded" } });
 
 function follow(buildId: string, after = 0): AsyncGenerator<LogEvent> {
   const r = new Redis(testEnv.redisUrl);
@@ -115,7 +123,20 @@ describe("followBuildLog over a trimmed live stream", () => {
     await toStream(buildId, 20, 25);
     const events = follow(buildId);
     const got = await take(events, 12);
-    expect(got.map((e) => (e.kind === "line" ? e.n : e))).toEqual([1, 2, 3, 4, 5, { kind: "gap", from: 6, to: 19 }, 20, 21, 22, 23, 24, 25]);
+    expect(got.map((e) => (e.kind === "line" ? e.n : e))).toEqual([
+      1,
+      2,
+      3,
+      4,
+      5,
+      { kind: "gap", from: 6, to: 19 },
+      20,
+      21,
+      22,
+      23,
+      24,
+      25,
+    ]);
   });
 
   it("an ended attempt is read from Postgres page by page, resuming inside a chunk", async () => {

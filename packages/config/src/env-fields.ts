@@ -8,20 +8,31 @@ const emptyToUndefined = (v: unknown) => (v === "" ? undefined : v);
 export const zPort = (defaultValue: number) =>
   z.preprocess(
     emptyToUndefined,
-    z.coerce.number({ error: "must be a number" }).int("must be a whole number").min(0, "must be 0-65535").max(65535, "must be 0-65535").default(defaultValue),
+    z.coerce
+      .number({ error: "must be a number" })
+      .int("must be a whole number")
+      .min(0, "must be 0-65535")
+      .max(65535, "must be 0-65535")
+      .default(defaultValue),
   );
 
 export const zPositiveInt = (defaultValue: number) =>
-  z.preprocess(emptyToUndefined, z.coerce.number({ error: "must be a number" }).int("must be a whole number").positive("must be > 0").default(defaultValue));
+  z.preprocess(
+    emptyToUndefined,
+    z.coerce.number({ error: "must be a number" }).int("must be a whole number").positive("must be > 0").default(defaultValue),
+  );
 
 const urlWithProtocols = (protocols: string[], what: string) =>
-  z.string({ error: "is required" }).refine((v) => {
-    try {
-      return protocols.includes(new URL(v).protocol);
-    } catch {
-      return false;
-    }
-  }, `must be a ${what} URL (${protocols.map((p) => `${p}//`).join(" or ")}...)`);
+  z.string({ error: "is required" }).refine(
+    (v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    `must be a ${what} URL (${protocols.map((p) => `${p}//`).join(" or ")}...)`,
+  );
 
 /** `DATABASE_URL`: required. */
 export const zDatabaseUrl = urlWithProtocols(["postgresql:", "postgres:"], "PostgreSQL");
@@ -29,11 +40,12 @@ export const zDatabaseUrl = urlWithProtocols(["postgresql:", "postgres:"], "Post
 export const zRedisUrl = urlWithProtocols(["redis:", "rediss:"], "Redis");
 
 /** A secret: at least `min` characters. */
-export const zSecret = (min: number) =>
-  z.string({ error: "is required" }).min(min, `must be at least ${min} characters`);
+export const zSecret = (min: number) => z.string({ error: "is required" }).min(min, `must be at least ${min} characters`);
 
 /** `SLIPWAY_SECRET_KEY`: the secret store's key, 32 bytes as 64 hex digits (openssl rand -hex 32). */
-export const zSecretKey = z.string({ error: "is required" }).regex(/^[0-9a-fA-F]{64}$/, "must be 32 bytes as 64 hex digits (openssl rand -hex 32)");
+export const zSecretKey = z
+  .string({ error: "is required" })
+  .regex(/^[0-9a-fA-F]{64}$/, "must be 32 bytes as 64 hex digits (openssl rand -hex 32)");
 
 /** `SLIPWAY_REGISTRY`: host[:port] of the internal registry, default 127.0.0.1:5000. */
 export const zRegistryHost = z
@@ -41,9 +53,12 @@ export const zRegistryHost = z
   .pipe(z.string().regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, "must be host[:port], e.g. 127.0.0.1:5000"));
 
 /** `DOCKER_HOST`: optional, e.g. unix:///run/docker.sock or tcp://host:2375. */
-export const zDockerHost = z
-  .preprocess(emptyToUndefined, z.string().optional())
-  .pipe(z.string().regex(/^(unix|tcp|ssh|npipe):\/\/.+/, "must look like unix:///path/docker.sock or tcp://host:port").optional());
+export const zDockerHost = z.preprocess(emptyToUndefined, z.string().optional()).pipe(
+  z
+    .string()
+    .regex(/^(unix|tcp|ssh|npipe):\/\/.+/, "must look like unix:///path/docker.sock or tcp://host:port")
+    .optional(),
+);
 
 export const zLogLevel = z.preprocess(
   emptyToUndefined,
@@ -51,7 +66,9 @@ export const zLogLevel = z.preprocess(
 );
 
 export const zBool = (defaultValue: boolean) =>
-  z.preprocess(emptyToUndefined, z.enum(["true", "false", "1", "0"]).default(defaultValue ? "true" : "false")).transform((v) => v === "true" || v === "1");
+  z
+    .preprocess(emptyToUndefined, z.enum(["true", "false", "1", "0"]).default(defaultValue ? "true" : "false"))
+    .transform((v) => v === "true" || v === "1");
 
 /**
  * Retry settings of the build queue, shared by every process that enqueues builds (api and

@@ -19,17 +19,31 @@ export interface TGithubSettings {
  */
 export const githubFields = {
   /** a personal access token (Contents read, Commit statuses write); or set the App below */
-  SLIPWAY_GITHUB_TOKEN: z.preprocess(emptyToUndefined, z.string().regex(/^\S{20,255}$/, "must be a GitHub token (20+ characters, no spaces)").optional()),
+  SLIPWAY_GITHUB_TOKEN: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^\S{20,255}$/, "must be a GitHub token (20+ characters, no spaces)")
+      .optional(),
+  ),
   /** the GitHub App's numeric id (App settings, "App ID") */
-  SLIPWAY_GITHUB_APP_ID: z.preprocess(emptyToUndefined, z.string().regex(/^[1-9]\d{0,11}$/, "must be the App's numeric id").optional()),
+  SLIPWAY_GITHUB_APP_ID: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[1-9]\d{0,11}$/, "must be the App's numeric id")
+      .optional(),
+  ),
   /** the App's private key (PEM; `\n` escapes are accepted) — or SLIPWAY_GITHUB_APP_PRIVATE_KEY_FILE */
   SLIPWAY_GITHUB_APP_PRIVATE_KEY: z.preprocess(emptyToUndefined, z.string().optional()),
   /** a file holding the App's private key (PEM) */
   SLIPWAY_GITHUB_APP_PRIVATE_KEY_FILE: z.preprocess(emptyToUndefined, z.string().optional()),
   /** GitHub's REST API; GitHub Enterprise Server: https://HOST/api/v3 @defaultValue https://api.github.com */
-  SLIPWAY_GITHUB_API_URL: z.preprocess(emptyToUndefined, z.string().default("https://api.github.com")).pipe(
-    z.string().refine((v) => isBareUrl(v), "must be an http(s) URL without credentials, query or fragment, e.g. https://api.github.com"),
-  ),
+  SLIPWAY_GITHUB_API_URL: z
+    .preprocess(emptyToUndefined, z.string().default("https://api.github.com"))
+    .pipe(
+      z.string().refine((v) => isBareUrl(v), "must be an http(s) URL without credentials, query or fragment, e.g. https://api.github.com"),
+    ),
 };
 
 interface GithubEnv {
@@ -44,8 +58,12 @@ type Resolved = TGithubSettings | undefined | { problem: { variable: keyof Githu
 
 function resolve(c: GithubEnv): Resolved {
   const problem = (variable: keyof GithubEnv, message: string) => ({ problem: { variable, message } });
-  const appSet = c.SLIPWAY_GITHUB_APP_ID !== undefined || c.SLIPWAY_GITHUB_APP_PRIVATE_KEY !== undefined || c.SLIPWAY_GITHUB_APP_PRIVATE_KEY_FILE !== undefined;
-  if (c.SLIPWAY_GITHUB_TOKEN && appSet) return problem("SLIPWAY_GITHUB_TOKEN", "set either a token or a GitHub App (SLIPWAY_GITHUB_APP_*), not both");
+  const appSet =
+    c.SLIPWAY_GITHUB_APP_ID !== undefined ||
+    c.SLIPWAY_GITHUB_APP_PRIVATE_KEY !== undefined ||
+    c.SLIPWAY_GITHUB_APP_PRIVATE_KEY_FILE !== undefined;
+  if (c.SLIPWAY_GITHUB_TOKEN && appSet)
+    return problem("SLIPWAY_GITHUB_TOKEN", "set either a token or a GitHub App (SLIPWAY_GITHUB_APP_*), not both");
   if (c.SLIPWAY_GITHUB_TOKEN) return { apiUrl: c.SLIPWAY_GITHUB_API_URL, auth: { kind: "token", token: c.SLIPWAY_GITHUB_TOKEN } };
   if (!appSet) return undefined;
   if (!c.SLIPWAY_GITHUB_APP_ID) return problem("SLIPWAY_GITHUB_APP_ID", "is required with a GitHub App private key");
@@ -61,12 +79,13 @@ function resolve(c: GithubEnv): Resolved {
       return problem("SLIPWAY_GITHUB_APP_PRIVATE_KEY_FILE", `cannot be read: ${(err as NodeJS.ErrnoException).code ?? "error"}`);
     }
   }
-  if (!pem) return problem("SLIPWAY_GITHUB_APP_PRIVATE_KEY", "is required with SLIPWAY_GITHUB_APP_ID (or SLIPWAY_GITHUB_APP_PRIVATE_KEY_FILE)");
+  if (!pem)
+    return problem("SLIPWAY_GITHUB_APP_PRIVATE_KEY", "is required with SLIPWAY_GITHUB_APP_ID (or SLIPWAY_GITHUB_APP_PRIVATE_KEY_FILE)");
   try {
     if (createPrivateKey(pem).asymmetricKeyType !== "rsa") return problem(keyVar, "must be the App's RSA private key (PEM)");
   } catch {
     // The parser's message could quote part of the key: say only what is wrong.
-    return problem(keyVar, "is not a PEM private key (download one from the App's settings, \"Private keys\")");
+    return problem(keyVar, 'is not a PEM private key (download one from the App\'s settings, "Private keys")');
   }
   return { apiUrl: c.SLIPWAY_GITHUB_API_URL, auth: { kind: "app", appId: c.SLIPWAY_GITHUB_APP_ID, privateKey: pem } };
 }
@@ -96,5 +115,9 @@ export function githubSettingsOf(c: GithubEnv): TGithubSettings | undefined {
  * <url>/builds/<id>). Unset: no links.
  */
 export const zPublicUrl = z.preprocess(emptyToUndefined, z.string().optional()).pipe(
-  z.string().refine((v) => isBareUrl(v), "must be an http(s) URL without credentials, query or fragment, e.g. https://slipway.example.com").transform((v) => v.replace(/\/+$/, "")).optional(),
+  z
+    .string()
+    .refine((v) => isBareUrl(v), "must be an http(s) URL without credentials, query or fragment, e.g. https://slipway.example.com")
+    .transform((v) => v.replace(/\/+$/, ""))
+    .optional(),
 );

@@ -1,5 +1,17 @@
 export { ConfigError, loadConfig } from "./load-config";
-export { buildRetryFields, zBool, zDatabaseUrl, zDockerHost, zLogLevel, zPort, zPositiveInt, zRedisUrl, zRegistryHost, zSecret, zSecretKey } from "./env-fields";
+export {
+  buildRetryFields,
+  zBool,
+  zDatabaseUrl,
+  zDockerHost,
+  zLogLevel,
+  zPort,
+  zPositiveInt,
+  zRedisUrl,
+  zRegistryHost,
+  zSecret,
+  zSecretKey,
+} from "./env-fields";
 export { readConfigOrExit, runApp } from "./process-lifecycle";
 export { checkGithubFields, githubFields, githubSettingsOf, zPublicUrl, type TGithubSettings } from "./github-fields";
 export { gitFields } from "./git-fields";

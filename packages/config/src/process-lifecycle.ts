@@ -4,7 +4,11 @@ import { ConfigError } from "./load-config";
  * Reads an app's config; a ConfigError stops the process at start with the message naming
  * the variable (exit 78, EX_CONFIG) and no stack trace.
  */
-export function readConfigOrExit<T>(app: string, load: (env: Record<string, string | undefined>) => T, env: Record<string, string | undefined>): T {
+export function readConfigOrExit<T>(
+  app: string,
+  load: (env: Record<string, string | undefined>) => T,
+  env: Record<string, string | undefined>,
+): T {
   try {
     return load(env);
   } catch (err) {

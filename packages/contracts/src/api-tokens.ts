@@ -24,11 +24,23 @@ const unique = <T>(xs: T[]): T[] => [...new Set(xs)];
 
 /** POST /api/v1/tokens (and `npm run token -- create`). */
 export const ZCreateTokenBody = z.strictObject({
-  name: z.string({ error: "is required" }).trim().min(1, "must not be empty").max(100, "must be at most 100 characters")
+  name: z
+    .string({ error: "is required" })
+    .trim()
+    .min(1, "must not be empty")
+    .max(100, "must be at most 100 characters")
     .regex(/^[^\p{Cc}]+$/u, "must not contain control characters"),
-  scopes: z.array(ZTokenScope, { error: "is required: a list of read, write, admin" }).min(1, "needs at least one of read, write, admin").transform(unique),
+  scopes: z
+    .array(ZTokenScope, { error: "is required: a list of read, write, admin" })
+    .min(1, "needs at least one of read, write, admin")
+    .transform(unique),
   // An empty list is refused rather than read as "every repository" (or as "none").
-  repositories: z.array(ZRepositoryPattern).min(1, "omit it for every repository; an empty list is refused").max(100, "at most 100 patterns").transform(unique).optional(),
+  repositories: z
+    .array(ZRepositoryPattern)
+    .min(1, "omit it for every repository; an empty list is refused")
+    .max(100, "at most 100 patterns")
+    .transform(unique)
+    .optional(),
   expiresAt: z.iso
     .datetime({ offset: true, error: "must be an ISO 8601 date-time, e.g. 2027-01-31T00:00:00Z" })
     .transform((s) => new Date(s))

@@ -15,7 +15,9 @@ export const ZBuild = z.object({
   refName: z.string(),
   /** a pull request build: which one, its base branch, where its head is; a fork's build has
    * no secrets and never publishes */
-  pullRequest: z.object({ number: z.number(), baseRef: z.string().nullable(), headRepository: z.string().nullable(), fromFork: z.boolean() }).nullable(),
+  pullRequest: z
+    .object({ number: z.number(), baseRef: z.string().nullable(), headRepository: z.string().nullable(), fromFork: z.boolean() })
+    .nullable(),
   /** cancelled because this newer build of the same branch or pull request superseded it */
   supersededBy: z.string().nullable(),
   sha: z.string(),
@@ -37,7 +39,10 @@ export const ZBuild = z.object({
 export type TBuild = z.infer<typeof ZBuild>;
 
 export const ZListBuildsQuery = z.object({
-  repo: z.string().regex(/^[^/\s]+\/[^/\s]+$/, "must be owner/name").optional(),
+  repo: z
+    .string()
+    .regex(/^[^/\s]+\/[^/\s]+$/, "must be owner/name")
+    .optional(),
   status: ZBuildStatus.optional(),
   /** a branch or tag name (refName), exactly */
   branch: z.string().min(1).max(255).optional(),

@@ -21,7 +21,11 @@ export type TErrorCode = keyof typeof ERROR_STATUS;
 export class AppError extends Error {
   override readonly name = "AppError";
   readonly status: number;
-  constructor(readonly code: TErrorCode, message: string, readonly details?: unknown) {
+  constructor(
+    readonly code: TErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
     super(message);
     this.status = ERROR_STATUS[code];
   }

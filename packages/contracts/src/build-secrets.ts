@@ -31,8 +31,14 @@ export const ZPutSecretBody = z.strictObject({
   value: z
     .string({ error: "is required: the secret's value as a string" })
     .max(SECRET_MAX_CHARS, `must be at most ${SECRET_MAX_CHARS} characters`)
-    .refine((v) => v.split("\n").every((l) => l.length <= SECRET_MAX_LINE), `each line must be at most ${SECRET_MAX_LINE} characters (so the log can mask it whole)`)
-    .refine((v) => v.trim().length >= SECRET_MIN_CHARS, `must hold at least ${SECRET_MIN_CHARS} characters besides surrounding whitespace: shorter values cannot be masked in build logs`),
+    .refine(
+      (v) => v.split("\n").every((l) => l.length <= SECRET_MAX_LINE),
+      `each line must be at most ${SECRET_MAX_LINE} characters (so the log can mask it whole)`,
+    )
+    .refine(
+      (v) => v.trim().length >= SECRET_MIN_CHARS,
+      `must hold at least ${SECRET_MIN_CHARS} characters besides surrounding whitespace: shorter values cannot be masked in build logs`,
+    ),
   // Required and never empty: a secret no repository may use is useless, and "every
   // repository" must be spelled out as patterns (there is no implicit everything here).
   repositories: z

@@ -7,6 +7,9 @@ export const ZCreateBuildBody = z.strictObject({
   /** a branch or tag (short or refs/heads/..., refs/tags/...) @defaultValue the default branch */
   ref: z.string().min(1).max(255).optional(),
   /** a commit on `ref` @defaultValue the ref's head */
-  sha: z.string().regex(/^[0-9a-f]{40}$/, "must be a 40-character hex commit sha").optional(),
+  sha: z
+    .string()
+    .regex(/^[0-9a-f]{40}$/, "must be a 40-character hex commit sha")
+    .optional(),
 });
 export type TCreateBuildBody = z.infer<typeof ZCreateBuildBody>;

@@ -19,4 +19,6 @@ export const isGithubFullName = (s: string): boolean => {
   return parts.length === 2 && GITHUB_OWNER.test(parts[0]!) && GITHUB_REPO.test(parts[1]!);
 };
 
-export const zGithubFullName = z.string().refine(isGithubFullName, "must be owner/repo as GitHub names them (owner: letters, digits, -; repo: letters, digits, . _ -)");
+export const zGithubFullName = z
+  .string()
+  .refine(isGithubFullName, "must be owner/repo as GitHub names them (owner: letters, digits, -; repo: letters, digits, . _ -)");

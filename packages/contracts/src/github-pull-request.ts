@@ -12,29 +12,40 @@ export const PULL_REQUEST_BUILD_ACTIONS = ["opened", "synchronize", "reopened"] 
  * payload is ignored: the head commit is fetched from the base repository's
  * refs/pull/<number>/head, which GitHub keeps for every pull request, fork or not.
  */
-export const ZGithubPullRequestPayload = z.object({
-  action: z.string().max(64),
-  number: z.number().int().positive(),
-  before: zSha.optional(),
-  repository: zGithubRepository,
-  pull_request: z.object({
+export const ZGithubPullRequestPayload = z
+  .object({
+    action: z.string().max(64),
     number: z.number().int().positive(),
-    title: z.string().nullish(),
-    user: z.object({ login: z.string() }).loose().nullish(),
-    /** OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR, FIRST_TIME_CONTRIBUTOR, FIRST_TIMER, NONE */
-    author_association: z.string().max(64).optional(),
-    head: z.object({
-      sha: zSha,
-      ref: zBranchName,
-      repo: z.object({ id: z.number().int().positive(), full_name: zGithubFullName }).loose().nullable(),
-    }).loose(),
-    base: z.object({
-      ref: zBranchName,
-      repo: z.object({ id: z.number().int().positive() }).loose(),
-    }).loose(),
-  }).loose(),
-  sender: z.object({ login: z.string() }).loose().optional(),
-}).loose()
+    before: zSha.optional(),
+    repository: zGithubRepository,
+    pull_request: z
+      .object({
+        number: z.number().int().positive(),
+        title: z.string().nullish(),
+        user: z.object({ login: z.string() }).loose().nullish(),
+        /** OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR, FIRST_TIME_CONTRIBUTOR, FIRST_TIMER, NONE */
+        author_association: z.string().max(64).optional(),
+        head: z
+          .object({
+            sha: zSha,
+            ref: zBranchName,
+            repo: z.object({ id: z.number().int().positive(), full_name: zGithubFullName }).loose().nullable(),
+          })
+          .loose(),
+        base: z
+          .object({
+            ref: zBranchName,
+            repo: z.object({ id: z.number().int().positive() }).loose(),
+          })
+          .loose(),
+      })
+      .loose(),
+    sender: z.object({ login: z.string() }).loose().optional(),
+  })
+  .loose()
   .refine((p) => p.pull_request.number === p.number, { message: "must equal number", path: ["pull_request", "number"] })
-  .refine((p) => p.pull_request.base.repo.id === p.repository.id, { message: "must be the repository the event is for", path: ["pull_request", "base", "repo", "id"] });
+  .refine((p) => p.pull_request.base.repo.id === p.repository.id, {
+    message: "must be the repository the event is for",
+    path: ["pull_request", "base", "repo", "id"],
+  });
 export type TGithubPullRequestPayload = z.infer<typeof ZGithubPullRequestPayload>;

@@ -1,27 +1,76 @@
 export { ZERO_SHA, ZGithubPushPayload, type TGithubPushPayload, type TGithubRepository } from "./github-push";
 export { PULL_REQUEST_BUILD_ACTIONS, ZGithubPullRequestPayload, type TGithubPullRequestPayload } from "./github-pull-request";
 export {
-  CANCEL_CHANNEL, githubReportMessage, logStreamKey, OUTBOX_BUILD_ENQUEUE, OUTBOX_GITHUB_REPORT, OUTBOX_PUBLISH_ENQUEUE, ZBuildJobData, ZPublishJobData, ZReportJobData,
-  type TBuildJobData, type TPublishJobData, type TReportEvent, type TReportJobData,
+  CANCEL_CHANNEL,
+  githubReportMessage,
+  logStreamKey,
+  OUTBOX_BUILD_ENQUEUE,
+  OUTBOX_GITHUB_REPORT,
+  OUTBOX_PUBLISH_ENQUEUE,
+  ZBuildJobData,
+  ZPublishJobData,
+  ZReportJobData,
+  type TBuildJobData,
+  type TPublishJobData,
+  type TReportEvent,
+  type TReportJobData,
 } from "./jobs";
 export {
-  ZApiError, ZBuild, ZBuildList, ZBuildStep, ZBuildStepList, ZPublish, ZPublishList, type TBuildStep, type TPublish, ZBuildStatus, ZListBuildsQuery, ZWebhookAccepted,
-  type TApiError, type TBuild, type TBuildList, type TBuildStatus, type TListBuildsQuery, type TWebhookAccepted,
+  ZApiError,
+  ZBuild,
+  ZBuildList,
+  ZBuildStep,
+  ZBuildStepList,
+  ZPublish,
+  ZPublishList,
+  type TBuildStep,
+  type TPublish,
+  ZBuildStatus,
+  ZListBuildsQuery,
+  ZWebhookAccepted,
+  type TApiError,
+  type TBuild,
+  type TBuildList,
+  type TBuildStatus,
+  type TListBuildsQuery,
+  type TWebhookAccepted,
 } from "./api";
 export { AppError, ERROR_STATUS, type TErrorCode } from "./app-error";
 export { GITHUB_OWNER, GITHUB_REPO, isGithubFullName, zGithubFullName } from "./github-names";
 export { internalCachePath, internalImagePath } from "./internal-image-path";
 export {
-  ZApiToken, ZApiTokenList, ZCreatedApiToken, ZCreateTokenBody, ZRepositoryPattern, ZTokenScope,
-  type TApiToken, type TCreatedApiToken, type TCreateTokenBody, type TRepositoryReach, type TTokenScope,
+  ZApiToken,
+  ZApiTokenList,
+  ZCreatedApiToken,
+  ZCreateTokenBody,
+  ZRepositoryPattern,
+  ZTokenScope,
+  type TApiToken,
+  type TCreatedApiToken,
+  type TCreateTokenBody,
+  type TRepositoryReach,
+  type TTokenScope,
 } from "./api-tokens";
 export { parseInput } from "./parse-input";
 export {
-  ZPublishRetry, ZRegistryCredential, ZRegistryCredentialBody, ZRegistryCredentialList,
-  type TPublishRetry, type TRegistryCredential, type TRegistryCredentialBody,
+  ZPublishRetry,
+  ZRegistryCredential,
+  ZRegistryCredentialBody,
+  ZRegistryCredentialList,
+  type TPublishRetry,
+  type TRegistryCredential,
+  type TRegistryCredentialBody,
 } from "./registry-credentials";
 export { ZBuildConfig, type TBuildConfig } from "./build-config";
-export { SECRET_NAME, SECRET_NAME_RULE, ZBuildSecret, ZBuildSecretList, ZPutSecretBody, type TBuildSecret, type TPutSecretBody } from "./build-secrets";
+export {
+  SECRET_NAME,
+  SECRET_NAME_RULE,
+  ZBuildSecret,
+  ZBuildSecretList,
+  ZPutSecretBody,
+  type TBuildSecret,
+  type TPutSecretBody,
+} from "./build-secrets";
 export { isReachWithin } from "./is-reach-within";
 export { matchRepository } from "./match-repository";
 export { sanitizeTag } from "./sanitize-tag";

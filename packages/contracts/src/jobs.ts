@@ -50,6 +50,11 @@ export type TReportJobData = z.infer<typeof ZReportJobData>;
 export const OUTBOX_GITHUB_REPORT = "github.report";
 
 /** The outbox row announcing a state change to the GitHub reporter (for `outboxMessage.create`). */
-export function githubReportMessage(buildId: string, attempt: number, event: TReportEvent, retry?: string): { topic: string; payload: TReportJobData } {
+export function githubReportMessage(
+  buildId: string,
+  attempt: number,
+  event: TReportEvent,
+  retry?: string,
+): { topic: string; payload: TReportJobData } {
   return { topic: OUTBOX_GITHUB_REPORT, payload: { buildId, attempt, event, ...(retry ? { retry } : {}) } };
 }

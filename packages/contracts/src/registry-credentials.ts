@@ -6,15 +6,24 @@ const unique = <T>(xs: T[]): T[] => [...new Set(xs)];
 /** PUT /api/v1/registries/:host: a publish target's credential and who may publish with it. */
 export const ZRegistryCredentialBody = z.strictObject({
   // Basic auth joins user and password with ":" (RFC 7617): a user name cannot hold one.
-  username: z.string({ error: "is required: the registry user name (GHCR: your GitHub user; Docker Hub: your Docker ID)" })
-    .min(1, "must not be empty").max(255, "must be at most 255 characters")
+  username: z
+    .string({ error: "is required: the registry user name (GHCR: your GitHub user; Docker Hub: your Docker ID)" })
+    .min(1, "must not be empty")
+    .max(255, "must be at most 255 characters")
     .regex(/^[^\p{Cc}:]+$/u, 'must not contain ":" or control characters'),
-  password: z.string({ error: "is required: the password or access token (GHCR: a PAT with write:packages; Docker Hub: an access token)" })
-    .min(1, "must not be empty").max(4096, "must be at most 4096 characters")
+  password: z
+    .string({ error: "is required: the password or access token (GHCR: a PAT with write:packages; Docker Hub: an access token)" })
+    .min(1, "must not be empty")
+    .max(4096, "must be at most 4096 characters")
     .regex(/^[^\p{Cc}]+$/u, "must not contain control characters (a line break pasted with it?)"),
   // Required: a credential publishes only for the repositories named here, never for "any".
-  repositories: z.array(ZRepositoryPattern, { error: 'is required: the GitHub repositories that may publish with this credential, e.g. ["acme/*", "other/app"]' })
-    .min(1, "needs at least one owner/* or owner/repo pattern").max(100, "at most 100 patterns").transform(unique),
+  repositories: z
+    .array(ZRepositoryPattern, {
+      error: 'is required: the GitHub repositories that may publish with this credential, e.g. ["acme/*", "other/app"]',
+    })
+    .min(1, "needs at least one owner/* or owner/repo pattern")
+    .max(100, "at most 100 patterns")
+    .transform(unique),
 });
 export type TRegistryCredentialBody = z.infer<typeof ZRegistryCredentialBody>;
 

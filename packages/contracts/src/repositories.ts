@@ -16,11 +16,13 @@ export const ZRepository = z.object({
 export type TRepository = z.infer<typeof ZRepository>;
 
 /** PATCH /api/v1/repositories/:owner/:name: the settings to change. */
-export const ZRepositorySettings = z.strictObject({
-  autoCancel: z.boolean().optional(),
-  autoCancelDefaultBranch: z.boolean().optional(),
-  immutableTags: z.boolean().optional(),
-}).refine((s) => Object.keys(s).length > 0, "name at least one setting: autoCancel, autoCancelDefaultBranch, immutableTags");
+export const ZRepositorySettings = z
+  .strictObject({
+    autoCancel: z.boolean().optional(),
+    autoCancelDefaultBranch: z.boolean().optional(),
+    immutableTags: z.boolean().optional(),
+  })
+  .refine((s) => Object.keys(s).length > 0, "name at least one setting: autoCancel, autoCancelDefaultBranch, immutableTags");
 export type TRepositorySettings = z.infer<typeof ZRepositorySettings>;
 
 /** GET /api/v1/repositories */

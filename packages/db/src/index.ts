@@ -1,7 +1,14 @@
 export { createDb, isUniqueViolation, type CreateDbOptions, type Db } from "./create-db";
 export { Prisma } from "./generated/prisma/client";
 export type {
-  ApiToken, Build, BuildLogChunk, BuildStep, OutboxMessage, Publish, Repository, WebhookDelivery,
+  ApiToken,
+  Build,
+  BuildLogChunk,
+  BuildStep,
+  OutboxMessage,
+  Publish,
+  Repository,
+  WebhookDelivery,
 } from "./generated/prisma/client";
 export { BuildStatus, BuildTrigger, DeliveryOutcome, FailureClass, RefType } from "./generated/prisma/enums";
 export type { PublishStatus, SecretKind } from "./generated/prisma/enums";

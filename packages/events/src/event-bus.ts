@@ -9,7 +9,8 @@ const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
 const PAGE = 1_000;
 
 /** When an event happened: its own `at`, or the time in its stream id. */
-const atOf = (raw: { at?: unknown } | null, id: string): string => (typeof raw?.at === "string" ? raw.at : new Date(Number(id.split("-")[0])).toISOString());
+const atOf = (raw: { at?: unknown } | null, id: string): string =>
+  typeof raw?.at === "string" ? raw.at : new Date(Number(id.split("-")[0])).toISOString();
 
 /**
  * The farm's event stream: a Redis Stream every process appends to and api followers read
@@ -19,7 +20,11 @@ const atOf = (raw: { at?: unknown } | null, id: string): string => (typeof raw?.
  */
 export class EventBus {
   /** `key`: the stream's Redis key @defaultValue slipway:events */
-  constructor(private readonly redis: Redis, private readonly logger: Logger, readonly key = "slipway:events") {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly logger: Logger,
+    readonly key = "slipway:events",
+  ) {}
 
   emit(event: TFarmEventData): void {
     const entry = JSON.stringify({ ...event, at: new Date().toISOString() });
@@ -41,7 +46,8 @@ export class EventBus {
       for (const [id, fields] of page) {
         const raw = JSON.parse(fields[fields.indexOf("e") + 1] ?? "null") as { at?: unknown } | null;
         const parsed = ZFarmEventData.safeParse(raw);
-        if (!parsed.success || parsed.data.type !== "build.step" || parsed.data.buildId !== buildId || parsed.data.attempt !== attempt) continue;
+        if (!parsed.success || parsed.data.type !== "build.step" || parsed.data.buildId !== buildId || parsed.data.attempt !== attempt)
+          continue;
         steps.set(parsed.data.index, stepOfEvent({ ...parsed.data, id, at: atOf(raw, id) }));
       }
       if (page.length < PAGE) break;

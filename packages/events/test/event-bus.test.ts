@@ -9,7 +9,10 @@ const redis = new Redis(testEnv.redisUrl);
 const key = `t${randomBytes(4).toString("hex")}:events`;
 const lines: string[] = [];
 const logger = createLogger({ name: "events-test", level: "warn", destination: { write: (s: string) => void lines.push(s) } as never });
-afterAll(async () => { await redis.del(key); redis.disconnect(); });
+afterAll(async () => {
+  await redis.del(key);
+  redis.disconnect();
+});
 
 const take = async (after: string, n: number) => {
   const ac = new AbortController();
@@ -22,7 +25,15 @@ const take = async (after: string, n: number) => {
   follower.disconnect();
   return got;
 };
-const queued = (buildId: string) => ({ type: "build.queued" as const, buildId, repository: "acme/app", attempt: 1, trigger: "push", ref: "refs/heads/main", sha: "a".repeat(40) });
+const queued = (buildId: string) => ({
+  type: "build.queued" as const,
+  buildId,
+  repository: "acme/app",
+  attempt: 1,
+  trigger: "push",
+  ref: "refs/heads/main",
+  sha: "a".repeat(40),
+});
 
 describe("EventBus", () => {
   it("followers read in order, resume after an id, and skip entries they cannot read", async () => {
@@ -30,9 +41,23 @@ describe("EventBus", () => {
     bus.emit(queued("b1"));
     await redis.xadd(key, "*", "e", JSON.stringify({ type: "build.exploded", buildId: "x" }));
     bus.emit(queued("b2"));
-    bus.emit({ type: "build.finished", buildId: "b1", repository: "acme/app", attempt: 1, status: "succeeded", durationMs: 5, cachedSteps: 1, totalSteps: 2, error: null });
+    bus.emit({
+      type: "build.finished",
+      buildId: "b1",
+      repository: "acme/app",
+      attempt: 1,
+      status: "succeeded",
+      durationMs: 5,
+      cachedSteps: 1,
+      totalSteps: 2,
+      error: null,
+    });
     const all = await take("0-0", 3);
-    expect(all.map((e) => [e.type, e.buildId])).toEqual([["build.queued", "b1"], ["build.queued", "b2"], ["build.finished", "b1"]]);
+    expect(all.map((e) => [e.type, e.buildId])).toEqual([
+      ["build.queued", "b1"],
+      ["build.queued", "b2"],
+      ["build.finished", "b1"],
+    ]);
     expect(all[0]!.at).toMatch(/^\d{4}-\d\d-\d\dT/);
     const resumed = await take(all[0]!.id, 2);
     expect(resumed.map((e) => e.id)).toEqual([all[1]!.id, all[2]!.id]);

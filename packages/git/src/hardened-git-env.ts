@@ -4,5 +4,11 @@
  * (GIT_ALLOW_PROTOCOL, which git also applies to redirects and submodules).
  */
 export function hardenedGitEnv(env: NodeJS.ProcessEnv, protocols: readonly string[]): NodeJS.ProcessEnv {
-  return { ...env, GIT_TERMINAL_PROMPT: "0", GIT_ASKPASS: "/bin/true", GIT_ALLOW_PROTOCOL: protocols.join(":"), GIT_PROTOCOL_FROM_USER: "0" };
+  return {
+    ...env,
+    GIT_TERMINAL_PROMPT: "0",
+    GIT_ASKPASS: "/bin/true",
+    GIT_ALLOW_PROTOCOL: protocols.join(":"),
+    GIT_PROTOCOL_FROM_USER: "0",
+  };
 }

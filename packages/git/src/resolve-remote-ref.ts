@@ -35,10 +35,18 @@ export async function resolveRemoteRef(q: RemoteRefQuery): Promise<RemoteRef> {
   if (!full.every((r) => /^refs\/(heads|tags)\//.test(r))) return { kind: "not_found" };
   const base = hardenedGitEnv(q.env, q.protocols);
   const env = q.token ? gitAuthEnv(base, q.gitBaseUrl, q.token) : base;
-  const res = await runCommand("git", ["ls-remote", "--end-of-options", q.url, ...full.flatMap((r) => [r, `${r}^{}`])], { env, signal: AbortSignal.timeout(q.timeoutMs ?? 30_000) }).catch((err: unknown) => ({ code: -1, stdout: "", stderr: (err as Error).message }));
+  const res = await runCommand("git", ["ls-remote", "--end-of-options", q.url, ...full.flatMap((r) => [r, `${r}^{}`])], {
+    env,
+    signal: AbortSignal.timeout(q.timeoutMs ?? 30_000),
+  }).catch((err: unknown) => ({ code: -1, stdout: "", stderr: (err as Error).message }));
   if (res.code !== 0) {
     const why = res.stderr.trim().split("\n").filter(Boolean).slice(-1)[0] ?? `exit ${res.code}`;
-    if (/not found|does not appear to be a git repository|Authentication failed|could not read Username|terminal prompts disabled/i.test(res.stderr)) return { kind: "not_found" };
+    if (
+      /not found|does not appear to be a git repository|Authentication failed|could not read Username|terminal prompts disabled/i.test(
+        res.stderr,
+      )
+    )
+      return { kind: "not_found" };
     return { kind: "unreachable", message: why };
   }
   const shas = new Map<string, string>();

@@ -10,9 +10,18 @@ beforeAll(async () => {
   main = git.commit("acme/web", { "a.txt": "1\n" });
   tagged = git.commit("acme/web", { "a.txt": "2\n" }, { branch: "release", tag: "v1.0.0" });
 });
-afterAll(async () => { await git?.destroy(); });
+afterAll(async () => {
+  await git?.destroy();
+});
 
-const resolve = (ref: string, repo = "acme/web") => resolveRemoteRef({ url: `${git.baseUrl}/${repo}.git`, gitBaseUrl: git.baseUrl, protocols: ["git"], env: { PATH: process.env.PATH }, ref });
+const resolve = (ref: string, repo = "acme/web") =>
+  resolveRemoteRef({
+    url: `${git.baseUrl}/${repo}.git`,
+    gitBaseUrl: git.baseUrl,
+    protocols: ["git"],
+    env: { PATH: process.env.PATH },
+    ref,
+  });
 
 describe("resolveRemoteRef", () => {
   it("resolves a branch or a tag, short or full, to its commit", async () => {
@@ -29,7 +38,13 @@ describe("resolveRemoteRef", () => {
   });
 
   it("a git host that does not answer is unreachable, not missing", async () => {
-    const r = await resolveRemoteRef({ url: "git://127.0.0.1:1/acme/web.git", gitBaseUrl: "git://127.0.0.1:1", protocols: ["git"], env: { PATH: process.env.PATH }, ref: "main" });
+    const r = await resolveRemoteRef({
+      url: "git://127.0.0.1:1/acme/web.git",
+      gitBaseUrl: "git://127.0.0.1:1",
+      protocols: ["git"],
+      env: { PATH: process.env.PATH },
+      ref: "main",
+    });
     expect(r.kind).toBe("unreachable");
   });
 });

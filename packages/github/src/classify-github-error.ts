@@ -28,7 +28,8 @@ export function classifyGithubError(err: unknown, now = Date.now()): GithubError
     const retryAfter = Number(header(headers, "retry-after"));
     if (Number.isFinite(retryAfter) && retryAfter >= 0) return { kind: "rate-limited", until: now + retryAfter * 1000, message };
     const reset = Number(header(headers, "x-ratelimit-reset"));
-    if (header(headers, "x-ratelimit-remaining") === "0" && Number.isFinite(reset)) return { kind: "rate-limited", until: Math.max(reset * 1000, now), message };
+    if (header(headers, "x-ratelimit-remaining") === "0" && Number.isFinite(reset))
+      return { kind: "rate-limited", until: Math.max(reset * 1000, now), message };
     if (err.status === 429) return { kind: "retry", message };
   }
   // @octokit/request reports network errors and timeouts as status 500.

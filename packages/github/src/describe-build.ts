@@ -72,7 +72,12 @@ export function describeCheckRun(s: BuildReportState): CheckRunFields {
     case "queued":
       return { ...base, status: "queued", output: { title: `Queued${attempt}`, summary: `Waiting for a build worker${attempt}.` } };
     case "building":
-      return { ...base, status: "in_progress", ...started, output: { title: `Building${attempt}`, summary: `Building ${code(s.refName)}${attempt}.` } };
+      return {
+        ...base,
+        status: "in_progress",
+        ...started,
+        output: { title: `Building${attempt}`, summary: `Building ${code(s.refName)}${attempt}.` },
+      };
     case "publishing":
       lines.push(`${stats}.`, "", `Publishing to ${s.publishTargets.map(code).join(", ")}…`);
       return { ...base, status: "in_progress", ...started, output: { title: "Built; publishing", summary: lines.join("\n") } };
@@ -82,13 +87,18 @@ export function describeCheckRun(s: BuildReportState): CheckRunFields {
       const tags = publishedTags(s);
       if (tags.length) lines.push("", "Published:", ...tags.map((t) => `- ${code(t)}`));
       const superseded = s.publishes.filter((p) => p.status === "superseded");
-      if (superseded.length) lines.push("", "Not moved (a newer build holds them):", ...superseded.map((p) => `- ${code(`${p.target}:${p.tag}`)}`));
+      if (superseded.length)
+        lines.push("", "Not moved (a newer build holds them):", ...superseded.map((p) => `- ${code(`${p.target}:${p.tag}`)}`));
       const title = tags.length ? `Built and published ${tags.length} tag${tags.length === 1 ? "" : "s"}` : "Built";
       return { ...base, ...completed, conclusion: "success", output: { title, summary: lines.join("\n") } };
     }
     case "publish-failed": {
       const failed = s.publishes.filter((p) => p.status === "failed");
-      lines.push(`${stats}, but publishing failed:`, "", ...failed.map((p) => `- ${code(`${p.target}:${p.tag}`)}: ${code(p.error ?? "unknown error")}`));
+      lines.push(
+        `${stats}, but publishing failed:`,
+        "",
+        ...failed.map((p) => `- ${code(`${p.target}:${p.tag}`)}: ${code(p.error ?? "unknown error")}`),
+      );
       return { ...base, ...completed, conclusion: "failure", output: { title: "Publish failed", summary: lines.join("\n") } };
     }
     case "failed": {
@@ -97,12 +107,23 @@ export function describeCheckRun(s: BuildReportState): CheckRunFields {
       if (s.failedStep) lines.push("", `Failed step: ${code(s.failedStep.name)}`);
       const counts = cacheLine(s);
       if (counts) lines.push("", `${counts}.`);
-      if (s.logTail.length) lines.push("", `Last ${s.logTail.length} line${s.logTail.length === 1 ? "" : "s"}${s.failedStep ? " of that step" : " of the log"}:`, "", fence(s.logTail));
+      if (s.logTail.length)
+        lines.push(
+          "",
+          `Last ${s.logTail.length} line${s.logTail.length === 1 ? "" : "s"}${s.failedStep ? " of that step" : " of the log"}:`,
+          "",
+          fence(s.logTail),
+        );
       const title = clip(s.failedStep ? `Failed: ${s.failedStep.name}` : `Failed: ${s.errorMessage ?? "unknown error"}`, 200);
       return { ...base, ...completed, conclusion: "failure", output: { title, summary: clip(lines.join("\n"), 60_000) } };
     }
     case "cancelled":
-      return { ...base, ...completed, conclusion: "cancelled", output: { title: "Cancelled", summary: `Cancelled${s.durationMs === null ? "" : ` after ${seconds(s.durationMs)}`}.` } };
+      return {
+        ...base,
+        ...completed,
+        conclusion: "cancelled",
+        output: { title: "Cancelled", summary: `Cancelled${s.durationMs === null ? "" : ` after ${seconds(s.durationMs)}`}.` },
+      };
   }
 }
 

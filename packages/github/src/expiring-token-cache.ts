@@ -5,7 +5,10 @@
  * auth-app stores `token|createdAt|expiresAt|...`: an entry is dropped 5 minutes before its
  * expiresAt, so a fetch that starts with a token never outlives it. Tokens stay in memory only.
  */
-export function expiringTokenCache(marginMs = 5 * 60_000, maxEntries = 1000): { get(key: string): string | undefined; set(key: string, value: string): void } {
+export function expiringTokenCache(
+  marginMs = 5 * 60_000,
+  maxEntries = 1000,
+): { get(key: string): string | undefined; set(key: string, value: string): void } {
   const entries = new Map<string, string>();
   const usable = (value: string) => {
     const expiresAt = Date.parse(value.split("|")[2] ?? "");

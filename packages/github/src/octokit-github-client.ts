@@ -36,7 +36,10 @@ export class OctokitGithubClient implements GithubClient {
   private readonly fetchWithTimeout: typeof fetch;
 
   /** @param requestTimeoutMs each request's limit @defaultValue 20000 */
-  constructor(private readonly settings: GithubSettings, requestTimeoutMs = 20_000) {
+  constructor(
+    private readonly settings: GithubSettings,
+    requestTimeoutMs = 20_000,
+  ) {
     this.mode = settings.auth.kind;
     this.fetchWithTimeout = (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(requestTimeoutMs) });
     if (settings.auth.kind === "app") {
@@ -73,7 +76,10 @@ export class OctokitGithubClient implements GithubClient {
 
   private async forChecks(fullName: string): Promise<Octokit> {
     const token = await this.installationToken(fullName, CHECKS_PERMISSIONS, false);
-    if (!token) throw new RequestError(`the GitHub App is not installed on ${fullName}`, 404, { request: { method: "GET", url: `/repos/${fullName}/installation`, headers: {} } });
+    if (!token)
+      throw new RequestError(`the GitHub App is not installed on ${fullName}`, 404, {
+        request: { method: "GET", url: `/repos/${fullName}/installation`, headers: {} },
+      });
     return this.octokit(token);
   }
 
@@ -82,7 +88,11 @@ export class OctokitGithubClient implements GithubClient {
   }
 
   /** An installation token for one repository; undefined (when `missingOk`) if the App is not installed there. */
-  private async installationToken(fullName: string, permissions: Record<string, "read" | "write">, missingOk: boolean): Promise<string | undefined> {
+  private async installationToken(
+    fullName: string,
+    permissions: Record<string, "read" | "write">,
+    missingOk: boolean,
+  ): Promise<string | undefined> {
     const app = this.app!;
     const key = fullName.toLowerCase();
     let installation = this.installations.get(key);
@@ -97,7 +107,12 @@ export class OctokitGithubClient implements GithubClient {
       }
     }
     try {
-      const auth = (await app.auth({ type: "installation", installationId: installation.id, repositoryNames: [split(fullName).repo], permissions })) as { token: string };
+      const auth = (await app.auth({
+        type: "installation",
+        installationId: installation.id,
+        repositoryNames: [split(fullName).repo],
+        permissions,
+      })) as { token: string };
       return auth.token;
     } catch (err) {
       // The App was uninstalled or the repository removed from it: look it up again next time.

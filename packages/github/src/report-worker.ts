@@ -25,7 +25,10 @@ export interface ReportWorkerOptions {
 export class ReportWorker {
   readonly worker: Worker;
 
-  constructor(private readonly deps: ReportDeps, opts: ReportWorkerOptions) {
+  constructor(
+    private readonly deps: ReportDeps,
+    opts: ReportWorkerOptions,
+  ) {
     this.worker = new Worker(REPORT_JOB.queue, (job, token) => this.process(job, token), {
       connection: opts.connection,
       prefix: opts.prefix ?? "slipway",
@@ -34,7 +37,10 @@ export class ReportWorker {
     this.worker.on("error", (err) => deps.logger.warn({ err: err.message }, "report worker error"));
     this.worker.on("failed", (job, err) => {
       if (err instanceof DelayedError || err.name === "DelayedError") return;
-      deps.logger.warn({ jobId: job?.id, buildId: job?.data?.buildId, attemptsMade: job?.attemptsMade, err: err.message }, "GitHub report failed");
+      deps.logger.warn(
+        { jobId: job?.id, buildId: job?.data?.buildId, attemptsMade: job?.attemptsMade, err: err.message },
+        "GitHub report failed",
+      );
     });
   }
 
@@ -45,7 +51,10 @@ export class ReportWorker {
     } catch (err) {
       const c = classifyGithubError(err);
       if (c.kind === "rate-limited") {
-        this.deps.logger.info({ buildId: data.buildId, until: new Date(c.until).toISOString() }, "GitHub rate limit: report waits for the reset");
+        this.deps.logger.info(
+          { buildId: data.buildId, until: new Date(c.until).toISOString() },
+          "GitHub rate limit: report waits for the reset",
+        );
         await job.moveToDelayed(Math.max(c.until, Date.now() + 1000), token);
         throw new DelayedError();
       }

@@ -15,9 +15,17 @@ beforeEach(async () => {
   gh.installApp("acme/other");
   app = new OctokitGithubClient({ apiUrl: gh.url, auth: { kind: "app", appId: gh.appId, privateKey: gh.privateKeyPem } });
 });
-afterEach(async () => { await gh.close(); });
+afterEach(async () => {
+  await gh.close();
+});
 
-const error = async (p: Promise<unknown>) => p.then(() => { throw new Error("expected a failure"); }, (err: unknown) => err);
+const error = async (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error("expected a failure");
+    },
+    (err: unknown) => err,
+  );
 
 describe("GitHub App credentials", () => {
   it("git gets an installation token narrowed to the one repository and contents:read, cached while it lives", async () => {
@@ -52,24 +60,41 @@ describe("GitHub App credentials", () => {
 
   it("check runs use a token with checks:write only; GitHub's validation errors are permanent", async () => {
     const id = await app.createCheckRun("acme/app", SHA, "slipway", fields);
-    expect(gh.checkRuns.get(id)).toMatchObject({ name: "slipway", head_sha: SHA, status: "queued", external_id: "b1", output: { title: "Queued", summary: "Waiting" } });
+    expect(gh.checkRuns.get(id)).toMatchObject({
+      name: "slipway",
+      head_sha: SHA,
+      status: "queued",
+      external_id: "b1",
+      output: { title: "Queued", summary: "Waiting" },
+    });
     const tokenRequest = gh.requests.find((r) => r.path.endsWith("/access_tokens"))!;
     expect(tokenRequest.body).toEqual({ repositories: ["app"], permissions: { checks: "write" } });
     const create = gh.requests.find((r) => r.path === "/repos/acme/app/check-runs")!;
     expect(create.auth.kind).toBe("installation");
     expect(gh.issuedTokens.find((t) => t.token === create.auth.token)!.permissions).toEqual({ checks: "write", metadata: "read" });
 
-    await app.updateCheckRun("acme/app", id, { ...fields, status: "completed", conclusion: "success", completed_at: "2026-11-28T10:00:00Z" });
+    await app.updateCheckRun("acme/app", id, {
+      ...fields,
+      status: "completed",
+      conclusion: "success",
+      completed_at: "2026-11-28T10:00:00Z",
+    });
     expect(gh.checkRuns.get(id)).toMatchObject({ status: "completed", conclusion: "success" });
     const err = await error(app.updateCheckRun("acme/app", id, { ...fields, status: "completed" }));
     expect(classifyGithubError(err)).toMatchObject({ kind: "permanent", message: expect.stringContaining("422") });
     // A token for acme/app cannot touch acme/other's check runs.
-    expect(classifyGithubError(await error(app.updateCheckRun("acme/other", id, fields)))).toMatchObject({ kind: "permanent", message: expect.stringContaining("404") });
+    expect(classifyGithubError(await error(app.updateCheckRun("acme/other", id, fields)))).toMatchObject({
+      kind: "permanent",
+      message: expect.stringContaining("404"),
+    });
   });
 
   it("a JWT signed with another key, or outside GitHub's 10-minute rule, is refused with 401", async () => {
     const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-    const wrong = new OctokitGithubClient({ apiUrl: gh.url, auth: { kind: "app", appId: gh.appId, privateKey: privateKey.export({ type: "pkcs1", format: "pem" }).toString() } });
+    const wrong = new OctokitGithubClient({
+      apiUrl: gh.url,
+      auth: { kind: "app", appId: gh.appId, privateKey: privateKey.export({ type: "pkcs1", format: "pem" }).toString() },
+    });
     const err = await error(wrong.gitToken("acme/app"));
     expect(classifyGithubError(err)).toMatchObject({ kind: "permanent", message: expect.stringContaining("401") });
     const now = Math.floor(Date.now() / 1000);
@@ -83,7 +108,10 @@ describe("GitHub App credentials", () => {
       return [res.status, ((await res.json()) as { message: string }).message];
     };
     expect(await ask(jwt({ iss: gh.appId, iat: now - 30, exp: now + 540 }))).toEqual([200, undefined]);
-    expect(await ask(jwt({ iss: gh.appId, iat: now - 30, exp: now + 900 }))).toEqual([401, "'Expiration time' claim ('exp') is too far in the future"]);
+    expect(await ask(jwt({ iss: gh.appId, iat: now - 30, exp: now + 900 }))).toEqual([
+      401,
+      "'Expiration time' claim ('exp') is too far in the future",
+    ]);
     expect((await ask(jwt({ iss: gh.appId, iat: now - 700, exp: now - 100 })))[0]).toBe(401);
     expect((await ask(jwt({ iss: "1", iat: now - 30, exp: now + 540 })))[0]).toBe(401);
   });
@@ -94,11 +122,34 @@ describe("a personal access token", () => {
     gh.addPersonalAccessToken("ghp_0123456789abcdefghijklmnopqrstuvwxyz");
     const pat = new OctokitGithubClient({ apiUrl: gh.url, auth: { kind: "token", token: "ghp_0123456789abcdefghijklmnopqrstuvwxyz" } });
     expect(await pat.gitToken("acme/app")).toBe("ghp_0123456789abcdefghijklmnopqrstuvwxyz");
-    await pat.createCommitStatus("acme/app", SHA, { state: "pending", description: "Queued", context: "slipway", target_url: "https://slipway.example.com/builds/1" });
-    expect(gh.statuses).toEqual([{ repository: "acme/app", sha: SHA, state: "pending", description: "Queued", target_url: "https://slipway.example.com/builds/1", context: "slipway" }]);
-    expect(gh.requests.at(-1)).toMatchObject({ method: "POST", path: `/repos/acme/app/statuses/${SHA}`, auth: { kind: "pat" }, status: 201 });
+    await pat.createCommitStatus("acme/app", SHA, {
+      state: "pending",
+      description: "Queued",
+      context: "slipway",
+      target_url: "https://slipway.example.com/builds/1",
+    });
+    expect(gh.statuses).toEqual([
+      {
+        repository: "acme/app",
+        sha: SHA,
+        state: "pending",
+        description: "Queued",
+        target_url: "https://slipway.example.com/builds/1",
+        context: "slipway",
+      },
+    ]);
+    expect(gh.requests.at(-1)).toMatchObject({
+      method: "POST",
+      path: `/repos/acme/app/statuses/${SHA}`,
+      auth: { kind: "pat" },
+      status: 201,
+    });
     const bad = new OctokitGithubClient({ apiUrl: gh.url, auth: { kind: "token", token: "ghp_wrongwrongwrongwrongwrongwrong" } });
-    expect(classifyGithubError(await error(bad.createCommitStatus("acme/app", SHA, { state: "success", description: "ok", context: "slipway" })))).toMatchObject({ kind: "permanent" });
+    expect(
+      classifyGithubError(
+        await error(bad.createCommitStatus("acme/app", SHA, { state: "success", description: "ok", context: "slipway" })),
+      ),
+    ).toMatchObject({ kind: "permanent" });
     expect(gh.requests.at(-1)).toMatchObject({ auth: { kind: "invalid" }, status: 401 });
   });
 });

@@ -14,8 +14,7 @@ export type ForkPolicy = "all" | "members" | "none";
 const MEMBERS = new Set(["OWNER", "MEMBER", "COLLABORATOR"]);
 
 export type PullRequestDecision =
-  | { kind: "build"; pr: TGithubPullRequestPayload; build: BuildSpec }
-  | { kind: "ignore"; pr: TGithubPullRequestPayload; reason: string };
+  { kind: "build"; pr: TGithubPullRequestPayload; build: BuildSpec } | { kind: "ignore"; pr: TGithubPullRequestPayload; reason: string };
 
 /** Validates a pull_request payload (422 naming the missing fields) and decides whether it builds. */
 export function classifyPullRequest(payload: unknown, forks: ForkPolicy): PullRequestDecision {
@@ -27,7 +26,11 @@ export function classifyPullRequest(payload: unknown, forks: ForkPolicy): PullRe
   const pr = parsed.data;
   const n = pr.number;
   if (!(PULL_REQUEST_BUILD_ACTIONS as readonly string[]).includes(pr.action)) {
-    return { kind: "ignore", pr, reason: `pull_request action "${pr.action}" does not build (${PULL_REQUEST_BUILD_ACTIONS.join(", ")} do)` };
+    return {
+      kind: "ignore",
+      pr,
+      reason: `pull_request action "${pr.action}" does not build (${PULL_REQUEST_BUILD_ACTIONS.join(", ")} do)`,
+    };
   }
   const head = pr.pull_request.head;
   // A fork is any head outside the base repository, decided by GitHub id; a deleted fork
@@ -35,9 +38,14 @@ export function classifyPullRequest(payload: unknown, forks: ForkPolicy): PullRe
   const fromFork = head.repo === null || head.repo.id !== pr.repository.id;
   if (fromFork) {
     const association = pr.pull_request.author_association ?? "NONE";
-    if (forks === "none") return { kind: "ignore", pr, reason: `pull request #${n} is from a fork; SLIPWAY_FORK_PULL_REQUESTS=none builds no fork` };
+    if (forks === "none")
+      return { kind: "ignore", pr, reason: `pull request #${n} is from a fork; SLIPWAY_FORK_PULL_REQUESTS=none builds no fork` };
     if (forks === "members" && !MEMBERS.has(association)) {
-      return { kind: "ignore", pr, reason: `pull request #${n} is from a fork by an author GitHub calls ${association}; SLIPWAY_FORK_PULL_REQUESTS=members builds forks of owners, members and collaborators only` };
+      return {
+        kind: "ignore",
+        pr,
+        reason: `pull request #${n} is from a fork by an author GitHub calls ${association}; SLIPWAY_FORK_PULL_REQUESTS=members builds forks of owners, members and collaborators only`,
+      };
     }
   }
   return {

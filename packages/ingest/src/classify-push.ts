@@ -2,8 +2,7 @@ import { AppError, ZERO_SHA, ZGithubPushPayload, type TGithubPushPayload } from 
 import type { BuildSpec } from "./build-spec";
 
 export type PushDecision =
-  | { kind: "build"; push: TGithubPushPayload; build: BuildSpec }
-  | { kind: "ignore"; push: TGithubPushPayload; reason: string };
+  { kind: "build"; push: TGithubPushPayload; build: BuildSpec } | { kind: "ignore"; push: TGithubPushPayload; reason: string };
 
 /** Validates a push payload (422 naming the missing fields) and decides whether it builds. */
 export function classifyPush(payload: unknown): PushDecision {

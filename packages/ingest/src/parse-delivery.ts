@@ -29,9 +29,7 @@ export function parseDelivery(raw: RawDelivery): ParsedDelivery {
   const text = raw.body.toString("utf8");
   // GitHub sends JSON, or form-encoded `payload=<json>` when the hook's content type is
   // application/x-www-form-urlencoded.
-  const json = (raw.contentType ?? "").startsWith("application/x-www-form-urlencoded")
-    ? new URLSearchParams(text).get("payload")
-    : text;
+  const json = (raw.contentType ?? "").startsWith("application/x-www-form-urlencoded") ? new URLSearchParams(text).get("payload") : text;
   if (json === null) throw new AppError("bad_request", "form-encoded delivery has no payload field");
   let payload: unknown;
   try {

@@ -41,12 +41,29 @@ export async function receiveDelivery(deps: ReceiveDeps, raw: RawDelivery): Prom
   deps.verifier.verify(raw.body, raw.signature256);
   const delivery = parseDelivery(raw);
   const plan = planDelivery(delivery.event, delivery.payload, deps);
-  const stored = await storeDelivery(deps.db, delivery, plan, { acceptRenames: deps.acceptRenames ?? false, reportToGithub: deps.reportToGithub ?? false });
-  if (stored.accepted.outcome === "refused") throw new AppError("forbidden", stored.accepted.reason ?? "repository not allowed", { deliveryId: delivery.deliveryId });
-  const queued = stored.queuedNew && stored.accepted.buildId && plan.outcome === "build_queued"
-    ? { buildId: stored.accepted.buildId, repository: plan.repository.full_name, trigger: plan.build.trigger, ref: plan.build.ref, sha: plan.build.sha }
-    : undefined;
-  return { status: plan.outcome === "ping" ? 200 : 202, body: stored.accepted, queuedNew: stored.queuedNew, superseded: stored.superseded, ...(queued ? { queued } : {}) };
+  const stored = await storeDelivery(deps.db, delivery, plan, {
+    acceptRenames: deps.acceptRenames ?? false,
+    reportToGithub: deps.reportToGithub ?? false,
+  });
+  if (stored.accepted.outcome === "refused")
+    throw new AppError("forbidden", stored.accepted.reason ?? "repository not allowed", { deliveryId: delivery.deliveryId });
+  const queued =
+    stored.queuedNew && stored.accepted.buildId && plan.outcome === "build_queued"
+      ? {
+          buildId: stored.accepted.buildId,
+          repository: plan.repository.full_name,
+          trigger: plan.build.trigger,
+          ref: plan.build.ref,
+          sha: plan.build.sha,
+        }
+      : undefined;
+  return {
+    status: plan.outcome === "ping" ? 200 : 202,
+    body: stored.accepted,
+    queuedNew: stored.queuedNew,
+    superseded: stored.superseded,
+    ...(queued ? { queued } : {}),
+  };
 }
 
 function planDelivery(event: string, payload: unknown, deps: ReceiveDeps): DeliveryPlan {
@@ -55,7 +72,10 @@ function planDelivery(event: string, payload: unknown, deps: ReceiveDeps): Deliv
   const decision = event === "push" ? classifyPush(payload) : classifyPullRequest(payload, deps.forkPullRequests ?? "members");
   const repository = "push" in decision ? decision.push.repository : decision.pr.repository;
   if (!deps.allowList.allows(repository.full_name)) {
-    return { outcome: "refused", reason: `repository ${repository.full_name} is not in SLIPWAY_ALLOWED_OWNERS: this farm does not build it` };
+    return {
+      outcome: "refused",
+      reason: `repository ${repository.full_name} is not in SLIPWAY_ALLOWED_OWNERS: this farm does not build it`,
+    };
   }
   if (decision.kind === "ignore") return { outcome: "ignored", reason: decision.reason, repository };
   return { outcome: "build_queued", reason: null, repository, build: decision.build };

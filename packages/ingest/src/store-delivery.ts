@@ -34,7 +34,12 @@ export interface StoreOptions {
   reportToGithub?: boolean;
 }
 
-export async function storeDelivery(db: Db, delivery: ParsedDelivery, plan: DeliveryPlan, opts: StoreOptions = { acceptRenames: false }): Promise<StoredDelivery> {
+export async function storeDelivery(
+  db: Db,
+  delivery: ParsedDelivery,
+  plan: DeliveryPlan,
+  opts: StoreOptions = { acceptRenames: false },
+): Promise<StoredDelivery> {
   // A unique violation means a concurrent copy of this delivery won the race; after it
   // commits, its row is visible. Retry once in case the violation was on another key.
   for (let tries = 0; tries < 3; tries++) {
@@ -49,7 +54,12 @@ export async function storeDelivery(db: Db, delivery: ParsedDelivery, plan: Deli
   throw new Error(`delivery ${delivery.deliveryId} kept conflicting on a unique key`);
 }
 
-async function write(tx: Prisma.TransactionClient, delivery: ParsedDelivery, planned: DeliveryPlan, opts: StoreOptions): Promise<StoredDelivery> {
+async function write(
+  tx: Prisma.TransactionClient,
+  delivery: ParsedDelivery,
+  planned: DeliveryPlan,
+  opts: StoreOptions,
+): Promise<StoredDelivery> {
   let plan = planned;
   const claimed = plan.outcome === "ping" || plan.outcome === "refused" ? undefined : plan.repository;
   const conflict = claimed && !opts.acceptRenames ? await bindingConflict(tx, claimed) : null;
@@ -70,7 +80,8 @@ async function write(tx: Prisma.TransactionClient, delivery: ParsedDelivery, pla
       payload: delivery.payload as Prisma.InputJsonObject,
     },
   });
-  if (replay) return { accepted: accepted(delivery.deliveryId, "ignored", replay.buildId, replay.reason, true), queuedNew: false, superseded: [] };
+  if (replay)
+    return { accepted: accepted(delivery.deliveryId, "ignored", replay.buildId, replay.reason, true), queuedNew: false, superseded: [] };
   if (plan.outcome !== "build_queued" || !repositoryId) {
     return { accepted: accepted(delivery.deliveryId, plan.outcome, null, plan.reason ?? null, false), queuedNew: false, superseded: [] };
   }
@@ -85,12 +96,20 @@ async function write(tx: Prisma.TransactionClient, delivery: ParsedDelivery, pla
   });
   await tx.outboxMessage.create({ data: { topic: OUTBOX_BUILD_ENQUEUE, payload: { buildId: build.id, attempt: 1 } } });
   if (opts.reportToGithub) await tx.outboxMessage.create({ data: githubReportMessage(build.id, 1, "queued") });
-  const superseded = await supersedeBuilds(tx, repositoryId, spec, build.id, { autoCancel: repo!.autoCancel, autoCancelDefaultBranch: repo!.autoCancelDefaultBranch, defaultBranch: repo!.defaultBranch });
-  if (opts.reportToGithub) for (const s of superseded) await tx.outboxMessage.create({ data: githubReportMessage(s.id, s.attempt, "cancelled") });
+  const superseded = await supersedeBuilds(tx, repositoryId, spec, build.id, {
+    autoCancel: repo!.autoCancel,
+    autoCancelDefaultBranch: repo!.autoCancelDefaultBranch,
+    defaultBranch: repo!.defaultBranch,
+  });
+  if (opts.reportToGithub)
+    for (const s of superseded) await tx.outboxMessage.create({ data: githubReportMessage(s.id, s.attempt, "cancelled") });
   return { accepted: accepted(delivery.deliveryId, "build_queued", build.id, null, false), queuedNew: true, superseded };
 }
 
-async function upsertRepository(tx: Prisma.TransactionClient, r: TGithubRepository): Promise<{ id: string; autoCancel: boolean; autoCancelDefaultBranch: boolean; defaultBranch: string | null }> {
+async function upsertRepository(
+  tx: Prisma.TransactionClient,
+  r: TGithubRepository,
+): Promise<{ id: string; autoCancel: boolean; autoCancelDefaultBranch: boolean; defaultBranch: string | null }> {
   // Only names and ids from the payload; URLs in it are never stored or used.
   const data = {
     fullName: r.full_name,
@@ -143,7 +162,11 @@ async function bindingConflict(tx: Prisma.TransactionClient, r: TGithubRepositor
  * ref, before and after; a pull request event for a head commit that pull request already
  * built (a redelivery, or reopened with no new commit: POST /api/v1/builds/:id/retry rebuilds).
  */
-async function findReplay(tx: Prisma.TransactionClient, repositoryId: string, spec: BuildSpec): Promise<{ buildId: string; reason: string } | null> {
+async function findReplay(
+  tx: Prisma.TransactionClient,
+  repositoryId: string,
+  spec: BuildSpec,
+): Promise<{ buildId: string; reason: string } | null> {
   const pr = spec.trigger === "pull_request";
   const first = await tx.build.findFirst({
     where: { repositoryId, ref: spec.ref, sha: spec.sha, ...(pr ? { trigger: "pull_request" } : { beforeSha: spec.beforeSha }) },
@@ -166,6 +189,12 @@ async function findExisting(db: Db, deliveryId: string): Promise<TWebhookAccepte
   return accepted(deliveryId, row.outcome, row.builds[0]?.id ?? null, row.reason, true);
 }
 
-function accepted(deliveryId: string, outcome: TWebhookAccepted["outcome"], buildId: string | null, reason: string | null, duplicate: boolean): TWebhookAccepted {
+function accepted(
+  deliveryId: string,
+  outcome: TWebhookAccepted["outcome"],
+  buildId: string | null,
+  reason: string | null,
+  duplicate: boolean,
+): TWebhookAccepted {
   return { deliveryId, outcome, buildId, reason, duplicate };
 }

@@ -15,7 +15,13 @@ export interface SupersedeSettings {
  * the cancels commit together; the caller then tells workers (the cancel channel). Returns
  * the builds cancelled.
  */
-export async function supersedeBuilds(tx: Prisma.TransactionClient, repositoryId: string, spec: BuildSpec, newBuildId: string, s: SupersedeSettings): Promise<{ id: string; attempt: number }[]> {
+export async function supersedeBuilds(
+  tx: Prisma.TransactionClient,
+  repositoryId: string,
+  spec: BuildSpec,
+  newBuildId: string,
+  s: SupersedeSettings,
+): Promise<{ id: string; attempt: number }[]> {
   if (!s.autoCancel || spec.refType === "tag") return [];
   if (spec.refType === "branch" && spec.refName === s.defaultBranch && !s.autoCancelDefaultBranch) return [];
   // Only older builds: UUIDv7 ids sort by creation, so a push delivered late never cancels a
@@ -27,7 +33,10 @@ export async function supersedeBuilds(tx: Prisma.TransactionClient, repositoryId
     WHERE repository_id = ${repositoryId}::uuid AND ref = ${spec.ref} AND status IN ('queued', 'running') AND id < ${newBuildId}::uuid
     RETURNING id::text AS id, attempt`;
   for (const v of victims) {
-    await tx.buildAttempt.updateMany({ where: { buildId: v.id, attempt: v.attempt, status: { in: ["queued", "running"] } }, data: { status: "cancelled", finishedAt: now } });
+    await tx.buildAttempt.updateMany({
+      where: { buildId: v.id, attempt: v.attempt, status: { in: ["queued", "running"] } },
+      data: { status: "cancelled", finishedAt: now },
+    });
   }
   return victims;
 }

@@ -4,19 +4,27 @@ import { createLogger } from "./create-logger";
 
 function capture() {
   const lines: string[] = [];
-  const destination = new Writable({ write(chunk, _e, cb) { lines.push(String(chunk)); cb(); } });
+  const destination = new Writable({
+    write(chunk, _e, cb) {
+      lines.push(String(chunk));
+      cb();
+    },
+  });
   return { lines, logger: createLogger({ name: "t", destination }) };
 }
 
 describe("createLogger redaction", () => {
   it("censors authorization headers, signatures, tokens, passwords and secrets", () => {
     const { lines, logger } = capture();
-    logger.info({
-      req: { headers: { authorization: "Bearer tok-AAAA", "x-hub-signature-256": "sha256=BBBB", accept: "*/*" } },
-      token: "tok-CCCC",
-      registry: { password: "pw-DDDD", username: "bob" },
-      config: { SLIPWAY_WEBHOOK_SECRET: "sec-EEEE", PORT: 8080 },
-    }, "hello");
+    logger.info(
+      {
+        req: { headers: { authorization: "Bearer tok-AAAA", "x-hub-signature-256": "sha256=BBBB", accept: "*/*" } },
+        token: "tok-CCCC",
+        registry: { password: "pw-DDDD", username: "bob" },
+        config: { SLIPWAY_WEBHOOK_SECRET: "sec-EEEE", PORT: 8080 },
+      },
+      "hello",
+    );
     const line = lines.join("");
     for (const secret of ["tok-AAAA", "BBBB", "tok-CCCC", "pw-DDDD", "sec-EEEE"]) expect(line).not.toContain(secret);
     const parsed = JSON.parse(line);
@@ -29,14 +37,17 @@ describe("createLogger redaction", () => {
 
   it("censors registry credentials of publish grants and opened secrets, wherever they sit", () => {
     const { lines, logger } = capture();
-    logger.info({
-      grant: { kind: "credential", credential: { username: "bot", password: "pw-FFFF" } },
-      target: { auth: { password: "pw-GGGG" } },
-      credential: { username: "bot", password: "pw-HHHH" },
-      secret: { kind: "registry", name: "ghcr.io", value: "pw-IIII" },
-      stored: { name: "ghcr.io", value: "pw-JJJJ" },
-      config: { SLIPWAY_SECRET_KEY: "ab".repeat(32) },
-    }, "grant");
+    logger.info(
+      {
+        grant: { kind: "credential", credential: { username: "bot", password: "pw-FFFF" } },
+        target: { auth: { password: "pw-GGGG" } },
+        credential: { username: "bot", password: "pw-HHHH" },
+        secret: { kind: "registry", name: "ghcr.io", value: "pw-IIII" },
+        stored: { name: "ghcr.io", value: "pw-JJJJ" },
+        config: { SLIPWAY_SECRET_KEY: "ab".repeat(32) },
+      },
+      "grant",
+    );
     const line = lines.join("");
     for (const secret of ["pw-FFFF", "pw-GGGG", "pw-HHHH", "pw-IIII", "pw-JJJJ", "ab".repeat(32)]) expect(line).not.toContain(secret);
     expect(JSON.parse(line).grant.kind).toBe("credential");

@@ -14,14 +14,22 @@ export interface HistogramRow {
  * keeps its name, help and formatting but answers with the bucket counts `rows` reads.
  */
 export class AggregateHistogram extends Histogram<string> {
-  constructor(private readonly metric: string, private readonly about: string, private readonly bounds: readonly number[], private readonly rows: () => Promise<HistogramRow[]>, registry: Registry) {
+  constructor(
+    private readonly metric: string,
+    private readonly about: string,
+    private readonly bounds: readonly number[],
+    private readonly rows: () => Promise<HistogramRow[]>,
+    registry: Registry,
+  ) {
     super({ name: metric, help: about, buckets: [...bounds], labelNames: ["status"], registers: [registry] });
   }
 
   override async get(): ReturnType<Histogram<string>["get"]> {
     const values: Awaited<ReturnType<Histogram<string>["get"]>>["values"] = [];
     for (const r of await this.rows()) {
-      this.bounds.forEach((b, i) => values.push({ metricName: `${this.metric}_bucket`, labels: { ...r.labels, le: b }, value: r.le[i] ?? 0 }));
+      this.bounds.forEach((b, i) =>
+        values.push({ metricName: `${this.metric}_bucket`, labels: { ...r.labels, le: b }, value: r.le[i] ?? 0 }),
+      );
       values.push({ metricName: `${this.metric}_bucket`, labels: { ...r.labels, le: "+Inf" }, value: r.count });
       values.push({ metricName: `${this.metric}_sum`, labels: r.labels, value: r.sum });
       values.push({ metricName: `${this.metric}_count`, labels: r.labels, value: r.count });

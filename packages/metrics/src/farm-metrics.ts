@@ -33,7 +33,16 @@ export function createFarmMetrics(deps: FarmMetricsDeps): Registry {
   };
 
   const gauge = (name: string, help: string, labelNames: string[], fill: (g: Gauge) => Promise<void>) =>
-    new Gauge({ name, help, labelNames, registers: [registry], async collect() { this.reset(); await fill(this); } });
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        await fill(this);
+      },
+    });
 
   gauge("slipway_builds", "Builds by current status", ["status"], async (g) => {
     for (const r of (await snapshot()).byStatus) g.set({ status: r.status }, r.n);
@@ -54,8 +63,20 @@ export function createFarmMetrics(deps: FarmMetricsDeps): Registry {
       for (const state of ["waiting", "active", "delayed", "failed"] as const) g.set({ queue: q.name, state }, q[state]);
     }
   });
-  new AggregateHistogram("slipway_build_queue_wait_seconds", "Time from queued to started, per build (its latest attempt)", QUEUE_WAIT_BUCKETS, async () => (await snapshot()).queueWait, registry);
-  new AggregateHistogram("slipway_build_duration_seconds", "Build duration by final status", DURATION_BUCKETS, async () => (await snapshot()).duration, registry);
+  new AggregateHistogram(
+    "slipway_build_queue_wait_seconds",
+    "Time from queued to started, per build (its latest attempt)",
+    QUEUE_WAIT_BUCKETS,
+    async () => (await snapshot()).queueWait,
+    registry,
+  );
+  new AggregateHistogram(
+    "slipway_build_duration_seconds",
+    "Build duration by final status",
+    DURATION_BUCKETS,
+    async () => (await snapshot()).duration,
+    registry,
+  );
   return registry;
 }
 
@@ -79,8 +100,12 @@ async function readSnapshot(db: Db): Promise<Snapshot> {
     db.build.aggregate({ _sum: { cachedSteps: true, totalSteps: true }, where: { finishedAt: { not: null } } }),
     db.publish.groupBy({ by: ["status"], _count: { _all: true } }),
     db.webhookDelivery.groupBy({ by: ["outcome"], _count: { _all: true } }),
-    db.$queryRaw<Record<string, number>[]>`SELECT ${bucketColumns(wait, QUEUE_WAIT_BUCKETS)}, count(*)::int AS n, coalesce(sum(${Prisma.raw(wait)}), 0)::float8 AS s FROM builds WHERE started_at IS NOT NULL`,
-    db.$queryRaw<(Record<string, number> & { status: string })[]>`SELECT status::text AS status, ${bucketColumns("duration_ms / 1000.0", DURATION_BUCKETS)}, count(*)::int AS n, coalesce(sum(duration_ms) / 1000.0, 0)::float8 AS s FROM builds WHERE duration_ms IS NOT NULL AND status IN ('succeeded', 'failed', 'cancelled') GROUP BY status`,
+    db.$queryRaw<
+      Record<string, number>[]
+    >`SELECT ${bucketColumns(wait, QUEUE_WAIT_BUCKETS)}, count(*)::int AS n, coalesce(sum(${Prisma.raw(wait)}), 0)::float8 AS s FROM builds WHERE started_at IS NOT NULL`,
+    db.$queryRaw<
+      (Record<string, number> & { status: string })[]
+    >`SELECT status::text AS status, ${bucketColumns("duration_ms / 1000.0", DURATION_BUCKETS)}, count(*)::int AS n, coalesce(sum(duration_ms) / 1000.0, 0)::float8 AS s FROM builds WHERE duration_ms IS NOT NULL AND status IN ('succeeded', 'failed', 'cancelled') GROUP BY status`,
   ]);
   const row = (r: Record<string, unknown>, buckets: readonly number[], labels: Record<string, string>): HistogramRow => ({
     labels,

@@ -16,6 +16,9 @@ export interface TargetOwner {
  */
 export async function claimPublishTarget(db: Db, image: string, repositoryId: string): Promise<TargetOwner> {
   await db.$executeRaw`INSERT INTO publish_targets (image, repository_id) VALUES (${image}, ${repositoryId}::uuid) ON CONFLICT (image) DO NOTHING`;
-  const row = await db.publishTarget.findUniqueOrThrow({ where: { image }, select: { repositoryId: true, repository: { select: { fullName: true } } } });
+  const row = await db.publishTarget.findUniqueOrThrow({
+    where: { image },
+    select: { repositoryId: true, repository: { select: { fullName: true } } },
+  });
   return { repositoryId: row.repositoryId, fullName: row.repository.fullName };
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { defaultTags, tagMove } from "./default-tags";
 
 const sha = "6113728f27ae82c7b1a177c8d03f9e96e0adf246";
-const tags = (refType: "branch" | "tag", refName: string, defaultBranch: string | null = "main") => defaultTags({ refType, refName, sha, defaultBranch });
+const tags = (refType: "branch" | "tag", refName: string, defaultBranch: string | null = "main") =>
+  defaultTags({ refType, refName, sha, defaultBranch });
 
 describe("default tags", () => {
   it("branch push: branch and sha-<7>, latest only on the default branch", () => {

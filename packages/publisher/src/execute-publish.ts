@@ -42,16 +42,28 @@ export type PublishOutcome =
  * Each publish gets a registry client of its own holding only the credentials granted to
  * this build's repository: tokens fetched for one repository never serve another's publish.
  */
-export async function executePublish(deps: PublishDeps, job: { buildId: string; attempt: number; finalTry: boolean; retry?: string }): Promise<PublishOutcome> {
+export async function executePublish(
+  deps: PublishDeps,
+  job: { buildId: string; attempt: number; finalTry: boolean; retry?: string },
+): Promise<PublishOutcome> {
   const { db } = deps;
   const log = deps.logger.child({ buildId: job.buildId, attempt: job.attempt });
-  const attempt = await db.buildAttempt.findUnique({ where: { buildId_attempt: { buildId: job.buildId, attempt: job.attempt } }, include: { build: { include: { repository: true } } } });
+  const attempt = await db.buildAttempt.findUnique({
+    where: { buildId_attempt: { buildId: job.buildId, attempt: job.attempt } },
+    include: { build: { include: { repository: true } } },
+  });
   if (!attempt || attempt.status !== "succeeded" || !attempt.digest) return { kind: "skipped", reason: "attempt has no successful image" };
   const { build } = attempt;
   const config = ZBuildConfig.parse(attempt.config ?? {});
   if (!config.publish.length) return { kind: "skipped", reason: "no publish targets" };
 
-  const tagInput = { refType: build.refType, refName: build.refName, sha: build.sha, defaultBranch: build.repository.defaultBranch, pullRequest: build.pullRequest };
+  const tagInput = {
+    refType: build.refType,
+    refName: build.refName,
+    sha: build.sha,
+    defaultBranch: build.repository.defaultBranch,
+    pullRequest: build.pullRequest,
+  };
   const sink = new BuildLogSink({ db, redis: deps.redis, logger: log, buildId: build.id, attempt: job.attempt });
   await sink.resume();
   const refusal = pullRequestPublishRefusal(build, config);
@@ -61,14 +73,22 @@ export async function executePublish(deps: PublishDeps, job: { buildId: string; 
     return { kind: "skipped", reason: refusal };
   }
   const logins = new Map<string, RegistryCredentials>();
-  const registry = new RegistryClient({ ...deps.registryOptions, credentials: (host) => (host === deps.internalRegistry ? deps.internalLogin?.(host) : logins.get(host)) });
+  const registry = new RegistryClient({
+    ...deps.registryOptions,
+    credentials: (host) => (host === deps.internalRegistry ? deps.internalLogin?.(host) : logins.get(host)),
+  });
   const results: TargetResult[] = [];
   try {
     for (const target of config.publish) {
       results.push(
         await publishTarget(
           {
-            db, sink, log, registry, logins, access: deps.access,
+            db,
+            sink,
+            log,
+            registry,
+            logins,
+            access: deps.access,
             build: { id: build.id, repositoryId: build.repositoryId, repository: build.repository.fullName, ...tagInput },
             src: { registry: deps.internalRegistry, repository: internalImagePath(build.repository.githubId), digest: attempt.digest },
             tags: defaultTags(tagInput),
@@ -92,9 +112,14 @@ export async function executePublish(deps: PublishDeps, job: { buildId: string; 
   if (deps.reportToGithub) await db.outboxMessage.create({ data: githubReportMessage(build.id, job.attempt, "published", job.retry) });
   const [first, ...more] = failures;
   if (first) {
-    const error = more.length ? new RegistryError(failures.map((f) => f.error.message).join("; "), { registry: first.error.registry, kind: "user" }) : first.error;
+    const error = more.length
+      ? new RegistryError(failures.map((f) => f.error.message).join("; "), { registry: first.error.registry, kind: "user" })
+      : first.error;
     return { kind: "failed", error, retry: false };
   }
   log.info({ targets: results.length }, "published");
-  return { kind: "published", targets: results.flatMap((r) => (r.kind === "published" ? [{ image: r.image, tags: r.tags, digest: r.digest }] : [])) };
+  return {
+    kind: "published",
+    targets: results.flatMap((r) => (r.kind === "published" ? [{ image: r.image, tags: r.tags, digest: r.digest }] : [])),
+  };
 }

@@ -6,5 +6,8 @@ import { mintRegistryCredential, type RegistryCredential } from "@slipway/regist
  * Other hosts get none here (publish targets' credentials are a separate store).
  */
 export function internalRegistryLogin(secret: string, internalRegistry: string): (host: string) => RegistryCredential | undefined {
-  return (host) => (host === internalRegistry ? mintRegistryCredential(secret, { sub: "publisher", access: [{ name: "github/*", actions: ["pull"] }], ttlSeconds: 900 }) : undefined);
+  return (host) =>
+    host === internalRegistry
+      ? mintRegistryCredential(secret, { sub: "publisher", access: [{ name: "github/*", actions: ["pull"] }], ttlSeconds: 900 })
+      : undefined;
 }

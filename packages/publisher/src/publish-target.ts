@@ -26,8 +26,7 @@ export interface TargetContext {
 }
 
 export type TargetResult =
-  | { kind: "published"; image: string; tags: string[]; digest: string }
-  | { kind: "failed"; error: RegistryError; retry: boolean };
+  { kind: "published"; image: string; tags: string[]; digest: string } | { kind: "failed"; error: RegistryError; retry: boolean };
 
 /**
  * Publishes one target of a build, in this order: may this repository publish there
@@ -41,7 +40,14 @@ export async function publishTarget(ctx: TargetContext, image: string): Promise<
   const existing = await db.publish.findMany({ where: { buildId: build.id, target: image } });
   const pushed = (tag: string) => existing.some((e) => e.tag === tag && e.status === "pushed" && e.digest === src.digest);
   const refuse = async (reason: string, registry: string): Promise<TargetResult> => {
-    await setRows(db, build.id, image, tags.filter((t) => !pushed(t)), "failed", reason);
+    await setRows(
+      db,
+      build.id,
+      image,
+      tags.filter((t) => !pushed(t)),
+      "failed",
+      reason,
+    );
     sink.note(`slipway: ${reason}`);
     ctx.log.warn({ target: image, reason }, "publish refused");
     return { kind: "failed", error: new RegistryError(reason, { registry, kind: "user" }), retry: false };
@@ -61,7 +67,10 @@ export async function publishTarget(ctx: TargetContext, image: string): Promise<
   const canonical = `${dst.registry}/${dst.repository}`;
   const owner = await claimPublishTarget(db, canonical, build.repositoryId);
   if (owner.repositoryId !== build.repositoryId) {
-    return refuse(`publish to ${image} refused: ${canonical} belongs to ${owner.fullName}, the first repository to publish to it; one repository never overwrites another's images`, dst.registry);
+    return refuse(
+      `publish to ${image} refused: ${canonical} belongs to ${owner.fullName}, the first repository to publish to it; one repository never overwrites another's images`,
+      dst.registry,
+    );
   }
 
   const superseded = await supersededTags(db, build, image, tags);
@@ -80,22 +89,43 @@ export async function publishTarget(ctx: TargetContext, image: string): Promise<
     const held = ctx.immutableTags ? await heldReleaseTags(ctx.registry, { image, ...dst }, pending, src.digest, build) : [];
     for (const h of held) {
       await setRows(db, build.id, image, [h.tag], h.status, h.reason);
-      sink.note(h.status === "failed" ? `slipway: publish of ${image}:${h.tag} refused: ${h.reason}` : `slipway: not moving ${image}:${h.tag}: ${h.reason}`);
+      sink.note(
+        h.status === "failed"
+          ? `slipway: publish of ${image}:${h.tag} refused: ${h.reason}`
+          : `slipway: not moving ${image}:${h.tag}: ${h.reason}`,
+      );
     }
     pending = pending.filter((t) => !held.some((h) => h.tag === t));
     if (pending.length) {
       sink.note(`slipway: publishing ${src.digest} to ${image} as ${pending.join(", ")}`);
       const r = await ctx.registry.copyImage(src, { registry: dst.registry, repository: dst.repository }, pending);
-      await db.publish.updateMany({ where: { buildId: build.id, target: image, tag: { in: pending } }, data: { status: "pushed", digest: r.digest, publishedAt: new Date(), error: null } });
-      sink.note(`slipway: published ${image}:{${pending.join(",")}} @ ${r.digest} (${r.blobsCopied} blobs copied, ${r.blobsSkipped} already there, ${r.blobsMounted} mounted)`);
+      await db.publish.updateMany({
+        where: { buildId: build.id, target: image, tag: { in: pending } },
+        data: { status: "pushed", digest: r.digest, publishedAt: new Date(), error: null },
+      });
+      sink.note(
+        `slipway: published ${image}:{${pending.join(",")}} @ ${r.digest} (${r.blobsCopied} blobs copied, ${r.blobsSkipped} already there, ${r.blobsMounted} mounted)`,
+      );
     }
     const refused = held.find((h) => h.status === "failed");
-    if (refused) return { kind: "failed", error: new RegistryError(refused.reason, { registry: dst.registry, kind: "user" }), retry: false };
-    return { kind: "published", image, tags: tags.filter((t) => !superseded.some((s) => s.tag === t) && !held.some((h) => h.tag === t)), digest: src.digest };
+    if (refused)
+      return { kind: "failed", error: new RegistryError(refused.reason, { registry: dst.registry, kind: "user" }), retry: false };
+    return {
+      kind: "published",
+      image,
+      tags: tags.filter((t) => !superseded.some((s) => s.tag === t) && !held.some((h) => h.tag === t)),
+      digest: src.digest,
+    };
   } catch (err) {
-    const error = err instanceof RegistryError ? err : new RegistryError((err as Error).message, { registry: dst.registry, kind: "infrastructure", cause: err });
+    const error =
+      err instanceof RegistryError
+        ? err
+        : new RegistryError((err as Error).message, { registry: dst.registry, kind: "infrastructure", cause: err });
     const retry = error.kind === "infrastructure" && !ctx.finalTry;
-    await db.publish.updateMany({ where: { buildId: build.id, target: image, tag: { in: pending } }, data: { status: retry ? "pending" : "failed", error: error.message } });
+    await db.publish.updateMany({
+      where: { buildId: build.id, target: image, tag: { in: pending } },
+      data: { status: retry ? "pending" : "failed", error: error.message },
+    });
     sink.note(`slipway: publish to ${image} failed (${error.kind}): ${error.message}${retry ? " — will retry" : ""}`);
     ctx.log.warn({ target: image, err: error.message, kind: error.kind }, "publish failed");
     return { kind: "failed", error, retry };
@@ -103,7 +133,14 @@ export async function publishTarget(ctx: TargetContext, image: string): Promise<
 }
 
 /** One Publish row per tag, created or updated to `status` (error: the reason, or null). */
-async function setRows(db: Db, buildId: string, target: string, tags: readonly string[], status: PublishStatus, error: string | null): Promise<void> {
+async function setRows(
+  db: Db,
+  buildId: string,
+  target: string,
+  tags: readonly string[],
+  status: PublishStatus,
+  error: string | null,
+): Promise<void> {
   if (!tags.length) return;
   await db.$transaction(
     tags.map((tag) =>

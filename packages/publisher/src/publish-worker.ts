@@ -25,10 +25,18 @@ export class PublishWorker {
     const outcome = await executePublish(deps, { ...data, finalTry: isFinalTry(job) });
     if (deps.events && outcome.kind !== "skipped" && !(outcome.kind === "failed" && outcome.retry)) {
       const build = await deps.db.build.findUnique({ where: { id: data.buildId }, select: { repository: { select: { fullName: true } } } });
-      const targets = outcome.kind === "published"
-        ? outcome.targets.map((t) => ({ ...t, error: null }))
-        : [{ image: outcome.error.registry, tags: [], digest: null, error: outcome.error.message }];
-      if (build) deps.events.emit({ type: "build.published", buildId: data.buildId, attempt: data.attempt, repository: build.repository.fullName, targets });
+      const targets =
+        outcome.kind === "published"
+          ? outcome.targets.map((t) => ({ ...t, error: null }))
+          : [{ image: outcome.error.registry, tags: [], digest: null, error: outcome.error.message }];
+      if (build)
+        deps.events.emit({
+          type: "build.published",
+          buildId: data.buildId,
+          attempt: data.attempt,
+          repository: build.repository.fullName,
+          targets,
+        });
     }
     if (outcome.kind === "failed") {
       if (outcome.retry) throw outcome.error;

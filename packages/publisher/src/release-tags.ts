@@ -26,18 +26,33 @@ export interface HeldTag {
  * Known window: two builds publishing the same new release tag at the same instant can both
  * find it absent; the claim on the image keeps them to one repository.
  */
-export async function heldReleaseTags(registry: RegistryClient, target: { image: string; registry: string; repository: string }, tags: readonly string[], digest: string, build: TagInput): Promise<HeldTag[]> {
+export async function heldReleaseTags(
+  registry: RegistryClient,
+  target: { image: string; registry: string; repository: string },
+  tags: readonly string[],
+  digest: string,
+  build: TagInput,
+): Promise<HeldTag[]> {
   const held: HeldTag[] = [];
   for (const tag of tags.filter(isReleaseTag)) {
     const current = await registry.manifestDigest(target.registry, target.repository, tag);
     if (current && current !== digest) {
-      held.push({ tag, status: "failed", reason: `release tag ${tag} already points at ${current} at ${target.image}; release tags are immutable (an admin lets them move with PATCH /api/v1/repositories/<owner>/<name> {"immutableTags": false})` });
+      held.push({
+        tag,
+        status: "failed",
+        reason: `release tag ${tag} already points at ${current} at ${target.image}; release tags are immutable (an admin lets them move with PATCH /api/v1/repositories/<owner>/<name> {"immutableTags": false})`,
+      });
     }
   }
   const refused = held[0];
   if (!refused) return held;
   for (const tag of tags) {
-    if (tagMove(build, tag) === "highest-version") held.push({ tag, status: "superseded", reason: `held back with ${refused.tag}, which is immutable and names another image at ${target.image}` });
+    if (tagMove(build, tag) === "highest-version")
+      held.push({
+        tag,
+        status: "superseded",
+        reason: `held back with ${refused.tag}, which is immutable and names another image at ${target.image}`,
+      });
   }
   return held;
 }

@@ -12,12 +12,24 @@ export interface Producers {
 }
 
 /** The producers of every queue, on one (producer) connection. */
-export function createProducers(connection: Redis, opts: { prefix?: string; build?: ProducerOptions; publish?: ProducerOptions; report?: ProducerOptions } = {}): Producers {
+export function createProducers(
+  connection: Redis,
+  opts: { prefix?: string; build?: ProducerOptions; publish?: ProducerOptions; report?: ProducerOptions } = {},
+): Producers {
   const prefix = opts.prefix ? { prefix: opts.prefix } : {};
   const build = new JobProducer(BUILD_JOB, connection, { ...opts.build, ...prefix });
   const publish = new JobProducer(PUBLISH_JOB, connection, { ...opts.publish, ...prefix });
   const report = new JobProducer(REPORT_JOB, connection, { ...opts.report, ...prefix });
-  return { build, publish, report, close: async () => { await build.close(); await publish.close(); await report.close(); } };
+  return {
+    build,
+    publish,
+    report,
+    close: async () => {
+      await build.close();
+      await publish.close();
+      await report.close();
+    },
+  };
 }
 
 /** Outbox topic → handler, for every topic: any process's relay can dispatch any row. */

@@ -16,7 +16,11 @@ export interface ProducerOptions {
 export class JobProducer<S extends z.ZodType> {
   readonly queue: Queue;
 
-  constructor(readonly def: JobDefinition<S>, connection: Redis, opts: ProducerOptions = {}) {
+  constructor(
+    readonly def: JobDefinition<S>,
+    connection: Redis,
+    opts: ProducerOptions = {},
+  ) {
     this.queue = new Queue(def.queue, {
       connection,
       prefix: opts.prefix ?? "slipway",

@@ -116,7 +116,10 @@ export class OutboxRelay {
       try {
         if (!handler) throw new Error(`no handler for outbox topic "${row.topic}"`);
         await withTimeout(handler(row.payload), this.opts.dispatchTimeoutMs ?? 10_000, `dispatch of outbox row ${row.id}`);
-        await db.outboxMessage.update({ where: { id: row.id }, data: { dispatchedAt: new Date(), attempts: row.attempts + 1, lastError: null } });
+        await db.outboxMessage.update({
+          where: { id: row.id },
+          data: { dispatchedAt: new Date(), attempts: row.attempts + 1, lastError: null },
+        });
         done++;
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
@@ -126,10 +129,14 @@ export class OutboxRelay {
           where: { id: row.id },
           data: { attempts: row.attempts + 1, lastError: message.slice(0, 1000), availableAt: new Date(Date.now() + delayMs) },
         });
-        logger.warn({ outboxId: row.id.toString(), topic: row.topic, attempts: row.attempts + 1, error: message }, "outbox dispatch failed");
+        logger.warn(
+          { outboxId: row.id.toString(), topic: row.topic, attempts: row.attempts + 1, error: message },
+          "outbox dispatch failed",
+        );
         // The usual cause (Redis down) fails every message alike: release the rest at once.
         const rest = rows.slice(i + 1).map((r) => r.id);
-        if (rest.length) await db.outboxMessage.updateMany({ where: { id: { in: rest }, dispatchedAt: null }, data: { availableAt: new Date() } });
+        if (rest.length)
+          await db.outboxMessage.updateMany({ where: { id: { in: rest }, dispatchedAt: null }, data: { availableAt: new Date() } });
         break;
       }
     }

@@ -45,7 +45,14 @@ export class WorkerHeartbeat {
     const key = `${this.prefix}:worker:${this.who.workerId}`;
     await this.redis
       .multi()
-      .hset(key, { role: this.who.role, host: this.who.host, concurrency: String(this.who.concurrency), startedAt: this.startedAt, lastHeartbeatAt: new Date(now).toISOString(), running: JSON.stringify(this.running()) })
+      .hset(key, {
+        role: this.who.role,
+        host: this.who.host,
+        concurrency: String(this.who.concurrency),
+        startedAt: this.startedAt,
+        lastHeartbeatAt: new Date(now).toISOString(),
+        running: JSON.stringify(this.running()),
+      })
       .pexpire(key, this.intervalMs * MISSED_BEATS)
       .zadd(`${this.prefix}:workers`, now, this.who.workerId)
       .exec()
@@ -55,7 +62,12 @@ export class WorkerHeartbeat {
   /** Stops beating and takes this worker off the list at once (graceful shutdown). */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    await this.redis.multi().del(`${this.prefix}:worker:${this.who.workerId}`).zrem(`${this.prefix}:workers`, this.who.workerId).exec().catch(() => {});
+    await this.redis
+      .multi()
+      .del(`${this.prefix}:worker:${this.who.workerId}`)
+      .zrem(`${this.prefix}:workers`, this.who.workerId)
+      .exec()
+      .catch(() => {});
   }
 }
 
@@ -83,8 +95,18 @@ export async function listHeartbeats(redis: Redis, prefix = "slipway"): Promise<
     let running: Running[] = [];
     try {
       running = JSON.parse(h.running ?? "[]") as Running[];
-    } catch { /* an unreadable list reads as idle */ }
-    out.push({ id, role: h.role === "publish" ? "publish" : "build", host: h.host, concurrency: Number(h.concurrency) || 1, startedAt: h.startedAt ?? "", lastHeartbeatAt: h.lastHeartbeatAt ?? "", running });
+    } catch {
+      /* an unreadable list reads as idle */
+    }
+    out.push({
+      id,
+      role: h.role === "publish" ? "publish" : "build",
+      host: h.host,
+      concurrency: Number(h.concurrency) || 1,
+      startedAt: h.startedAt ?? "",
+      lastHeartbeatAt: h.lastHeartbeatAt ?? "",
+      running,
+    });
   }
   if (gone.length) await redis.zrem(`${prefix}:workers`, ...gone).catch(() => {});
   return out;

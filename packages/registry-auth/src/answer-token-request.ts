@@ -29,9 +29,14 @@ export async function answerTokenRequest(signer: TokenSigner, secret: string, re
   const colon = decoded.indexOf(":");
   const grant = colon < 0 ? undefined : verifyRegistryCredential(secret, decoded.slice(0, colon), decoded.slice(colon + 1));
   if (!grant) return fail(401, "UNAUTHORIZED", "invalid or expired registry credentials");
-  if (req.service !== null && req.service !== signer.service) return fail(400, "INVALID_REQUEST", `unknown service ${JSON.stringify(req.service).slice(0, 80)}`);
+  if (req.service !== null && req.service !== signer.service)
+    return fail(400, "INVALID_REQUEST", `unknown service ${JSON.stringify(req.service).slice(0, 80)}`);
 
-  const asked = req.scopes.flatMap((s) => s.split(" ")).filter(Boolean).map((s) => SCOPE.exec(s)).filter((m) => m !== null);
+  const asked = req.scopes
+    .flatMap((s) => s.split(" "))
+    .filter(Boolean)
+    .map((s) => SCOPE.exec(s))
+    .filter((m) => m !== null);
   const access: TokenAccess[] = [];
   for (const m of asked) {
     const actions = grantedActions(grant, m[1]!, m[2]!.split(","));

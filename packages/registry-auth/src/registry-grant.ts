@@ -39,8 +39,16 @@ const sign = (secret: string, body: string) => createHmac("sha256", secret).upda
  * needs no database and a worker can make one per build. A build holding its credential can
  * read what its grant says, nothing else, until `exp`.
  */
-export function mintRegistryCredential(secret: string, grant: { sub: string; access: TRegistryAccess[]; ttlSeconds: number }): RegistryCredential {
-  const body: TRegistryGrant = ZGrant.parse({ v: 1, sub: grant.sub, access: grant.access, exp: Math.floor(Date.now() / 1000) + grant.ttlSeconds });
+export function mintRegistryCredential(
+  secret: string,
+  grant: { sub: string; access: TRegistryAccess[]; ttlSeconds: number },
+): RegistryCredential {
+  const body: TRegistryGrant = ZGrant.parse({
+    v: 1,
+    sub: grant.sub,
+    access: grant.access,
+    exp: Math.floor(Date.now() / 1000) + grant.ttlSeconds,
+  });
   const payload = Buffer.from(JSON.stringify(body)).toString("base64url");
   return { username: grant.sub, password: `slwr1.${payload}.${sign(secret, payload).toString("base64url")}` };
 }

@@ -14,11 +14,20 @@ describe("registry grants", () => {
   const cred = mintRegistryCredential(SECRET, { sub: "build-b1", access: buildRegistryAccess(42n, ["base/*"]), ttlSeconds: 60 });
 
   it("verify what was minted; refuse forged, altered, other-secret and expired ones", () => {
-    expect(verifyRegistryCredential(SECRET, cred.username, cred.password)?.access.map((a) => a.name)).toEqual(["github/42", "github/42/cache", "base/*"]);
+    expect(verifyRegistryCredential(SECRET, cred.username, cred.password)?.access.map((a) => a.name)).toEqual([
+      "github/42",
+      "github/42/cache",
+      "base/*",
+    ]);
     expect(verifyRegistryCredential("another-secret-0123456789abcdef0123", cred.username, cred.password)).toBeUndefined();
     expect(verifyRegistryCredential(SECRET, "build-other", cred.password)).toBeUndefined();
     const [v, payload, mac] = cred.password.split(".") as [string, string, string];
-    const widened = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, "base64url").toString()), access: [{ name: "github/*", actions: ["pull", "push"] }] })).toString("base64url");
+    const widened = Buffer.from(
+      JSON.stringify({
+        ...JSON.parse(Buffer.from(payload, "base64url").toString()),
+        access: [{ name: "github/*", actions: ["pull", "push"] }],
+      }),
+    ).toString("base64url");
     expect(verifyRegistryCredential(SECRET, cred.username, `${v}.${widened}.${mac}`)).toBeUndefined();
     const expired = mintRegistryCredential(SECRET, { sub: "x", access: [], ttlSeconds: -1 });
     expect(verifyRegistryCredential(SECRET, expired.username, expired.password)).toBeUndefined();
@@ -27,7 +36,25 @@ describe("registry grants", () => {
 });
 
 describe("the token service", () => {
-  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(dir, "k.pem"), "-out", join(dir, "c.pem"), "-days", "1", "-subj", "/CN=t"], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      join(dir, "k.pem"),
+      "-out",
+      join(dir, "c.pem"),
+      "-days",
+      "1",
+      "-subj",
+      "/CN=t",
+    ],
+    { stdio: "ignore" },
+  );
   const signer = loadTokenSigner(join(dir, "k.pem"), join(dir, "c.pem"));
   const basic = (c: { username: string; password: string }) => `Basic ${Buffer.from(`${c.username}:${c.password}`).toString("base64")}`;
   const cred = mintRegistryCredential(SECRET, { sub: "build-b1", access: buildRegistryAccess(42n, ["base/*"]), ttlSeconds: 60 });
@@ -36,7 +63,12 @@ describe("the token service", () => {
     const answer = await answerTokenRequest(signer, SECRET, {
       authorization: basic(cred),
       service: "slipway-registry",
-      scopes: ["repository:github/42:pull,push", "repository:github/42/cache:pull,push,delete", "repository:base/busybox:pull,push", "registry:catalog:*"],
+      scopes: [
+        "repository:github/42:pull,push",
+        "repository:github/42/cache:pull,push,delete",
+        "repository:base/busybox:pull,push",
+        "registry:catalog:*",
+      ],
     });
     expect(answer.status).toBe(200);
     if (answer.status !== 200) return;
@@ -56,13 +88,17 @@ describe("the token service", () => {
       return a.status === 200 ? decodeJwt(a.body.token).access : a.status;
     };
     expect(await token(["repository:github/43:pull"])).toEqual([]);
-    expect(await token(["repository:github/43:pull repository:github/42:pull"])).toEqual([{ type: "repository", name: "github/42", actions: ["pull"] }]);
+    expect(await token(["repository:github/43:pull repository:github/42:pull"])).toEqual([
+      { type: "repository", name: "github/42", actions: ["pull"] },
+    ]);
     expect(await token(["repository:github/43:pull repository:github/42:pull,push"])).toEqual([
       { type: "repository", name: "github/42", actions: ["pull", "push"] },
       { type: "repository", name: "github/43", actions: ["pull"] },
     ]);
     // Never push elsewhere; never more than pull on the mount source.
-    expect(await token(["repository:github/43:pull,push repository:github/42:push"])).toEqual([{ type: "repository", name: "github/42", actions: ["push"] }]);
+    expect(await token(["repository:github/43:pull,push repository:github/42:push"])).toEqual([
+      { type: "repository", name: "github/42", actions: ["push"] },
+    ]);
     expect(await token(["repository:tools/x:pull repository:github/42:push"])).toEqual([
       { type: "repository", name: "github/42", actions: ["push"] },
       { type: "repository", name: "tools/x", actions: ["pull"] },
@@ -71,7 +107,15 @@ describe("the token service", () => {
 
   it("401 without credentials or with bad ones; 400 for another service", async () => {
     expect((await answerTokenRequest(signer, SECRET, { authorization: undefined, service: null, scopes: [] })).status).toBe(401);
-    expect((await answerTokenRequest(signer, SECRET, { authorization: basic({ ...cred, password: `${cred.password}x` }), service: null, scopes: [] })).status).toBe(401);
+    expect(
+      (
+        await answerTokenRequest(signer, SECRET, {
+          authorization: basic({ ...cred, password: `${cred.password}x` }),
+          service: null,
+          scopes: [],
+        })
+      ).status,
+    ).toBe(401);
     expect((await answerTokenRequest(signer, SECRET, { authorization: basic(cred), service: "other", scopes: [] })).status).toBe(400);
   });
 });

@@ -37,7 +37,10 @@ export class PublishAccess {
     try {
       stored = await this.opts.secrets?.open("registry", host);
     } catch (err) {
-      return { kind: "refused", reason: `publish to ${image} refused: the registry credential for ${host} does not open (${(err as Error).message}); the publisher's SLIPWAY_SECRET_KEY must be the api's` };
+      return {
+        kind: "refused",
+        reason: `publish to ${image} refused: the registry credential for ${host} does not open (${(err as Error).message}); the publisher's SLIPWAY_SECRET_KEY must be the api's`,
+      };
     }
     if (stored && matchRepository(stored.repositories, repository)) {
       return { kind: "credential", credential: { username: stored.username ?? "", password: stored.value } };

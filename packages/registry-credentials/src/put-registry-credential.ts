@@ -12,16 +12,33 @@ import { toRegistryCredentialDto } from "./to-registry-credential-dto";
  * (it would take publishing away from them, or point it at another account). Answers what may
  * be shown: never the password.
  */
-export async function putRegistryCredential(store: SecretStore, principal: Principal, rawHost: string, body: TRegistryCredentialBody): Promise<TRegistryCredential> {
+export async function putRegistryCredential(
+  store: SecretStore,
+  principal: Principal,
+  rawHost: string,
+  body: TRegistryCredentialBody,
+): Promise<TRegistryCredential> {
   requireScope(principal, "admin");
   const host = registryCredentialHost(rawHost);
   if (!isReachWithin(body.repositories, principal.repositories)) {
-    throw new AppError("forbidden", `this API token is limited to ${principal.repositories?.join(", ")}: "repositories" must lie within that`);
+    throw new AppError(
+      "forbidden",
+      `this API token is limited to ${principal.repositories?.join(", ")}: "repositories" must lie within that`,
+    );
   }
   const existing = await store.find("registry", host);
   if (existing && !isReachWithin(existing.repositories, principal.repositories)) {
-    throw new AppError("forbidden", `a credential for ${host} is stored for repositories beyond this API token's reach; only a token that reaches all of them can replace it`);
+    throw new AppError(
+      "forbidden",
+      `a credential for ${host} is stored for repositories beyond this API token's reach; only a token that reaches all of them can replace it`,
+    );
   }
-  const saved = await store.put({ kind: "registry", name: host, username: body.username, value: body.password, repositories: body.repositories });
+  const saved = await store.put({
+    kind: "registry",
+    name: host,
+    username: body.username,
+    value: body.password,
+    repositories: body.repositories,
+  });
   return toRegistryCredentialDto(saved);
 }

@@ -9,7 +9,10 @@ import { canonicalRegistryHost, isRegistryHost } from "@slipway/registry";
 export function registryCredentialHost(raw: string): string {
   if (!isRegistryHost(raw)) {
     const shown = JSON.stringify(raw.length > 100 ? `${raw.slice(0, 100)}…` : raw);
-    throw new AppError("unprocessable", `host: ${shown} is not a registry host[:port] (e.g. ghcr.io, docker.io, registry.example.com:5000)`);
+    throw new AppError(
+      "unprocessable",
+      `host: ${shown} is not a registry host[:port] (e.g. ghcr.io, docker.io, registry.example.com:5000)`,
+    );
   }
   return canonicalRegistryHost(raw);
 }

@@ -14,7 +14,13 @@ beforeAll(async () => {
   database = await createTestDatabase(testEnv.adminDatabaseUrl);
   db = createDb({ databaseUrl: database.url, poolSize: 3 });
   secrets = new SecretStore(db, new SecretBox(key));
-  await secrets.put({ kind: "registry", name: "ghcr.io", username: "acmebot", value: "ghcr-password-1", repositories: ["acme/*", "other/app"] });
+  await secrets.put({
+    kind: "registry",
+    name: "ghcr.io",
+    username: "acmebot",
+    value: "ghcr-password-1",
+    repositories: ["acme/*", "other/app"],
+  });
   await secrets.put({ kind: "registry", name: "docker.io", username: "acmehub", value: "hub-password-1", repositories: ["acme/web"] });
   await secrets.put({ kind: "registry", name: "public.lan:5000", username: "lan", value: "lan-password-1", repositories: ["acme/*"] });
 });
@@ -36,7 +42,8 @@ describe("PublishAccess", () => {
   it("refuses a repository the credential does not name, saying how to allow it", async () => {
     expect(await access().resolve("ghcr.io/acme/app", "ghcr.io", "other/tools")).toEqual({
       kind: "refused",
-      reason: "publish to ghcr.io/acme/app refused: no registry credential for ghcr.io allows other/tools (add one with PUT /api/v1/registries/ghcr.io, or list the host in SLIPWAY_PUBLIC_PUBLISH_HOSTS)",
+      reason:
+        "publish to ghcr.io/acme/app refused: no registry credential for ghcr.io allows other/tools (add one with PUT /api/v1/registries/ghcr.io, or list the host in SLIPWAY_PUBLIC_PUBLISH_HOSTS)",
     });
     expect((await access().resolve("quay.io/acme/app", "quay.io", "acme/app")).kind).toBe("refused");
   });
@@ -58,7 +65,10 @@ describe("PublishAccess", () => {
   it("a credential sealed under another key is refused, naming the key mismatch, never its value", async () => {
     const other = new PublishAccess({ secrets: new SecretStore(db, new SecretBox(randomBytes(32).toString("hex"))), publicHosts: [] });
     const refused = await other.resolve("ghcr.io/acme/app", "ghcr.io", "acme/app");
-    expect(refused).toMatchObject({ kind: "refused", reason: expect.stringContaining("the publisher's SLIPWAY_SECRET_KEY must be the api's") });
+    expect(refused).toMatchObject({
+      kind: "refused",
+      reason: expect.stringContaining("the publisher's SLIPWAY_SECRET_KEY must be the api's"),
+    });
     expect(JSON.stringify(refused)).not.toContain("ghcr-password-1");
   });
 });

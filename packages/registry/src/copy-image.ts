@@ -47,10 +47,13 @@ export async function copyImage(
   checkTarget(src.registry, src.repository, "source");
   checkTarget(dst.registry, dst.repository, "target");
   if (!isVerifiableDigest(src.digest)) {
-    throw new RegistryError(`${src.registry}/${src.repository}: source digest ${JSON.stringify(src.digest)} is not a sha256 or sha512 digest`, {
-      registry: src.registry,
-      kind: "user",
-    });
+    throw new RegistryError(
+      `${src.registry}/${src.repository}: source digest ${JSON.stringify(src.digest)} is not a sha256 or sha512 digest`,
+      {
+        registry: src.registry,
+        kind: "user",
+      },
+    );
   }
   validateTags(dst.registry, dst.repository, tags);
 

@@ -14,7 +14,12 @@ import { discard, type RegistryTransport } from "./registry-transport";
  * private names do not leak. A credential that really cannot read the repository cannot push
  * to it either, and the push that follows fails with the registry's own answer.
  */
-export async function findManifestDigest(transport: RegistryTransport, registry: string, repository: string, reference: string): Promise<string | undefined> {
+export async function findManifestDigest(
+  transport: RegistryTransport,
+  registry: string,
+  repository: string,
+  reference: string,
+): Promise<string | undefined> {
   const res = await transport.request({
     registry,
     repository,

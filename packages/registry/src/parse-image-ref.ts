@@ -51,7 +51,9 @@ export function parseImageRef(ref: string): ImageRef {
   if (registry === DOCKER_HUB && !path.includes("/")) path = `library/${path}`;
   if (path.length > 255) fail("repository is longer than 255 characters");
   if (!REPOSITORY.test(path)) {
-    fail(`repository ${JSON.stringify(path)} must be lower-case path components of [a-z0-9] joined by ".", "_", "__" or "-", separated by "/"`);
+    fail(
+      `repository ${JSON.stringify(path)} must be lower-case path components of [a-z0-9] joined by ".", "_", "__" or "-", separated by "/"`,
+    );
   }
 
   const parsed: ImageRef = { registry, repository: path };

@@ -107,7 +107,10 @@ export class RegistryAuth {
     }
     // Basic credentials go to the realm: never in clear over the network.
     if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackHost(url.host))) {
-      throw new RegistryError(`${host}: bearer realm ${url.origin} is not https; credentials are sent to realms over https only (loopback test registries excepted)`, { registry: host, kind: "user" });
+      throw new RegistryError(
+        `${host}: bearer realm ${url.origin} is not https; credentials are sent to realms over https only (loopback test registries excepted)`,
+        { registry: host, kind: "user" },
+      );
     }
     if (challenge.params.service) url.searchParams.set("service", challenge.params.service);
     for (const scope of scopes) url.searchParams.append("scope", scope);

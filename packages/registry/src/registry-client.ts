@@ -24,7 +24,6 @@ export interface RegistryClientOptions {
   fetch?: typeof fetch;
 }
 
-
 /**
  * Client for the OCI distribution API. The state it keeps (auth challenges, tokens) is per
  * host, so one client should serve a whole publish: tokens are reused across images.
@@ -64,7 +63,10 @@ export class RegistryClient {
 /** Checks a repository and reference against the grammar before any request is sent. */
 function checkReference(registry: string, repository: string, reference: string): void {
   if (!REPOSITORY.test(repository)) {
-    throw new RegistryError(`${registry}: repository ${JSON.stringify(repository)} is not a valid repository name`, { registry, kind: "user" });
+    throw new RegistryError(`${registry}: repository ${JSON.stringify(repository)} is not a valid repository name`, {
+      registry,
+      kind: "user",
+    });
   }
   if (!TAG.test(reference) && !isVerifiableDigest(reference)) {
     throw new RegistryError(`${registry}/${repository}: ${JSON.stringify(reference)} is neither a tag nor a sha256/sha512 digest`, {

@@ -54,7 +54,9 @@ export class RegistryTransport {
 
   constructor(readonly options: TransportOptions) {
     this.auth = new RegistryAuth(options.credentials, (registry, url, headers) =>
-      this.withRetries(registry, `${registry}: token request`, () => options.fetch(url, { headers, signal: AbortSignal.timeout(Math.min(options.timeoutMs, 30_000)) })),
+      this.withRetries(registry, `${registry}: token request`, () =>
+        options.fetch(url, { headers, signal: AbortSignal.timeout(Math.min(options.timeoutMs, 30_000)) }),
+      ),
     );
   }
 

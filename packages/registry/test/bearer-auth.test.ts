@@ -25,7 +25,11 @@ describe("bearer token auth (token-server registry)", () => {
   it("anonymous tokens are not enough: a user error, no secrets in it", async () => {
     const image = await pushTestImage({ url: open.url, repository: "owner/app" }, "bearer-anon");
     const err = await new RegistryClient({ backoffMs: 5 })
-      .copyImage({ registry: open.host, repository: "owner/app", digest: image.digest }, { registry: secured.host, repository: "published/app" }, ["v1"])
+      .copyImage(
+        { registry: open.host, repository: "owner/app", digest: image.digest },
+        { registry: secured.host, repository: "published/app" },
+        ["v1"],
+      )
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RegistryError);
     expect(err).toMatchObject({ kind: "user", status: 401 });
@@ -42,7 +46,9 @@ describe("bearer token auth (token-server registry)", () => {
       ["v1", "v2"],
     );
     expect(pushed).toMatchObject({ digest: image.digest, blobsCopied: 2 });
-    expect(tokens.requests).toEqual([{ scopes: ["repository:published/app:pull,push"], service: "slipway-test-registry", user: USER.username }]);
+    expect(tokens.requests).toEqual([
+      { scopes: ["repository:published/app:pull,push"], service: "slipway-test-registry", user: USER.username },
+    ]);
 
     // Same host: mount from published/app into another repository with a token for both.
     const mounted = await client.copyImage(

@@ -135,7 +135,9 @@ describe("copyImage between two registries", () => {
   it("reports a missing source digest as a user error naming the 404", async () => {
     const missing = sha256(Buffer.from("no such manifest"));
     const err = await client
-      .copyImage({ registry: a.host, repository: "owner/app", digest: missing }, { registry: b.host, repository: "published/missing" }, ["latest"])
+      .copyImage({ registry: a.host, repository: "owner/app", digest: missing }, { registry: b.host, repository: "published/missing" }, [
+        "latest",
+      ])
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RegistryError);
     expect(err).toMatchObject({ kind: "user", status: 404, registry: a.host });

@@ -23,11 +23,17 @@ describe("source verification", () => {
   it("refuses a blob whose bytes do not hash to its digest, and uploads nothing of it", async () => {
     const image = await pushTestImage({ url: a.url, repository: "owner/app" }, "corrupt");
     const err = await new RegistryClient({ backoffMs: 5 })
-      .copyImage({ registry: proxy.host, repository: "owner/app", digest: image.digest }, { registry: b.host, repository: "published/app" }, ["v1"])
+      .copyImage(
+        { registry: proxy.host, repository: "owner/app", digest: image.digest },
+        { registry: b.host, repository: "published/app" },
+        ["v1"],
+      )
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RegistryError);
     expect(err).toMatchObject({ kind: "infrastructure", registry: proxy.host });
-    expect((err as Error).message).toMatch(/blob sha256:[0-9a-f]{64} is corrupt: its content hashes to sha256:[0-9a-f]{64}; refusing to copy it/);
+    expect((err as Error).message).toMatch(
+      /blob sha256:[0-9a-f]{64} is corrupt: its content hashes to sha256:[0-9a-f]{64}; refusing to copy it/,
+    );
     for (const blob of image.blobs) {
       expect((await fetch(`${b.url}/v2/published/app/blobs/${blob.digest}`, { method: "HEAD" })).status).toBe(404);
     }

@@ -19,7 +19,9 @@ let silent: http.Server;
 const portOf = (s: http.Server) => (s.address() as AddressInfo).port;
 beforeAll(async () => {
   // A registry stand-in whose bearer realm is plain http on another host.
-  challenging = http.createServer((_req, res) => res.writeHead(401, { "www-authenticate": 'Bearer realm="http://auth.example.com/token",service="x"' }).end());
+  challenging = http.createServer((_req, res) =>
+    res.writeHead(401, { "www-authenticate": 'Bearer realm="http://auth.example.com/token",service="x"' }).end(),
+  );
   // A registry that accepts connections and never answers.
   silent = http.createServer(() => {});
   await Promise.all([challenging, silent].map((s) => new Promise<void>((r) => s.listen(0, "127.0.0.1", r))));
@@ -35,7 +37,9 @@ describe("Docker Hub", () => {
   it("docker.io is served by registry-1.docker.io", async () => {
     expect(registryApiHost("docker.io")).toBe("registry-1.docker.io");
     expect(registryApiHost("ghcr.io")).toBe("ghcr.io");
-    const err = await new RegistryClient({ retries: 0, fetch: loopbackOnly }).getManifest("docker.io", "library/busybox", "1").catch((e: unknown) => e);
+    const err = await new RegistryClient({ retries: 0, fetch: loopbackOnly })
+      .getManifest("docker.io", "library/busybox", "1")
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RegistryError);
     expect(seen.at(-1)).toBe("https://registry-1.docker.io/v2/library/busybox/manifests/1");
   });
@@ -58,7 +62,9 @@ describe("bearer realms", () => {
 describe("timeouts", () => {
   it("a registry that never answers fails the request after timeoutMs (and its retries)", async () => {
     const host = `127.0.0.1:${portOf(silent)}`;
-    const err = await new RegistryClient({ retries: 1, backoffMs: 10, timeoutMs: 300 }).getManifest(host, "owner/app", "1").catch((e: unknown) => e);
+    const err = await new RegistryClient({ retries: 1, backoffMs: 10, timeoutMs: 300 })
+      .getManifest(host, "owner/app", "1")
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RegistryError);
     expect((err as RegistryError).message).toMatch(/network error .*\(after 2 attempts\)/);
     expect((err as RegistryError).kind).toBe("infrastructure");

@@ -54,7 +54,9 @@ describe("parseImageRef", () => {
 
 describe("parseWwwAuthenticate", () => {
   it("keeps commas inside quoted values", () => {
-    expect(parseWwwAuthenticate('Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull,push"')).toEqual({
+    expect(
+      parseWwwAuthenticate('Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull,push"'),
+    ).toEqual({
       scheme: "bearer",
       params: { realm: "https://auth.example/token", service: "registry.example", scope: "repository:a/b:pull,push" },
     });

@@ -98,7 +98,12 @@ async function pushManifest(t: RawTarget, bytes: Buffer, mediaType: string): Pro
  * A small valid image: one gzip'd tar layer (with `label` and random bytes inside, so each
  * test's blobs are its own), a config whose diff_ids match, and a manifest pushed by digest.
  */
-export async function pushTestImage(t: RawTarget, label: string, format: "oci" | "docker" = "oci", randomSize = 2048): Promise<PushedManifest> {
+export async function pushTestImage(
+  t: RawTarget,
+  label: string,
+  format: "oci" | "docker" = "oci",
+  randomSize = 2048,
+): Promise<PushedManifest> {
   const types = format === "oci" ? OCI : DOCKER;
   const tar = tarFiles({ "hello.txt": `hello from ${label}\n`, "random.bin": randomBytes(randomSize) });
   const layer = await pushBlob(t, gzipSync(tar), types.layer);
@@ -135,12 +140,20 @@ export async function pushTestIndex(t: RawTarget, label: string): Promise<Pushed
   const image = await pushTestImage(t, label);
   const statement = await pushBlob(
     t,
-    Buffer.from(JSON.stringify({ _type: "https://in-toto.io/Statement/v0.1", subject: [{ name: label }], predicateType: "https://spdx.dev/Document" })),
+    Buffer.from(
+      JSON.stringify({
+        _type: "https://in-toto.io/Statement/v0.1",
+        subject: [{ name: label }],
+        predicateType: "https://spdx.dev/Document",
+      }),
+    ),
     "application/vnd.in-toto+json",
   );
   const attConfig = await pushBlob(
     t,
-    Buffer.from(JSON.stringify({ architecture: "unknown", os: "unknown", config: {}, rootfs: { type: "layers", diff_ids: [statement.digest] } })),
+    Buffer.from(
+      JSON.stringify({ architecture: "unknown", os: "unknown", config: {}, rootfs: { type: "layers", diff_ids: [statement.digest] } }),
+    ),
     OCI.config,
   );
   const attBytes = Buffer.from(

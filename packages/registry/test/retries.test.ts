@@ -47,7 +47,11 @@ describe("retries", () => {
     proxies.push(proxy);
     const client = new RegistryClient({ retries: 2, backoffMs: 5 });
     const err = await client
-      .copyImage({ registry: a.host, repository: "owner/down", digest: image.digest }, { registry: proxy.host, repository: "published/down" }, ["latest"])
+      .copyImage(
+        { registry: a.host, repository: "owner/down", digest: image.digest },
+        { registry: proxy.host, repository: "published/down" },
+        ["latest"],
+      )
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RegistryError);
     expect(err).toMatchObject({ kind: "infrastructure", status: 500, registry: proxy.host });

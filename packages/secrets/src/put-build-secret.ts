@@ -10,14 +10,22 @@ import { toBuildSecretDto } from "./to-build-secret-dto";
  * builds get). Names are one namespace for the farm, so that refusal does tell a limited
  * caller that the name is taken; it never shows the secret itself.
  */
-export async function putBuildSecret(store: SecretStore, reach: TRepositoryReach, name: string, body: TPutSecretBody): Promise<TBuildSecret> {
+export async function putBuildSecret(
+  store: SecretStore,
+  reach: TRepositoryReach,
+  name: string,
+  body: TPutSecretBody,
+): Promise<TBuildSecret> {
   checkSecretName(name);
   if (!isReachWithin(body.repositories, reach)) {
     throw new AppError("forbidden", `this API token is limited to ${reach?.join(", ")}: "repositories" must lie within that`);
   }
   const existing = await store.find("build", name);
   if (existing && !isReachWithin(existing.repositories, reach)) {
-    throw new AppError("forbidden", `a build secret named ${name} is used by repositories beyond this API token's reach (${reach?.join(", ")}); only a token that reaches them may replace it`);
+    throw new AppError(
+      "forbidden",
+      `a build secret named ${name} is used by repositories beyond this API token's reach (${reach?.join(", ")}); only a token that reaches them may replace it`,
+    );
   }
   return toBuildSecretDto(await store.put({ kind: "build", name, value: body.value, repositories: body.repositories }));
 }

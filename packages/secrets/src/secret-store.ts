@@ -31,11 +31,19 @@ const info = { kind: true, name: true, username: true, repositories: true, keyId
  * except read and open.
  */
 export class SecretStore {
-  constructor(private readonly db: Db, private readonly box: SecretBox) {}
+  constructor(
+    private readonly db: Db,
+    private readonly box: SecretBox,
+  ) {}
 
   /** Creates or replaces a secret; answers what may be shown of it. */
   async put(input: SecretInput): Promise<SecretInfo> {
-    const data = { username: input.username ?? null, repositories: input.repositories, sealed: this.box.seal(input.value, secretAad(input.kind, input.name)), keyId: this.box.keyId };
+    const data = {
+      username: input.username ?? null,
+      repositories: input.repositories,
+      sealed: this.box.seal(input.value, secretAad(input.kind, input.name)),
+      keyId: this.box.keyId,
+    };
     return this.db.secret.upsert({
       where: { kind_name: { kind: input.kind, name: input.name } },
       create: { kind: input.kind, name: input.name, ...data },

@@ -21,7 +21,13 @@ const key = () => randomBytes(32).toString("hex");
 describe("SecretStore", () => {
   it("keeps values sealed in the database; lists without values; reads back; deletes", async () => {
     const store = new SecretStore(db, new SecretBox(key()));
-    const info = await store.put({ kind: "registry", name: "ghcr.io", username: "octocat", value: "ghp_registry-password-1", repositories: ["acme/*"] });
+    const info = await store.put({
+      kind: "registry",
+      name: "ghcr.io",
+      username: "octocat",
+      value: "ghp_registry-password-1",
+      repositories: ["acme/*"],
+    });
     expect(info).toMatchObject({ kind: "registry", name: "ghcr.io", username: "octocat", repositories: ["acme/*"] });
     expect(JSON.stringify(info)).not.toContain("ghp_registry-password-1");
     const rows = await db.$queryRawUnsafe<Record<string, unknown>[]>("SELECT * FROM secrets");
@@ -31,7 +37,12 @@ describe("SecretStore", () => {
     await store.put({ kind: "registry", name: "ghcr.io", username: "octocat", value: "ghp_registry-password-2", repositories: ["acme/*"] });
     expect(await store.read("registry", "ghcr.io")).toBe("ghp_registry-password-2");
     expect(await store.read("build", "MISSING")).toBeUndefined();
-    expect(await store.open("registry", "ghcr.io")).toMatchObject({ name: "ghcr.io", username: "octocat", repositories: ["acme/*"], value: "ghp_registry-password-2" });
+    expect(await store.open("registry", "ghcr.io")).toMatchObject({
+      name: "ghcr.io",
+      username: "octocat",
+      repositories: ["acme/*"],
+      value: "ghp_registry-password-2",
+    });
     expect(JSON.stringify(await store.find("registry", "ghcr.io"))).not.toContain("ghp_registry-password");
     expect(await store.find("registry", "ghcr.io")).toMatchObject({ name: "ghcr.io", username: "octocat" });
     expect(await store.open("registry", "MISSING")).toBeUndefined();

@@ -19,7 +19,9 @@ export async function pushBusyboxBaseImage(env: NodeJS.ProcessEnv, registry: str
     chmodSync(join(dir, "tmp"), 0o1777);
     copyFileSync("/bin/busybox", join(bin, "busybox"));
     chmodSync(join(bin, "busybox"), 0o755);
-    const applets = execFileSync("/bin/busybox", ["--list"], { encoding: "utf8" }).split("\n").filter((a) => a && a !== "busybox");
+    const applets = execFileSync("/bin/busybox", ["--list"], { encoding: "utf8" })
+      .split("\n")
+      .filter((a) => a && a !== "busybox");
     for (const a of applets) symlinkSync("busybox", join(bin, a));
     const tar = execFileSync("tar", ["-C", dir, "-c", "."], { maxBuffer: 64 * 1024 * 1024 });
     execFileSync("docker", ["import", "-c", "ENV PATH=/bin", "-", ref], { input: tar, env, stdio: ["pipe", "ignore", "inherit"] });

@@ -19,7 +19,10 @@ export interface GitHttpServerOptions {
 export class GitHttpServer {
   readonly requests: { method: string; path: string; authorization: string | undefined; status: number }[] = [];
 
-  private constructor(private readonly server: http.Server, readonly baseUrl: string) {}
+  private constructor(
+    private readonly server: http.Server,
+    readonly baseUrl: string,
+  ) {}
 
   static async start(o: GitHttpServerOptions): Promise<GitHttpServer> {
     const server = http.createServer();

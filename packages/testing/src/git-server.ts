@@ -5,7 +5,17 @@ import { dirname, join } from "node:path";
 import { freePort, waitForPort } from "./ports";
 
 const git = (args: string[], cwd?: string) =>
-  execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, GIT_AUTHOR_NAME: "Codertocat", GIT_AUTHOR_EMAIL: "octocat@github.com", GIT_COMMITTER_NAME: "Codertocat", GIT_COMMITTER_EMAIL: "octocat@github.com" } }).trim();
+  execFileSync("git", args, {
+    cwd,
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: "Codertocat",
+      GIT_AUTHOR_EMAIL: "octocat@github.com",
+      GIT_COMMITTER_NAME: "Codertocat",
+      GIT_COMMITTER_EMAIL: "octocat@github.com",
+    },
+  }).trim();
 
 /**
  * A stand-in for github.com as a git host: a real `git daemon` on 127.0.0.1 serving bare
@@ -25,7 +35,11 @@ export class TestGitServer {
   }
 
   async start(): Promise<void> {
-    this.proc = spawn("git", ["daemon", "--reuseaddr", "--export-all", `--base-path=${this.root}`, "--listen=127.0.0.1", `--port=${this.port}`, this.root], { stdio: "ignore", detached: true });
+    this.proc = spawn(
+      "git",
+      ["daemon", "--reuseaddr", "--export-all", `--base-path=${this.root}`, "--listen=127.0.0.1", `--port=${this.port}`, this.root],
+      { stdio: "ignore", detached: true },
+    );
     await waitForPort(this.port, true, 10_000);
   }
 
@@ -60,7 +74,11 @@ export class TestGitServer {
    * GitHub keeps a pull request's head in the base repository, a fork's too; `branch` is then
    * the local branch it is made on (start it from the base with `from`).
    */
-  commit(fullName: string, files: Record<string, string | null>, opts: { branch?: string; message?: string; tag?: string; pullRequest?: number; from?: string } = {}): string {
+  commit(
+    fullName: string,
+    files: Record<string, string | null>,
+    opts: { branch?: string; message?: string; tag?: string; pullRequest?: number; from?: string } = {},
+  ): string {
     const bare = join(this.root, `${fullName}.git`);
     const work = join(this.root, ".work", fullName);
     const branch = opts.branch ?? "main";

@@ -19,7 +19,13 @@ export function branchPushExample(repository?: { id: number; fullName: string })
   const push = structuredClone(githubExamples("push").find((p) => !p.deleted && p.ref.startsWith("refs/heads/")));
   if (repository) {
     const [owner, name] = repository.fullName.split("/") as [string, string];
-    push.repository = { ...push.repository, id: repository.id, full_name: repository.fullName, name, owner: { ...push.repository.owner, login: owner, name: owner } };
+    push.repository = {
+      ...push.repository,
+      id: repository.id,
+      full_name: repository.fullName,
+      name,
+      owner: { ...push.repository.owner, login: owner, name: owner },
+    };
   }
   return push;
 }
@@ -37,20 +43,28 @@ export function withNewPush<T extends { before?: unknown }>(payload: T): T {
  * changed as asked: the base repository, the action, the number, the head commit, and a head
  * in a fork (`fork`: its GitHub id and owner/name; null: a deleted fork).
  */
-export function pullRequestExample(o: {
-  repository?: { id: number; fullName: string };
-  action?: string;
-  number?: number;
-  headSha?: string;
-  headRef?: string;
-  baseRef?: string;
-  fork?: { id: number; fullName: string } | null;
-  authorAssociation?: string;
-} = {}): any {
+export function pullRequestExample(
+  o: {
+    repository?: { id: number; fullName: string };
+    action?: string;
+    number?: number;
+    headSha?: string;
+    headRef?: string;
+    baseRef?: string;
+    fork?: { id: number; fullName: string } | null;
+    authorAssociation?: string;
+  } = {},
+): any {
   const pr = structuredClone(githubExamples("pull_request").find((p) => p.action === "opened"));
   if (o.repository) {
     const [owner, name] = o.repository.fullName.split("/") as [string, string];
-    pr.repository = { ...pr.repository, id: o.repository.id, full_name: o.repository.fullName, name, owner: { ...pr.repository.owner, login: owner } };
+    pr.repository = {
+      ...pr.repository,
+      id: o.repository.id,
+      full_name: o.repository.fullName,
+      name,
+      owner: { ...pr.repository.owner, login: owner },
+    };
     pr.pull_request.base.repo = { ...pr.pull_request.base.repo, id: o.repository.id, full_name: o.repository.fullName, name };
     pr.pull_request.head.repo = { ...pr.pull_request.head.repo, id: o.repository.id, full_name: o.repository.fullName, name };
   }
@@ -60,7 +74,14 @@ export function pullRequestExample(o: {
   if (o.headRef) pr.pull_request.head.ref = o.headRef;
   if (o.baseRef) pr.pull_request.base.ref = o.baseRef;
   if (o.fork === null) pr.pull_request.head.repo = null;
-  else if (o.fork) pr.pull_request.head.repo = { ...pr.pull_request.head.repo, id: o.fork.id, full_name: o.fork.fullName, name: o.fork.fullName.split("/")[1], fork: true };
+  else if (o.fork)
+    pr.pull_request.head.repo = {
+      ...pr.pull_request.head.repo,
+      id: o.fork.id,
+      full_name: o.fork.fullName,
+      name: o.fork.fullName.split("/")[1],
+      fork: true,
+    };
   if (o.authorAssociation) pr.pull_request.author_association = o.authorAssociation;
   return pr;
 }

@@ -43,7 +43,12 @@ const CONCLUSIONS = ["action_required", "cancelled", "failure", "neutral", "succ
 const STATUS_STATES = ["error", "failure", "pending", "success"];
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}, readonly errors?: unknown[]) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+    readonly errors?: unknown[],
+  ) {
     super(message);
   }
 }
@@ -63,7 +68,14 @@ export class GithubStandIn {
   readonly privateKeyPem: string;
   readonly requests: StandInRequest[] = [];
   readonly checkRuns = new Map<number, StandInCheckRun>();
-  readonly statuses: { repository: string; sha: string; state: string; description: string | null; target_url: string | null; context: string }[] = [];
+  readonly statuses: {
+    repository: string;
+    sha: string;
+    state: string;
+    description: string | null;
+    target_url: string | null;
+    context: string;
+  }[] = [];
   /** installation tokens' lifetime, seconds @defaultValue 3600 (GitHub's hour) */
   tokenTtlSeconds = 3600;
   private readonly publicKey: KeyObject;
@@ -73,7 +85,10 @@ export class GithubStandIn {
   private failures: { kind: Failure; left: number; match: (r: { method: string; path: string }) => boolean }[] = [];
   private nextId = 7_000_000_000;
 
-  private constructor(private readonly server: http.Server, readonly url: string) {
+  private constructor(
+    private readonly server: http.Server,
+    readonly url: string,
+  ) {
     const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
     this.privateKeyPem = privateKey.export({ type: "pkcs1", format: "pem" }).toString();
     this.publicKey = publicKey;
@@ -93,7 +108,11 @@ export class GithubStandIn {
   installApp(fullName: string): void {
     const owner = fullName.split("/")[0]!.toLowerCase();
     const existing = [...this.repos.values()].find((r) => r.fullName.split("/")[0]!.toLowerCase() === owner);
-    this.repos.set(fullName.toLowerCase(), { id: this.nextId++, fullName, installationId: existing?.installationId ?? 40_000 + this.repos.size });
+    this.repos.set(fullName.toLowerCase(), {
+      id: this.nextId++,
+      fullName,
+      installationId: existing?.installationId ?? 40_000 + this.repos.size,
+    });
   }
 
   /** A personal access token that may reach every repository. */
@@ -142,7 +161,11 @@ export class GithubStandIn {
     this.requests.push(entry);
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       entry.status = status;
-      res.writeHead(status, { "content-type": "application/json; charset=utf-8", "x-github-media-type": "github.v3; format=json", ...headers });
+      res.writeHead(status, {
+        "content-type": "application/json; charset=utf-8",
+        "x-github-media-type": "github.v3; format=json",
+        ...headers,
+      });
       res.end(JSON.stringify(body));
     };
     try {
@@ -155,26 +178,46 @@ export class GithubStandIn {
       if (failure) {
         failure.left--;
         if (failure.kind === "502") return send(502, { message: "Server Error" });
-        if (failure.kind === "secondary-rate-limit") return send(429, { message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.", documentation_url: DOCS }, { "retry-after": "1" });
+        if (failure.kind === "secondary-rate-limit")
+          return send(
+            429,
+            {
+              message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+              documentation_url: DOCS,
+            },
+            { "retry-after": "1" },
+          );
         const reset = Math.ceil(Date.now() / 1000) + 2;
-        return send(403, { message: "API rate limit exceeded for installation.", documentation_url: DOCS }, { "x-ratelimit-limit": "5000", "x-ratelimit-remaining": "0", "x-ratelimit-used": "5000", "x-ratelimit-reset": String(reset) });
+        return send(
+          403,
+          { message: "API rate limit exceeded for installation.", documentation_url: DOCS },
+          { "x-ratelimit-limit": "5000", "x-ratelimit-remaining": "0", "x-ratelimit-used": "5000", "x-ratelimit-reset": String(reset) },
+        );
       }
       const [status, body] = this.route(method, path, entry);
       send(status, body);
     } catch (err) {
       if (!(err instanceof HttpError)) return send(500, { message: (err as Error).message });
       const status = String(err.status);
-      send(err.status, { message: err.message, documentation_url: DOCS, status, ...(err.errors ? { errors: err.errors } : {}) }, err.headers);
+      send(
+        err.status,
+        { message: err.message, documentation_url: DOCS, status, ...(err.errors ? { errors: err.errors } : {}) },
+        err.headers,
+      );
     }
   }
 
   private route(method: string, path: string, entry: StandInRequest): [number, unknown] {
     let m: RegExpMatchArray | null;
-    if (method === "GET" && (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/installation$/))) return this.getInstallation(`${m[1]}/${m[2]}`, entry);
+    if (method === "GET" && (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/installation$/)))
+      return this.getInstallation(`${m[1]}/${m[2]}`, entry);
     if (method === "POST" && (m = path.match(/^\/app\/installations\/(\d+)\/access_tokens$/))) return this.createToken(Number(m[1]), entry);
-    if (method === "POST" && (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/check-runs$/))) return this.createCheckRun(`${m[1]}/${m[2]}`, entry);
-    if (method === "PATCH" && (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/check-runs\/(\d+)$/))) return this.updateCheckRun(`${m[1]}/${m[2]}`, Number(m[3]), entry);
-    if (method === "POST" && (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/statuses\/([^/]+)$/))) return this.createStatus(`${m[1]}/${m[2]}`, m[3]!, entry);
+    if (method === "POST" && (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/check-runs$/)))
+      return this.createCheckRun(`${m[1]}/${m[2]}`, entry);
+    if (method === "PATCH" && (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/check-runs\/(\d+)$/)))
+      return this.updateCheckRun(`${m[1]}/${m[2]}`, Number(m[3]), entry);
+    if (method === "POST" && (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/statuses\/([^/]+)$/)))
+      return this.createStatus(`${m[1]}/${m[2]}`, m[3]!, entry);
     throw new HttpError(404, "Not Found");
   }
 
@@ -182,7 +225,8 @@ export class GithubStandIn {
     const m = header?.match(/^(bearer|token)\s+(\S+)$/i);
     if (!m) return { kind: header ? "invalid" : "none" };
     const value = m[2]!;
-    if (m[1]!.toLowerCase() === "bearer" && value.split(".").length === 3) return this.verifyJwt(value) === null ? { kind: "jwt", token: value } : { kind: "invalid", token: value };
+    if (m[1]!.toLowerCase() === "bearer" && value.split(".").length === 3)
+      return this.verifyJwt(value) === null ? { kind: "jwt", token: value } : { kind: "invalid", token: value };
     const t = this.tokens.get(value);
     if (t && t.expiresAt > Date.now()) return { kind: "installation", token: value, installationId: t.installationId };
     if (this.pats.has(value)) return { kind: "pat", token: value };
@@ -205,8 +249,10 @@ export class GithubStandIn {
     }
     const now = Math.floor(Date.now() / 1000);
     if (String(payload.iss) !== this.appId) return "Integration not found";
-    if (!Number.isInteger(payload.iat) || payload.iat > now + 60) return "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued";
-    if (!Number.isInteger(payload.exp) || payload.exp <= now) return "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires";
+    if (!Number.isInteger(payload.iat) || payload.iat > now + 60)
+      return "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued";
+    if (!Number.isInteger(payload.exp) || payload.exp <= now)
+      return "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires";
     if (payload.exp - payload.iat > 600 || payload.exp > now + 600) return "'Expiration time' claim ('exp') is too far in the future";
     return null;
   }
@@ -235,11 +281,20 @@ export class GithubStandIn {
     const repo = this.repos.get(fullName.toLowerCase());
     if (!repo) throw new HttpError(404, "Not Found");
     const owner = repo.fullName.split("/")[0]!;
-    return [200, {
-      id: repo.installationId, app_id: Number(this.appId), app_slug: "slipway-test", target_type: "Organization", repository_selection: "selected",
-      account: { login: owner, id: 1, type: "Organization" }, permissions: INSTALLATION_PERMISSIONS, events: ["push", "pull_request"],
-      access_tokens_url: `${this.url}/app/installations/${repo.installationId}/access_tokens`,
-    }];
+    return [
+      200,
+      {
+        id: repo.installationId,
+        app_id: Number(this.appId),
+        app_slug: "slipway-test",
+        target_type: "Organization",
+        repository_selection: "selected",
+        account: { login: owner, id: 1, type: "Organization" },
+        permissions: INSTALLATION_PERMISSIONS,
+        events: ["push", "pull_request"],
+        access_tokens_url: `${this.url}/app/installations/${repo.installationId}/access_tokens`,
+      },
+    ];
   }
 
   private createToken(installationId: number, entry: StandInRequest): [number, unknown] {
@@ -253,13 +308,15 @@ export class GithubStandIn {
       const ids: unknown[] = body.repository_ids ?? [];
       if (!Array.isArray(names) || !Array.isArray(ids)) throw new HttpError(422, "Invalid request.");
       repos = installed.filter((r) => names.includes(r.fullName.split("/")[1]) || ids.includes(r.id));
-      if (repos.length !== names.length + ids.length) throw new HttpError(422, "There is at least one repository that does not exist or is not accessible to the parent installation.");
+      if (repos.length !== names.length + ids.length)
+        throw new HttpError(422, "There is at least one repository that does not exist or is not accessible to the parent installation.");
     }
     let permissions: Record<string, "read" | "write"> = { ...INSTALLATION_PERMISSIONS };
     if (body.permissions !== undefined) {
       for (const [name, level] of Object.entries(body.permissions as Record<string, string>)) {
         const granted = (INSTALLATION_PERMISSIONS as Record<string, string>)[name];
-        if (!granted || (level !== "read" && level !== "write") || (level === "write" && granted !== "write")) throw new HttpError(422, "The permissions requested are not granted to this installation.");
+        if (!granted || (level !== "read" && level !== "write") || (level === "write" && granted !== "write"))
+          throw new HttpError(422, "The permissions requested are not granted to this installation.");
       }
       permissions = { ...(body.permissions as Record<string, "read" | "write">), metadata: "read" };
     }
@@ -271,20 +328,36 @@ export class GithubStandIn {
       permissions,
     };
     this.tokens.set(token.token, token);
-    return [201, {
-      token: token.token, expires_at: new Date(token.expiresAt).toISOString().replace(/\.\d{3}Z$/, "Z"), permissions, repository_selection: "selected",
-      repositories: repos.map((r) => ({ id: r.id, name: r.fullName.split("/")[1], full_name: r.fullName, private: true })),
-    }];
+    return [
+      201,
+      {
+        token: token.token,
+        expires_at: new Date(token.expiresAt).toISOString().replace(/\.\d{3}Z$/, "Z"),
+        permissions,
+        repository_selection: "selected",
+        repositories: repos.map((r) => ({ id: r.id, name: r.fullName.split("/")[1], full_name: r.fullName, private: true })),
+      },
+    ];
   }
 
   private createCheckRun(fullName: string, entry: StandInRequest): [number, unknown] {
     this.requireToken(entry, fullName, "checks");
     const b = entry.body ?? {};
     if (typeof b.name !== "string" || !b.name) throw invalid("name", "missing_field");
-    if (typeof b.head_sha !== "string" || !/^[0-9a-f]{40}$/.test(b.head_sha)) throw new HttpError(422, `No commit found for SHA: ${b.head_sha}`);
+    if (typeof b.head_sha !== "string" || !/^[0-9a-f]{40}$/.test(b.head_sha))
+      throw new HttpError(422, `No commit found for SHA: ${b.head_sha}`);
     const run: StandInCheckRun = {
-      id: this.nextId++, repository: fullName.toLowerCase(), name: b.name, head_sha: b.head_sha, status: "queued", conclusion: null,
-      details_url: null, external_id: null, started_at: null, completed_at: null, output: { title: null, summary: null, text: null },
+      id: this.nextId++,
+      repository: fullName.toLowerCase(),
+      name: b.name,
+      head_sha: b.head_sha,
+      status: "queued",
+      conclusion: null,
+      details_url: null,
+      external_id: null,
+      started_at: null,
+      completed_at: null,
+      output: { title: null, summary: null, text: null },
     };
     applyCheckRun(run, b);
     this.checkRuns.set(run.id, run);
@@ -304,9 +377,17 @@ export class GithubStandIn {
   private checkRunBody(run: StandInCheckRun) {
     const [owner, repo] = run.repository.split("/");
     return {
-      ...run, node_id: `CR_${run.id}`, url: `${this.url}/repos/${owner}/${repo}/check-runs/${run.id}`, html_url: `https://github.com/${owner}/${repo}/runs/${run.id}`,
-      output: { ...run.output, annotations_count: 0, annotations_url: `${this.url}/repos/${owner}/${repo}/check-runs/${run.id}/annotations` },
-      app: { id: Number(this.appId), slug: "slipway-test" }, pull_requests: [],
+      ...run,
+      node_id: `CR_${run.id}`,
+      url: `${this.url}/repos/${owner}/${repo}/check-runs/${run.id}`,
+      html_url: `https://github.com/${owner}/${repo}/runs/${run.id}`,
+      output: {
+        ...run.output,
+        annotations_count: 0,
+        annotations_url: `${this.url}/repos/${owner}/${repo}/check-runs/${run.id}/annotations`,
+      },
+      app: { id: Number(this.appId), slug: "slipway-test" },
+      pull_requests: [],
     };
   }
 
@@ -315,16 +396,26 @@ export class GithubStandIn {
     const b = entry.body ?? {};
     if (!/^[0-9a-f]{40}$/.test(sha)) throw new HttpError(422, `No commit found for SHA: ${sha}`);
     if (!STATUS_STATES.includes(b.state)) throw invalid("state", "invalid", `state must be one of ${STATUS_STATES.join(", ")}`);
-    if (b.description != null && (typeof b.description !== "string" || b.description.length > 140)) throw invalid("description", "custom", "description is too long (maximum is 140 characters)");
+    if (b.description != null && (typeof b.description !== "string" || b.description.length > 140))
+      throw invalid("description", "custom", "description is too long (maximum is 140 characters)");
     if (b.target_url != null && !isUrl(b.target_url)) throw invalid("target_url", "custom", "target_url must be a valid URL");
-    const status = { repository: fullName.toLowerCase(), sha, state: b.state, description: b.description ?? null, target_url: b.target_url ?? null, context: b.context ?? "default" };
+    const status = {
+      repository: fullName.toLowerCase(),
+      sha,
+      state: b.state,
+      description: b.description ?? null,
+      target_url: b.target_url ?? null,
+      context: b.context ?? "default",
+    };
     this.statuses.push(status);
     return [201, { id: this.nextId++, ...status, created_at: new Date().toISOString() }];
   }
 }
 
 function invalid(field: string, code: string, message?: string): HttpError {
-  return new HttpError(422, message ? `Invalid request.\n\n${message}` : `Invalid request.\n\n"${field}" wasn't supplied.`, {}, [{ resource: "CheckRun", field, code }]);
+  return new HttpError(422, message ? `Invalid request.\n\n${message}` : `Invalid request.\n\n"${field}" wasn't supplied.`, {}, [
+    { resource: "CheckRun", field, code },
+  ]);
 }
 
 const isUrl = (v: unknown) => {
@@ -338,17 +429,24 @@ const isTime = (v: unknown) => typeof v === "string" && /^\d{4}-\d\d-\d\dT\d\d:\
 
 /** Applies a create/update body the way GitHub documents it; throws GitHub's 422 otherwise. */
 function applyCheckRun(run: StandInCheckRun, b: any): void {
-  if (b.status !== undefined && ACTIONS_ONLY_STATUSES.includes(b.status)) throw invalid("status", "custom", "Only GitHub Actions can set a status of waiting, pending or requested.");
-  if (b.status !== undefined && !CHECK_STATUSES.includes(b.status)) throw invalid("status", "invalid", `status must be one of ${CHECK_STATUSES.join(", ")}`);
-  if (b.conclusion != null && !CONCLUSIONS.includes(b.conclusion)) throw invalid("conclusion", "invalid", `conclusion must be one of ${CONCLUSIONS.join(", ")}`);
-  if ((b.status === "completed" || b.completed_at != null) && b.conclusion == null) throw invalid("conclusion", "missing_field", "conclusion is required when status is completed or completed_at is given");
-  for (const f of ["started_at", "completed_at"]) if (b[f] != null && !isTime(b[f])) throw invalid(f, "invalid", `${f} must be an ISO 8601 timestamp (YYYY-MM-DDTHH:MM:SSZ)`);
+  if (b.status !== undefined && ACTIONS_ONLY_STATUSES.includes(b.status))
+    throw invalid("status", "custom", "Only GitHub Actions can set a status of waiting, pending or requested.");
+  if (b.status !== undefined && !CHECK_STATUSES.includes(b.status))
+    throw invalid("status", "invalid", `status must be one of ${CHECK_STATUSES.join(", ")}`);
+  if (b.conclusion != null && !CONCLUSIONS.includes(b.conclusion))
+    throw invalid("conclusion", "invalid", `conclusion must be one of ${CONCLUSIONS.join(", ")}`);
+  if ((b.status === "completed" || b.completed_at != null) && b.conclusion == null)
+    throw invalid("conclusion", "missing_field", "conclusion is required when status is completed or completed_at is given");
+  for (const f of ["started_at", "completed_at"])
+    if (b[f] != null && !isTime(b[f])) throw invalid(f, "invalid", `${f} must be an ISO 8601 timestamp (YYYY-MM-DDTHH:MM:SSZ)`);
   if (b.details_url != null && !isUrl(b.details_url)) throw invalid("details_url", "custom", "details_url must be a valid URL");
   if (b.external_id != null && typeof b.external_id !== "string") throw invalid("external_id", "invalid");
   if (b.output !== undefined) {
     const o = b.output;
-    if (typeof o !== "object" || o === null || typeof o.title !== "string" || typeof o.summary !== "string") throw invalid("output", "missing_field", "output needs a title and a summary");
-    if (o.summary.length > 65535 || (o.text != null && String(o.text).length > 65535)) throw invalid("output", "custom", "output summary and text are limited to 65535 characters");
+    if (typeof o !== "object" || o === null || typeof o.title !== "string" || typeof o.summary !== "string")
+      throw invalid("output", "missing_field", "output needs a title and a summary");
+    if (o.summary.length > 65535 || (o.text != null && String(o.text).length > 65535))
+      throw invalid("output", "custom", "output summary and text are limited to 65535 characters");
   }
   if (b.name !== undefined) run.name = b.name;
   if (b.details_url !== undefined) run.details_url = b.details_url;

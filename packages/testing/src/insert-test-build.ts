@@ -9,7 +9,12 @@ export async function insertTestBuild(db: Db, status: "queued" | "running" | "su
   const name = `repo-${randomBytes(4).toString("hex")}`;
   const build = await db.build.create({
     data: {
-      trigger: "push", ref: "refs/heads/main", refType: "branch", refName: "main", sha: "0".repeat(40), status,
+      trigger: "push",
+      ref: "refs/heads/main",
+      refType: "branch",
+      refName: "main",
+      sha: "0".repeat(40),
+      status,
       repository: { create: { githubId: randomInt(1, 2 ** 47), fullName: `test/${name}`, owner: "test", name } },
       attempts: { create: { attempt: 1, trigger: "push", status } },
     },

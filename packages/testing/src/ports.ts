@@ -19,7 +19,10 @@ export async function waitForPort(port: number, up: boolean, timeoutMs: number):
   while (Date.now() < deadline) {
     const open = await new Promise<boolean>((resolve) => {
       const s = net.connect(port, "127.0.0.1");
-      s.once("connect", () => { s.destroy(); resolve(true); });
+      s.once("connect", () => {
+        s.destroy();
+        resolve(true);
+      });
       s.once("error", () => resolve(false));
     });
     if (open === up) return;

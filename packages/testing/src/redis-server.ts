@@ -26,7 +26,11 @@ export class TestRedis {
   /** Starts the server; a no-op while the one this object started is still running. */
   async start(): Promise<void> {
     if (this.proc && this.proc.exitCode === null && this.proc.signalCode === null) return;
-    this.proc = spawn("redis-server", ["--bind", "127.0.0.1", "--port", String(this.port), "--save", "", "--appendonly", "no", "--dir", this.dir], { stdio: "ignore" });
+    this.proc = spawn(
+      "redis-server",
+      ["--bind", "127.0.0.1", "--port", String(this.port), "--save", "", "--appendonly", "no", "--dir", this.dir],
+      { stdio: "ignore" },
+    );
     await waitForPort(this.port, true, 10_000);
   }
 

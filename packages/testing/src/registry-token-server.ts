@@ -12,18 +12,25 @@ export async function startRegistryTokenServer(): Promise<{ close: () => Promise
   const secret = testEnv.registrySecret;
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://token");
-    void answerTokenRequest(signer, secret, { authorization: req.headers.authorization, service: url.searchParams.get("service"), scopes: url.searchParams.getAll("scope") })
+    void answerTokenRequest(signer, secret, {
+      authorization: req.headers.authorization,
+      service: url.searchParams.get("service"),
+      scopes: url.searchParams.getAll("scope"),
+    })
       .then((a) => res.writeHead(a.status, { "content-type": "application/json" }).end(JSON.stringify(a.body)))
       .catch(() => res.writeHead(500).end());
   });
   await new Promise<void>((resolve, reject) => {
-    server.once("error", (err) => reject(new Error(`the registry token server cannot listen on 127.0.0.1:${testEnv.registryAuthPort}: ${err.message}`)));
+    server.once("error", (err) =>
+      reject(new Error(`the registry token server cannot listen on 127.0.0.1:${testEnv.registryAuthPort}: ${err.message}`)),
+    );
     server.listen(testEnv.registryAuthPort, "127.0.0.1", resolve);
   });
   return {
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

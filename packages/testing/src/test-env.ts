@@ -8,13 +8,23 @@ function required(name: string): string {
 
 export const testEnv = {
   /** a PostgreSQL role with CREATEDB; tests make their own databases */
-  get adminDatabaseUrl() { return required("SLIPWAY_TEST_ADMIN_DATABASE_URL"); },
+  get adminDatabaseUrl() {
+    return required("SLIPWAY_TEST_ADMIN_DATABASE_URL");
+  },
   /** the shared test Redis; tests isolate by key prefix */
-  get redisUrl() { return required("REDIS_URL"); },
-  get dockerHost() { return required("DOCKER_HOST"); },
+  get redisUrl() {
+    return required("REDIS_URL");
+  },
+  get dockerHost() {
+    return required("DOCKER_HOST");
+  },
   /** a second, independent Docker daemon: another build host, cold local cache */
-  get dockerHostB() { return required("SLIPWAY_TEST_DOCKER_HOST_B"); },
-  get registry() { return required("SLIPWAY_REGISTRY"); },
+  get dockerHostB() {
+    return required("SLIPWAY_TEST_DOCKER_HOST_B");
+  },
+  get registry() {
+    return required("SLIPWAY_REGISTRY");
+  },
   /** service log level inside tests (SLIPWAY_TEST_LOG_LEVEL) @defaultValue "silent" */
   get logLevel(): "silent" | "error" | "warn" | "info" | "debug" {
     const v = process.env.SLIPWAY_TEST_LOG_LEVEL;
@@ -34,11 +44,21 @@ export const testEnv = {
     return v === "host" || v === "none" ? v : "default";
   },
   /** signs internal-registry credentials (infra/services.sh makes it) */
-  get registrySecret() { return required("SLIPWAY_REGISTRY_SECRET"); },
-  get registryTokenKey() { return required("SLIPWAY_REGISTRY_TOKEN_KEY"); },
-  get registryTokenCert() { return required("SLIPWAY_REGISTRY_TOKEN_CERT"); },
+  get registrySecret() {
+    return required("SLIPWAY_REGISTRY_SECRET");
+  },
+  get registryTokenKey() {
+    return required("SLIPWAY_REGISTRY_TOKEN_KEY");
+  },
+  get registryTokenCert() {
+    return required("SLIPWAY_REGISTRY_TOKEN_CERT");
+  },
   /** where the global setup serves the internal registry's token realm */
-  get registryAuthPort() { return Number(required("SLIPWAY_TEST_REGISTRY_AUTH_PORT")); },
+  get registryAuthPort() {
+    return Number(required("SLIPWAY_TEST_REGISTRY_AUTH_PORT"));
+  },
   /** a second registry: the tests' publish target */
-  get publishRegistry() { return required("SLIPWAY_TEST_PUBLISH_REGISTRY"); },
+  get publishRegistry() {
+    return required("SLIPWAY_TEST_PUBLISH_REGISTRY");
+  },
 };

@@ -26,9 +26,27 @@ export interface TokenServer {
 export async function startTokenServer(dir: string, user: { username: string; password: string }): Promise<TokenServer> {
   const keyPath = join(dir, "token.key");
   const certPath = join(dir, "token.crt");
-  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", keyPath, "-out", certPath, "-days", "1", "-subj", "/CN=slipway-test-token"], {
-    stdio: "ignore",
-  });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      keyPath,
+      "-out",
+      certPath,
+      "-days",
+      "1",
+      "-subj",
+      "/CN=slipway-test-token",
+    ],
+    {
+      stdio: "ignore",
+    },
+  );
   const key = createPrivateKey(readFileSync(keyPath));
   const certDer = new X509Certificate(readFileSync(certPath)).raw.toString("base64");
   const service = "slipway-test-registry";
@@ -57,10 +75,21 @@ export async function startTokenServer(dir: string, user: { username: string; pa
           });
     const now = Math.floor(Date.now() / 1000);
     const header = b64url({ typ: "JWT", alg: "RS256", x5c: [certDer] });
-    const claims = b64url({ iss: issuer, sub: name ?? "", aud: service, exp: now + 300, nbf: now - 10, iat: now, jti: randomUUID(), access });
+    const claims = b64url({
+      iss: issuer,
+      sub: name ?? "",
+      aud: service,
+      exp: now + 300,
+      nbf: now - 10,
+      iat: now,
+      jti: randomUUID(),
+      access,
+    });
     const signature = sign("sha256", Buffer.from(`${header}.${claims}`), key).toString("base64url");
     // Docker Hub answers both fields; answer only access_token to prove the client accepts it.
-    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ access_token: `${header}.${claims}.${signature}`, expires_in: 300 }));
+    res
+      .writeHead(200, { "content-type": "application/json" })
+      .end(JSON.stringify({ access_token: `${header}.${claims}.${signature}`, expires_in: 300 }));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();

@@ -18,6 +18,18 @@ export interface CancelledBuild {
  * stream. Best effort: a worker that misses the message still cannot overwrite the cancel.
  */
 export async function announceCancel(deps: ApiDeps, log: FastifyBaseLogger, b: CancelledBuild): Promise<void> {
-  deps.events?.emit({ type: "build.finished", buildId: b.buildId, repository: b.repository, attempt: b.attempt, status: "cancelled", durationMs: b.durationMs ?? null, cachedSteps: b.cachedSteps ?? null, totalSteps: b.totalSteps ?? null, error: b.reason ?? null });
-  await deps.redis.publish(CANCEL_CHANNEL, b.buildId).catch((err: unknown) => log.warn({ err: (err as Error).message, buildId: b.buildId }, "cancel announcement failed"));
+  deps.events?.emit({
+    type: "build.finished",
+    buildId: b.buildId,
+    repository: b.repository,
+    attempt: b.attempt,
+    status: "cancelled",
+    durationMs: b.durationMs ?? null,
+    cachedSteps: b.cachedSteps ?? null,
+    totalSteps: b.totalSteps ?? null,
+    error: b.reason ?? null,
+  });
+  await deps.redis
+    .publish(CANCEL_CHANNEL, b.buildId)
+    .catch((err: unknown) => log.warn({ err: (err as Error).message, buildId: b.buildId }, "cancel announcement failed"));
 }

@@ -35,7 +35,8 @@ export function installAuthorization(app: FastifyInstance, deps: ApiDeps): void 
   app.decorateRequest("viaSession", false);
 
   app.addHook("onRoute", (route) => {
-    if (!route.config?.scope) throw new Error(`route ${String(route.method)} ${route.url} has no config.scope: every /api/v1 route must name the scope it needs`);
+    if (!route.config?.scope)
+      throw new Error(`route ${String(route.method)} ${route.url} has no config.scope: every /api/v1 route must name the scope it needs`);
   });
 
   app.addHook("onRequest", async (req) => {

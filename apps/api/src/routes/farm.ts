@@ -14,21 +14,35 @@ export async function registerFarmRoutes(app: FastifyInstance, { deps }: { deps:
     return deps.queues;
   };
 
-  app.get("/queues", {
-    config: { scope: "read" },
-    schema: { tags, summary: "Jobs waiting, active, delayed and failed per queue", response: { 200: ZQueueCounts, ...errorAnswers } },
-  }, async (): Promise<TQueueCounts> => ({ queues: await countJobs(queues().producers) }));
+  app.get(
+    "/queues",
+    {
+      config: { scope: "read" },
+      schema: { tags, summary: "Jobs waiting, active, delayed and failed per queue", response: { 200: ZQueueCounts, ...errorAnswers } },
+    },
+    async (): Promise<TQueueCounts> => ({ queues: await countJobs(queues().producers) }),
+  );
 
-  app.get("/workers", {
-    config: { scope: "read" },
-    schema: { tags, summary: "Build hosts and their worker processes: what each is building, last heartbeat", response: { 200: ZWorkerList, ...errorAnswers } },
-  }, async (req): Promise<TWorkerList> => {
-    const reach = principalOf(req).repositories;
-    const workers = (await listHeartbeats(deps.redis, queues().prefix)).map((w) => {
-      const visible = w.running.filter((r) => matchRepository(reach, r.repository));
-      return { ...w, running: visible, runningHidden: w.running.length - visible.length };
-    });
-    const hosts = [...new Set(workers.map((w) => w.host))].sort();
-    return { hosts: hosts.map((host) => ({ host, workers: workers.filter((w) => w.host === host).sort((a, b) => a.id.localeCompare(b.id)) })) };
-  });
+  app.get(
+    "/workers",
+    {
+      config: { scope: "read" },
+      schema: {
+        tags,
+        summary: "Build hosts and their worker processes: what each is building, last heartbeat",
+        response: { 200: ZWorkerList, ...errorAnswers },
+      },
+    },
+    async (req): Promise<TWorkerList> => {
+      const reach = principalOf(req).repositories;
+      const workers = (await listHeartbeats(deps.redis, queues().prefix)).map((w) => {
+        const visible = w.running.filter((r) => matchRepository(reach, r.repository));
+        return { ...w, running: visible, runningHidden: w.running.length - visible.length };
+      });
+      const hosts = [...new Set(workers.map((w) => w.host))].sort();
+      return {
+        hosts: hosts.map((host) => ({ host, workers: workers.filter((w) => w.host === host).sort((a, b) => a.id.localeCompare(b.id)) })),
+      };
+    },
+  );
 }

@@ -24,11 +24,22 @@ export interface EventStream {
  * of the token, since a stream outlives the request that authorised it. SSE framing is a few
  * lines of text, so it is written by hand.
  */
-export function openEventStream(req: FastifyRequest, reply: FastifyReply, deps: ApiDeps, slots: StreamSlots, principal: Principal): EventStream {
+export function openEventStream(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  deps: ApiDeps,
+  slots: StreamSlots,
+  principal: Principal,
+): EventStream {
   const release = slots.take(principal.tokenId);
   reply.hijack();
   const res = reply.raw;
-  res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" });
+  res.writeHead(200, {
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-cache",
+    connection: "keep-alive",
+    "x-accel-buffering": "no",
+  });
   res.write("retry: 2000\n\n");
   const ac = new AbortController();
   req.raw.on("close", () => ac.abort());
@@ -38,11 +49,14 @@ export function openEventStream(req: FastifyRequest, reply: FastifyReply, deps: 
   redis.on("error", () => {});
   const heartbeat = setInterval(() => res.write(": ping\n\n"), HEARTBEAT_MS);
   const recheck = setInterval(() => {
-    void isTokenLive(deps.db, principal.tokenId).then((live) => {
-      if (live || ac.signal.aborted) return;
-      res.write(`event: error\ndata: ${JSON.stringify({ message: "the API token was revoked or has expired" })}\n\n`);
-      ac.abort();
-    }, () => {});
+    void isTokenLive(deps.db, principal.tokenId).then(
+      (live) => {
+        if (live || ac.signal.aborted) return;
+        res.write(`event: error\ndata: ${JSON.stringify({ message: "the API token was revoked or has expired" })}\n\n`);
+        ac.abort();
+      },
+      () => {},
+    );
   }, deps.logStreams?.recheckMs ?? 30_000);
   let closed = false;
   return {

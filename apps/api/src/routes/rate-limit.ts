@@ -25,6 +25,7 @@ export async function registerRateLimit(app: FastifyInstance, deps: ApiDeps): Pr
     max: (req) => (req.principal ? perTokenPerMin : anonPerMin),
     onExceeded: (req, key) => req.log.warn({ rateLimitKey: key }, "rate limit exceeded"),
     // The same whole seconds as the Retry-After header.
-    errorResponseBuilder: (_req, ctx) => new AppError("rate_limited", `rate limit of ${ctx.max} requests per minute exceeded; retry in ${Math.ceil(ctx.ttl / 1000)} s`),
+    errorResponseBuilder: (_req, ctx) =>
+      new AppError("rate_limited", `rate limit of ${ctx.max} requests per minute exceeded; retry in ${Math.ceil(ctx.ttl / 1000)} s`),
   });
 }

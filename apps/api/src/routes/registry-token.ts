@@ -14,18 +14,24 @@ const ZRegistryErrors = z.object({ errors: z.array(z.object({ code: z.string(), 
 export async function registerRegistryTokenRoute(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
   const auth = deps.registryAuth;
   if (!auth) return;
-  app.get("/registry/token", {
-    schema: { tags: ["internal"], summary: "The internal registry's token realm (Docker token protocol, Basic credentials the farm made)",
-      security: [],
-      response: { 200: ZRegistryToken, 400: ZRegistryErrors, 401: ZRegistryErrors },
+  app.get(
+    "/registry/token",
+    {
+      schema: {
+        tags: ["internal"],
+        summary: "The internal registry's token realm (Docker token protocol, Basic credentials the farm made)",
+        security: [],
+        response: { 200: ZRegistryToken, 400: ZRegistryErrors, 401: ZRegistryErrors },
+      },
     },
-  }, async (req, reply) => {
-    const url = new URL(req.url, "http://api");
-    const answer = await answerTokenRequest(auth.signer, auth.secret, {
-      authorization: req.headers.authorization,
-      service: url.searchParams.get("service"),
-      scopes: url.searchParams.getAll("scope"),
-    });
-    return reply.status(answer.status).header("cache-control", "no-store").send(answer.body);
-  });
+    async (req, reply) => {
+      const url = new URL(req.url, "http://api");
+      const answer = await answerTokenRequest(auth.signer, auth.secret, {
+        authorization: req.headers.authorization,
+        service: url.searchParams.get("service"),
+        scopes: url.searchParams.getAll("scope"),
+      });
+      return reply.status(answer.status).header("cache-control", "no-store").send(answer.body);
+    },
+  );
 }

@@ -15,28 +15,59 @@ const ZNameParams = z.object({ name: z.string().describe("the secret's name, as 
 export async function registerSecretRoutes(server: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
   const app = server.withTypeProvider<ZodTypeProvider>();
   const store = (): SecretStore => {
-    if (!deps.secrets) throw new AppError("unavailable", "build secrets are off: this api has no SLIPWAY_SECRET_KEY (32 bytes as 64 hex digits; the workers need the same key)");
+    if (!deps.secrets)
+      throw new AppError(
+        "unavailable",
+        "build secrets are off: this api has no SLIPWAY_SECRET_KEY (32 bytes as 64 hex digits; the workers need the same key)",
+      );
     return deps.secrets;
   };
 
-  app.put("/secrets/:name", {
-    config: admin,
-    schema: { tags, summary: "Store a build secret (its value never comes out of the API)", params: ZNameParams, body: ZPutSecretBody, response: { 200: ZBuildSecret, ...errorAnswers } },
-  }, async (req) => {
-    const secrets = store();
-    return putBuildSecret(secrets, principalOf(req).repositories, req.params.name, req.body);
-  });
+  app.put(
+    "/secrets/:name",
+    {
+      config: admin,
+      schema: {
+        tags,
+        summary: "Store a build secret (its value never comes out of the API)",
+        params: ZNameParams,
+        body: ZPutSecretBody,
+        response: { 200: ZBuildSecret, ...errorAnswers },
+      },
+    },
+    async (req) => {
+      const secrets = store();
+      return putBuildSecret(secrets, principalOf(req).repositories, req.params.name, req.body);
+    },
+  );
 
-  app.get("/secrets", {
-    config: admin,
-    schema: { tags, summary: "List build secrets (names and repositories, never values)", response: { 200: ZBuildSecretList, ...errorAnswers } },
-  }, async (req) => listBuildSecrets(store(), principalOf(req).repositories));
+  app.get(
+    "/secrets",
+    {
+      config: admin,
+      schema: {
+        tags,
+        summary: "List build secrets (names and repositories, never values)",
+        response: { 200: ZBuildSecretList, ...errorAnswers },
+      },
+    },
+    async (req) => listBuildSecrets(store(), principalOf(req).repositories),
+  );
 
-  app.delete("/secrets/:name", {
-    config: admin,
-    schema: { tags, summary: "Delete a build secret", params: ZNameParams, response: { 204: z.null().describe("deleted"), ...errorAnswers } },
-  }, async (req, reply) => {
-    await deleteBuildSecret(store(), principalOf(req).repositories, req.params.name);
-    return reply.status(204).send(null);
-  });
+  app.delete(
+    "/secrets/:name",
+    {
+      config: admin,
+      schema: {
+        tags,
+        summary: "Delete a build secret",
+        params: ZNameParams,
+        response: { 204: z.null().describe("deleted"), ...errorAnswers },
+      },
+    },
+    async (req, reply) => {
+      await deleteBuildSecret(store(), principalOf(req).repositories, req.params.name);
+      return reply.status(204).send(null);
+    },
+  );
 }

@@ -43,43 +43,64 @@ export async function registerSessionRoutes(app: FastifyInstance, { deps }: { de
   await app.register(async (server) => {
     const open = server.withTypeProvider<ZodTypeProvider>();
     await registerRateLimit(open, deps);
-    open.post("/session", {
-      schema: { tags, summary: "Sign in with an API token: sets the http-only session cookie", security: [], body: ZCreateSessionBody, response: { 201: ZSession, ...errorAnswers } },
-      // The header is checked before the body is read (preParsing), as for every cookie write.
-      preParsing: async (req, _reply, payload) => {
-        requireCsrfHeader(req);
-        return payload;
+    open.post(
+      "/session",
+      {
+        schema: {
+          tags,
+          summary: "Sign in with an API token: sets the http-only session cookie",
+          security: [],
+          body: ZCreateSessionBody,
+          response: { 201: ZSession, ...errorAnswers },
+        },
+        // The header is checked before the body is read (preParsing), as for every cookie write.
+        preParsing: async (req, _reply, payload) => {
+          requireCsrfHeader(req);
+          return payload;
+        },
       },
-    }, async (req, reply) => {
-      const { token } = req.body;
-      const principal = await authenticateToken({ db: deps.db, bootstrapToken: deps.bootstrapToken }, token);
-      requireScope(principal, "read");
-      const sealed = deps.sessions.seal(token, principal.expiresAt);
-      return setCookie(reply, req, sealed.value, sealed.expiresAt).status(201).send(toSession(principal, sealed.expiresAt));
-    });
-    open.delete("/session", {
-      schema: { tags, summary: "Sign out: clears the session cookie", security: [], response: { 204: z.null().describe("signed out"), ...errorAnswers } },
-    }, async (req, reply) => {
-      requireCsrfHeader(req);
-      return reply.clearCookie(SESSION_COOKIE, cookieOptions(req)).status(204).send(null);
-    });
+      async (req, reply) => {
+        const { token } = req.body;
+        const principal = await authenticateToken({ db: deps.db, bootstrapToken: deps.bootstrapToken }, token);
+        requireScope(principal, "read");
+        const sealed = deps.sessions.seal(token, principal.expiresAt);
+        return setCookie(reply, req, sealed.value, sealed.expiresAt).status(201).send(toSession(principal, sealed.expiresAt));
+      },
+    );
+    open.delete(
+      "/session",
+      {
+        schema: {
+          tags,
+          summary: "Sign out: clears the session cookie",
+          security: [],
+          response: { 204: z.null().describe("signed out"), ...errorAnswers },
+        },
+      },
+      async (req, reply) => {
+        requireCsrfHeader(req);
+        return reply.clearCookie(SESSION_COOKIE, cookieOptions(req)).status(204).send(null);
+      },
+    );
   });
 
   await app.register(async (authed) => {
     installAuthorization(authed, deps);
     await registerRateLimit(authed, deps);
-    authed.get("/session", {
-      config: { scope: "read" },
-      schema: { tags, summary: "Who is signed in", response: { 200: ZSession, ...errorAnswers } },
-    }, async (req) => {
-      const cookie = req.viaSession ? req.cookies[SESSION_COOKIE] : undefined;
-      return toSession(principalOf(req), cookie ? deps.sessions.open(cookie).expiresAt : null);
-    });
+    authed.get(
+      "/session",
+      {
+        config: { scope: "read" },
+        schema: { tags, summary: "Who is signed in", response: { 200: ZSession, ...errorAnswers } },
+      },
+      async (req) => {
+        const cookie = req.viaSession ? req.cookies[SESSION_COOKIE] : undefined;
+        return toSession(principalOf(req), cookie ? deps.sessions.open(cookie).expiresAt : null);
+      },
+    );
   });
 }
 
 function setCookie(reply: FastifyReply, req: FastifyRequest, value: string, expiresAt: Date): FastifyReply {
-  return reply
-    .header("cache-control", "no-store")
-    .setCookie(SESSION_COOKIE, value, { ...cookieOptions(req), expires: expiresAt });
+  return reply.header("cache-control", "no-store").setCookie(SESSION_COOKIE, value, { ...cookieOptions(req), expires: expiresAt });
 }

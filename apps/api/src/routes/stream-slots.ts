@@ -10,13 +10,18 @@ export class StreamSlots {
   private readonly byToken = new Map<string, number>();
   private total = 0;
 
-  constructor(private readonly perToken: number, private readonly max: number) {}
+  constructor(
+    private readonly perToken: number,
+    private readonly max: number,
+  ) {}
 
   /** Takes a slot or throws 429 naming the limit; the returned function gives it back (once). */
   take(tokenId: string): () => void {
     const mine = this.byToken.get(tokenId) ?? 0;
-    if (mine >= this.perToken) throw new AppError("rate_limited", `this token has ${mine} live streams open (SLIPWAY_LOG_STREAMS_PER_TOKEN); close one first`);
-    if (this.total >= this.max) throw new AppError("rate_limited", `the api has ${this.total} live streams open (SLIPWAY_LOG_STREAMS_MAX); try again later`);
+    if (mine >= this.perToken)
+      throw new AppError("rate_limited", `this token has ${mine} live streams open (SLIPWAY_LOG_STREAMS_PER_TOKEN); close one first`);
+    if (this.total >= this.max)
+      throw new AppError("rate_limited", `the api has ${this.total} live streams open (SLIPWAY_LOG_STREAMS_MAX); try again later`);
     this.byToken.set(tokenId, mine + 1);
     this.total++;
     let given = false;

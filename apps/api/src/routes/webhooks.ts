@@ -24,44 +24,82 @@ export async function registerWebhookRoutes(app: FastifyInstance, { deps }: { de
     if (Number.isFinite(length) && length <= LARGE_BODY) return;
     if (large >= maxLarge) {
       void reply.header("retry-after", "5");
-      throw new AppError("unavailable", `too many large webhook deliveries at once (${maxLarge}, SLIPWAY_WEBHOOK_LARGE_BODIES); retry later`);
+      throw new AppError(
+        "unavailable",
+        `too many large webhook deliveries at once (${maxLarge}, SLIPWAY_WEBHOOK_LARGE_BODIES); retry later`,
+      );
     }
     large++;
     let released = false;
-    const release = () => { if (!released) { released = true; large--; } };
+    const release = () => {
+      if (!released) {
+        released = true;
+        large--;
+      }
+    };
     reply.raw.once("close", release);
   };
 
-  app.post("/webhooks/github", {
-    bodyLimit: WEBHOOK_BODY_LIMIT,
-    onRequest,
-    schema: {
-      tags: ["webhooks"],
-      summary: "GitHub deliveries (push, pull_request, ping), signed with the webhook secret",
-      security: [],
-      response: { 200: ZWebhookAccepted.describe("a ping, stored"), 202: ZWebhookAccepted.describe("stored: a build queued, or ignored with the reason"), ...errorAnswers },
-    },
-  }, async (req, reply) => {
-    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const result = await receiveDelivery(
-      { db: deps.db, verifier: deps.verifier, allowList: deps.allowList, acceptRenames: deps.acceptRenames ?? false, forkPullRequests: deps.forkPullRequests ?? "members", reportToGithub: deps.reportToGithub ?? false },
-      {
-        event: header(req.headers["x-github-event"]),
-        deliveryId: header(req.headers["x-github-delivery"]),
-        hookId: header(req.headers["x-github-hook-id"]),
-        signature256: header(req.headers["x-hub-signature-256"]),
-        contentType: header(req.headers["content-type"]),
-        body,
+  app.post(
+    "/webhooks/github",
+    {
+      bodyLimit: WEBHOOK_BODY_LIMIT,
+      onRequest,
+      schema: {
+        tags: ["webhooks"],
+        summary: "GitHub deliveries (push, pull_request, ping), signed with the webhook secret",
+        security: [],
+        response: {
+          200: ZWebhookAccepted.describe("a ping, stored"),
+          202: ZWebhookAccepted.describe("stored: a build queued, or ignored with the reason"),
+          ...errorAnswers,
+        },
       },
-    );
-    if (result.queuedNew) deps.onBuildStored();
-    if (result.queued) {
-      const q = result.queued;
-      deps.events?.emit({ type: "build.queued", attempt: 1, ...q });
-      for (const { id, attempt } of result.superseded) await announceCancel(deps, req.log, { buildId: id, repository: q.repository, attempt, reason: `superseded by build ${q.buildId}` });
-      if (result.superseded.length) req.log.info({ buildId: q.buildId, superseded: result.superseded.map((s) => s.id) }, "superseded builds cancelled");
-    }
-    req.log.info({ deliveryId: result.body.deliveryId, outcome: result.body.outcome, buildId: result.body.buildId, duplicate: result.body.duplicate }, "webhook delivery stored");
-    return reply.status(result.status).send(result.body);
-  });
+    },
+    async (req, reply) => {
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const result = await receiveDelivery(
+        {
+          db: deps.db,
+          verifier: deps.verifier,
+          allowList: deps.allowList,
+          acceptRenames: deps.acceptRenames ?? false,
+          forkPullRequests: deps.forkPullRequests ?? "members",
+          reportToGithub: deps.reportToGithub ?? false,
+        },
+        {
+          event: header(req.headers["x-github-event"]),
+          deliveryId: header(req.headers["x-github-delivery"]),
+          hookId: header(req.headers["x-github-hook-id"]),
+          signature256: header(req.headers["x-hub-signature-256"]),
+          contentType: header(req.headers["content-type"]),
+          body,
+        },
+      );
+      if (result.queuedNew) deps.onBuildStored();
+      if (result.queued) {
+        const q = result.queued;
+        deps.events?.emit({ type: "build.queued", attempt: 1, ...q });
+        for (const { id, attempt } of result.superseded)
+          await announceCancel(deps, req.log, {
+            buildId: id,
+            repository: q.repository,
+            attempt,
+            reason: `superseded by build ${q.buildId}`,
+          });
+        if (result.superseded.length)
+          req.log.info({ buildId: q.buildId, superseded: result.superseded.map((s) => s.id) }, "superseded builds cancelled");
+      }
+      req.log.info(
+        {
+          deliveryId: result.body.deliveryId,
+          outcome: result.body.outcome,
+          buildId: result.body.buildId,
+          duplicate: result.body.duplicate,
+        },
+        "webhook delivery stored",
+      );
+      return reply.status(result.status).send(result.body);
+    },
+  );
 }

@@ -3,7 +3,11 @@ import { CSRF_HEADER, type TApiError } from "@slipway/contracts";
 /** An answer of the API that was not 2xx: its status and the API's own safe message. */
 export class ApiError extends Error {
   override readonly name = "ApiError";
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -13,7 +17,10 @@ export class ApiError extends Error {
  * http-only: scripts never see the token); requests that change state carry the CSRF header
  * the api demands of cookie-authenticated requests.
  */
-export async function apiFetch<T>(path: string, init: { method?: "GET" | "POST" | "DELETE"; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
+export async function apiFetch<T>(
+  path: string,
+  init: { method?: "GET" | "POST" | "DELETE"; body?: unknown; signal?: AbortSignal } = {},
+): Promise<T> {
   const method = init.method ?? "GET";
   const headers: Record<string, string> = { accept: "application/json" };
   if (method !== "GET") headers[CSRF_HEADER] = "1";

@@ -12,7 +12,10 @@ const REOPEN_MS = 15_000;
 /** Applies one event to the caches: live steps written, the build and lists refetched. */
 function apply(client: QueryClient, e: TFarmEvent, refetchLists: () => void): void {
   if (e.type === "build.step") {
-    client.setQueryData<TBuildStep[]>(queryKeys.liveSteps(e.buildId, e.attempt), (old = []) => [...old.filter((s) => s.index !== e.index), stepOfEvent(e)]);
+    client.setQueryData<TBuildStep[]>(queryKeys.liveSteps(e.buildId, e.attempt), (old = []) => [
+      ...old.filter((s) => s.index !== e.index),
+      stepOfEvent(e),
+    ]);
     return;
   }
   if (e.type === "build.published") {
@@ -58,9 +61,11 @@ export function useFarmEvents(): void {
     const open = () => {
       reopenTimer = null;
       es = new EventSource(lastId ? `${URL}?after=${encodeURIComponent(lastId)}` : URL);
-      for (const type of ["build.queued", "build.started", "build.step", "build.finished", "build.published"]) es.addEventListener(type, onEvent);
+      for (const type of ["build.queued", "build.started", "build.step", "build.finished", "build.published"])
+        es.addEventListener(type, onEvent);
       // Whatever happened before this (re)connect is not coming: look again at what is shown.
-      es.onopen = () => void client.invalidateQueries({ predicate: (q) => q.queryKey[0] !== queryKeys.session[0] && q.queryKey[0] !== "live-steps" });
+      es.onopen = () =>
+        void client.invalidateQueries({ predicate: (q) => q.queryKey[0] !== queryKeys.session[0] && q.queryKey[0] !== "live-steps" });
       es.addEventListener("error", (e) => {
         const data = (e as MessageEvent<string | undefined>).data;
         if (data) void client.invalidateQueries({ queryKey: queryKeys.session });

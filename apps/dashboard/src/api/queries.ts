@@ -1,4 +1,14 @@
-import type { TBuild, TBuildList, TBuildStatus, TBuildStep, TCreateBuildBody, TPublish, TQueueCounts, TSession, TWorkerList } from "@slipway/contracts";
+import type {
+  TBuild,
+  TBuildList,
+  TBuildStatus,
+  TBuildStep,
+  TCreateBuildBody,
+  TPublish,
+  TQueueCounts,
+  TSession,
+  TWorkerList,
+} from "@slipway/contracts";
 import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useMemo } from "react";
 import { apiFetch } from "./api-fetch";
@@ -25,7 +35,8 @@ const query = (params: Record<string, string | number | undefined>) => {
 export function useBuildPages(filters: BuildFilters, pageSize = 25) {
   return useInfiniteQuery({
     queryKey: queryKeys.builds({ ...filters, pageSize }),
-    queryFn: ({ pageParam, signal }) => apiFetch<TBuildList>(`/builds${query({ ...filters, limit: pageSize, cursor: pageParam })}`, { signal }),
+    queryFn: ({ pageParam, signal }) =>
+      apiFetch<TBuildList>(`/builds${query({ ...filters, limit: pageSize, cursor: pageParam })}`, { signal }),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     refetchInterval: livePoll(),
@@ -54,11 +65,18 @@ export function useBuild(id: string) {
 export function useSteps(id: string, attempt: number, live: boolean) {
   const stored = useQuery({
     queryKey: queryKeys.steps(id, attempt),
-    queryFn: ({ signal }) => apiFetch<{ attempt: number; steps: TBuildStep[] }>(`/builds/${encodeURIComponent(id)}/steps?attempt=${attempt}`, { signal }),
+    queryFn: ({ signal }) =>
+      apiFetch<{ attempt: number; steps: TBuildStep[] }>(`/builds/${encodeURIComponent(id)}/steps?attempt=${attempt}`, { signal }),
     refetchInterval: livePoll(live),
   });
   // Written by the event stream (farm-events.ts), never fetched.
-  const streamed = useQuery({ queryKey: queryKeys.liveSteps(id, attempt), queryFn: () => [] as TBuildStep[], staleTime: Infinity, enabled: false, initialData: [] as TBuildStep[] });
+  const streamed = useQuery({
+    queryKey: queryKeys.liveSteps(id, attempt),
+    queryFn: () => [] as TBuildStep[],
+    staleTime: Infinity,
+    enabled: false,
+    initialData: [] as TBuildStep[],
+  });
   const steps = useMemo(() => mergeSteps(stored.data?.steps ?? [], streamed.data), [stored.data, streamed.data]);
   return { steps, error: stored.error };
 }
@@ -111,10 +129,18 @@ export function useSessionQuery() {
 
 /** GET /api/v1/queues: jobs waiting, active, delayed and failed per queue. */
 export function useQueues() {
-  return useQuery({ queryKey: queryKeys.queues, queryFn: ({ signal }) => apiFetch<TQueueCounts>("/queues", { signal }), refetchInterval: livePoll() });
+  return useQuery({
+    queryKey: queryKeys.queues,
+    queryFn: ({ signal }) => apiFetch<TQueueCounts>("/queues", { signal }),
+    refetchInterval: livePoll(),
+  });
 }
 
 /** GET /api/v1/workers: live worker processes by host, from their heartbeats. */
 export function useWorkers() {
-  return useQuery({ queryKey: queryKeys.workers, queryFn: ({ signal }) => apiFetch<TWorkerList>("/workers", { signal }), refetchInterval: livePoll() });
+  return useQuery({
+    queryKey: queryKeys.workers,
+    queryFn: ({ signal }) => apiFetch<TWorkerList>("/workers", { signal }),
+    refetchInterval: livePoll(),
+  });
 }

@@ -19,20 +19,42 @@ export function BuildActions({ build }: { build: TBuild }) {
     <div className="flex flex-col items-start gap-1 sm:items-end">
       <div className="flex gap-2">
         {canRetry && (
-          <button type="button" className={`${btn} border-indigo-600 bg-indigo-600 text-white hover:bg-indigo-500`} disabled={retry.isPending} onClick={() => { cancel.reset(); retry.mutate(); }}>
-            <RotateCcw aria-hidden className="size-4" />{retry.isPending ? "Retrying…" : "Retry"}
+          <button
+            type="button"
+            className={`${btn} border-indigo-600 bg-indigo-600 text-white hover:bg-indigo-500`}
+            disabled={retry.isPending}
+            onClick={() => {
+              cancel.reset();
+              retry.mutate();
+            }}
+          >
+            <RotateCcw aria-hidden className="size-4" />
+            {retry.isPending ? "Retrying…" : "Retry"}
           </button>
         )}
         {canCancel && (
-          <button type="button" className={`${btn} border-zinc-300 hover:bg-zinc-50 dark:border-zinc-700 dark:hover:bg-zinc-900`} disabled={cancel.isPending} onClick={() => { retry.reset(); cancel.mutate(); }}>
-            <Ban aria-hidden className="size-4" />{cancel.isPending ? "Cancelling…" : "Cancel"}
+          <button
+            type="button"
+            className={`${btn} border-zinc-300 hover:bg-zinc-50 dark:border-zinc-700 dark:hover:bg-zinc-900`}
+            disabled={cancel.isPending}
+            onClick={() => {
+              retry.reset();
+              cancel.mutate();
+            }}
+          >
+            <Ban aria-hidden className="size-4" />
+            {cancel.isPending ? "Cancelling…" : "Cancel"}
           </button>
         )}
       </div>
       <p role="status" className="min-h-4 text-xs" data-testid="action-result">
-        {error ? <span className="text-rose-600 dark:text-rose-400">{error.message}</span>
-          : retry.isSuccess ? <span className="text-zinc-600 dark:text-zinc-400">Queued as attempt {retry.data.attempt}.</span>
-          : cancel.isSuccess ? <span className="text-zinc-600 dark:text-zinc-400">Cancelled.</span> : null}
+        {error ? (
+          <span className="text-rose-600 dark:text-rose-400">{error.message}</span>
+        ) : retry.isSuccess ? (
+          <span className="text-zinc-600 dark:text-zinc-400">Queued as attempt {retry.data.attempt}.</span>
+        ) : cancel.isSuccess ? (
+          <span className="text-zinc-600 dark:text-zinc-400">Cancelled.</span>
+        ) : null}
       </p>
     </div>
   );

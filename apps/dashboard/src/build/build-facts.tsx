@@ -16,7 +16,9 @@ export function BuildFacts({ build, now }: { build: TBuild; now: number }) {
       {facts.map(([k, v, id]) => (
         <div key={k} className="min-w-0 bg-white px-3 py-2 dark:bg-zinc-950">
           <dt className="text-xs text-zinc-500">{k}</dt>
-          <dd className="truncate font-mono text-sm tabular-nums" title={v} data-testid={id}>{v}</dd>
+          <dd className="truncate font-mono text-sm tabular-nums" title={v} data-testid={id}>
+            {v}
+          </dd>
         </div>
       ))}
     </dl>

@@ -28,52 +28,93 @@ export function StepTimeline({ steps, now, live }: { steps: TBuildStep[]; now: n
   if (!steps.length) {
     return (
       <p className="px-4 py-6 text-sm text-zinc-500">
-        {live ? "Steps show here as they finish; the log below follows the running one." : "This attempt has no steps (it ended before BuildKit started)."}
+        {live
+          ? "Steps show here as they finish; the log below follows the running one."
+          : "This attempt has no steps (it ended before BuildKit started)."}
       </p>
     );
   }
   return (
     <>
-    <ol className="divide-y divide-zinc-100 dark:divide-zinc-900" data-testid="steps" data-live={live ? "true" : undefined}>
-      {rows.map((s, i) => {
-        const from = s.startedAt ? new Date(s.startedAt).getTime() : null;
-        const to = s.completedAt ? new Date(s.completedAt).getTime() : from !== null ? now : null;
-        const left = from !== null ? ((from - start) / span) * 100 : 0;
-        const width = from !== null && to !== null ? Math.max(((to - from) / span) * 100, 0.6) : 0;
-        const failed = isFailedStep(s);
-        const running = !!s.startedAt && !s.completedAt && !s.error;
-        const bar = failed ? "bg-rose-500" : s.cached ? "bg-emerald-400/70 dark:bg-emerald-500/50" : running ? "bg-sky-500 animate-pulse" : "bg-indigo-500";
-        const internal = isInternal(s.name);
-        return (
-          <li key={s.index} data-step={s.index + 1} data-failed={failed ? "true" : undefined}
-            className={`grid grid-cols-[minmax(0,1fr)_4.5rem] items-center gap-x-3 gap-y-1 px-3 py-1.5 text-xs sm:grid-cols-[minmax(0,22rem)_minmax(0,1fr)_4.5rem] sm:px-4 ${internal ? "opacity-60" : ""} ${failed ? "bg-rose-50 dark:bg-rose-950/30" : ""}`}>
-            <div className="flex min-w-0 items-center gap-2">
-              <span className="w-6 shrink-0 text-right font-mono text-zinc-400">{i + 1}</span>
-              <span className={`truncate font-mono ${failed ? "font-semibold text-rose-700 dark:text-rose-300" : ""}`} title={s.name}>{s.name}</span>
-              {s.cached && <span className="shrink-0 rounded bg-emerald-100 px-1.5 text-[10px] font-semibold uppercase text-emerald-700 dark:bg-emerald-500/15 dark:text-emerald-300">cached</span>}
-              {failed && <span className="shrink-0 rounded bg-rose-100 px-1.5 text-[10px] font-semibold uppercase text-rose-700 dark:bg-rose-500/20 dark:text-rose-300">failed</span>}
-            </div>
-            <div className="relative col-span-2 row-start-2 h-2.5 rounded-full bg-zinc-100 sm:col-span-1 sm:row-start-auto dark:bg-zinc-800/70" aria-hidden>
-              {from !== null && <div className={`absolute inset-y-0 rounded-full ${bar}`} style={{ left: `${left}%`, width: `${width}%` }} />}
-            </div>
-            <span className="col-start-2 row-start-1 text-right tabular-nums text-zinc-500 sm:col-start-auto sm:row-start-auto">
-              {s.cached ? "cached" : formatDuration(s.durationMs ?? (running && from !== null ? now - from : null))}
-            </span>
-            {s.error && <p className={`col-span-2 font-mono text-[11px] sm:col-span-3 ${failed ? "text-rose-700 dark:text-rose-300" : "text-zinc-500"}`}>{failed ? s.error : `no cache there yet (first build of this ref): ${s.error}`}</p>}
-          </li>
-        );
-      })}
-    </ol>
-    {live && (
-      <p className="flex items-center gap-2 border-t border-zinc-100 px-4 py-1.5 text-xs text-zinc-500 dark:border-zinc-900" data-testid="steps-running">
-        <span className="size-2 shrink-0 animate-pulse rounded-full bg-sky-500" aria-hidden />Running: the next step shows when it finishes; the log below follows it.
-      </p>
-    )}
-    {internalCount > 0 && (
-      <button type="button" onClick={() => setShowInternal((v) => !v)} className="w-full border-t border-zinc-100 px-4 py-1.5 text-left text-xs text-zinc-500 hover:bg-zinc-50 dark:border-zinc-900 dark:hover:bg-zinc-900">
-        {showInternal ? "Hide" : "Show"} {internalCount} BuildKit bookkeeping steps (context, metadata, auth, cache, export, push)
-      </button>
-    )}
+      <ol className="divide-y divide-zinc-100 dark:divide-zinc-900" data-testid="steps" data-live={live ? "true" : undefined}>
+        {rows.map((s, i) => {
+          const from = s.startedAt ? new Date(s.startedAt).getTime() : null;
+          const to = s.completedAt ? new Date(s.completedAt).getTime() : from !== null ? now : null;
+          const left = from !== null ? ((from - start) / span) * 100 : 0;
+          const width = from !== null && to !== null ? Math.max(((to - from) / span) * 100, 0.6) : 0;
+          const failed = isFailedStep(s);
+          const running = !!s.startedAt && !s.completedAt && !s.error;
+          const bar = failed
+            ? "bg-rose-500"
+            : s.cached
+              ? "bg-emerald-400/70 dark:bg-emerald-500/50"
+              : running
+                ? "bg-sky-500 animate-pulse"
+                : "bg-indigo-500";
+          const internal = isInternal(s.name);
+          return (
+            <li
+              key={s.index}
+              data-step={s.index + 1}
+              data-failed={failed ? "true" : undefined}
+              className={`grid grid-cols-[minmax(0,1fr)_4.5rem] items-center gap-x-3 gap-y-1 px-3 py-1.5 text-xs sm:grid-cols-[minmax(0,22rem)_minmax(0,1fr)_4.5rem] sm:px-4 ${internal ? "opacity-60" : ""} ${failed ? "bg-rose-50 dark:bg-rose-950/30" : ""}`}
+            >
+              <div className="flex min-w-0 items-center gap-2">
+                <span className="w-6 shrink-0 text-right font-mono text-zinc-400">{i + 1}</span>
+                <span className={`truncate font-mono ${failed ? "font-semibold text-rose-700 dark:text-rose-300" : ""}`} title={s.name}>
+                  {s.name}
+                </span>
+                {s.cached && (
+                  <span className="shrink-0 rounded bg-emerald-100 px-1.5 text-[10px] font-semibold uppercase text-emerald-700 dark:bg-emerald-500/15 dark:text-emerald-300">
+                    cached
+                  </span>
+                )}
+                {failed && (
+                  <span className="shrink-0 rounded bg-rose-100 px-1.5 text-[10px] font-semibold uppercase text-rose-700 dark:bg-rose-500/20 dark:text-rose-300">
+                    failed
+                  </span>
+                )}
+              </div>
+              <div
+                className="relative col-span-2 row-start-2 h-2.5 rounded-full bg-zinc-100 sm:col-span-1 sm:row-start-auto dark:bg-zinc-800/70"
+                aria-hidden
+              >
+                {from !== null && (
+                  <div className={`absolute inset-y-0 rounded-full ${bar}`} style={{ left: `${left}%`, width: `${width}%` }} />
+                )}
+              </div>
+              <span className="col-start-2 row-start-1 text-right tabular-nums text-zinc-500 sm:col-start-auto sm:row-start-auto">
+                {s.cached ? "cached" : formatDuration(s.durationMs ?? (running && from !== null ? now - from : null))}
+              </span>
+              {s.error && (
+                <p
+                  className={`col-span-2 font-mono text-[11px] sm:col-span-3 ${failed ? "text-rose-700 dark:text-rose-300" : "text-zinc-500"}`}
+                >
+                  {failed ? s.error : `no cache there yet (first build of this ref): ${s.error}`}
+                </p>
+              )}
+            </li>
+          );
+        })}
+      </ol>
+      {live && (
+        <p
+          className="flex items-center gap-2 border-t border-zinc-100 px-4 py-1.5 text-xs text-zinc-500 dark:border-zinc-900"
+          data-testid="steps-running"
+        >
+          <span className="size-2 shrink-0 animate-pulse rounded-full bg-sky-500" aria-hidden />
+          Running: the next step shows when it finishes; the log below follows it.
+        </p>
+      )}
+      {internalCount > 0 && (
+        <button
+          type="button"
+          onClick={() => setShowInternal((v) => !v)}
+          className="w-full border-t border-zinc-100 px-4 py-1.5 text-left text-xs text-zinc-500 hover:bg-zinc-50 dark:border-zinc-900 dark:hover:bg-zinc-900"
+        >
+          {showInternal ? "Hide" : "Show"} {internalCount} BuildKit bookkeeping steps (context, metadata, auth, cache, export, push)
+        </button>
+      )}
     </>
   );
 }

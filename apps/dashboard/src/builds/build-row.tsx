@@ -22,22 +22,36 @@ export function BuildRow({ build, now }: { build: TBuild; now: number }) {
           <span className="ml-auto text-xs text-zinc-500 lg:hidden">{formatAgo(build.queuedAt, now)}</span>
         </div>
         <div className="mt-1 min-w-0 text-sm lg:mt-0">
-          <div className="hidden truncate font-medium lg:block" title={build.repository}>{build.repository}</div>
+          <div className="hidden truncate font-medium lg:block" title={build.repository}>
+            {build.repository}
+          </div>
           <RefLabel build={build} />
         </div>
         <div className="mt-1 min-w-0 text-sm lg:mt-0">
           <div className="flex min-w-0 items-baseline gap-2">
             <code className="shrink-0 font-mono text-xs text-indigo-700 dark:text-indigo-300">{shortSha(build.sha)}</code>
-            <span className="truncate text-zinc-800 dark:text-zinc-200" title={build.commitMessage ?? ""}>{firstLine(build.commitMessage) || <em className="text-zinc-400">no message</em>}</span>
+            <span className="truncate text-zinc-800 dark:text-zinc-200" title={build.commitMessage ?? ""}>
+              {firstLine(build.commitMessage) || <em className="text-zinc-400">no message</em>}
+            </span>
           </div>
           <div className="truncate text-xs text-zinc-500">
-            {build.pusher ?? "unknown"} · {TRIGGER[build.trigger]}{build.attempt > 1 ? ` · attempt ${build.attempt}` : ""}
+            {build.pusher ?? "unknown"} · {TRIGGER[build.trigger]}
+            {build.attempt > 1 ? ` · attempt ${build.attempt}` : ""}
           </div>
         </div>
         <div className="mt-1 flex flex-wrap gap-x-4 gap-y-0.5 text-xs text-zinc-600 tabular-nums lg:contents dark:text-zinc-400">
-          <span title="queue wait"><span className="lg:hidden">waited </span>{formatDuration(wait)}</span>
-          <span title="duration"><span className="lg:hidden">took </span>{formatDuration(duration)}</span>
-          <span title="cached steps / steps">{build.totalSteps ? `${build.cachedSteps ?? 0}/${build.totalSteps}` : "—"}<span className="lg:hidden"> cached</span></span>
+          <span title="queue wait">
+            <span className="lg:hidden">waited </span>
+            {formatDuration(wait)}
+          </span>
+          <span title="duration">
+            <span className="lg:hidden">took </span>
+            {formatDuration(duration)}
+          </span>
+          <span title="cached steps / steps">
+            {build.totalSteps ? `${build.cachedSteps ?? 0}/${build.totalSteps}` : "—"}
+            <span className="lg:hidden"> cached</span>
+          </span>
           <span className="hidden text-right lg:block">{formatAgo(build.queuedAt, now)}</span>
         </div>
       </Link>

@@ -40,23 +40,39 @@ export function BuildsPage() {
       {running && <RunBuildForm repository={filters.repo} onClose={() => setRunning(false)} />}
       {pages.error && <ErrorNote error={pages.error} what="builds" />}
       <div className="overflow-hidden rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-950">
-        <div className={`hidden border-b border-zinc-200 bg-zinc-50 px-4 py-2 text-xs font-medium uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:bg-zinc-900 ${BUILD_GRID}`}>
-          <span /><span>Repository · ref</span><span>Commit</span><span>Queue wait</span><span>Duration</span><span>Cached</span><span className="text-right">Queued</span>
+        <div
+          className={`hidden border-b border-zinc-200 bg-zinc-50 px-4 py-2 text-xs font-medium uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:bg-zinc-900 ${BUILD_GRID}`}
+        >
+          <span />
+          <span>Repository · ref</span>
+          <span>Commit</span>
+          <span>Queue wait</span>
+          <span>Duration</span>
+          <span>Cached</span>
+          <span className="text-right">Queued</span>
         </div>
         {pages.isPending ? (
           <p className="px-4 py-10 text-center text-sm text-zinc-500">Loading builds…</p>
         ) : builds.length === 0 ? (
-          <p className="px-4 py-10 text-center text-sm text-zinc-500" data-testid="no-builds">No builds{filters.repo || filters.branch || filters.status ? " match these filters" : " yet: push to a connected repository"}.</p>
+          <p className="px-4 py-10 text-center text-sm text-zinc-500" data-testid="no-builds">
+            No builds{filters.repo || filters.branch || filters.status ? " match these filters" : " yet: push to a connected repository"}.
+          </p>
         ) : (
           <ul className="divide-y divide-zinc-200 dark:divide-zinc-800" data-testid="builds">
-            {builds.map((b) => <BuildRow key={b.id} build={b} now={now} />)}
+            {builds.map((b) => (
+              <BuildRow key={b.id} build={b} now={now} />
+            ))}
           </ul>
         )}
       </div>
       {pages.hasNextPage && (
         <div className="flex justify-center">
-          <button type="button" onClick={() => void pages.fetchNextPage()} disabled={pages.isFetchingNextPage}
-            className="rounded-md border border-zinc-300 px-4 py-1.5 text-sm font-medium hover:bg-zinc-50 disabled:opacity-50 dark:border-zinc-700 dark:hover:bg-zinc-900">
+          <button
+            type="button"
+            onClick={() => void pages.fetchNextPage()}
+            disabled={pages.isFetchingNextPage}
+            className="rounded-md border border-zinc-300 px-4 py-1.5 text-sm font-medium hover:bg-zinc-50 disabled:opacity-50 dark:border-zinc-700 dark:hover:bg-zinc-900"
+          >
             {pages.isFetchingNextPage ? "Loading…" : "Load more"}
           </button>
         </div>

@@ -29,20 +29,51 @@ export function FarmPage() {
 
       <div className="grid gap-4 lg:grid-cols-2">
         <Card title="Running now" testId="running">
-          {running.error ? <div className="p-3"><ErrorNote error={running.error} what="running builds" /></div> : (
-            <BuildLines builds={running.data?.builds ?? []} empty="Nothing is building."
-              detail={(b) => <>{b.workerId ?? "?"}{b.host ? ` on ${b.host}` : ""} · {formatDuration(buildDurationMs(b, now))}</>} />
+          {running.error ? (
+            <div className="p-3">
+              <ErrorNote error={running.error} what="running builds" />
+            </div>
+          ) : (
+            <BuildLines
+              builds={running.data?.builds ?? []}
+              empty="Nothing is building."
+              detail={(b) => (
+                <>
+                  {b.workerId ?? "?"}
+                  {b.host ? ` on ${b.host}` : ""} · {formatDuration(buildDurationMs(b, now))}
+                </>
+              )}
+            />
           )}
         </Card>
         <Card title="Waiting in the queue" testId="queued">
-          {queued.error ? <div className="p-3"><ErrorNote error={queued.error} what="queued builds" /></div> : (
-            <BuildLines builds={queued.data?.builds ?? []} empty="The queue is empty." detail={(b) => <>waiting {formatDuration(queueWaitMs(b, now))}</>} />
+          {queued.error ? (
+            <div className="p-3">
+              <ErrorNote error={queued.error} what="queued builds" />
+            </div>
+          ) : (
+            <BuildLines
+              builds={queued.data?.builds ?? []}
+              empty="The queue is empty."
+              detail={(b) => <>waiting {formatDuration(queueWaitMs(b, now))}</>}
+            />
           )}
         </Card>
         <Card title="Recent failures" testId="failures">
-          {failed.error ? <div className="p-3"><ErrorNote error={failed.error} what="failed builds" /></div> : (
-            <BuildLines builds={failed.data?.builds ?? []} empty="No failed builds."
-              detail={(b) => <span className="text-rose-700 dark:text-rose-300">{b.error?.message ?? "failed"} · {formatAgo(b.finishedAt, now)}</span>} />
+          {failed.error ? (
+            <div className="p-3">
+              <ErrorNote error={failed.error} what="failed builds" />
+            </div>
+          ) : (
+            <BuildLines
+              builds={failed.data?.builds ?? []}
+              empty="No failed builds."
+              detail={(b) => (
+                <span className="text-rose-700 dark:text-rose-300">
+                  {b.error?.message ?? "failed"} · {formatAgo(b.finishedAt, now)}
+                </span>
+              )}
+            />
           )}
         </Card>
         <QueuesCard />
@@ -65,7 +96,9 @@ function Stat({ label, value, testId }: { label: string; value: string; testId?:
   return (
     <div className="rounded-lg border border-zinc-200 bg-white px-4 py-3 dark:border-zinc-800 dark:bg-zinc-950">
       <div className="text-xs text-zinc-500">{label}</div>
-      <div className="text-2xl font-semibold tabular-nums" data-testid={testId}>{value}</div>
+      <div className="text-2xl font-semibold tabular-nums" data-testid={testId}>
+        {value}
+      </div>
     </div>
   );
 }
@@ -79,7 +112,10 @@ function BuildLines({ builds, empty, detail }: { builds: TBuild[]; empty: string
           <Link to={`/builds/${b.id}`} className="flex items-center gap-3 px-4 py-2 text-sm hover:bg-zinc-50 dark:hover:bg-zinc-900/60">
             <StatusBadge status={b.status} iconOnly />
             <div className="min-w-0 flex-1">
-              <div className="flex min-w-0 items-center gap-2"><span className="truncate font-medium">{b.repository}</span><RefLabel build={b} /></div>
+              <div className="flex min-w-0 items-center gap-2">
+                <span className="truncate font-medium">{b.repository}</span>
+                <RefLabel build={b} />
+              </div>
               <div className="truncate text-xs text-zinc-500">{detail(b)}</div>
             </div>
           </Link>

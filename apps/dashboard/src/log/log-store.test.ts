@@ -17,7 +17,7 @@ describe("LogStore", () => {
       "#3 [2/2] RUN make",
       "#3 0.10 compiling",
       "#2 CACHED",
-      "#3 ERROR: process \"make\" did not complete successfully: exit code: 2",
+      '#3 ERROR: process "make" did not complete successfully: exit code: 2',
       "slipway: build failed (user failure)",
       "slipway: step [2/2] RUN make failed with exit code 2",
     ]);

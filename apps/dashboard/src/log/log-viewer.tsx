@@ -69,16 +69,19 @@ export function LogViewer({ buildId, attempt, live, steps }: Props) {
   const selectedIdx = selected ? store.indexOf(Number(selected)) : -1;
 
   /** Opens the line's group and scrolls it into the middle of the view. */
-  const reveal = useCallback((idx: number) => {
-    const g = store.groupOf(idx);
-    if (g && !isOpen(g)) {
-      setOpen((m) => new Map(m).set(g.key, true));
-      return false; // rows change; the caller's effect runs again
-    }
-    const row = rows.indexOf(idx);
-    if (row >= 0) virtualizer.scrollToIndex(row, { align: "center" });
-    return row >= 0;
-  }, [store, isOpen, rows, virtualizer]);
+  const reveal = useCallback(
+    (idx: number) => {
+      const g = store.groupOf(idx);
+      if (g && !isOpen(g)) {
+        setOpen((m) => new Map(m).set(g.key, true));
+        return false; // rows change; the caller's effect runs again
+      }
+      const row = rows.indexOf(idx);
+      if (row >= 0) virtualizer.scrollToIndex(row, { align: "center" });
+      return row >= 0;
+    },
+    [store, isOpen, rows, virtualizer],
+  );
 
   // A #L<n> link: scroll there once the line has arrived (it may still be streaming in).
   const revealedRef = useRef<string | null>(null);
@@ -121,17 +124,43 @@ export function LogViewer({ buildId, attempt, live, steps }: Props) {
   const toggle = (g: LogGroup) => setOpen((m) => new Map(m).set(g.key, !isOpen(g)));
 
   return (
-    <section className="overflow-hidden rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-950" aria-label="Build log">
+    <section
+      className="overflow-hidden rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-950"
+      aria-label="Build log"
+    >
       <LogToolbar
-        term={term} onTerm={setTerm} matchCount={matches.length} matchAt={matchAt} onMatch={goToMatch}
-        onExpandAll={expandAll} follow={follow} onFollow={() => setFollow(true)}
-        downloadHref={`/api/v1/builds/${encodeURIComponent(buildId)}/logs?attempt=${attempt}`} phase={phase} lineCount={store.text.length}
+        term={term}
+        onTerm={setTerm}
+        matchCount={matches.length}
+        matchAt={matchAt}
+        onMatch={goToMatch}
+        onExpandAll={expandAll}
+        follow={follow}
+        onFollow={() => setFollow(true)}
+        downloadHref={`/api/v1/builds/${encodeURIComponent(buildId)}/logs?attempt=${attempt}`}
+        phase={phase}
+        lineCount={store.text.length}
       />
-      {/* notes are only ever appended: an index is a stable key */}
-      {/* eslint-disable-next-line @eslint-react/no-array-index-key */}
-      {notes.map((n, i) => <p key={i} role="status" className="border-b border-amber-200 bg-amber-50 px-3 py-1.5 text-xs text-amber-800 dark:border-amber-900 dark:bg-amber-950/40 dark:text-amber-200">{n}</p>)}
-      <div ref={parentRef} onScroll={onScroll} className="log-view h-[65vh] min-h-72 overflow-auto font-mono text-xs leading-5" data-testid="log-scroll">
-        {rows.length === 0 && <p className="p-4 text-zinc-500">{phase === "ended" ? "This attempt has no log." : "Waiting for the log…"}</p>}
+      {notes.map((n, i) => (
+        <p
+          // notes are only ever appended: an index is a stable key
+          // eslint-disable-next-line @eslint-react/no-array-index-key
+          key={i}
+          role="status"
+          className="border-b border-amber-200 bg-amber-50 px-3 py-1.5 text-xs text-amber-800 dark:border-amber-900 dark:bg-amber-950/40 dark:text-amber-200"
+        >
+          {n}
+        </p>
+      ))}
+      <div
+        ref={parentRef}
+        onScroll={onScroll}
+        className="log-view h-[65vh] min-h-72 overflow-auto font-mono text-xs leading-5"
+        data-testid="log-scroll"
+      >
+        {rows.length === 0 && (
+          <p className="p-4 text-zinc-500">{phase === "ended" ? "This attempt has no log." : "Waiting for the log…"}</p>
+        )}
         <div className="relative w-full" style={{ height: virtualizer.getTotalSize() }}>
           {virtualizer.getVirtualItems().map((v) => {
             const r = rows[v.index]!;
@@ -141,13 +170,27 @@ export function LogViewer({ buildId, attempt, live, steps }: Props) {
               const step = g.step !== null ? stepByNumber.get(g.step) : undefined;
               const failed = g.state === "error" || g.step === failedStep;
               return (
-                <button key={v.key} type="button" onClick={() => toggle(g)} style={style} aria-expanded={isOpen(g)} data-group={g.key}
-                  className={`absolute left-0 top-0 flex w-full min-w-0 items-center gap-2 border-t border-zinc-100 px-2 text-left font-sans text-xs hover:bg-zinc-50 dark:border-zinc-900 dark:hover:bg-zinc-900 ${failed ? "bg-rose-50 text-rose-800 dark:bg-rose-950/40 dark:text-rose-200" : ""}`}>
-                  <ChevronRight aria-hidden className={`size-3.5 shrink-0 text-zinc-400 transition-transform ${isOpen(g) ? "rotate-90" : ""}`} />
+                <button
+                  key={v.key}
+                  type="button"
+                  onClick={() => toggle(g)}
+                  style={style}
+                  aria-expanded={isOpen(g)}
+                  data-group={g.key}
+                  className={`absolute left-0 top-0 flex w-full min-w-0 items-center gap-2 border-t border-zinc-100 px-2 text-left font-sans text-xs hover:bg-zinc-50 dark:border-zinc-900 dark:hover:bg-zinc-900 ${failed ? "bg-rose-50 text-rose-800 dark:bg-rose-950/40 dark:text-rose-200" : ""}`}
+                >
+                  <ChevronRight
+                    aria-hidden
+                    className={`size-3.5 shrink-0 text-zinc-400 transition-transform ${isOpen(g) ? "rotate-90" : ""}`}
+                  />
                   {failed && <CircleX aria-hidden className="size-3.5 shrink-0 text-rose-600" />}
                   <span className="truncate font-medium">{g.title}</span>
                   <span className="ml-auto flex shrink-0 items-center gap-2 text-zinc-500">
-                    {g.state === "cached" && <span className="rounded bg-emerald-100 px-1.5 text-[10px] font-semibold uppercase text-emerald-700 dark:bg-emerald-500/15 dark:text-emerald-300">cached</span>}
+                    {g.state === "cached" && (
+                      <span className="rounded bg-emerald-100 px-1.5 text-[10px] font-semibold uppercase text-emerald-700 dark:bg-emerald-500/15 dark:text-emerald-300">
+                        cached
+                      </span>
+                    )}
                     {step?.durationMs != null && !step.cached && <span className="tabular-nums">{formatDuration(step.durationMs)}</span>}
                     <span className="tabular-nums">{g.lines.length}</span>
                   </span>
@@ -159,14 +202,26 @@ export function LogViewer({ buildId, attempt, live, steps }: Props) {
             const isSel = r === selectedIdx;
             const isMatch = r === currentMatch;
             return (
-              <div key={v.key} style={style} data-line={n}
-                className={`absolute left-0 top-0 flex w-max min-w-full ${isSel ? "bg-amber-100 dark:bg-amber-500/20" : isMatch ? "bg-indigo-100 dark:bg-indigo-500/20" : "hover:bg-zinc-50 dark:hover:bg-zinc-900"}`}>
-                <a href={`#L${n}`}
-                  onClick={(e) => { e.preventDefault(); revealedRef.current = String(n); void navigate({ hash: `L${n}` }, { replace: true, preventScrollReset: true }); }}
-                  className={`sticky left-0 w-14 shrink-0 select-none pr-3 ${isSel ? "bg-amber-100 dark:bg-amber-900" : isMatch ? "bg-indigo-100 dark:bg-indigo-900" : "bg-white dark:bg-zinc-950"} text-right tabular-nums text-zinc-400 hover:text-indigo-600 hover:underline`}>
+              <div
+                key={v.key}
+                style={style}
+                data-line={n}
+                className={`absolute left-0 top-0 flex w-max min-w-full ${isSel ? "bg-amber-100 dark:bg-amber-500/20" : isMatch ? "bg-indigo-100 dark:bg-indigo-500/20" : "hover:bg-zinc-50 dark:hover:bg-zinc-900"}`}
+              >
+                <a
+                  href={`#L${n}`}
+                  onClick={(e) => {
+                    e.preventDefault();
+                    revealedRef.current = String(n);
+                    void navigate({ hash: `L${n}` }, { replace: true, preventScrollReset: true });
+                  }}
+                  className={`sticky left-0 w-14 shrink-0 select-none pr-3 ${isSel ? "bg-amber-100 dark:bg-amber-900" : isMatch ? "bg-indigo-100 dark:bg-indigo-900" : "bg-white dark:bg-zinc-950"} text-right tabular-nums text-zinc-400 hover:text-indigo-600 hover:underline`}
+                >
                   {n}
                 </a>
-                <span className="whitespace-pre pr-6 text-zinc-800 dark:text-zinc-200"><AnsiText text={text.replace(STEP_PREFIX, "")} term={deferredTerm} /></span>
+                <span className="whitespace-pre pr-6 text-zinc-800 dark:text-zinc-200">
+                  <AnsiText text={text.replace(STEP_PREFIX, "")} term={deferredTerm} />
+                </span>
               </div>
             );
           })}

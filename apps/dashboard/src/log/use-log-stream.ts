@@ -24,7 +24,13 @@ export function useLogStream(buildId: string, attempt: number): LogStreamState {
   // The state names the stream it belongs to: on another build or attempt the page shows an
   // empty log at once (derived here, not reset in the effect, which would render twice).
   const key = `${buildId}#${attempt}`;
-  const [state, setState] = useState<LogStreamState & { key: string }>(() => ({ key, store: new LogStore(), version: 0, phase: "connecting", notes: [] }));
+  const [state, setState] = useState<LogStreamState & { key: string }>(() => ({
+    key,
+    store: new LogStore(),
+    version: 0,
+    phase: "connecting",
+    notes: [],
+  }));
 
   useEffect(() => {
     const store = new LogStore();
@@ -36,10 +42,15 @@ export function useLogStream(buildId: string, attempt: number): LogStreamState {
       timer = null;
       setState({ key, store, version: ++version, phase, notes: [...notes] });
     };
-    const schedule = () => { if (!timer) timer = setTimeout(flush, FLUSH_MS); };
+    const schedule = () => {
+      if (!timer) timer = setTimeout(flush, FLUSH_MS);
+    };
 
     const es = new EventSource(`/api/v1/builds/${encodeURIComponent(buildId)}/logs/stream?attempt=${attempt}`);
-    es.onopen = () => { phase = "live"; schedule(); };
+    es.onopen = () => {
+      phase = "live";
+      schedule();
+    };
     es.addEventListener("line", (e) => {
       store.append(Number(e.lastEventId), e.data);
       schedule();

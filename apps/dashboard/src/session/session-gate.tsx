@@ -13,6 +13,11 @@ export function SessionGate({ children }: { children: ReactNode }) {
     const next = `${location.pathname}${location.search}${location.hash}`;
     return <Navigate to={`/sign-in${next !== "/" ? `?next=${encodeURIComponent(next)}` : ""}`} replace />;
   }
-  if (session.error) return <div className="p-8"><ErrorNote error={session.error} what="your session" /></div>;
+  if (session.error)
+    return (
+      <div className="p-8">
+        <ErrorNote error={session.error} what="your session" />
+      </div>
+    );
   return <>{children}</>;
 }

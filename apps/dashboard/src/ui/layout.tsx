@@ -27,21 +27,34 @@ export function Layout() {
     <div className="min-h-dvh">
       <header className="sticky top-0 z-20 border-b border-zinc-200 bg-white/90 backdrop-blur dark:border-zinc-800 dark:bg-zinc-950/90">
         <div className="mx-auto flex h-14 max-w-7xl items-center gap-2 px-3 sm:gap-4 sm:px-6">
-          <NavLink to="/" className="mr-1 sm:mr-3"><Logo /></NavLink>
+          <NavLink to="/" className="mr-1 sm:mr-3">
+            <Logo />
+          </NavLink>
           <nav className="flex gap-1">
-            <NavLink to="/" end className={navCls}>Builds</NavLink>
-            <NavLink to="/farm" className={navCls}>Farm</NavLink>
+            <NavLink to="/" end className={navCls}>
+              Builds
+            </NavLink>
+            <NavLink to="/farm" className={navCls}>
+              Farm
+            </NavLink>
           </nav>
           <div className="ml-auto flex items-center gap-2">
             {session && <SessionLabel session={session} />}
-            <button type="button" onClick={() => signOut.mutate()} title="Sign out"
-              className="inline-flex items-center gap-1.5 rounded-md px-2 py-1.5 text-sm text-zinc-600 hover:bg-zinc-100 dark:text-zinc-400 dark:hover:bg-zinc-800">
-              <LogOut aria-hidden className="size-4" /><span className="hidden sm:inline">Sign out</span>
+            <button
+              type="button"
+              onClick={() => signOut.mutate()}
+              title="Sign out"
+              className="inline-flex items-center gap-1.5 rounded-md px-2 py-1.5 text-sm text-zinc-600 hover:bg-zinc-100 dark:text-zinc-400 dark:hover:bg-zinc-800"
+            >
+              <LogOut aria-hidden className="size-4" />
+              <span className="hidden sm:inline">Sign out</span>
             </button>
           </div>
         </div>
       </header>
-      <main className="mx-auto max-w-7xl px-3 py-4 sm:px-6 sm:py-6"><Outlet /></main>
+      <main className="mx-auto max-w-7xl px-3 py-4 sm:px-6 sm:py-6">
+        <Outlet />
+      </main>
     </div>
   );
 }

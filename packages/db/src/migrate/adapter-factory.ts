@@ -11,10 +11,7 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { PrismaPg } from "@prisma/adapter-pg";
-import type {
-  SqlDriverAdapter,
-  SqlMigrationAwareDriverAdapterFactory,
-} from "@prisma/driver-adapter-utils";
+import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import pg from "pg";
 
 export interface MigrationAdapterFactory extends SqlMigrationAwareDriverAdapterFactory {
@@ -53,8 +50,7 @@ class CharAsTextClient extends pg.Client {
   override query(...args: any[]): any {
     const last: unknown = args[args.length - 1];
     if (typeof last === "function") {
-      args[args.length - 1] = (err: unknown, res: unknown) =>
-        (last as (e: unknown, r: unknown) => void)(err, err ? res : charAsText(res));
+      args[args.length - 1] = (err: unknown, res: unknown) => (last as (e: unknown, r: unknown) => void)(err, err ? res : charAsText(res));
       return (super.query as (...a: unknown[]) => unknown)(...args);
     }
     const ret: unknown = (super.query as (...a: unknown[]) => unknown)(...args);
@@ -95,10 +91,7 @@ async function adminExecute(databaseUrl: string, sql: string): Promise<void> {
  * Creates the adapter factory the schema engine connects through: `connect()` opens the
  * database at `databaseUrl`, `connectToShadowDb()` a fresh, uniquely named shadow database.
  */
-export function createMigrationAdapterFactory(
-  databaseUrl: string,
-  options: MigrationAdapterFactoryOptions = {},
-): MigrationAdapterFactory {
+export function createMigrationAdapterFactory(databaseUrl: string, options: MigrationAdapterFactoryOptions = {}): MigrationAdapterFactory {
   const log = options.log ?? (() => {});
   const open = new Set<SqlDriverAdapter>();
   const shadowDatabases = new Set<string>();

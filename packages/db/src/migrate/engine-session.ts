@@ -58,10 +58,7 @@ function engineLogger(log: (message: string) => void): (line: unknown) => void {
  * databases), then frees the engine and closes every connection, also on failure. Errors
  * come out as MigrateError with a one-line message.
  */
-export async function withEngineSession<T>(
-  options: EngineSessionOptions,
-  fn: (session: EngineSession) => Promise<T>,
-): Promise<T> {
+export async function withEngineSession<T>(options: EngineSessionOptions, fn: (session: EngineSession) => Promise<T>): Promise<T> {
   const log = options.log ?? (() => {});
   const schemaPath = resolve(options.schemaPath);
   const migrationsDir = resolve(options.migrationsDir);
@@ -72,11 +69,7 @@ export async function withEngineSession<T>(
     try {
       schemaText = await readFile(schemaPath, "utf8");
     } catch (err) {
-      throw new MigrateError(
-        `cannot read the Prisma schema ${schemaPath}: ${(err as Error).message}`,
-        "schema-file",
-        { cause: err },
-      );
+      throw new MigrateError(`cannot read the Prisma schema ${schemaPath}: ${(err as Error).message}`, "schema-file", { cause: err });
     }
     await checkConnection(options.databaseUrl, target);
 

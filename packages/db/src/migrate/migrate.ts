@@ -170,7 +170,11 @@ export async function createMigration(options: MigrateOptions & { name: string }
 }
 
 /** Applies what the database lacks and logs one line per applied migration. */
-async function applyAndLog(engine: SchemaEngine, input: { migrationsList: MigrationList; filters: SchemaFilter }, log: (m: string) => void): Promise<string[]> {
+async function applyAndLog(
+  engine: SchemaEngine,
+  input: { migrationsList: MigrationList; filters: SchemaFilter },
+  log: (m: string) => void,
+): Promise<string[]> {
   const { appliedMigrationNames } = await engine.applyMigrations(input);
   for (const name of appliedMigrationNames) log(`applied ${name}`);
   return appliedMigrationNames;

@@ -45,15 +45,32 @@ describe("publish_target_claims backfill", () => {
     await sql(ADMIN_URL, `CREATE DATABASE ${name}`);
     // The migrations before this one.
     before = await mkdtemp(join(tmpdir(), "slipway-migrations-"));
-    for (const entry of await readdir(MIGRATIONS_DIR)) if (entry < CLAIMS) await cp(join(MIGRATIONS_DIR, entry), join(before, entry), { recursive: true });
+    for (const entry of await readdir(MIGRATIONS_DIR))
+      if (entry < CLAIMS) await cp(join(MIGRATIONS_DIR, entry), join(before, entry), { recursive: true });
     await deployMigrations({ databaseUrl: url, schemaPath: SCHEMA_PATH, migrationsDir: before });
 
     const repo = async (id: number, fullName: string) =>
-      (await sql<{ id: string }>(url, "INSERT INTO repositories (id, github_id, full_name, owner, name, updated_at) VALUES (gen_random_uuid(), $1, $2, $3, $4, now()) RETURNING id", [id, fullName, ...fullName.split("/")]))[0]!.id;
+      (
+        await sql<{ id: string }>(
+          url,
+          "INSERT INTO repositories (id, github_id, full_name, owner, name, updated_at) VALUES (gen_random_uuid(), $1, $2, $3, $4, now()) RETURNING id",
+          [id, fullName, ...fullName.split("/")],
+        )
+      )[0]!.id;
     const build = async (repositoryId: string) =>
-      (await sql<{ id: string }>(url, "INSERT INTO builds (id, repository_id, trigger, ref, ref_type, ref_name, sha, updated_at) VALUES (gen_random_uuid(), $1, 'push', 'refs/heads/main', 'branch', 'main', $2, now()) RETURNING id", [repositoryId, randomBytes(20).toString("hex")]))[0]!.id;
+      (
+        await sql<{ id: string }>(
+          url,
+          "INSERT INTO builds (id, repository_id, trigger, ref, ref_type, ref_name, sha, updated_at) VALUES (gen_random_uuid(), $1, 'push', 'refs/heads/main', 'branch', 'main', $2, now()) RETURNING id",
+          [repositoryId, randomBytes(20).toString("hex")],
+        )
+      )[0]!.id;
     const publish = (buildId: string, target: string, status: string, at: string) =>
-      sql(url, "INSERT INTO publishes (id, build_id, target, tag, status, published_at) VALUES (gen_random_uuid(), $1, $2, 'main', $3::publish_status, $4)", [buildId, target, status, at]);
+      sql(
+        url,
+        "INSERT INTO publishes (id, build_id, target, tag, status, published_at) VALUES (gen_random_uuid(), $1, $2, 'main', $3::publish_status, $4)",
+        [buildId, target, status, at],
+      );
     const first = await repo(1, "acme/app");
     const second = await repo(2, "evil/app");
     const [b1, b2] = [await build(first), await build(second)];
@@ -66,7 +83,10 @@ describe("publish_target_claims backfill", () => {
     await publish(b2, "localhost:5001/team/app", "pushed", "2026-01-01T00:00:00Z");
 
     await deployMigrations({ databaseUrl: url, schemaPath: SCHEMA_PATH, migrationsDir: MIGRATIONS_DIR });
-    const claims = await sql<{ image: string; repository_id: string }>(url, "SELECT image, repository_id FROM publish_targets ORDER BY image");
+    const claims = await sql<{ image: string; repository_id: string }>(
+      url,
+      "SELECT image, repository_id FROM publish_targets ORDER BY image",
+    );
     expect(claims).toEqual([
       { image: "docker.io/acme/web", repository_id: first },
       { image: "docker.io/library/busybox", repository_id: second },
