@@ -15,6 +15,11 @@ say "dashboard build (vite)"
 # The api serves apps/dashboard/dist; the browser tests drive that build.
 npm run --silent build -w @slipway/dashboard >/dev/null || die "the dashboard build failed (npm run build -w @slipway/dashboard)"
 
+say "format and lint"
+# prettier decides the layout (`npm run format` rewrites); eslint the rest (`npm run lint`).
+npx --no-install prettier --check --log-level warn . || die "files are not formatted: run npm run format"
+npx --no-install eslint --max-warnings 0 . || die "lint failed (npm run lint)"
+
 say "type-check"
 # One tsc over every workspace (tsconfig.check.json, same strict settings as each package's):
 # measured 7 s, against 46 s for `turbo run typecheck`, where each of the 16 packages
