@@ -142,10 +142,15 @@ describe("dashboard", () => {
     await steps.getByText(`RUN echo "quick-step ${stamp}"`).waitFor({ timeout: 120_000 });
     expect(await page.getByTestId("build-page").getAttribute("data-status")).toBe("running");
     // Stored steps only come when the attempt ends: what is shown came from the stream.
-    expect(((await (await farm.apiFetch(`/builds/${id}/steps?attempt=1`)).json()) as { steps: unknown[] }).steps).toEqual([]);
+    expect(await farm.api.db.buildStep.count({ where: { buildId: id } })).toBe(0);
     await page.getByTestId("steps-running").waitFor();
     expect(await steps.getByText("slow-step").count()).toBe(0);
     await screenshot(page, "build-running-desktop");
+
+    // Opened by URL mid-build (a fresh load, no events seen): the steps finished so far are there.
+    await page.goto(`${farm.api.url}/builds/${id}`);
+    await page.locator('[data-testid="steps"][data-live="true"]').getByText(`RUN echo "quick-step ${stamp}"`).waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId("build-page").getAttribute("data-status")).toBe("running");
 
     await page.locator('[data-testid="build-page"][data-status="succeeded"]').waitFor({ timeout: 120_000 });
     const done = page.getByTestId("steps");
@@ -218,10 +223,10 @@ describe("dashboard", () => {
       .getByText(/sleep 120/)
       .first()
       .waitFor();
-    await page.getByRole("button", { name: "Cancel" }).click();
+    await page.getByRole("button", { name: "Cancel", exact: true }).click();
     await page.getByTestId("action-result").filter({ hasText: "Cancelled." }).waitFor();
     await page.locator('[data-testid="build-page"][data-status="cancelled"]').waitFor();
-    expect(await page.getByRole("button", { name: "Cancel" }).count()).toBe(0);
+    expect(await page.getByRole("button", { name: "Cancel", exact: true }).count()).toBe(0);
     const ended = await farm.waitForEnd(id);
     expect(ended.status).toBe("cancelled");
     await eventually(
