@@ -94,6 +94,9 @@ const ZApiConfig = z.object({
   /** webhook deliveries over 1 MiB read at once; more answer 503 with Retry-After before
    * their body is read (bounds the api's memory: GitHub allows 25 MB bodies) @defaultValue 4 */
   SLIPWAY_WEBHOOK_LARGE_BODIES: zPositiveInt(4),
+  /** webhook deliveries waiting to be stored at once (they are stored by group commit); more
+   * answer 503 with Retry-After before their body is read @defaultValue 2000 */
+  SLIPWAY_INGEST_MAX_PENDING: zPositiveInt(2000),
   /** signs the internal registry's per-build credentials (32+ characters; the same value for
    * api, workers and publisher). Unset: the internal registry has no token auth */
   SLIPWAY_REGISTRY_SECRET: zSecret(32).optional(),

@@ -40,6 +40,9 @@ export interface ApiDeps {
   reportToGithub?: boolean;
   /** webhook bodies over 1 MiB in flight at once @defaultValue 4 */
   maxLargeWebhookBodies?: number;
+  /** SLIPWAY_INGEST_MAX_PENDING: webhook deliveries waiting to be stored at once; beyond, 503
+   * before the body is read @defaultValue 2000 */
+  ingestMaxPending?: number;
   bootstrapToken: string;
   /** seals and opens the dashboard's session cookie (SLIPWAY_SESSION_KEY) */
   sessions: SessionSealer;

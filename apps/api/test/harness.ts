@@ -70,6 +70,8 @@ export interface TestApiOptions {
   /** SLIPWAY_FORK_PULL_REQUESTS @defaultValue "members" */
   forkPullRequests?: "members" | "all" | "none";
   maxLargeWebhookBodies?: number;
+  /** SLIPWAY_INGEST_MAX_PENDING @defaultValue 2000 */
+  ingestMaxPending?: number;
   /** SLIPWAY_SECRET_KEY; null: unset (no secret store) @defaultValue a random key */
   secretKey?: string | null;
   /** GitHub is configured: builds stored, retried or cancelled write report outbox rows @defaultValue false */
@@ -124,6 +126,7 @@ export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> 
     reportToGithub: opts.reportToGithub ?? false,
     ...(opts.logStreams ? { logStreams: opts.logStreams } : {}),
     ...(opts.maxLargeWebhookBodies ? { maxLargeWebhookBodies: opts.maxLargeWebhookBodies } : {}),
+    ...(opts.ingestMaxPending ? { ingestMaxPending: opts.ingestMaxPending } : {}),
     ...(secretKey ? { secrets: new SecretStore(db, new SecretBox(secretKey)) } : {}),
     bootstrapToken: API_TOKEN,
     sessions: new SessionSealer(randomBytes(32).toString("hex"), opts.sessionTtlMs),

@@ -15,6 +15,8 @@ export interface ParsedDelivery {
   deliveryId: string;
   hookId: string | undefined;
   payload: Record<string, unknown>;
+  /** the payload's JSON text as sent: what is stored (parsed once, never re-serialised) */
+  json: string;
 }
 
 const GUID = /^[0-9A-Za-z-]{1,100}$/;
@@ -40,5 +42,5 @@ export function parseDelivery(raw: RawDelivery): ParsedDelivery {
   if (typeof payload !== "object" || payload === null || Array.isArray(payload)) {
     throw new AppError("bad_request", "body must be a JSON object");
   }
-  return { event: raw.event, deliveryId: raw.deliveryId, hookId: raw.hookId, payload: payload as Record<string, unknown> };
+  return { event: raw.event, deliveryId: raw.deliveryId, hookId: raw.hookId, payload: payload as Record<string, unknown>, json };
 }

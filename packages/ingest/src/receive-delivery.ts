@@ -1,14 +1,15 @@
 import { AppError, type TWebhookAccepted } from "@slipway/contracts";
-import type { Db } from "@slipway/db";
 import { classifyPullRequest, type ForkPolicy } from "./classify-pull-request";
 import { classifyPush } from "./classify-push";
 import { parseDelivery, type RawDelivery } from "./parse-delivery";
 import type { RepositoryAllowList } from "./repository-allow-list";
-import { storeDelivery, type DeliveryPlan } from "./store-delivery";
+import type { DeliveryStore } from "./delivery-store";
+import type { DeliveryPlan } from "./store-deliveries";
 import type { SignatureVerifier } from "./verify-signature";
 
 export interface ReceiveDeps {
-  db: Db;
+  /** where deliveries are stored (group commit, back-pressure) */
+  store: DeliveryStore;
   verifier: SignatureVerifier;
   /** SLIPWAY_ALLOWED_OWNERS; pushes from other repositories are stored, then refused (403) */
   allowList: RepositoryAllowList;
@@ -33,7 +34,8 @@ export interface Received {
 
 /**
  * POST /webhooks/github, start to end: signature (401), headers and JSON (400), the push or
- * pull request fields a build needs (422), then one transaction. Throws AppError for bad input, having
+ * pull request fields a build needs (422), then one transaction (shared with the
+ * deliveries that arrived meanwhile: DeliveryStore). Throws AppError for bad input, having
  * stored nothing; a push from a repository the allow list does not name is stored with the
  * reason, then answered 403.
  */
@@ -41,9 +43,10 @@ export async function receiveDelivery(deps: ReceiveDeps, raw: RawDelivery): Prom
   deps.verifier.verify(raw.body, raw.signature256);
   const delivery = parseDelivery(raw);
   const plan = planDelivery(delivery.event, delivery.payload, deps);
-  const stored = await storeDelivery(deps.db, delivery, plan, {
-    acceptRenames: deps.acceptRenames ?? false,
-    reportToGithub: deps.reportToGithub ?? false,
+  const stored = await deps.store.store({
+    delivery,
+    plan,
+    opts: { acceptRenames: deps.acceptRenames ?? false, reportToGithub: deps.reportToGithub ?? false },
   });
   if (stored.accepted.outcome === "refused")
     throw new AppError("forbidden", stored.accepted.reason ?? "repository not allowed", { deliveryId: delivery.deliveryId });

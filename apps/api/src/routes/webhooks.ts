@@ -1,6 +1,6 @@
 import { AppError, ZWebhookAccepted } from "@slipway/contracts";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { receiveDelivery } from "@slipway/ingest";
+import { DeliveryStore, receiveDelivery } from "@slipway/ingest";
 import { WEBHOOK_BODY_LIMIT, type ApiDeps } from "../deps";
 import { announceCancel } from "./announce-cancel";
 import { errorAnswers } from "./route-schemas";
@@ -19,7 +19,15 @@ export async function registerWebhookRoutes(app: FastifyInstance, { deps }: { de
   // (GitHub's UI or API), so the limit is for floods, not for normal traffic.
   const maxLarge = deps.maxLargeWebhookBodies ?? 4;
   let large = 0;
+  // Deliveries are stored by group commit; when more wait than SLIPWAY_INGEST_MAX_PENDING, a
+  // new one is refused before its body is read (503 + Retry-After, nothing stored) instead of
+  // waiting for a database connection and failing after the fact.
+  const store = new DeliveryStore(deps.db, app.log, { maxPending: deps.ingestMaxPending ?? 2000 });
   const onRequest = async (req: FastifyRequest, reply: FastifyReply) => {
+    if (store.full) {
+      void reply.header("retry-after", "1");
+      throw new AppError("unavailable", "too many webhook deliveries waiting to be stored (SLIPWAY_INGEST_MAX_PENDING); retry later");
+    }
     const length = Number(req.headers["content-length"] ?? Number.NaN);
     if (Number.isFinite(length) && length <= LARGE_BODY) return;
     if (large >= maxLarge) {
@@ -60,7 +68,7 @@ export async function registerWebhookRoutes(app: FastifyInstance, { deps }: { de
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const result = await receiveDelivery(
         {
-          db: deps.db,
+          store,
           verifier: deps.verifier,
           allowList: deps.allowList,
           acceptRenames: deps.acceptRenames ?? false,

@@ -1,0 +1,54 @@
+/**
+ * Group commit: calls to `submit` that arrive while `concurrency` flushes are in flight wait and
+ * go together in the next flush (at most `maxBatch` each). One delivery alone is flushed at
+ * once (no timer); under load the batches grow by themselves, so commits (one fsync each) are
+ * shared by as many deliveries as arrived meanwhile.
+ *
+ * Hand-written: DataLoader (the usual batching library) batches what is asked within one
+ * event-loop tick, while HTTP requests arrive one tick each; here a batch is what arrived
+ * during the previous commit.
+ */
+export class GroupCommit<I, O> {
+  private readonly waiting: { item: I; resolve: (o: O) => void; reject: (e: unknown) => void }[] = [];
+  private inFlight = 0;
+  private flushing = 0;
+
+  constructor(
+    private readonly flush: (items: I[]) => Promise<O[]>,
+    private readonly opts: {
+      /** items per flush @defaultValue 64 */
+      maxBatch?: number;
+      /** flushes in flight at once (database connections used) @defaultValue 2 */
+      concurrency?: number;
+    } = {},
+  ) {}
+
+  /** Items submitted and not yet answered (waiting or in a flush). */
+  get pending(): number {
+    return this.waiting.length + this.flushing;
+  }
+
+  submit(item: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.waiting.push({ item, resolve, reject });
+      this.next();
+    });
+  }
+
+  private next(): void {
+    if (this.inFlight >= (this.opts.concurrency ?? 2) || !this.waiting.length) return;
+    const batch = this.waiting.splice(0, this.opts.maxBatch ?? 64);
+    this.inFlight++;
+    this.flushing += batch.length;
+    this.flush(batch.map((b) => b.item))
+      .then(
+        (out) => batch.forEach((b, i) => b.resolve(out[i] as O)),
+        (err: unknown) => batch.forEach((b) => b.reject(err)),
+      )
+      .finally(() => {
+        this.inFlight--;
+        this.flushing -= batch.length;
+        this.next();
+      });
+  }
+}

@@ -1,0 +1,207 @@
+-- Webhook ingest in one round trip per batch (group commit): the api collects the deliveries
+-- that arrive while a commit is in flight and stores them all with one call of this function,
+-- in one transaction. It does for each what packages/ingest/src/store-deliveries.ts documents:
+-- the repository binding check, the repository upsert, replay detection, the delivery row, and
+-- for a build its Build and BuildAttempt rows, outbox rows and the cancel of builds it
+-- supersedes. Ids (UUIDv7) come from the caller. Each delivery runs in its own subtransaction:
+-- one that fails (its error is returned) never takes the others down.
+--
+-- Input: a JSON array of deliveries (see ZStoredDeliveryInput in store-deliveries.ts); output: a
+-- JSON array of results in the same order.
+CREATE FUNCTION slipway_store_deliveries(items jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  it jsonb;
+  results jsonb[] := '{}';
+  n int := jsonb_array_length(items);
+  ord int;
+BEGIN
+  -- Repositories are locked in name order, so two concurrent batches never wait on each other
+  -- in a cycle.
+  FOR it, ord IN
+    SELECT e.value, e.ordinality FROM jsonb_array_elements(items) WITH ORDINALITY e
+    ORDER BY e.value #>> '{repo,full_name}' NULLS FIRST, e.ordinality
+  LOOP
+    BEGIN
+      results[ord] := slipway_store_delivery(it);
+    EXCEPTION
+      WHEN unique_violation THEN
+        -- A concurrent batch inserted the same repository (its name) or delivery first. The
+        -- violation is raised once that batch committed, so a second go sees its rows.
+        BEGIN
+          results[ord] := slipway_store_delivery(it);
+        EXCEPTION WHEN OTHERS THEN
+          results[ord] := jsonb_build_object('error', SQLERRM, 'sqlstate', SQLSTATE);
+        END;
+      WHEN OTHERS THEN
+        results[ord] := jsonb_build_object('error', SQLERRM, 'sqlstate', SQLSTATE);
+    END;
+  END LOOP;
+  RETURN to_jsonb(results[1:n]);
+END
+$fn$;
+
+CREATE FUNCTION slipway_store_delivery(it jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $fn$
+-- An unqualified name that is both a column and a variable here means the variable (columns
+-- that share a name are always written qualified, e.g. build_attempts.build_id).
+#variable_conflict use_variable
+DECLARE
+  repo jsonb := nullif(it->'repo', 'null'::jsonb);
+  b jsonb := nullif(it->'build', 'null'::jsonb);
+  outcome delivery_outcome := (it->>'outcome')::delivery_outcome;
+  reason text := it->>'reason';
+  gid bigint := (repo->>'github_id')::bigint;
+  repo_row repositories%ROWTYPE;
+  known record;
+  existing record;
+  replay record;
+  delivery_id uuid := (it->>'id')::uuid;
+  build_id uuid;
+  victims jsonb := '[]';
+  v record;
+  now_ts timestamptz := now();
+  report boolean := coalesce((it->>'report')::boolean, false);
+  supersede boolean;
+  newer record;
+BEGIN
+  -- A delivery id seen before: answer with what the first copy stored.
+  SELECT d.outcome, d.reason, (SELECT x.id FROM builds x WHERE x.delivery_id = d.id LIMIT 1) AS build_id
+    INTO existing FROM webhook_deliveries d WHERE d.github_delivery = it->>'github_delivery';
+  IF FOUND THEN
+    RETURN jsonb_build_object('outcome', existing.outcome, 'buildId', existing.build_id, 'reason', existing.reason, 'duplicate', true);
+  END IF;
+
+  -- The first binding of a repository's id and name stands (see store-deliveries.ts).
+  IF repo IS NOT NULL AND NOT coalesce((it->>'accept_renames')::boolean, false) THEN
+    FOR known IN
+      SELECT r.github_id, r.full_name FROM repositories r
+      WHERE r.github_id = gid OR lower(r.full_name) = lower(repo->>'full_name')
+    LOOP
+      IF known.github_id = gid AND known.full_name <> repo->>'full_name' THEN
+        outcome := 'refused';
+        reason := format('repository id %s is known here as %s, not %s: a rename is not accepted from a webhook payload alone (SLIPWAY_ACCEPT_RENAMES)', gid, known.full_name, repo->>'full_name');
+      ELSIF known.github_id <> gid AND lower(known.full_name) = lower(repo->>'full_name') THEN
+        outcome := 'refused';
+        reason := format('repository %s is known here with id %s, not %s: a re-created repository is not accepted from a webhook payload alone (SLIPWAY_ACCEPT_RENAMES)', repo->>'full_name', known.github_id, gid);
+      END IF;
+      EXIT WHEN outcome = 'refused';
+    END LOOP;
+  END IF;
+
+  IF repo IS NOT NULL AND outcome <> 'refused' AND outcome <> 'ping' THEN
+    -- Another repository (GitHub id) may still hold this name: renamed or deleted, the name
+    -- reused. Park the stale row under "<name>#<id>"; its next delivery brings its name back.
+    UPDATE repositories SET full_name = full_name || '#' || github_id::text
+      WHERE full_name = repo->>'full_name' AND github_id <> gid;
+    INSERT INTO repositories AS r (id, github_id, full_name, owner, name, default_branch, private, created_at, updated_at)
+      VALUES ((repo->>'new_id')::uuid, gid, repo->>'full_name', repo->>'owner', repo->>'name', repo->>'default_branch',
+              coalesce((repo->>'private')::boolean, false), now_ts, now_ts)
+      ON CONFLICT (github_id) DO UPDATE SET full_name = EXCLUDED.full_name, owner = EXCLUDED.owner, name = EXCLUDED.name,
+        default_branch = EXCLUDED.default_branch, private = EXCLUDED.private, updated_at = now_ts
+      RETURNING r.* INTO repo_row;
+  END IF;
+
+  -- The build an earlier delivery of this very change queued: a replay.
+  IF outcome = 'build_queued' THEN
+    SELECT x.id, d.github_delivery INTO replay FROM builds x LEFT JOIN webhook_deliveries d ON d.id = x.delivery_id
+      WHERE x.repository_id = repo_row.id AND x.ref = b->>'ref' AND x.sha = b->>'sha'
+        AND (CASE WHEN b->>'trigger' = 'pull_request' THEN x.trigger = 'pull_request' ELSE x.before_sha IS NOT DISTINCT FROM b->>'before_sha' END)
+      LIMIT 1;
+    IF FOUND THEN
+      outcome := 'ignored';
+      reason := slipway_replay_reason(b, replay.id, replay.github_delivery);
+      build_id := replay.id;
+    END IF;
+  END IF;
+
+  INSERT INTO webhook_deliveries (id, github_delivery, event, action, hook_id, repository_id, outcome, reason, payload, received_at)
+    VALUES (delivery_id, it->>'github_delivery', it->>'event', it->>'action', it->>'hook_id', repo_row.id, outcome, reason, it->'payload', now_ts)
+    ON CONFLICT (github_delivery) DO NOTHING;
+  IF NOT FOUND THEN
+    -- A concurrent copy of this delivery committed first: answer with what it stored.
+    SELECT d.outcome, d.reason, (SELECT x.id FROM builds x WHERE x.delivery_id = d.id LIMIT 1) AS build_id
+      INTO existing FROM webhook_deliveries d WHERE d.github_delivery = it->>'github_delivery';
+    RETURN jsonb_build_object('outcome', existing.outcome, 'buildId', existing.build_id, 'reason', existing.reason, 'duplicate', true);
+  END IF;
+
+  IF outcome <> 'build_queued' THEN
+    RETURN jsonb_build_object('outcome', outcome, 'buildId', build_id, 'reason', reason, 'duplicate', build_id IS NOT NULL);
+  END IF;
+
+  build_id := (b->>'id')::uuid;
+  INSERT INTO builds (id, repository_id, delivery_id, status, trigger, ref, ref_type, ref_name, sha, before_sha, pusher, commit_message,
+                      pull_request, base_ref, head_repository, from_fork, attempt, queued_at, created_at, updated_at)
+    VALUES (build_id, repo_row.id, delivery_id, 'queued', (b->>'trigger')::build_trigger, b->>'ref', (b->>'ref_type')::ref_type, b->>'ref_name',
+            b->>'sha', b->>'before_sha', b->>'pusher', b->>'commit_message', (b->>'pull_request')::int, b->>'base_ref',
+            b->>'head_repository', coalesce((b->>'from_fork')::boolean, false), 1, now_ts, now_ts, now_ts)
+    ON CONFLICT (repository_id, ref, before_sha, sha) DO NOTHING;
+  IF NOT FOUND THEN
+    -- A concurrent replay (same push under another delivery id) committed first.
+    SELECT x.id, d.github_delivery INTO replay FROM builds x LEFT JOIN webhook_deliveries d ON d.id = x.delivery_id
+      WHERE x.repository_id = repo_row.id AND x.ref = b->>'ref' AND x.sha = b->>'sha' AND x.before_sha IS NOT DISTINCT FROM b->>'before_sha'
+      LIMIT 1;
+    reason := slipway_replay_reason(b, replay.id, replay.github_delivery);
+    UPDATE webhook_deliveries SET outcome = 'ignored', reason = reason WHERE id = delivery_id;
+    RETURN jsonb_build_object('outcome', 'ignored', 'buildId', replay.id, 'reason', reason, 'duplicate', true);
+  END IF;
+  INSERT INTO build_attempts (id, build_id, attempt, status, trigger, tries, queued_at)
+    VALUES ((b->>'attempt_id')::uuid, build_id, 1, 'queued', (b->>'trigger')::build_trigger, 0, now_ts);
+
+  -- Auto-cancel: a new build of a branch or pull request makes the older queued and running
+  -- builds of the same ref pointless. Never for tags (each names a release), nor for the
+  -- default branch unless the repository asks (each of its commits is published).
+  supersede := repo_row.auto_cancel AND b->>'ref_type' <> 'tag'
+     AND NOT (b->>'ref_type' = 'branch' AND b->>'ref_name' = repo_row.default_branch AND NOT repo_row.auto_cancel_default_branch);
+  -- Ids (UUIDv7) sort by creation. A batch stored concurrently may have taken the repository's
+  -- lock first with newer builds of this ref: then this one is already superseded.
+  IF supersede THEN
+    SELECT x.id INTO newer FROM builds x
+      WHERE x.repository_id = repo_row.id AND x.ref = b->>'ref' AND x.id > build_id AND x.trigger IN ('push', 'pull_request')
+      ORDER BY x.id LIMIT 1;
+    IF FOUND THEN
+      UPDATE builds SET status = 'cancelled', finished_at = now_ts, superseded_by_id = newer.id, updated_at = now_ts WHERE id = build_id;
+      UPDATE build_attempts SET status = 'cancelled', finished_at = now_ts WHERE build_attempts.build_id = build_id;
+      IF report THEN
+        INSERT INTO outbox_messages (topic, payload) VALUES ('github.report', jsonb_build_object('buildId', build_id, 'attempt', 1, 'event', 'cancelled'));
+      END IF;
+      RETURN jsonb_build_object('outcome', 'build_queued', 'buildId', build_id, 'reason', NULL, 'duplicate', false, 'queuedNew', false, 'superseded', '[]'::jsonb);
+    END IF;
+  END IF;
+
+  INSERT INTO outbox_messages (topic, payload, created_at, available_at)
+    VALUES ('build.enqueue', jsonb_build_object('buildId', build_id, 'attempt', 1), now_ts, now_ts);
+  IF report THEN
+    INSERT INTO outbox_messages (topic, payload, created_at, available_at)
+      VALUES ('github.report', jsonb_build_object('buildId', build_id, 'attempt', 1, 'event', 'queued'), now_ts, now_ts);
+  END IF;
+
+  IF supersede THEN
+    FOR v IN
+      UPDATE builds SET status = 'cancelled', finished_at = now_ts, superseded_by_id = build_id, error_class = NULL, error_message = NULL, updated_at = now_ts
+        WHERE repository_id = repo_row.id AND ref = b->>'ref' AND status IN ('queued', 'running') AND id < build_id
+        RETURNING id, attempt
+    LOOP
+      UPDATE build_attempts SET status = 'cancelled', finished_at = now_ts
+        WHERE build_attempts.build_id = v.id AND build_attempts.attempt = v.attempt AND status IN ('queued', 'running');
+      IF report THEN
+        INSERT INTO outbox_messages (topic, payload, created_at, available_at)
+          VALUES ('github.report', jsonb_build_object('buildId', v.id, 'attempt', v.attempt, 'event', 'cancelled'), now_ts, now_ts);
+      END IF;
+      victims := victims || jsonb_build_object('id', v.id, 'attempt', v.attempt);
+    END LOOP;
+  END IF;
+
+  RETURN jsonb_build_object('outcome', 'build_queued', 'buildId', build_id, 'reason', NULL, 'duplicate', false, 'queuedNew', true, 'superseded', victims);
+END
+$fn$;
+
+CREATE FUNCTION slipway_replay_reason(b jsonb, build_id uuid, github_delivery text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $fn$
+  SELECT CASE WHEN b->>'trigger' = 'pull_request'
+    THEN format('pull request #%s already built %s%s: build %s (retry it to build again)', b->>'pull_request', b->>'sha',
+                CASE WHEN github_delivery IS NULL THEN '' ELSE format(' (delivery %s)', github_delivery) END, build_id)
+    ELSE format('replay of a push already received%s: same repository, ref, before and after; build %s',
+                CASE WHEN github_delivery IS NULL THEN '' ELSE format(' (delivery %s)', github_delivery) END, build_id)
+  END
+$fn$;
