@@ -97,7 +97,7 @@ export class OutboxRelay {
    * connection or row locks while Redis is slow or down.
    */
   async runOnce(): Promise<number> {
-    const { db, handlers, logger } = this.opts;
+    const { db, logger } = this.opts;
     const batch = this.opts.batchSize ?? 100;
     const leaseMs = this.opts.leaseMs ?? 30_000;
     const rows = await db.$queryRaw<OutboxRow[]>`
@@ -109,18 +109,30 @@ export class OutboxRelay {
         FOR UPDATE SKIP LOCKED)
       RETURNING id, topic, payload, attempts`;
     rows.sort((a, b) => (a.id < b.id ? -1 : 1));
-    let done = 0;
+    // Dispatched rows are stamped together at the end of the pass (one UPDATE, not one per
+    // row: under a webhook burst a pass carries a hundred rows). A crash before the stamp only
+    // repeats idempotent dispatches once the lease ends.
+    const dispatched: bigint[] = [];
+    try {
+      await this.dispatchAll(rows, dispatched);
+    } finally {
+      if (dispatched.length)
+        await db.$executeRaw`UPDATE outbox_messages SET dispatched_at = now(), attempts = attempts + 1, last_error = NULL
+          WHERE id = ANY(${dispatched}::bigint[])`;
+    }
+    if (dispatched.length > 0) logger.debug({ dispatched: dispatched.length }, "outbox dispatched");
+    return dispatched.length;
+  }
+
+  private async dispatchAll(rows: OutboxRow[], dispatched: bigint[]): Promise<void> {
+    const { db, handlers, logger } = this.opts;
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
       const handler = handlers[row.topic];
       try {
         if (!handler) throw new Error(`no handler for outbox topic "${row.topic}"`);
         await withTimeout(handler(row.payload), this.opts.dispatchTimeoutMs ?? 10_000, `dispatch of outbox row ${row.id}`);
-        await db.outboxMessage.update({
-          where: { id: row.id },
-          data: { dispatchedAt: new Date(), attempts: row.attempts + 1, lastError: null },
-        });
-        done++;
+        dispatched.push(row.id);
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         // Short, capped backoff: a Redis outage should drain within seconds of recovery.
@@ -140,8 +152,6 @@ export class OutboxRelay {
         break;
       }
     }
-    if (done > 0) logger.debug({ dispatched: done }, "outbox dispatched");
-    return done;
   }
 }
 
