@@ -26,6 +26,17 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     // req.ip keys the per-address rate limit: believe X-Forwarded-For only from configured proxies.
     trustProxy: typeof trustProxy === "number" ? (_addr: string, hop: number) => hop < trustProxy : trustProxy,
     genReqId: (req) => (req.headers["x-github-delivery"] as string | undefined) ?? crypto.randomUUID(),
+    // One line per request (below) instead of Fastify's two ("incoming request" and "request
+    // completed"): under a webhook burst, log writes were the api's largest cost after the
+    // database (measured with --cpu-prof: writev ahead of everything in the request path).
+    disableRequestLogging: true,
+  });
+  app.addHook("onResponse", (req, reply, done) => {
+    req.log.info(
+      { method: req.method, url: req.url, statusCode: reply.statusCode, responseTimeMs: Math.round(reply.elapsedTime) },
+      "request completed",
+    );
+    done();
   });
   registerErrorHandler(app);
   await registerOpenApi(app);
