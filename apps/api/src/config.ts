@@ -15,6 +15,7 @@ import {
   zSecret,
   zSecretKey,
   gitFields,
+  zCommaList,
 } from "@slipway/config";
 import { RepositoryAllowList } from "@slipway/ingest";
 import { z } from "zod";
@@ -57,24 +58,13 @@ const ZApiConfig = z.object({
   /** repositories the farm builds for: comma-separated owners (`acme`) or `owner/repo`;
    * pushes from others are stored and answered 403. Unset: any repository (a warning at
    * start: anyone who learns the webhook secret can then queue builds) @defaultValue any */
-  SLIPWAY_ALLOWED_OWNERS: z
-    .preprocess(
-      (v) =>
-        v === undefined || v === ""
-          ? []
-          : String(v)
-              .split(",")
-              .map((e) => e.trim())
-              .filter(Boolean),
-      z.array(z.string()),
-    )
-    .superRefine((entries, ctx) => {
-      try {
-        new RepositoryAllowList(entries);
-      } catch (err) {
-        ctx.addIssue({ code: "custom", message: (err as Error).message });
-      }
-    }),
+  SLIPWAY_ALLOWED_OWNERS: zCommaList().superRefine((entries, ctx) => {
+    try {
+      new RepositoryAllowList(entries);
+    } catch (err) {
+      ctx.addIssue({ code: "custom", message: (err as Error).message });
+    }
+  }),
   /** live streams (SSE: build logs, events) one token may hold open on this api process @defaultValue 20 */
   SLIPWAY_LOG_STREAMS_PER_TOKEN: zPositiveInt(20),
   /** live streams (build logs, events) this api process holds open in all @defaultValue 500 */

@@ -10,22 +10,13 @@ import {
   zRegistryHost,
   zSecret,
   zSecretKey,
+  zCommaList,
 } from "@slipway/config";
 import { canonicalRegistryHost, isRegistryHost } from "@slipway/registry";
 import { z } from "zod";
 
 /** Comma-separated registry hosts (host[:port]), canonical (lowercase, Docker Hub's names as docker.io). */
-const zRegistryHostList = z
-  .preprocess(
-    (v) =>
-      v === undefined || v === ""
-        ? []
-        : String(v)
-            .split(",")
-            .map((h) => h.trim())
-            .filter(Boolean),
-    z.array(z.string()),
-  )
+const zRegistryHostList = zCommaList()
   .superRefine((hosts, ctx) => {
     hosts.forEach((h, i) => {
       if (!isRegistryHost(h))

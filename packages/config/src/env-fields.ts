@@ -80,3 +80,16 @@ export const buildRetryFields = {
   /** first retry delay after an infrastructure failure, ms (doubles each try) @defaultValue 10000 */
   SLIPWAY_BUILD_BACKOFF_MS: zPositiveInt(10_000),
 };
+
+/** A comma-separated list (entries trimmed, empty ones dropped); unset or empty: []. */
+export const zCommaList = () =>
+  z.preprocess(
+    (v) =>
+      v === undefined || v === ""
+        ? []
+        : String(v)
+            .split(",")
+            .map((e) => e.trim())
+            .filter(Boolean),
+    z.array(z.string()),
+  );

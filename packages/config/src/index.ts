@@ -1,6 +1,7 @@
 export { ConfigError, loadConfig } from "./load-config";
 export {
   buildRetryFields,
+  zCommaList,
   zBool,
   zDatabaseUrl,
   zDockerHost,

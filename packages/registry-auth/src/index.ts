@@ -4,3 +4,4 @@ export { loadTokenSigner, REGISTRY_TOKEN_ISSUER, REGISTRY_TOKEN_SERVICE } from "
 export type { TokenSigner } from "./issue-registry-token";
 export { mintRegistryCredential, verifyRegistryCredential, type RegistryCredential, type TRegistryAccess } from "./registry-grant";
 export { writeDockerConfig } from "./write-docker-config";
+export { writeSelfSignedCert } from "./write-self-signed-cert";

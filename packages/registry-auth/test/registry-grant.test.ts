@@ -1,10 +1,16 @@
 import { decodeJwt, decodeProtectedHeader } from "jose";
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { answerTokenRequest, buildRegistryAccess, loadTokenSigner, mintRegistryCredential, verifyRegistryCredential } from "../src/index";
+import {
+  answerTokenRequest,
+  buildRegistryAccess,
+  loadTokenSigner,
+  mintRegistryCredential,
+  verifyRegistryCredential,
+  writeSelfSignedCert,
+} from "../src/index";
 
 const SECRET = "registry-secret-0123456789abcdef0123456789";
 const dir = mkdtempSync(join(tmpdir(), "slipway-regauth-"));
@@ -36,25 +42,7 @@ describe("registry grants", () => {
 });
 
 describe("the token service", () => {
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      join(dir, "k.pem"),
-      "-out",
-      join(dir, "c.pem"),
-      "-days",
-      "1",
-      "-subj",
-      "/CN=t",
-    ],
-    { stdio: "ignore" },
-  );
+  writeSelfSignedCert(join(dir, "k.pem"), join(dir, "c.pem"), "t");
   const signer = loadTokenSigner(join(dir, "k.pem"), join(dir, "c.pem"));
   const basic = (c: { username: string; password: string }) => `Basic ${Buffer.from(`${c.username}:${c.password}`).toString("base64")}`;
   const cred = mintRegistryCredential(SECRET, { sub: "build-b1", access: buildRegistryAccess(42n, ["base/*"]), ttlSeconds: 60 });

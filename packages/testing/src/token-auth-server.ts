@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { writeSelfSignedCert } from "@slipway/registry-auth";
 import { createPrivateKey, randomUUID, sign, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import http from "node:http";
@@ -26,27 +26,7 @@ export interface TokenServer {
 export async function startTokenServer(dir: string, user: { username: string; password: string }): Promise<TokenServer> {
   const keyPath = join(dir, "token.key");
   const certPath = join(dir, "token.crt");
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      keyPath,
-      "-out",
-      certPath,
-      "-days",
-      "1",
-      "-subj",
-      "/CN=slipway-test-token",
-    ],
-    {
-      stdio: "ignore",
-    },
-  );
+  writeSelfSignedCert(keyPath, certPath, "slipway-test-token");
   const key = createPrivateKey(readFileSync(keyPath));
   const certDer = new X509Certificate(readFileSync(certPath)).raw.toString("base64");
   const service = "slipway-test-registry";
