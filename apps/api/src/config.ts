@@ -87,6 +87,9 @@ const ZApiConfig = z.object({
   /** webhook deliveries waiting to be stored at once (they are stored by group commit); more
    * answer 503 with Retry-After before their body is read @defaultValue 2000 */
   SLIPWAY_INGEST_MAX_PENDING: zPositiveInt(2000),
+  /** the declared sizes (Content-Length) of those deliveries together, in bytes: bounds the
+   * memory they hold @defaultValue 268435456 (256 MiB) */
+  SLIPWAY_INGEST_MAX_PENDING_BYTES: zPositiveInt(256 * 1024 * 1024),
   /** signs the internal registry's per-build credentials (32+ characters; the same value for
    * api, workers and publisher). Unset: the internal registry has no token auth */
   SLIPWAY_REGISTRY_SECRET: zSecret(32).optional(),

@@ -43,6 +43,8 @@ export interface ApiDeps {
   /** SLIPWAY_INGEST_MAX_PENDING: webhook deliveries waiting to be stored at once; beyond, 503
    * before the body is read @defaultValue 2000 */
   ingestMaxPending?: number;
+  /** SLIPWAY_INGEST_MAX_PENDING_BYTES: their declared sizes together @defaultValue 256 MiB */
+  ingestMaxPendingBytes?: number;
   bootstrapToken: string;
   /** seals and opens the dashboard's session cookie (SLIPWAY_SESSION_KEY) */
   sessions: SessionSealer;

@@ -66,6 +66,7 @@ runApp("api", async () => {
     ...(config.SLIPWAY_SECRET_KEY ? { secrets: new SecretStore(db, new SecretBox(config.SLIPWAY_SECRET_KEY)) } : {}),
     maxLargeWebhookBodies: config.SLIPWAY_WEBHOOK_LARGE_BODIES,
     ingestMaxPending: config.SLIPWAY_INGEST_MAX_PENDING,
+    ingestMaxPendingBytes: config.SLIPWAY_INGEST_MAX_PENDING_BYTES,
     bootstrapToken: config.SLIPWAY_API_TOKEN,
     sessions: new SessionSealer(config.SLIPWAY_SESSION_KEY ?? randomBytes(32).toString("hex"), config.SLIPWAY_SESSION_HOURS * 3600_000),
     dashboardDir: config.SLIPWAY_DASHBOARD_DIR ?? fileURLToPath(new URL("../../dashboard/dist", import.meta.url)),

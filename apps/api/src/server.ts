@@ -32,8 +32,15 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     disableRequestLogging: true,
   });
   app.addHook("onResponse", (req, reply, done) => {
+    // The path only: a query string is for the route, not for the service log.
     req.log.info(
-      { method: req.method, url: req.url, statusCode: reply.statusCode, responseTimeMs: Math.round(reply.elapsedTime) },
+      {
+        method: req.method,
+        path: req.url.split("?")[0],
+        statusCode: reply.statusCode,
+        responseTimeMs: Math.round(reply.elapsedTime),
+        ip: req.ip,
+      },
       "request completed",
     );
     done();

@@ -51,6 +51,20 @@ describe("webhook ingest under load", () => {
     expect(enqueued.has(queued[0]!.id)).toBe(true);
   });
 
+  it("auto-cancel works for a repository whose payload names no default branch", async () => {
+    const repo = { id: 880002, fullName: "load/no-default" };
+    const [first, second] = [pushTo(repo, "feature"), pushTo(repo, "feature")];
+    for (const p of [first, second]) {
+      delete p.repository.default_branch;
+      delete p.repository.master_branch;
+    }
+    const a = await postDelivery(api.url, { event: "push", payload: first, secret: WEBHOOK_SECRET });
+    const b = await postDelivery(api.url, { event: "push", payload: second, secret: WEBHOOK_SECRET });
+    expect([a.status, b.status]).toEqual([202, 202]);
+    const older = await api.db.build.findUniqueOrThrow({ where: { id: a.body.buildId } });
+    expect(older).toMatchObject({ status: "cancelled", supersededById: b.body.buildId });
+  });
+
   it("a burst far beyond SLIPWAY_INGEST_MAX_PENDING: every answer is 202 (stored) or 503 with Retry-After (not stored), never a 500", async () => {
     const small = await startTestApi({ ingestMaxPending: 4 });
     onTestFinished(() => small.close());

@@ -3,8 +3,8 @@ import type { Db } from "@slipway/db";
 import { getBuild } from "./get-build";
 import { resolveAttempt } from "./resolve-attempt";
 
-/** The steps a running attempt has told so far (the farm's event stream), since it started. */
-export type LiveSteps = (buildId: string, attempt: number, sinceMs: number) => Promise<TBuildStep[]>;
+/** The steps a running attempt has told so far (kept beside the farm's event stream). */
+export type LiveSteps = (buildId: string, attempt: number) => Promise<TBuildStep[]>;
 
 /**
  * The BuildKit steps of one attempt (default: the latest), in order of first appearance. The
@@ -22,8 +22,8 @@ export async function listBuildSteps(
   const n = resolveAttempt(build.attempt, attempt);
   const rows = await db.buildStep.findMany({ where: { buildId: id, attempt: n }, orderBy: { index: "asc" } });
   if (!rows.length && live) {
-    const running = await db.buildAttempt.findFirst({ where: { buildId: id, attempt: n, status: "running" }, select: { startedAt: true } });
-    if (running?.startedAt) return { attempt: n, steps: await live(id, n, running.startedAt.getTime()) };
+    const running = await db.buildAttempt.count({ where: { buildId: id, attempt: n, status: "running" } });
+    if (running) return { attempt: n, steps: await live(id, n) };
   }
   return {
     attempt: n,

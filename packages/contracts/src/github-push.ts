@@ -12,7 +12,7 @@ export const zBranchName = z
 /** The `repository` object of a webhook payload: id, owner/name, default branch. */
 export const zGithubRepository = z
   .object({
-    id: z.number().int().positive(),
+    id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
     name: z.string().regex(GITHUB_REPO, "must be a GitHub repository name (letters, digits, . _ -)"),
     full_name: zGithubFullName,
     owner: z

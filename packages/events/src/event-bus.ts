@@ -1,12 +1,23 @@
-import { stepOfEvent, ZFarmEventData, type TBuildStep, type TFarmEvent, type TFarmEventData } from "@slipway/contracts";
+import { stepOfEvent, ZBuildStep, ZFarmEventData, type TBuildStep, type TFarmEvent, type TFarmEventData } from "@slipway/contracts";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 
 /** Events kept for late or reconnecting followers (MAXLEN ~): at 10 events a build, the last ~2,000 builds. */
 const KEEP = 20_000;
 const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
-/** Entries one XRANGE reads. */
-const PAGE = 1_000;
+/** How long an attempt's live steps are kept (the attempt stores them as it ends). */
+const STEPS_TTL_S = 24 * 3600;
+
+/** An entry's event: its "e" field as JSON; null when it has none or it is not JSON (not ours). */
+function entryOf(fields: string[]): { at?: unknown } | null {
+  const i = fields.indexOf("e");
+  if (i < 0 || i % 2 === 1) return null;
+  try {
+    return JSON.parse(fields[i + 1] ?? "null") as { at?: unknown } | null;
+  } catch {
+    return null;
+  }
+}
 
 /** When an event happened: its own `at`, or the time in its stream id. */
 const atOf = (raw: { at?: unknown } | null, id: string): string =>
@@ -27,33 +38,41 @@ export class EventBus {
   ) {}
 
   emit(event: TFarmEventData): void {
-    const entry = JSON.stringify({ ...event, at: new Date().toISOString() });
-    this.redis.xadd(this.key, "MAXLEN", "~", KEEP, "*", "e", entry).catch((err: unknown) => {
+    const at = new Date().toISOString();
+    const entry = JSON.stringify({ ...event, at });
+    const multi = this.redis.multi().xadd(this.key, "MAXLEN", "~", KEEP, "*", "e", entry);
+    // A new try of an attempt starts its steps afresh.
+    if (event.type === "build.started") multi.del(this.stepsKey(event.buildId, event.attempt));
+    if (event.type === "build.step") {
+      // The attempt's steps so far, by index, for a page opened mid-build (stepsOf): one small
+      // hash per running attempt, gone a day later (steps are stored as the attempt ends).
+      const key = this.stepsKey(event.buildId, event.attempt);
+      multi.hset(key, String(event.index), JSON.stringify(stepOfEvent({ ...event, id: "", at }))).expire(key, STEPS_TTL_S);
+    }
+    multi.exec().catch((err: unknown) => {
       this.logger.warn({ err: (err as Error).message, type: event.type, buildId: event.buildId }, "could not emit a farm event");
     });
   }
 
-  /**
-   * The steps that build.step events told for one attempt since `sinceMs` (the attempt's
-   * start): what a page or script opened mid-build asks for, since steps are stored only as
-   * the attempt ends. Reads the kept events a page at a time (XRANGE), at most KEEP of them.
-   */
-  async stepsOf(buildId: string, attempt: number, sinceMs: number): Promise<TBuildStep[]> {
-    const steps = new Map<number, TBuildStep>();
-    let from = `${Math.max(0, Math.floor(sinceMs))}-0`;
-    for (let read = 0; read < KEEP; read += PAGE) {
-      const page = (await this.redis.xrange(this.key, from, "+", "COUNT", PAGE)) as [string, string[]][];
-      for (const [id, fields] of page) {
-        const raw = JSON.parse(fields[fields.indexOf("e") + 1] ?? "null") as { at?: unknown } | null;
-        const parsed = ZFarmEventData.safeParse(raw);
-        if (!parsed.success || parsed.data.type !== "build.step" || parsed.data.buildId !== buildId || parsed.data.attempt !== attempt)
-          continue;
-        steps.set(parsed.data.index, stepOfEvent({ ...parsed.data, id, at: atOf(raw, id) }));
+  /** The steps that build.step events told for one attempt so far (in step order). */
+  async stepsOf(buildId: string, attempt: number): Promise<TBuildStep[]> {
+    const all = await this.redis.hgetall(this.stepsKey(buildId, attempt));
+    const steps: TBuildStep[] = [];
+    for (const json of Object.values(all)) {
+      let value: unknown;
+      try {
+        value = JSON.parse(json);
+      } catch {
+        continue;
       }
-      if (page.length < PAGE) break;
-      from = `(${page[page.length - 1]![0]}`;
+      const parsed = ZBuildStep.safeParse(value);
+      if (parsed.success) steps.push(parsed.data);
     }
-    return [...steps.values()].sort((a, b) => a.index - b.index);
+    return steps.sort((a, b) => a.index - b.index);
+  }
+
+  private stepsKey(buildId: string, attempt: number): string {
+    return `${this.key}:steps:${buildId}:${attempt}`;
   }
 
   /**
@@ -73,7 +92,7 @@ export class EventBus {
       const res = (await redis.xread("COUNT", 500, "BLOCK", blockMs, "STREAMS", key, cursor)) as [string, [string, string[]][]][] | null;
       for (const [id, fields] of res?.[0]?.[1] ?? []) {
         cursor = id;
-        const raw = JSON.parse(fields[fields.indexOf("e") + 1] ?? "null") as { at?: unknown } | null;
+        const raw = entryOf(fields);
         const parsed = ZFarmEventData.safeParse(raw);
         if (!parsed.success) continue; // written by a newer or older version: not for us
         yield { ...parsed.data, id, at: atOf(raw, id) };

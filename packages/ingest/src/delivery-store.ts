@@ -6,47 +6,62 @@ import { DeliveryStoreError, storeDeliveries, type DeliveryToStore, type StoredD
 export interface DeliveryStoreOptions {
   /** deliveries per commit @defaultValue 64 */
   maxBatch?: number;
+  /** payload bytes per commit (one large delivery still goes alone) @defaultValue 8 MiB */
+  maxBatchBytes?: number;
   /** commits in flight at once (database connections ingest uses) @defaultValue 2 */
   concurrency?: number;
-  /** SLIPWAY_INGEST_MAX_PENDING: deliveries accepted for storing at once; beyond, answer 503
-   * before reading the body @defaultValue 2000 */
-  maxPending?: number;
 }
 
+type Logger = { error: (fields: object, message: string) => void; warn: (fields: object, message: string) => void };
+
+/** SQLSTATEs of a delivery that lost a race (deadlock, serialization, lock timeout, a unique key taken twice): worth another go. */
+const TRANSIENT = new Set(["40P01", "40001", "55P03", "23505"]);
+/** The payload itself cannot be stored: a data exception (e.g. \u0000, which jsonb refuses) or a program limit (nesting depth). */
+const refusesPayload = (sqlstate: string) => sqlstate.startsWith("22") || sqlstate.startsWith("54");
+/** The database (not the batch) is the problem: connection lost, server shutting down, out of resources. */
+const databaseDown = (sqlstate: string | undefined) => sqlstate === undefined || /^(08|53|57|58)/.test(sqlstate);
+
 /**
- * Where the webhook route stores deliveries: group commit (GroupCommit) of storeDeliveries,
- * with explicit back-pressure. `full` says when to refuse a delivery before anything is
- * stored (503 with Retry-After, which GitHub's redeliver button and a load balancer honour),
- * rather than let it wait for a pool connection and time out after the fact.
+ * Where the webhook route stores deliveries: group commit (GroupCommit) of storeDeliveries.
+ * Failures come back per delivery, and none is a 500 unless the code is wrong: a delivery that
+ * lost a race goes once more into the next batch, then answers 503; one whose payload the
+ * database refuses answers 422; the database unreachable answers 503. A batch the database
+ * refuses as a whole (one payload its input cast cannot take) is split and stored one by one,
+ * so one sender's payload never costs another's delivery.
  */
 export class DeliveryStore {
   private readonly commits: GroupCommit<DeliveryToStore, StoredDelivery | DeliveryStoreError>;
-  private readonly maxPending: number;
 
   constructor(
     private readonly db: Db,
-    private readonly logger: { error: (fields: object, message: string) => void },
+    private readonly logger: Logger,
     opts: DeliveryStoreOptions = {},
   ) {
-    this.maxPending = opts.maxPending ?? 2000;
-    this.commits = new GroupCommit((items) => this.flush(items), { maxBatch: opts.maxBatch ?? 64, concurrency: opts.concurrency ?? 2 });
-  }
-
-  /** True when another delivery would exceed maxPending: refuse it (503) before reading it. */
-  get full(): boolean {
-    return this.commits.pending >= this.maxPending;
+    this.commits = new GroupCommit((items) => this.flush(items), {
+      maxBatch: opts.maxBatch ?? 64,
+      maxWeight: opts.maxBatchBytes ?? 8 * 1024 * 1024,
+      weight: (item) => item.delivery.json.length,
+      concurrency: opts.concurrency ?? 2,
+    });
   }
 
   async store(item: DeliveryToStore): Promise<StoredDelivery> {
-    const r = await this.commits.submit(item);
+    let r = await this.commits.submit(item);
+    if (r instanceof DeliveryStoreError && TRANSIENT.has(r.sqlstate)) r = await this.commits.submit(item);
     if (!(r instanceof DeliveryStoreError)) return r;
-    // Class 22 (data exception): the payload itself cannot be stored, e.g. \u0000 in a string,
-    // which PostgreSQL's jsonb refuses.
-    if (r.sqlstate.startsWith("22")) throw new AppError("unprocessable", `the payload cannot be stored: ${r.message}`);
-    this.logger.error(
-      { sqlstate: r.sqlstate, err: r.message, deliveryId: item.delivery.deliveryId },
-      "a webhook delivery could not be stored",
-    );
+    const fields = { sqlstate: r.sqlstate, err: r.message, deliveryId: item.delivery.deliveryId };
+    if (refusesPayload(r.sqlstate)) {
+      this.logger.warn(fields, "a webhook payload the database cannot store");
+      throw new AppError(
+        "unprocessable",
+        "the payload cannot be stored: the database refuses a value in it (e.g. \\u0000 in a string, or nesting too deep)",
+      );
+    }
+    if (TRANSIENT.has(r.sqlstate)) {
+      this.logger.warn(fields, "a webhook delivery lost a race twice; answered 503");
+      throw new AppError("unavailable", "the delivery could not be stored right now (a concurrent delivery held its rows); retry later");
+    }
+    this.logger.error(fields, "a webhook delivery could not be stored");
     throw r;
   }
 
@@ -54,16 +69,19 @@ export class DeliveryStore {
     try {
       return await storeDeliveries(this.db, items);
     } catch (err) {
-      // One payload the input cast refuses fails the whole call: store the others one by one.
-      if (items.length > 1 && sqlStateOf(err)?.startsWith("22")) {
-        const out: (StoredDelivery | DeliveryStoreError)[] = [];
-        for (const item of items) out.push(...(await this.flush([item])));
-        return out;
+      const sqlstate = sqlStateOf(err);
+      if (!databaseDown(sqlstate)) {
+        // The statement failed as a whole, outside the per-delivery subtransactions (the input
+        // cast): split the batch so each delivery answers for itself.
+        if (items.length > 1) {
+          const out: (StoredDelivery | DeliveryStoreError)[] = [];
+          for (const item of items) out.push(...(await this.flush([item])));
+          return out;
+        }
+        return [new DeliveryStoreError(pgMessageOf(err), sqlstate!)];
       }
-      if (items.length === 1 && sqlStateOf(err)?.startsWith("22")) return [new DeliveryStoreError(pgMessageOf(err), sqlStateOf(err)!)];
-      // The statement failed as a whole: nothing of this batch is stored (one statement, one
-      // transaction). Most likely PostgreSQL is down or the pool is exhausted: say so as 503,
-      // so the sender retries; a redelivery is deduplicated by its delivery id.
+      // Nothing of this batch is stored (one statement, one transaction); most likely
+      // PostgreSQL is down. 503: the sender retries, and a redelivery is deduplicated by its id.
       this.logger.error({ err, deliveries: items.length }, "storing webhook deliveries failed");
       throw new AppError("unavailable", "deliveries cannot be stored right now (database unavailable); retry later");
     }
@@ -78,8 +96,8 @@ function sqlStateOf(err: unknown): string | undefined {
   return typeof code === "string" ? code : undefined;
 }
 
-/** PostgreSQL's own message (e.g. "unsupported Unicode escape sequence"), without Prisma's invocation text. */
+/** PostgreSQL's own message, without Prisma's invocation text (logged, never answered). */
 function pgMessageOf(err: unknown): string {
   const message = (err as PrismaRawError)?.meta?.driverAdapterError?.cause?.originalMessage;
-  return typeof message === "string" ? message : "invalid data";
+  return typeof message === "string" ? message : String(err);
 }

@@ -109,22 +109,35 @@ export class OutboxRelay {
         FOR UPDATE SKIP LOCKED)
       RETURNING id, topic, payload, attempts`;
     rows.sort((a, b) => (a.id < b.id ? -1 : 1));
-    // Dispatched rows are stamped together at the end of the pass (one UPDATE, not one per
-    // row: under a webhook burst a pass carries a hundred rows). A crash before the stamp only
+    // Dispatched rows are stamped together (one UPDATE, not one per row: under a webhook burst
+    // a pass carries a hundred rows), every 50 rows and before half the lease has passed, so a
+    // slow pass does not let other relays take its rows again. A crash before a stamp only
     // repeats idempotent dispatches once the lease ends.
     const dispatched: bigint[] = [];
+    const started = Date.now();
+    let done = 0;
+    const stamp = async () => {
+      const ids = dispatched.splice(0);
+      if (!ids.length) return;
+      await db.$executeRaw`UPDATE outbox_messages SET dispatched_at = now(), attempts = attempts + 1, last_error = NULL
+        WHERE id = ANY(${ids}::bigint[])`;
+      done += ids.length;
+    };
     try {
-      await this.dispatchAll(rows, dispatched);
+      await this.dispatchAll(rows, dispatched, async () => {
+        if (dispatched.length >= 50 || Date.now() - started > leaseMs / 2) await stamp();
+      });
     } finally {
-      if (dispatched.length)
-        await db.$executeRaw`UPDATE outbox_messages SET dispatched_at = now(), attempts = attempts + 1, last_error = NULL
-          WHERE id = ANY(${dispatched}::bigint[])`;
+      // Never hides the pass's own error: a stamp that fails only means a repeat later.
+      await stamp().catch((err: unknown) =>
+        logger.warn({ err }, "could not stamp dispatched outbox rows; they repeat when their lease ends"),
+      );
     }
-    if (dispatched.length > 0) logger.debug({ dispatched: dispatched.length }, "outbox dispatched");
-    return dispatched.length;
+    if (done > 0) logger.debug({ dispatched: done }, "outbox dispatched");
+    return done;
   }
 
-  private async dispatchAll(rows: OutboxRow[], dispatched: bigint[]): Promise<void> {
+  private async dispatchAll(rows: OutboxRow[], dispatched: bigint[], afterEach: () => Promise<void>): Promise<void> {
     const { db, handlers, logger } = this.opts;
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
@@ -151,6 +164,7 @@ export class OutboxRelay {
           await db.outboxMessage.updateMany({ where: { id: { in: rest }, dispatchedAt: null }, data: { availableAt: new Date() } });
         break;
       }
+      await afterEach();
     }
   }
 }

@@ -152,7 +152,7 @@ BEGIN
   -- builds of the same ref pointless. Never for tags (each names a release), nor for the
   -- default branch unless the repository asks (each of its commits is published).
   supersede := repo_row.auto_cancel AND b->>'ref_type' <> 'tag'
-     AND NOT (b->>'ref_type' = 'branch' AND b->>'ref_name' = repo_row.default_branch AND NOT repo_row.auto_cancel_default_branch);
+     AND NOT (b->>'ref_type' = 'branch' AND coalesce(b->>'ref_name' = repo_row.default_branch, false) AND NOT repo_row.auto_cancel_default_branch);
   -- Ids (UUIDv7) sort by creation. A batch stored concurrently may have taken the repository's
   -- lock first with newer builds of this ref: then this one is already superseded.
   IF supersede THEN

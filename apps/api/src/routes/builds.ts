@@ -90,7 +90,7 @@ export async function registerBuildRoutes(server: FastifyInstance, { deps }: { d
     },
     async (req) => {
       const events = deps.events;
-      const live = events && ((build: string, attempt: number, sinceMs: number) => events.stepsOf(build, attempt, sinceMs));
+      const live = events && ((build: string, attempt: number) => events.stepsOf(build, attempt));
       return listBuildSteps(deps.db, req.params.id, reach(req), attemptQuery(req.query.attempt), live);
     },
   );

@@ -1,7 +1,9 @@
 import { answerTokenRequest } from "@slipway/registry-auth";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
+import { ZApiError } from "@slipway/contracts";
 import type { ApiDeps } from "../deps";
+import { errorAnswers } from "./route-schemas";
 
 // Docker's token protocol: the answer registries and BuildKit read, and its error shape.
 const ZRegistryToken = z.object({ token: z.string(), access_token: z.string(), expires_in: z.number(), issued_at: z.string() });
@@ -21,7 +23,13 @@ export async function registerRegistryTokenRoute(app: FastifyInstance, { deps }:
         tags: ["internal"],
         summary: "The internal registry's token realm (Docker token protocol, Basic credentials the farm made)",
         security: [],
-        response: { 200: ZRegistryToken, 400: ZRegistryErrors, 401: ZRegistryErrors },
+        // The realm's own refusals are Docker's shape; anything the framework refuses is the api's.
+        response: {
+          200: ZRegistryToken,
+          400: z.union([ZRegistryErrors, ZApiError]),
+          401: z.union([ZRegistryErrors, ZApiError]),
+          ...errorAnswers,
+        },
       },
     },
     async (req, reply) => {

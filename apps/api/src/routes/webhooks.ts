@@ -19,16 +19,32 @@ export async function registerWebhookRoutes(app: FastifyInstance, { deps }: { de
   // (GitHub's UI or API), so the limit is for floods, not for normal traffic.
   const maxLarge = deps.maxLargeWebhookBodies ?? 4;
   let large = 0;
-  // Deliveries are stored by group commit; when more wait than SLIPWAY_INGEST_MAX_PENDING, a
-  // new one is refused before its body is read (503 + Retry-After, nothing stored) instead of
-  // waiting for a database connection and failing after the fact.
-  const store = new DeliveryStore(deps.db, app.log, { maxPending: deps.ingestMaxPending ?? 2000 });
+  // Deliveries are stored by group commit. Every delivery from its first byte to its answer
+  // counts against SLIPWAY_INGEST_MAX_PENDING (how many) and SLIPWAY_INGEST_MAX_PENDING_BYTES
+  // (their declared sizes: what they hold in memory); past either, a new one is refused before
+  // its body is read (503 + Retry-After, nothing stored) instead of waiting for a database
+  // connection and failing after the fact.
+  const store = new DeliveryStore(deps.db, app.log);
+  const maxPending = deps.ingestMaxPending ?? 2000;
+  const maxPendingBytes = deps.ingestMaxPendingBytes ?? 256 * 1024 * 1024;
+  let pending = 0;
+  let pendingBytes = 0;
   const onRequest = async (req: FastifyRequest, reply: FastifyReply) => {
-    if (store.full) {
-      void reply.header("retry-after", "1");
-      throw new AppError("unavailable", "too many webhook deliveries waiting to be stored (SLIPWAY_INGEST_MAX_PENDING); retry later");
-    }
     const length = Number(req.headers["content-length"] ?? Number.NaN);
+    const bytes = Number.isFinite(length) ? length : WEBHOOK_BODY_LIMIT;
+    if (pending >= maxPending || pendingBytes + bytes > maxPendingBytes) {
+      void reply.header("retry-after", "1");
+      throw new AppError(
+        "unavailable",
+        "too many webhook deliveries waiting to be stored (SLIPWAY_INGEST_MAX_PENDING / SLIPWAY_INGEST_MAX_PENDING_BYTES); retry later",
+      );
+    }
+    pending++;
+    pendingBytes += bytes;
+    reply.raw.once("close", () => {
+      pending--;
+      pendingBytes -= bytes;
+    });
     if (Number.isFinite(length) && length <= LARGE_BODY) return;
     if (large >= maxLarge) {
       void reply.header("retry-after", "5");
@@ -84,7 +100,8 @@ export async function registerWebhookRoutes(app: FastifyInstance, { deps }: { de
           body,
         },
       );
-      if (result.queuedNew) deps.onBuildStored();
+      // A new build, or one stored already superseded (its report row waits in the outbox too).
+      if (result.queuedNew || (result.body.outcome === "build_queued" && !result.body.duplicate)) deps.onBuildStored();
       if (result.queued) {
         const q = result.queued;
         deps.events?.emit({ type: "build.queued", attempt: 1, ...q });

@@ -48,6 +48,7 @@ export function LogViewer({ buildId, attempt, live, steps }: Props) {
   const [follow, setFollow] = useState(live);
   const [term, setTerm] = useState("");
   const deferredTerm = useDeferredValue(term);
+  // `version` again: the search runs over the lines that arrived since.
   // eslint-disable-next-line react-hooks/exhaustive-deps
   const matches = useMemo(() => searchLines(store, deferredTerm), [store, version, deferredTerm]);
   // The match shown is counted from the first again when the search changes.

@@ -5,7 +5,8 @@ import { useEffect, useState } from "react";
  * false (one timer, no ticking re-renders). No `at`: false.
  */
 export function useWithin(at: string | null | undefined, ms: number): boolean {
-  const [passed, setPassed] = useState<string | null>(null);
+  // Already over at first render (a build that ended long ago): false at once, no timer needed.
+  const [passed, setPassed] = useState<string | null>(() => (at && new Date(at).getTime() + ms <= Date.now() ? at : null));
   useEffect(() => {
     if (!at) return;
     const t = setTimeout(() => setPassed(at), Math.max(0, new Date(at).getTime() + ms - Date.now()));
