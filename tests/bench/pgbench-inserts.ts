@@ -26,8 +26,8 @@ export interface PgbenchResult {
   latencyAvgMs: number;
 }
 
-/** A time-ordered id like Prisma's uuid(7) (PostgreSQL 15 has no uuidv7()): ms clock, then random. */
-const UUID7 = "(lpad(to_hex((extract(epoch from clock_timestamp()) * 1000)::bigint), 12, '0') || '7' || substr(md5(random()::text), 1, 19))::uuid";
+/** A time-ordered id like Prisma's uuid(7) (PostgreSQL 15 has no uuidv7()): ms clock, version 7, variant 8, random. */
+const UUID7 = "(lpad(to_hex((extract(epoch from clock_timestamp()) * 1000)::bigint), 12, '0') || '7' || substr(md5(random()::text), 1, 3) || '8' || substr(md5(random()::text), 1, 15))::uuid";
 const SHA = "(md5(random()::text) || substr(md5(random()::text), 1, 8))";
 
 function pgbenchBinary(): string {
@@ -37,7 +37,8 @@ function pgbenchBinary(): string {
   return join(root, version, "bin", "pgbench");
 }
 
-/** The script: pgbench reads `:name` as a variable even inside a literal, so no ':' in the
+/** The script. Its outbox rows are written already dispatched (the same row, one value set):
+ * the farm's relays must not enqueue pgbench's builds. pgbench reads `:name` as a variable even inside a literal, so no ':' in the
  * payload may be followed by a name character (a space is put after those: same size, same shape). */
 function script(mode: PgbenchMode): string {
   const payload = branchPushExample();
@@ -62,7 +63,7 @@ INSERT INTO builds (id, repository_id, delivery_id, trigger, ref, ref_type, ref_
   VALUES (${UUID7}, :repo_id, :delivery_id, 'push', ${q(payload.ref)}, 'branch', ${q(payload.ref.slice(11))}, ${SHA}, ${SHA}, ${q(payload.pusher.name)}, ${q(payload.head_commit?.message ?? "")}, now())
   RETURNING id AS build_id \\gset
 INSERT INTO build_attempts (id, build_id, attempt, trigger) VALUES (${UUID7}, :build_id, 1, 'push');
-INSERT INTO outbox_messages (topic, payload) VALUES (${q(OUTBOX_BUILD_ENQUEUE)}, jsonb_build_object('buildId', :build_id::text, 'attempt', 1));
+INSERT INTO outbox_messages (topic, payload, dispatched_at) VALUES (${q(OUTBOX_BUILD_ENQUEUE)}, jsonb_build_object('buildId', :build_id::text, 'attempt', 1), now());
 END;
 `;
 }
