@@ -3,7 +3,9 @@
 // saturation, with builds idle and with 2 worker processes building; next to the limits
 // measured in the same round: pgbench doing the same inserts one transaction per delivery,
 // and raw BullMQ Queue.add. Prints medians of ROUNDS rounds and the ratios; writes JSON to
-// .slipway/bench/. SLIPWAY_BENCH_CPU_PROF=1 also writes the api's CPU profiles there.
+// .slipway/bench/. SLIPWAY_BENCH_SCENARIOS=idle or =building runs one scenario only;
+// SLIPWAY_BENCH_CPU_PROF=1 also writes the api's CPU profiles to .slipway/bench/profiles/ (read
+// them with tests/bench/cpu-profile-top.ts).
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -78,7 +80,8 @@ async function measureRound(url: string, db: Db, databaseUrl: string): Promise<R
 
 async function runScenario(name: string, workers: number, git: TestGitServer): Promise<ScenarioResult> {
   say(`\n${name}`);
-  const cpuProf = process.env.SLIPWAY_BENCH_CPU_PROF === "1" ? ["--cpu-prof", `--cpu-prof-dir=${join(ROOT, ".slipway", "bench", "profiles")}`, `--cpu-prof-name=api-${name.replace(/\W+/g, "-")}-${Date.now()}.cpuprofile`] : [];
+  // Node names each thread's profile (the main thread's is the largest; tsx's loader thread has one too).
+  const cpuProf = process.env.SLIPWAY_BENCH_CPU_PROF === "1" ? ["--cpu-prof", `--cpu-prof-dir=${join(ROOT, ".slipway", "bench", "profiles", `api-${name.replace(/\W+/g, "-")}-${Date.now()}`)}`] : [];
   const farm = await startBenchFarm({ root: ROOT, name: name.replace(/\W+/g, "-"), webhookSecret: WEBHOOK_SECRET, apiToken: API_TOKEN, workers, gitBaseUrl: git.baseUrl, apiNodeArgs: cpuProf });
   try {
     // Long enough for every round: (4 loads + 2 pgbench + Queue.add) x (SECONDS + drain) each.
