@@ -15,7 +15,8 @@ import { median, printTable, quantile, writeBenchJson } from "./bench-report";
 import { SignedPushes } from "./signed-pushes";
 
 const ROUNDS = Number(process.argv[2] ?? 3);
-const DELIVERIES = Number(process.argv[3] ?? 20);
+// 50 a round: a p99 of 20 samples would only be their maximum.
+const DELIVERIES = Number(process.argv[3] ?? 50);
 const WARMUP = 2;
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const WEBHOOK_SECRET = randomBytes(24).toString("hex");
@@ -71,6 +72,7 @@ async function main(): Promise<void> {
     say(`\nmedians of ${ROUNDS} rounds of ${DELIVERIES} deliveries, one at a time, 1 idle worker`);
     printTable(["measure", "p50 ms", "p99 ms"], [
       ["webhook 202 -> build running (event seen)", per((s) => s.answerToRunningMs, 0.5).toFixed(1), per((s) => s.answerToRunningMs, 0.99).toFixed(1)],
+      ["webhook 202 -> build running, all rounds pooled", quantile(rounds.flat().map((s) => s.answerToRunningMs), 0.5).toFixed(1), quantile(rounds.flat().map((s) => s.answerToRunningMs), 0.99).toFixed(1)],
       ["webhook request -> build running", per((s) => s.requestToRunningMs, 0.5).toFixed(1), per((s) => s.requestToRunningMs, 0.99).toFixed(1)],
       ["webhook request -> 202", per((s) => s.webhookMs, 0.5).toFixed(1), per((s) => s.webhookMs, 0.99).toFixed(1)],
       ["db: queued_at -> started_at (all rounds pooled, ms clock)", quantile(dbMs, 0.5).toFixed(1), quantile(dbMs, 0.99).toFixed(1)],
