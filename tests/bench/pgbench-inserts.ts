@@ -18,6 +18,9 @@ import { branchPushExample } from "@slipway/testing";
  */
 export type PgbenchMode = "upsert" | "insert-only";
 
+/** hook_id of the deliveries pgbench stores: the benchmark tells them from the webhook's. */
+export const PGBENCH_HOOK_ID = "pgbench";
+
 export interface PgbenchResult {
   mode: PgbenchMode;
   clients: number;
@@ -57,7 +60,7 @@ function script(mode: PgbenchMode): string {
   return `BEGIN;
 ${repository}
 INSERT INTO webhook_deliveries (id, github_delivery, event, action, hook_id, repository_id, outcome, reason, payload)
-  VALUES (${UUID7}, gen_random_uuid()::text, 'push', NULL, '123456', :repo_id, 'build_queued', NULL, '${json}'::jsonb)
+  VALUES (${UUID7}, gen_random_uuid()::text, 'push', NULL, ${q(PGBENCH_HOOK_ID)}, :repo_id, 'build_queued', NULL, '${json}'::jsonb)
   RETURNING id AS delivery_id \\gset
 INSERT INTO builds (id, repository_id, delivery_id, trigger, ref, ref_type, ref_name, sha, before_sha, pusher, commit_message, updated_at)
   VALUES (${UUID7}, :repo_id, :delivery_id, 'push', ${q(payload.ref)}, 'branch', ${q(payload.ref.slice(11))}, ${SHA}, ${SHA}, ${q(payload.pusher.name)}, ${q(payload.head_commit?.message ?? "")}, now())
