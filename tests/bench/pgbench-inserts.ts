@@ -50,12 +50,15 @@ function script(mode: PgbenchMode): string {
   const q = (s: string) => `'${s.replaceAll("'", "''")}'`;
   const insertRepo = `INSERT INTO repositories (id, github_id, full_name, owner, name, default_branch, private, updated_at)
   VALUES (${UUID7}, ${repo.id}, ${q(repo.full_name)}, ${q(repo.owner.login)}, ${q(repo.name)}, ${q(repo.default_branch)}, false, now())`;
+  // The upsert as an UPDATE, then an INSERT only when no row was there: the same row lock and
+  // write as INSERT ... ON CONFLICT (github_id) DO UPDATE, which under 64 clients now and then
+  // fails on the other unique key (full_name) and so aborts a pgbench client.
   const repository = mode === "upsert"
-    ? `${insertRepo}
-  ON CONFLICT (github_id) DO UPDATE SET full_name = EXCLUDED.full_name, owner = EXCLUDED.owner, name = EXCLUDED.name,
-    default_branch = EXCLUDED.default_branch, private = EXCLUDED.private, updated_at = now()
-  RETURNING id AS repo_id \\gset`
-    : `WITH ins AS (${insertRepo} ON CONFLICT (github_id) DO NOTHING RETURNING id)
+    ? `WITH up AS (UPDATE repositories SET full_name = ${q(repo.full_name)}, owner = ${q(repo.owner.login)}, name = ${q(repo.name)},
+      default_branch = ${q(repo.default_branch)}, private = false, updated_at = now() WHERE github_id = ${repo.id} RETURNING id),
+    ins AS (${insertRepo.replace("VALUES (", "SELECT ").replace(/\)$/, "")} WHERE NOT EXISTS (SELECT 1 FROM up) ON CONFLICT DO NOTHING RETURNING id)
+  SELECT id AS repo_id FROM up UNION ALL SELECT id FROM ins \\gset`
+    : `WITH ins AS (${insertRepo} ON CONFLICT DO NOTHING RETURNING id)
   SELECT id AS repo_id FROM ins UNION ALL SELECT id FROM repositories WHERE github_id = ${repo.id} LIMIT 1 \\gset`;
   return `BEGIN;
 ${repository}
