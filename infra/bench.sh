@@ -1,13 +1,28 @@
 #!/usr/bin/env bash
-# `npm run bench:build [ROUNDS]`: the test set-up (services of the test profile), then the
-# build benchmark. Benchmarks, not tests, check speed: these machines are shared and noisy,
-# so read the ratios measured within one run.
+# `npm run bench [ROUNDS]`: every benchmark suite; `npm run bench:<suite> [ROUNDS] [...]`: one
+# (build, ingest, dispatch). The test set-up (services of the test profile) first, then the
+# suite(s). Benchmarks, not tests, check speed: these machines are shared and noisy, so read
+# the ratios measured within one run. Each suite prints a table and writes JSON to .slipway/bench/.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/services.sh"
 cd "$ROOT_DIR"
+suite=${1:-all}
+shift || true
+case "$suite" in
+  all | build | ingest | dispatch) ;;
+  *) die "unknown benchmark suite $suite (build, ingest, dispatch or all)" ;;
+esac
 prepare_machine
-# The C workload's base image is made with debootstrap (cached on disk after the first run).
-command -v debootstrap >/dev/null 2>&1 || { say "installing debootstrap (bench only)"; apt-get install -y -qq debootstrap >/dev/null || die "could not install debootstrap"; }
+if [ "$suite" = all ] || [ "$suite" = build ]; then
+  # The C workload's base image is made with debootstrap (cached on disk after the first run).
+  command -v debootstrap >/dev/null 2>&1 || { say "installing debootstrap (bench only)"; apt-get install -y -qq debootstrap >/dev/null || die "could not install debootstrap"; }
+fi
 test_services_up
-npx --no-install tsx tests/bench/build-bench.ts "$@"
+run_suite() { say "benchmark: $1"; npx --no-install tsx "tests/bench/$1-bench.ts" "${@:2}"; }
+if [ "$suite" = all ]; then
+  # Only ROUNDS is passed on: each suite's other arguments keep their defaults.
+  for s in ingest dispatch build; do run_suite "$s" "${1:-3}"; done
+else
+  run_suite "$suite" "$@"
+fi
