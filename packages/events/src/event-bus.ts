@@ -40,18 +40,21 @@ export class EventBus {
   emit(event: TFarmEventData): void {
     const at = new Date().toISOString();
     const entry = JSON.stringify({ ...event, at });
-    const multi = this.redis.multi().xadd(this.key, "MAXLEN", "~", KEEP, "*", "e", entry);
-    // A new try of an attempt starts its steps afresh.
-    if (event.type === "build.started") multi.del(this.stepsKey(event.buildId, event.attempt));
-    if (event.type === "build.step") {
-      // The attempt's steps so far, by index, for a page opened mid-build (stepsOf): one small
-      // hash per running attempt, gone a day later (steps are stored as the attempt ends).
-      const key = this.stepsKey(event.buildId, event.attempt);
-      multi.hset(key, String(event.index), JSON.stringify(stepOfEvent({ ...event, id: "", at }))).expire(key, STEPS_TTL_S);
-    }
-    multi.exec().catch((err: unknown) => {
+    const failed = (err: unknown) =>
       this.logger.warn({ err: (err as Error).message, type: event.type, buildId: event.buildId }, "could not emit a farm event");
-    });
+    if (event.type !== "build.started" && event.type !== "build.step") {
+      // One command for the common case (a webhook burst emits one build.queued per delivery).
+      this.redis.xadd(this.key, "MAXLEN", "~", KEEP, "*", "e", entry).catch(failed);
+      return;
+    }
+    const multi = this.redis.multi().xadd(this.key, "MAXLEN", "~", KEEP, "*", "e", entry);
+    const key = this.stepsKey(event.buildId, event.attempt);
+    // A new try of an attempt starts its steps afresh.
+    if (event.type === "build.started") multi.del(key);
+    // The attempt's steps so far, by index, for a page opened mid-build (stepsOf): one small
+    // hash per running attempt, gone a day later (steps are stored as the attempt ends).
+    else multi.hset(key, String(event.index), JSON.stringify(stepOfEvent({ ...event, id: "", at }))).expire(key, STEPS_TTL_S);
+    multi.exec().catch(failed);
   }
 
   /** The steps that build.step events told for one attempt so far (in step order). */
