@@ -22,8 +22,12 @@ export interface ProcessFarm {
   url: string;
   db: Db;
   git: TestGitServer;
+  /** the farm's Redis (a database number of its own) */
+  redisUrl: string;
   /** PID of the api's node process (the one that serves HTTP: no tsx wrapper in between) */
   apiPid: number;
+  /** what every worker process logged so far (pino JSON lines) */
+  workerLogs: () => string;
   /** fetch /api/v1<path> with the bootstrap token */
   apiFetch: (path: string, init?: RequestInit) => Promise<Response>;
   close: () => Promise<void>;
@@ -121,7 +125,9 @@ export async function startProcessFarm(opts: ProcessFarmOptions): Promise<Proces
     url,
     db,
     git,
+    redisUrl,
     apiPid: api.child.pid!,
+    workerLogs: () => workerLogs.map((l) => readFileSync(l, "utf8")).join(""),
     apiFetch: (path, init = {}) =>
       fetch(`${url}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${API_TOKEN}`, ...init.headers } }),
     close: async () => {

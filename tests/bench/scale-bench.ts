@@ -1,9 +1,10 @@
 // npm run bench:scale [ROUNDS] [BUILDS] [WORKERS] — BUILDS small builds (default 100) pushed at
 // once onto a farm of 1, 2 and 4 build worker processes (WORKERS, comma-separated): builds per
 // minute from the first push to the last build's end, the ratio to 1 worker, and a check that
-// none was lost or duplicated (exactly BUILDS builds succeeded, one attempt and one BuildKit
-// run each, BUILDS distinct digests). Workers are separate processes (process-farm.ts): a
-// deployment scales by processes, and in one process they would share an event loop.
+// none was lost or duplicated (exactly BUILDS builds succeeded, one attempt and one try each,
+// one finished buildx run each in the workers' logs, BUILDS distinct digests). Workers are
+// separate processes (process-farm.ts): a deployment scales by processes, and in one process
+// they would share an event loop.
 // Medians of ROUNDS rounds (default 1: one round of 100 builds on 1 worker takes minutes).
 import { randomUUID } from "node:crypto";
 import { testEnv } from "@slipway/testing";
@@ -34,7 +35,10 @@ interface RoundResult {
   succeeded: number;
   failed: number;
   attempts: number;
+  /** tries recorded on the attempts (a try is one buildx run) */
   tries: number;
+  /** buildx runs the workers logged as finished */
+  buildkitRuns: number;
   digests: number;
   perWorker: Record<string, number>;
 }
@@ -51,6 +55,14 @@ async function round(farm: ProcessFarm, workers: number, r: number): Promise<Rou
   await eventually(async () => (await farm.db.build.count({ where: { id: { in: ids }, ...ended } })) === BUILDS, 30 * 60_000, "builds");
   const seconds = (performance.now() - t0) / 1000;
   const builds = await farm.db.build.findMany({ where: { id: { in: ids } }, include: { attempts: true } });
+  // BuildKit runs as the workers saw them: one "build try finished" line per buildx run.
+  const wanted = new Set(ids);
+  const runs = farm
+    .workerLogs()
+    .split("\n")
+    .filter((l) => l.includes('"build try finished"'))
+    .map((l) => (JSON.parse(l) as { buildId?: string }).buildId)
+    .filter((b) => b !== undefined && wanted.has(b)).length;
   const perWorker: Record<string, number> = {};
   for (const b of builds) perWorker[b.workerId ?? "none"] = (perWorker[b.workerId ?? "none"] ?? 0) + 1;
   return {
@@ -61,6 +73,7 @@ async function round(farm: ProcessFarm, workers: number, r: number): Promise<Rou
     failed: builds.filter((b) => b.status !== "succeeded").length,
     attempts: builds.reduce((n, b) => n + b.attempts.length, 0),
     tries: builds.reduce((n, b) => n + b.attempts.reduce((t, a) => t + a.tries, 0), 0),
+    buildkitRuns: runs,
     digests: new Set(builds.map((b) => b.digest)).size,
     perWorker,
   };
@@ -86,7 +99,7 @@ async function main(): Promise<void> {
           const res = await round(farm, workers, r);
           results.push(res);
           say(
-            `  ${workers} worker(s), round ${r + 1}/${ROUNDS}: ${BUILDS} builds in ${res.seconds.toFixed(1)} s = ${res.buildsPerMin.toFixed(1)}/min; succeeded ${res.succeeded}, attempts ${res.attempts}, BuildKit runs ${res.tries}, digests ${res.digests}; per worker ${JSON.stringify(res.perWorker)}`,
+            `  ${workers} worker(s), round ${r + 1}/${ROUNDS}: ${BUILDS} builds in ${res.seconds.toFixed(1)} s = ${res.buildsPerMin.toFixed(1)}/min; succeeded ${res.succeeded}, attempts ${res.attempts}, tries ${res.tries}, BuildKit runs logged ${res.buildkitRuns}, digests ${res.digests}; per worker ${JSON.stringify(res.perWorker)}`,
           );
         } finally {
           await farm.close();
@@ -105,7 +118,9 @@ async function main(): Promise<void> {
   const base = rate(WORKERS[0]!);
   const rows = WORKERS.map((w) => {
     const rs = results.filter((r) => r.workers === w);
-    const ok = rs.every((r) => r.succeeded === BUILDS && r.attempts === BUILDS && r.tries === BUILDS && r.digests === BUILDS);
+    const ok = rs.every(
+      (r) => r.succeeded === BUILDS && r.attempts === BUILDS && r.tries === BUILDS && r.buildkitRuns === BUILDS && r.digests === BUILDS,
+    );
     return { workers: w, buildsPerMin: rate(w), ratio: rate(w) / base, noneLostOrDuplicated: ok };
   });
   say(`\nscale: ${BUILDS} builds, medians of ${ROUNDS} round(s)`);
