@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm run bench [ROUNDS]`: every benchmark suite; `npm run bench:<suite> [ROUNDS] [...]`: one
-# (build, ingest, dispatch). The test set-up (services of the test profile) first, then the
+# (ingest, dispatch, e2e, logs, scale, build). The test set-up (services of the test profile) first, then the
 # suite(s). Benchmarks, not tests, check speed: these machines are shared and noisy, so read
 # the ratios measured within one run. Each suite prints a table and writes JSON to .slipway/bench/.
 set -euo pipefail
@@ -10,8 +10,8 @@ cd "$ROOT_DIR"
 suite=${1:-all}
 shift || true
 case "$suite" in
-  all | build | ingest | dispatch) ;;
-  *) die "unknown benchmark suite $suite (build, ingest, dispatch or all)" ;;
+  all | ingest | dispatch | e2e | logs | scale | build) ;;
+  *) die "unknown benchmark suite $suite (ingest, dispatch, e2e, logs, scale, build or all)" ;;
 esac
 prepare_machine
 if [ "$suite" = all ] || [ "$suite" = build ]; then
@@ -21,8 +21,8 @@ fi
 test_services_up
 run_suite() { say "benchmark: $1"; npx --no-install tsx "tests/bench/$1-bench.ts" "${@:2}"; }
 if [ "$suite" = all ]; then
-  # Only ROUNDS is passed on: each suite's other arguments keep their defaults.
-  for s in ingest dispatch build; do run_suite "$s" "${1:-3}"; done
+  # Only ROUNDS is passed on, when given: each suite's other arguments keep their defaults.
+  for s in ingest dispatch e2e logs scale build; do run_suite "$s" ${1:+"$1"}; done
 else
   run_suite "$suite" "$@"
 fi

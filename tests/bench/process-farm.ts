@@ -1,0 +1,158 @@
+// A farm of separate processes, as `npm run farm` runs one: the api, a publisher and N build
+// workers, each `node --import tsx apps/<app>/src/index.ts` configured by environment only,
+// on a fresh test database and a Redis database of their own, building on the test daemon.
+// The logs and scale benchmarks use it: an api process of its own has an RSS to read, and
+// workers in processes of their own scale the way a deployment does (an in-process farm shares
+// one event loop between api, workers and the benchmark's own client).
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createDb, type Db } from "@slipway/db";
+import { createRedis } from "@slipway/queue";
+import { createTestDatabase, freePort, testEnv, TestGitServer, type TestDatabase } from "@slipway/testing";
+import { API_TOKEN, eventually, WEBHOOK_SECRET } from "../../apps/api/test/harness";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const LOG_DIR = join(ROOT, ".slipway/bench/logs");
+
+export interface ProcessFarm {
+  url: string;
+  db: Db;
+  git: TestGitServer;
+  /** the farm's Redis (a database number of its own) */
+  redisUrl: string;
+  /** PID of the api's node process (the one that serves HTTP: no tsx wrapper in between) */
+  apiPid: number;
+  /** what every worker process logged so far (pino JSON lines) */
+  workerLogs: () => string;
+  /** fetch /api/v1<path> with the bootstrap token */
+  apiFetch: (path: string, init?: RequestInit) => Promise<Response>;
+  close: () => Promise<void>;
+}
+
+export interface ProcessFarmOptions {
+  workers: number;
+  /** SLIPWAY_BUILD_LOG_MAX_MB of every worker @defaultValue the worker's default */
+  logMaxMb?: number;
+  /** a name for the processes' log files under .slipway/bench/logs/ */
+  name: string;
+}
+
+// Each farm gets a Redis database number of its own: the apps use the default key prefix
+// ("slipway"), and two farms of one run must not share queues. Emptied when the farm closes.
+let nextRedisDb = 1;
+
+export async function startProcessFarm(opts: ProcessFarmOptions): Promise<ProcessFarm> {
+  const database: TestDatabase = await createTestDatabase(testEnv.adminDatabaseUrl);
+  const redisDb = nextRedisDb++;
+  const redisUrl = `${testEnv.redisUrl.replace(/\/\d*$/, "")}/${redisDb}`;
+  const git = await TestGitServer.start();
+  const port = await freePort();
+  const scratch = mkdtempSync(join(tmpdir(), "slipway-bench-farm-"));
+  mkdirSync(LOG_DIR, { recursive: true });
+  const children: { name: string; child: ChildProcess; log: string }[] = [];
+
+  // Secrets go through the environment only, never argv. The inherited environment carries the
+  // test services' settings (DOCKER_HOST, registry secret and token key): each app reads what
+  // its config asks for.
+  const common: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: database.url,
+    REDIS_URL: redisUrl,
+    SLIPWAY_REGISTRY: testEnv.registry,
+    SLIPWAY_REGISTRY_SECRET: testEnv.registrySecret,
+    SLIPWAY_GIT_BASE_URL: git.baseUrl,
+    SLIPWAY_GIT_PROTOCOLS: "git",
+    LOG_LEVEL: "info",
+  };
+  const start = (name: string, entry: string, env: NodeJS.ProcessEnv) => {
+    const log = join(LOG_DIR, `${opts.name}-${name}.log`);
+    const fd = openSync(log, "w");
+    const child = spawn(process.execPath, ["--import", "tsx", entry], { cwd: ROOT, env, stdio: ["ignore", fd, fd] });
+    closeSync(fd);
+    children.push({ name, child, log });
+    return { child, log };
+  };
+
+  const api = start("api", "apps/api/src/index.ts", {
+    ...common,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    SLIPWAY_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    SLIPWAY_API_TOKEN: API_TOKEN,
+    SLIPWAY_SECRET_KEY: randomBytes(32).toString("hex"),
+    SLIPWAY_OUTBOX_POLL_MS: "200",
+    SLIPWAY_RATE_LIMIT_PER_MIN: "1000000",
+    SLIPWAY_RATE_LIMIT_ANON_PER_MIN: "1000000",
+  });
+  start("publisher", "apps/publisher/src/index.ts", { ...common, SLIPWAY_PUBLIC_PUBLISH_HOSTS: testEnv.publishRegistry });
+  const workerLogs: string[] = [];
+  for (let i = 1; i <= opts.workers; i++) {
+    const cacheDir = join(scratch, `worker-${i}`);
+    mkdirSync(cacheDir, { recursive: true });
+    const w = start(`worker-${i}`, "apps/worker/src/index.ts", {
+      ...common,
+      SLIPWAY_WORKER_ID: `bench-w${i}`,
+      SLIPWAY_BUILD_HOST: "bench-host",
+      SLIPWAY_BUILD_NETWORK: testEnv.buildNetwork,
+      SLIPWAY_WORKER_CACHE_DIR: cacheDir,
+      DOCKER_HOST: testEnv.dockerHost,
+      ...(opts.logMaxMb ? { SLIPWAY_BUILD_LOG_MAX_MB: String(opts.logMaxMb) } : {}),
+    });
+    workerLogs.push(w.log);
+  }
+
+  const url = `http://127.0.0.1:${port}`;
+  const exited = () => children.find((c) => c.child.exitCode !== null || c.child.signalCode !== null);
+  const ready = async (check: () => Promise<boolean>, what: string) =>
+    eventually(
+      async () => {
+        const dead = exited();
+        if (dead) throw new Error(`${dead.name} exited while starting, see ${dead.log}:\n${readFileSync(dead.log, "utf8").slice(-2000)}`);
+        return check();
+      },
+      60_000,
+      what,
+    );
+  await ready(async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.ok === true, "the api to be ready");
+  await ready(async () => workerLogs.every((l) => readFileSync(l, "utf8").includes("build worker started")), "the workers to start");
+
+  const db = createDb({ databaseUrl: database.url, poolSize: 5 });
+  return {
+    url,
+    db,
+    git,
+    redisUrl,
+    apiPid: api.child.pid!,
+    workerLogs: () => workerLogs.map((l) => readFileSync(l, "utf8")).join(""),
+    apiFetch: (path, init = {}) =>
+      fetch(`${url}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${API_TOKEN}`, ...init.headers } }),
+    close: async () => {
+      // SIGTERM: each app stops its own consumers and connections (runApp), then exits.
+      await Promise.all(
+        children.map(
+          ({ child }) =>
+            new Promise<void>((resolve) => {
+              if (child.exitCode !== null || child.signalCode !== null) return resolve();
+              const kill = setTimeout(() => child.kill("SIGKILL"), 30_000);
+              child.once("exit", () => {
+                clearTimeout(kill);
+                resolve();
+              });
+              child.kill("SIGTERM");
+            }),
+        ),
+      );
+      await db.$disconnect();
+      const redis = createRedis(redisUrl, "producer");
+      await redis.flushdb().catch(() => {});
+      redis.disconnect();
+      await git.destroy();
+      await database.drop();
+      rmSync(scratch, { recursive: true, force: true });
+    },
+  };
+}
