@@ -1,6 +1,7 @@
 // What every benchmark suite prints and keeps: medians over rounds, a plain-text table on
 // stdout, and the whole result as JSON under .slipway/bench/ (git-ignored) so runs compare.
 import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 
 export const median = (xs: number[]): number => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! : Number.NaN);
@@ -22,12 +23,18 @@ export function printTable(header: string[], rows: (string | number)[][]): void 
   );
 }
 
-/** Writes .slipway/bench/<suite>-<timestamp>.json and <suite>-latest.json; returns the first path. */
+/**
+ * Writes one suite's figures as JSON under <root>/.slipway/bench/ (git-ignored):
+ * `<suite>-<time>.json` and `<suite>-latest.json`, with the machine described, so runs can be
+ * compared later. Returns the path of the timestamped file.
+ */
 export function writeBenchJson(root: string, suite: string, result: unknown): string {
   const dir = join(root, ".slipway", "bench");
   mkdirSync(dir, { recursive: true });
-  const text = `${JSON.stringify(result, null, 2)}\n`;
-  const path = join(dir, `${suite}-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
+  const at = new Date().toISOString();
+  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryBytes: totalmem(), node: process.version };
+  const text = `${JSON.stringify({ suite, at, machine, result }, null, 2)}\n`;
+  const path = join(dir, `${suite}-${at.replace(/[:.]/g, "-")}.json`);
   writeFileSync(path, text);
   writeFileSync(join(dir, `${suite}-latest.json`), text);
   return path;

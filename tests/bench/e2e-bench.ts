@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 // npm run bench:e2e [ROUNDS] — webhook -> published (every tag pushed to the publish registry)
 // through the farm, next to what a person would run by hand on the same daemon and registries:
 // `docker buildx build --push` with the farm worker's cache flags (registry cache import and
@@ -17,8 +18,9 @@ import { testEnv, withRegistryLogin } from "@slipway/testing";
 import globalSetup from "@slipway/testing/global-setup";
 import { startTestFarm, type TestFarm } from "../e2e/farm-harness";
 import { BRANCH, pushCommit, REPO } from "../e2e/push-payload";
-import { quantile } from "./bench-stats";
-import { saveBenchResult } from "./save-bench-result";
+import { quantile, writeBenchJson } from "./bench-report";
+
+const BENCH_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 const ROUNDS = Number(process.argv[2] ?? 3);
 const SOURCES = 20;
@@ -172,7 +174,7 @@ async function main(): Promise<void> {
     say(
       `  ${c.name.padEnd(20)} ${`${c.farmMs.toFixed(0)} ms`.padStart(9)} ${`${c.plainMs.toFixed(0)} ms`.padStart(9)} ${`${c.ratio.toFixed(2)}x`.padStart(11)}  ${(c.met ? "met" : "MISSED").padEnd(17)} ${c.plainTaggingMs.toFixed(0)} ms`,
     );
-  say(`  written to ${saveBenchResult("e2e", { rounds: ROUNDS, cases, runs: r })}`);
+  say(`  written to ${writeBenchJson(BENCH_ROOT, "e2e", { rounds: ROUNDS, cases, runs: r })}`);
   process.exit(0);
 }
 

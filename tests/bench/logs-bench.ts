@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 // npm run bench:logs [ROUNDS] [MB] — a build whose RUN step prints MB MiB (default 50) of
 // ~190-byte lines, each carrying the kernel's uptime when it was printed. Checks that every
 // printed byte is stored (the step also tees its output to a file and prints the file's
@@ -23,9 +24,10 @@ import { testEnv, withRegistryLogin } from "@slipway/testing";
 import globalSetup from "@slipway/testing/global-setup";
 import { eventually } from "../../apps/api/test/harness";
 import { pushCommit, REPO } from "../e2e/push-payload";
-import { quantile } from "./bench-stats";
+import { quantile, writeBenchJson } from "./bench-report";
 import { startProcessFarm, type ProcessFarm } from "./process-farm";
-import { saveBenchResult } from "./save-bench-result";
+
+const BENCH_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 const ROUNDS = Number(process.argv[2] ?? 3);
 const MB = Number(process.argv[3] ?? 50);
@@ -295,7 +297,7 @@ async function main(): Promise<void> {
     ).toFixed(0)} MiB`,
   );
   row("api RSS peak (VmHWM) after GET /logs", `${(rss.peakHwmKb / 1024).toFixed(0)} MiB`);
-  say(`  written to ${saveBenchResult("logs", { rounds: ROUNDS, mb: MB, rss, runs })}`);
+  say(`  written to ${writeBenchJson(BENCH_ROOT, "logs", { rounds: ROUNDS, mb: MB, rss, runs })}`);
   process.exit(ok ? 0 : 1);
 }
 

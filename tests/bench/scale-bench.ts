@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 // npm run bench:scale [ROUNDS] [BUILDS] [WORKERS] — BUILDS small builds (default 100) pushed at
 // once onto a farm of 1, 2 and 4 build worker processes (WORKERS, comma-separated): builds per
 // minute from the first push to the last build's end, the ratio to 1 worker, and a check that
@@ -11,9 +12,10 @@ import { testEnv } from "@slipway/testing";
 import globalSetup from "@slipway/testing/global-setup";
 import { eventually } from "../../apps/api/test/harness";
 import { pushCommit, REPO } from "../e2e/push-payload";
-import { quantile } from "./bench-stats";
+import { quantile, writeBenchJson } from "./bench-report";
 import { startProcessFarm, type ProcessFarm } from "./process-farm";
-import { saveBenchResult } from "./save-bench-result";
+
+const BENCH_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 const ROUNDS = Number(process.argv[2] ?? 1);
 const BUILDS = Number(process.argv[3] ?? 100);
@@ -129,7 +131,7 @@ async function main(): Promise<void> {
     say(
       `  ${String(r.workers).padEnd(8)} ${r.buildsPerMin.toFixed(1).padStart(10)} ${`${r.ratio.toFixed(2)}x`.padStart(7)}  ${r.noneLostOrDuplicated ? "yes" : "NO"}`,
     );
-  say(`  written to ${saveBenchResult("scale", { rounds: ROUNDS, builds: BUILDS, rows, runs: results })}`);
+  say(`  written to ${writeBenchJson(BENCH_ROOT, "scale", { rounds: ROUNDS, builds: BUILDS, rows, runs: results })}`);
   process.exit(rows.every((r) => r.noneLostOrDuplicated) ? 0 : 1);
 }
 
