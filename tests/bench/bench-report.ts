@@ -39,3 +39,11 @@ export function writeBenchJson(root: string, suite: string, result: unknown): st
   writeFileSync(join(dir, `${suite}-latest.json`), text);
   return path;
 }
+
+/** Runs a suite's main; a failure prints its stack and exits 1. */
+export function runBench(main: () => Promise<void>): void {
+  main().catch((err: unknown) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -15,6 +15,7 @@ import { eventually } from "../../apps/api/test/harness";
 import { startTestFarm, type TestFarm } from "../e2e/farm-harness";
 import { BRANCH, pushCommit, REPO } from "../e2e/push-payload";
 import { generatedCProgram, pushDebianGccImage } from "./debian-gcc-image";
+import { runBench } from "./bench-report";
 
 const ROUNDS = Number(process.argv[2] ?? 3);
 // Logged in to the internal registry (token auth) in main(), before any docker command.
@@ -154,7 +155,4 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+runBench(main);

@@ -11,7 +11,7 @@ import { testEnv, TestGitServer } from "@slipway/testing";
 import globalSetup from "@slipway/testing/global-setup";
 import { startBenchFarm, type BenchFarm } from "./bench-farm";
 import { BuildEventClock } from "./build-event-clock";
-import { median, printTable, quantile, writeBenchJson } from "./bench-report";
+import { median, printTable, quantile, runBench, writeBenchJson } from "./bench-report";
 import { SignedPushes } from "./signed-pushes";
 
 const ROUNDS = Number(process.argv[2] ?? 3);
@@ -132,7 +132,4 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+runBench(main);

@@ -18,7 +18,7 @@ import { testEnv, withRegistryLogin } from "@slipway/testing";
 import globalSetup from "@slipway/testing/global-setup";
 import { startTestFarm, type TestFarm } from "../e2e/farm-harness";
 import { BRANCH, pushCommit, REPO } from "../e2e/push-payload";
-import { quantile, writeBenchJson } from "./bench-report";
+import { quantile, runBench, writeBenchJson } from "./bench-report";
 
 const BENCH_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -178,7 +178,4 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+runBench(main);

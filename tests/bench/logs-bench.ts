@@ -24,7 +24,7 @@ import { testEnv, withRegistryLogin } from "@slipway/testing";
 import globalSetup from "@slipway/testing/global-setup";
 import { eventually } from "../../apps/api/test/harness";
 import { pushCommit, REPO } from "../e2e/push-payload";
-import { quantile, writeBenchJson } from "./bench-report";
+import { quantile, runBench, writeBenchJson } from "./bench-report";
 import { startProcessFarm, type ProcessFarm } from "./process-farm";
 
 const BENCH_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -301,7 +301,4 @@ async function main(): Promise<void> {
   process.exit(ok ? 0 : 1);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+runBench(main);
