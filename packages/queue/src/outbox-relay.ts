@@ -110,9 +110,10 @@ export class OutboxRelay {
       RETURNING id, topic, payload, attempts`;
     rows.sort((a, b) => (a.id < b.id ? -1 : 1));
     // Dispatched rows are stamped together (one UPDATE, not one per row: under a webhook burst
-    // a pass carries a hundred rows), every 50 rows and before half the lease has passed, so a
-    // slow pass does not let other relays take its rows again. A crash before a stamp only
-    // repeats idempotent dispatches once the lease ends.
+    // a pass carries a hundred rows), every 50 rows and once half the lease has passed, so a
+    // slow pass seldom leaves dispatched rows unstamped when its lease ends. Rows a slow pass
+    // has not reached by then may be taken by another relay and dispatched twice: harmless,
+    // since dispatches are idempotent (job ids); so is a crash before a stamp.
     const dispatched: bigint[] = [];
     const started = Date.now();
     let done = 0;

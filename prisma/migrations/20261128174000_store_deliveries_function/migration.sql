@@ -16,12 +16,14 @@ DECLARE
   n int := jsonb_array_length(items);
   ord int;
 BEGIN
-  -- Repositories and refs are locked in name order, so two concurrent batches seldom wait on
-  -- each other in a cycle (a deadlock that still happens fails one delivery, which the api
-  -- sends again).
+  -- Deliveries without a repository first, then by repository (GitHub id): each delivery of
+  -- a repository takes that repository's lock before anything else (slipway_store_delivery),
+  -- so two concurrent batches take their locks in the same order and never wait in a cycle.
+  -- (A deadlock that still happened would fail one delivery; the api tries it once more, then
+  -- answers 503.)
   FOR it, ord IN
     SELECT e.value, e.ordinality FROM jsonb_array_elements(items) WITH ORDINALITY e
-    ORDER BY e.value #>> '{repo,full_name}' NULLS FIRST, e.value #>> '{build,ref}' NULLS FIRST, e.ordinality
+    ORDER BY e.value #>> '{repo,github_id}' NULLS FIRST, e.ordinality
   LOOP
     BEGIN
       results[ord] := slipway_store_delivery(it);
@@ -70,6 +72,14 @@ DECLARE
   supersede boolean;
   newer record;
 BEGIN
+  -- Deliveries of one repository are stored one batch at a time: a lock without a write, held
+  -- to commit, taken before any row of this delivery is read or written. So auto-cancel below
+  -- sees every older build another batch stored, and no batch waits on a row (repository,
+  -- delivery id) that a batch waiting on this lock holds.
+  IF repo IS NOT NULL THEN
+    PERFORM pg_advisory_xact_lock(hashtextextended('slipway:ingest:' || (repo->>'github_id'), 0));
+  END IF;
+
   -- A delivery id seen before: answer with what the first copy stored.
   SELECT d.outcome, d.reason, (SELECT x.id FROM builds x WHERE x.delivery_id = d.id LIMIT 1) AS build_id
     INTO existing FROM webhook_deliveries d WHERE d.github_delivery = it->>'github_delivery';
@@ -149,9 +159,6 @@ BEGIN
     RETURN jsonb_build_object('outcome', outcome, 'buildId', build_id, 'reason', reason, 'duplicate', build_id IS NOT NULL);
   END IF;
 
-  -- Builds of one ref are stored one batch at a time, so auto-cancel below sees every older
-  -- build of the ref that another batch stored (a lock without a write, held to commit).
-  PERFORM pg_advisory_xact_lock(hashtextextended(repo_row.id::text || ' ' || (b->>'ref'), 0));
   build_id := (b->>'id')::uuid;
   INSERT INTO builds (id, repository_id, delivery_id, status, trigger, ref, ref_type, ref_name, sha, before_sha, pusher, commit_message,
                       pull_request, base_ref, head_repository, from_fork, attempt, queued_at, created_at, updated_at)
