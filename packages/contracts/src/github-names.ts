@@ -22,3 +22,9 @@ export const isGithubFullName = (s: string): boolean => {
 export const zGithubFullName = z
   .string()
   .refine(isGithubFullName, "must be owner/repo as GitHub names them (owner: letters, digits, -; repo: letters, digits, . _ -)");
+
+/** A GitHub repository id: a positive integer JavaScript holds exactly (stored as bigint). */
+export const zGithubId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+/** A pull request number (stored as a 32-bit integer). */
+export const zPullRequestNumber = z.number().int().positive().max(2_147_483_647);

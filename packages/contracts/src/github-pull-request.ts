@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { zGithubFullName } from "./github-names";
+import { zGithubFullName, zGithubId, zPullRequestNumber } from "./github-names";
 import { zBranchName, zGithubRepository, zSha } from "./github-push";
 
 /** Actions of `pull_request` that change what the head commit is, and so build it. */
@@ -15,12 +15,12 @@ export const PULL_REQUEST_BUILD_ACTIONS = ["opened", "synchronize", "reopened"] 
 export const ZGithubPullRequestPayload = z
   .object({
     action: z.string().max(64),
-    number: z.number().int().positive().max(2_147_483_647),
+    number: zPullRequestNumber,
     before: zSha.optional(),
     repository: zGithubRepository,
     pull_request: z
       .object({
-        number: z.number().int().positive().max(2_147_483_647),
+        number: zPullRequestNumber,
         title: z.string().nullish(),
         user: z.object({ login: z.string() }).loose().nullish(),
         /** OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR, FIRST_TIME_CONTRIBUTOR, FIRST_TIMER, NONE */
@@ -29,16 +29,13 @@ export const ZGithubPullRequestPayload = z
           .object({
             sha: zSha,
             ref: zBranchName,
-            repo: z
-              .object({ id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER), full_name: zGithubFullName })
-              .loose()
-              .nullable(),
+            repo: z.object({ id: zGithubId, full_name: zGithubFullName }).loose().nullable(),
           })
           .loose(),
         base: z
           .object({
             ref: zBranchName,
-            repo: z.object({ id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER) }).loose(),
+            repo: z.object({ id: zGithubId }).loose(),
           })
           .loose(),
       })

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { GITHUB_OWNER, GITHUB_REPO, zGithubFullName } from "./github-names";
+import { GITHUB_OWNER, GITHUB_REPO, zGithubFullName, zGithubId } from "./github-names";
 
 export const zSha = z.string().regex(/^[0-9a-f]{40}$/, "must be a 40-character hex commit sha");
 /** A branch name as git allows it (check-ref-format, in short): no control characters, spaces,
@@ -12,7 +12,7 @@ export const zBranchName = z
 /** The `repository` object of a webhook payload: id, owner/name, default branch. */
 export const zGithubRepository = z
   .object({
-    id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+    id: zGithubId,
     name: z.string().regex(GITHUB_REPO, "must be a GitHub repository name (letters, digits, . _ -)"),
     full_name: zGithubFullName,
     owner: z

@@ -25,8 +25,7 @@ export interface Received {
   /** 200 for ping, 202 otherwise */
   status: 200 | 202;
   body: TWebhookAccepted;
-  queuedNew: boolean;
-  /** the build this delivery queued (queuedNew), as the event stream announces it */
+  /** the build this delivery queued (a new one, not superseded as it was stored), as the event stream announces it */
   queued?: { buildId: string; repository: string; trigger: string; ref: string; sha: string };
   /** builds the queued one superseded (now cancelled) */
   superseded: { id: string; attempt: number }[];
@@ -63,7 +62,6 @@ export async function receiveDelivery(deps: ReceiveDeps, raw: RawDelivery): Prom
   return {
     status: plan.outcome === "ping" ? 200 : 202,
     body: stored.accepted,
-    queuedNew: stored.queuedNew,
     superseded: stored.superseded,
     ...(queued ? { queued } : {}),
   };

@@ -61,7 +61,7 @@ DECLARE
   gid bigint := (repo->>'github_id')::bigint;
   repo_row repositories%ROWTYPE;
   known record;
-  existing record;
+  existing jsonb;
   replay record;
   delivery_id uuid := (it->>'id')::uuid;
   build_id uuid;
@@ -81,10 +81,9 @@ BEGIN
   END IF;
 
   -- A delivery id seen before: answer with what the first copy stored.
-  SELECT d.outcome, d.reason, (SELECT x.id FROM builds x WHERE x.delivery_id = d.id LIMIT 1) AS build_id
-    INTO existing FROM webhook_deliveries d WHERE d.github_delivery = it->>'github_delivery';
-  IF FOUND THEN
-    RETURN jsonb_build_object('outcome', existing.outcome, 'buildId', existing.build_id, 'reason', existing.reason, 'duplicate', true);
+  existing := slipway_stored_answer(it->>'github_delivery');
+  IF existing IS NOT NULL THEN
+    RETURN existing;
   END IF;
 
   -- The first binding of a repository's id and name stands (see store-deliveries.ts).
@@ -126,22 +125,11 @@ BEGIN
 
   -- The build an earlier delivery of this very change queued: a replay.
   IF outcome = 'build_queued' THEN
-    -- Equalities the unique push identity index answers: a CASE or IS NOT DISTINCT FROM here
-    -- would read every build of the ref, and so would comparing the char(40) columns with
-    -- text (the column gets cast, not the value: measured, a batch's time grew with the table).
-    IF b->>'trigger' = 'pull_request' THEN
-      SELECT x.id, d.github_delivery INTO replay FROM builds x LEFT JOIN webhook_deliveries d ON d.id = x.delivery_id
-        WHERE x.repository_id = repo_row.id AND x.ref = b->>'ref' AND x.sha = (b->>'sha')::bpchar AND x.trigger = 'pull_request'
-        LIMIT 1;
-    ELSE
-      SELECT x.id, d.github_delivery INTO replay FROM builds x LEFT JOIN webhook_deliveries d ON d.id = x.delivery_id
-        WHERE x.repository_id = repo_row.id AND x.ref = b->>'ref' AND x.before_sha = (b->>'before_sha')::bpchar AND x.sha = (b->>'sha')::bpchar
-        LIMIT 1;
-    END IF;
+    SELECT * INTO replay FROM slipway_find_replay(repo_row.id, b);
     IF FOUND THEN
       outcome := 'ignored';
-      reason := slipway_replay_reason(b, replay.id, replay.github_delivery);
-      build_id := replay.id;
+      reason := replay.reason;
+      build_id := replay.build_id;
     END IF;
   END IF;
 
@@ -150,9 +138,7 @@ BEGIN
     ON CONFLICT (github_delivery) DO NOTHING;
   IF NOT FOUND THEN
     -- A concurrent copy of this delivery committed first: answer with what it stored.
-    SELECT d.outcome, d.reason, (SELECT x.id FROM builds x WHERE x.delivery_id = d.id LIMIT 1) AS build_id
-      INTO existing FROM webhook_deliveries d WHERE d.github_delivery = it->>'github_delivery';
-    RETURN jsonb_build_object('outcome', existing.outcome, 'buildId', existing.build_id, 'reason', existing.reason, 'duplicate', true);
+    RETURN slipway_stored_answer(it->>'github_delivery');
   END IF;
 
   IF outcome <> 'build_queued' THEN
@@ -168,12 +154,9 @@ BEGIN
     ON CONFLICT (repository_id, ref, before_sha, sha) DO NOTHING;
   IF NOT FOUND THEN
     -- A concurrent replay (same push under another delivery id) committed first.
-    SELECT x.id, d.github_delivery INTO replay FROM builds x LEFT JOIN webhook_deliveries d ON d.id = x.delivery_id
-      WHERE x.repository_id = repo_row.id AND x.ref = b->>'ref' AND x.before_sha = (b->>'before_sha')::bpchar AND x.sha = (b->>'sha')::bpchar
-      LIMIT 1;
-    reason := slipway_replay_reason(b, replay.id, replay.github_delivery);
-    UPDATE webhook_deliveries SET outcome = 'ignored', reason = reason WHERE id = delivery_id;
-    RETURN jsonb_build_object('outcome', 'ignored', 'buildId', replay.id, 'reason', reason, 'duplicate', true);
+    SELECT * INTO replay FROM slipway_find_replay(repo_row.id, b);
+    UPDATE webhook_deliveries SET outcome = 'ignored', reason = replay.reason WHERE id = delivery_id;
+    RETURN jsonb_build_object('outcome', 'ignored', 'buildId', replay.build_id, 'reason', replay.reason, 'duplicate', true);
   END IF;
   INSERT INTO build_attempts (id, build_id, attempt, status, trigger, tries, queued_at)
     VALUES ((b->>'attempt_id')::uuid, build_id, 1, 'queued', (b->>'trigger')::build_trigger, 0, now_ts);
@@ -226,12 +209,46 @@ BEGIN
 END
 $fn$;
 
-CREATE FUNCTION slipway_replay_reason(b jsonb, build_id uuid, github_delivery text) RETURNS text
-LANGUAGE sql IMMUTABLE AS $fn$
-  SELECT CASE WHEN b->>'trigger' = 'pull_request'
-    THEN format('pull request #%s already built %s%s: build %s (retry it to build again)', b->>'pull_request', b->>'sha',
-                CASE WHEN github_delivery IS NULL THEN '' ELSE format(' (delivery %s)', github_delivery) END, build_id)
-    ELSE format('replay of a push already received%s: same repository, ref, before and after; build %s',
-                CASE WHEN github_delivery IS NULL THEN '' ELSE format(' (delivery %s)', github_delivery) END, build_id)
-  END
+-- What a delivery id already stored answers (duplicate: true), or NULL when it is new.
+CREATE FUNCTION slipway_stored_answer(github_delivery text) RETURNS jsonb
+LANGUAGE sql STABLE AS $fn$
+  SELECT jsonb_build_object('outcome', d.outcome, 'buildId', (SELECT x.id FROM builds x WHERE x.delivery_id = d.id LIMIT 1),
+                            'reason', d.reason, 'duplicate', true)
+  FROM webhook_deliveries d WHERE d.github_delivery = slipway_stored_answer.github_delivery
+$fn$;
+
+-- The build an earlier delivery of this very change queued, with the reason a replay is
+-- ignored: a push with the same repository, ref, before and after; a pull request event for a
+-- head commit that pull request already built (a redelivery, or reopened with no new commit).
+-- Equalities the unique push identity index answers: a CASE or IS NOT DISTINCT FROM here would
+-- read every build of the ref, and so would comparing the char(40) columns with text (the
+-- column gets cast, not the value: measured, a batch's time grew with the table).
+CREATE FUNCTION slipway_find_replay(repository_id uuid, b jsonb) RETURNS TABLE (build_id uuid, reason text)
+LANGUAGE plpgsql STABLE SET plan_cache_mode = force_custom_plan AS $fn$
+DECLARE
+  found_id uuid;
+  via text;
+BEGIN
+  IF b->>'trigger' = 'pull_request' THEN
+    SELECT x.id, d.github_delivery INTO found_id, via FROM builds x LEFT JOIN webhook_deliveries d ON d.id = x.delivery_id
+      WHERE x.repository_id = slipway_find_replay.repository_id AND x.ref = b->>'ref' AND x.sha = (b->>'sha')::bpchar
+        AND x.trigger = 'pull_request'
+      LIMIT 1;
+  ELSE
+    SELECT x.id, d.github_delivery INTO found_id, via FROM builds x LEFT JOIN webhook_deliveries d ON d.id = x.delivery_id
+      WHERE x.repository_id = slipway_find_replay.repository_id AND x.ref = b->>'ref'
+        AND x.before_sha = (b->>'before_sha')::bpchar AND x.sha = (b->>'sha')::bpchar
+      LIMIT 1;
+  END IF;
+  IF found_id IS NULL THEN
+    RETURN;
+  END IF;
+  via := CASE WHEN via IS NULL THEN '' ELSE format(' (delivery %s)', via) END;
+  build_id := found_id;
+  reason := CASE WHEN b->>'trigger' = 'pull_request'
+    THEN format('pull request #%s already built %s%s: build %s (retry it to build again)', b->>'pull_request', b->>'sha', via, found_id)
+    ELSE format('replay of a push already received%s: same repository, ref, before and after; build %s', via, found_id)
+  END;
+  RETURN NEXT;
+END
 $fn$;

@@ -100,8 +100,8 @@ export async function registerWebhookRoutes(app: FastifyInstance, { deps }: { de
           body,
         },
       );
-      // A new build, or one stored already superseded (its report row waits in the outbox too).
-      if (result.queuedNew || (result.body.outcome === "build_queued" && !result.body.duplicate)) deps.onBuildStored();
+      // Any build this delivery stored, queued or stored already superseded: outbox rows wait.
+      if (result.body.outcome === "build_queued" && !result.body.duplicate) deps.onBuildStored();
       if (result.queued) {
         const q = result.queued;
         deps.events?.emit({ type: "build.queued", attempt: 1, ...q });
