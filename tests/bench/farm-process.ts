@@ -1,4 +1,4 @@
-// One farm app (apps/api or apps/worker) as its own node process, started from its real
+// One farm app (apps/api, apps/worker or apps/publisher) as its own node process, started from its real
 // src/index.ts with configuration in the environment (secrets never in the argument list):
 // a benchmark's load generator must not share the measured process's event loop.
 import { spawn, type ChildProcess } from "node:child_process";
@@ -15,18 +15,20 @@ export interface FarmProcess {
 
 export interface FarmProcessOptions {
   root: string;
-  app: "api" | "worker";
+  app: "api" | "worker" | "publisher";
   /** its whole configuration, on top of this process's environment */
   env: Record<string, string>;
   /** where stdout and stderr go (appended) */
   logFile: string;
+  /** start the log file afresh rather than append @defaultValue false */
+  freshLog?: boolean;
   /** extra node flags, e.g. --cpu-prof */
   nodeArgs?: string[];
 }
 
 export function startFarmProcess(o: FarmProcessOptions): FarmProcess {
   mkdirSync(join(o.logFile, ".."), { recursive: true });
-  const out = openSync(o.logFile, "a");
+  const out = openSync(o.logFile, o.freshLog ? "w" : "a");
   // node --import tsx (not the tsx CLI): signals reach the app itself, and --cpu-prof profiles it.
   const child: ChildProcess = spawn(
     process.execPath,

@@ -4,9 +4,8 @@
 // The logs and scale benchmarks use it: an api process of its own has an RSS to read, and
 // workers in processes of their own scale the way a deployment does (an in-process farm shares
 // one event loop between api, workers and the benchmark's own client).
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,6 +13,7 @@ import { createDb, type Db } from "@slipway/db";
 import { createRedis } from "@slipway/queue";
 import { createTestDatabase, freePort, testEnv, TestGitServer, type TestDatabase } from "@slipway/testing";
 import { API_TOKEN, eventually, WEBHOOK_SECRET } from "../../apps/api/test/harness";
+import { startFarmProcess, type FarmProcess, type FarmProcessOptions } from "./farm-process";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const LOG_DIR = join(ROOT, ".slipway/bench/logs");
@@ -53,13 +53,12 @@ export async function startProcessFarm(opts: ProcessFarmOptions): Promise<Proces
   const port = await freePort();
   const scratch = mkdtempSync(join(tmpdir(), "slipway-bench-farm-"));
   mkdirSync(LOG_DIR, { recursive: true });
-  const children: { name: string; child: ChildProcess; log: string }[] = [];
+  const children: { name: string; proc: FarmProcess; log: string; ended: boolean }[] = [];
 
   // Secrets go through the environment only, never argv. The inherited environment carries the
   // test services' settings (DOCKER_HOST, registry secret and token key): each app reads what
   // its config asks for.
-  const common: NodeJS.ProcessEnv = {
-    ...process.env,
+  const common: Record<string, string> = {
     DATABASE_URL: database.url,
     REDIS_URL: redisUrl,
     SLIPWAY_REGISTRY: testEnv.registry,
@@ -68,16 +67,16 @@ export async function startProcessFarm(opts: ProcessFarmOptions): Promise<Proces
     SLIPWAY_GIT_PROTOCOLS: "git",
     LOG_LEVEL: "info",
   };
-  const start = (name: string, entry: string, env: NodeJS.ProcessEnv) => {
+  const start = (name: string, app: FarmProcessOptions["app"], env: Record<string, string>) => {
     const log = join(LOG_DIR, `${opts.name}-${name}.log`);
-    const fd = openSync(log, "w");
-    const child = spawn(process.execPath, ["--import", "tsx", entry], { cwd: ROOT, env, stdio: ["ignore", fd, fd] });
-    closeSync(fd);
-    children.push({ name, child, log });
-    return { child, log };
+    const proc = startFarmProcess({ root: ROOT, app, env, logFile: log, freshLog: true });
+    const entry = { name, proc, log, ended: false };
+    void proc.exited.then(() => (entry.ended = true));
+    children.push(entry);
+    return entry;
   };
 
-  const api = start("api", "apps/api/src/index.ts", {
+  const api = start("api", "api", {
     ...common,
     PORT: String(port),
     HOST: "127.0.0.1",
@@ -88,12 +87,12 @@ export async function startProcessFarm(opts: ProcessFarmOptions): Promise<Proces
     SLIPWAY_RATE_LIMIT_PER_MIN: "1000000",
     SLIPWAY_RATE_LIMIT_ANON_PER_MIN: "1000000",
   });
-  start("publisher", "apps/publisher/src/index.ts", { ...common, SLIPWAY_PUBLIC_PUBLISH_HOSTS: testEnv.publishRegistry });
+  start("publisher", "publisher", { ...common, SLIPWAY_PUBLIC_PUBLISH_HOSTS: testEnv.publishRegistry });
   const workerLogs: string[] = [];
   for (let i = 1; i <= opts.workers; i++) {
     const cacheDir = join(scratch, `worker-${i}`);
     mkdirSync(cacheDir, { recursive: true });
-    const w = start(`worker-${i}`, "apps/worker/src/index.ts", {
+    const w = start(`worker-${i}`, "worker", {
       ...common,
       SLIPWAY_WORKER_ID: `bench-w${i}`,
       SLIPWAY_BUILD_HOST: "bench-host",
@@ -106,7 +105,7 @@ export async function startProcessFarm(opts: ProcessFarmOptions): Promise<Proces
   }
 
   const url = `http://127.0.0.1:${port}`;
-  const exited = () => children.find((c) => c.child.exitCode !== null || c.child.signalCode !== null);
+  const exited = () => children.find((c) => c.ended);
   const ready = async (check: () => Promise<boolean>, what: string) =>
     eventually(
       async () => {
@@ -126,26 +125,13 @@ export async function startProcessFarm(opts: ProcessFarmOptions): Promise<Proces
     db,
     git,
     redisUrl,
-    apiPid: api.child.pid!,
+    apiPid: api.proc.pid,
     workerLogs: () => workerLogs.map((l) => readFileSync(l, "utf8")).join(""),
     apiFetch: (path, init = {}) =>
       fetch(`${url}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${API_TOKEN}`, ...init.headers } }),
     close: async () => {
       // SIGTERM: each app stops its own consumers and connections (runApp), then exits.
-      await Promise.all(
-        children.map(
-          ({ child }) =>
-            new Promise<void>((resolve) => {
-              if (child.exitCode !== null || child.signalCode !== null) return resolve();
-              const kill = setTimeout(() => child.kill("SIGKILL"), 30_000);
-              child.once("exit", () => {
-                clearTimeout(kill);
-                resolve();
-              });
-              child.kill("SIGTERM");
-            }),
-        ),
-      );
+      await Promise.all(children.map(({ proc }) => proc.stop(30_000)));
       await db.$disconnect();
       const redis = createRedis(redisUrl, "producer");
       await redis.flushdb().catch(() => {});
