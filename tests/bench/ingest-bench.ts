@@ -1,6 +1,6 @@
 // npm run bench:ingest [ROUNDS] [SECONDS] — signed push deliveries through POST /webhooks/github
-// of the real api process (autocannon on loopback, 64 connections) at fixed rates and at
-// saturation, with builds idle and with 2 worker processes building; next to the limits
+// of the real api process (on loopback, 64 connections) at fixed rates with evenly spaced
+// arrivals (undici) and at saturation (autocannon), with builds idle and with 2 worker processes building; next to the limits
 // measured in the same round: pgbench doing the same inserts one transaction per delivery,
 // and raw BullMQ Queue.add. Prints medians of ROUNDS rounds and the ratios; writes JSON to
 // .slipway/bench/. SLIPWAY_BENCH_SCENARIOS=idle or =building runs one scenario only;
