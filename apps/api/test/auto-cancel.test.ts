@@ -109,4 +109,55 @@ describe("auto-cancel of superseded builds", () => {
     expect(await build(a1)).toMatchObject({ status: "cancelled", supersededById: a2 });
     expect((await build(b1)).status).toBe("queued");
   });
+
+  it("concurrent pushes to a branch and to the default branch: one branch build left, every default-branch build kept", async () => {
+    // Deliveries that supersede hold the repository's lock alone, the others share it; both
+    // kinds in the same batches, in any order.
+    const r = { id: 82_003, fullName: "acme/race" };
+    await push("refs/heads/main", r); // the repository exists, so the batches below read its settings
+    const refs = Array.from({ length: 40 }, (_, i) => (i % 2 ? "refs/heads/main" : "refs/heads/feature"));
+    const ids = await Promise.all(refs.map((ref) => push(ref, r)));
+    const builds = await api.db.build.findMany({ where: { id: { in: ids } }, orderBy: { id: "asc" } });
+    const feature = builds.filter((b) => b.ref === "refs/heads/feature");
+    const main = builds.filter((b) => b.ref === "refs/heads/main");
+    expect(feature).toHaveLength(20);
+    expect(main.map((b) => b.status)).toEqual(Array(20).fill("queued"));
+    // The newest feature build is the one left; each other was superseded by a newer one.
+    expect(feature.map((b) => b.status)).toEqual([...Array(19).fill("cancelled"), "queued"]);
+    for (const b of feature.slice(0, -1)) expect(b.supersededById! > b.id).toBe(true);
+  });
+
+  it("a delivery stored under the shared lock whose repository now supersedes is refused, to be stored again", async () => {
+    const r = { id: 82_004, fullName: "acme/flip" };
+    const mainBuild = await push("refs/heads/main", r);
+    const repoRow = await api.db.repository.findUniqueOrThrow({ where: { githubId: 82_004 } });
+    const item = {
+      id: "01900000-0000-7000-8000-000000000001",
+      github_delivery: randomBytes(8).toString("hex"),
+      event: "push",
+      outcome: "build_queued",
+      repo: { new_id: repoRow.id, github_id: "82004", full_name: "acme/flip", owner: "acme", name: "flip", default_branch: "main" },
+      build: {
+        id: "01900000-0000-7000-8000-000000000002",
+        attempt_id: "01900000-0000-7000-8000-000000000003",
+        trigger: "push",
+        ref: "refs/heads/feature",
+        ref_type: "branch",
+        ref_name: "feature",
+        sha: "c".repeat(40),
+        before_sha: "d".repeat(40),
+      },
+      payload: {},
+    };
+    // As if the batch had read settings under which this push could not supersede.
+    await expect(api.db.$queryRaw`SELECT slipway_store_delivery(${JSON.stringify(item)}::jsonb, false)`).rejects.toThrow(
+      /auto-cancel settings changed/,
+    );
+    expect(await api.db.webhookDelivery.count({ where: { githubDelivery: item.github_delivery } })).toBe(0);
+    const [row] = await api.db.$queryRaw<
+      { r: { outcome: string }[] }[]
+    >`SELECT slipway_store_deliveries(${JSON.stringify([item])}::jsonb) AS r`;
+    expect(row!.r[0]).toMatchObject({ outcome: "build_queued" });
+    expect((await build(mainBuild)).status).toBe("queued");
+  });
 });
