@@ -96,4 +96,28 @@ describe("Redis down while deliveries arrive", () => {
     expect(await api.queue.queue.count()).toBe(countBefore);
     expect(await api.db.outboxMessage.count({ where: { dispatchedAt: null } })).toBe(0);
   });
+
+  it("rows of one topic are enqueued together, and a row that cannot be dispatched backs off alone", async () => {
+    const good = [randomUUID(), randomUUID(), randomUUID()];
+    const countBefore = await api.queue.queue.count();
+    // Written in one statement, so one relay pass sees them together: good, bad, good, good.
+    const rows = [good[0], "not-a-uuid", good[1], good[2]].map((buildId) => ({ topic: "build.enqueue", payload: { buildId, attempt: 1 } }));
+    await api.db.outboxMessage.createMany({ data: rows });
+    await eventually(
+      async () => (await api.db.outboxMessage.count({ where: { dispatchedAt: null, attempts: { gt: 0 } } })) === 1,
+      20_000,
+      "the bad row's failed attempt",
+    );
+    await eventually(
+      async () => (await api.db.outboxMessage.count({ where: { dispatchedAt: null, attempts: 0 } })) === 0,
+      20_000,
+      "the rest",
+    );
+    for (const id of good) expect((await api.queue.queue.getJob(id))?.data).toEqual({ buildId: id, attempt: 1 });
+    expect(await api.queue.queue.count()).toBe(countBefore + 3);
+    const bad = await api.db.outboxMessage.findFirstOrThrow({ where: { dispatchedAt: null } });
+    expect(bad.payload).toEqual({ buildId: "not-a-uuid", attempt: 1 });
+    expect(bad.lastError).toMatch(/buildId|uuid/i);
+    await api.db.outboxMessage.delete({ where: { id: bad.id } });
+  });
 });

@@ -35,8 +35,8 @@ export function createProducers(
 /** Outbox topic → handler, for every topic: any process's relay can dispatch any row. */
 export function createOutboxHandlers(p: Producers): Record<string, OutboxHandler> {
   return {
-    [OUTBOX_BUILD_ENQUEUE]: (payload) => p.build.enqueue(BUILD_JOB.schema.parse(payload)),
-    [OUTBOX_PUBLISH_ENQUEUE]: (payload) => p.publish.enqueue(PUBLISH_JOB.schema.parse(payload)),
-    [OUTBOX_GITHUB_REPORT]: (payload) => p.report.enqueue(REPORT_JOB.schema.parse(payload)),
+    [OUTBOX_BUILD_ENQUEUE]: (payloads) => p.build.enqueueMany(payloads),
+    [OUTBOX_PUBLISH_ENQUEUE]: (payloads) => p.publish.enqueueMany(payloads),
+    [OUTBOX_GITHUB_REPORT]: (payloads) => p.report.enqueueMany(payloads),
   };
 }

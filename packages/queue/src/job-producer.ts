@@ -41,6 +41,12 @@ export class JobProducer<S extends z.ZodType> {
     await this.queue.add(this.def.name, parsed, { jobId: this.def.jobId(parsed) });
   }
 
+  /** Several jobs in one Redis round trip (a MULTI): all are added, or the call throws. Each is checked first. */
+  async enqueueMany(items: unknown[]): Promise<void> {
+    const parsed = items.map((d) => this.def.schema.parse(d));
+    await this.queue.addBulk(parsed.map((data) => ({ name: this.def.name, data, opts: { jobId: this.def.jobId(data) } })));
+  }
+
   async close(): Promise<void> {
     await this.queue.close();
   }

@@ -1,8 +1,8 @@
 import type { Db } from "@slipway/db";
 import type { Logger } from "pino";
 
-/** Dispatches one outbox message; throws when it could not (it is then retried). */
-export type OutboxHandler = (payload: unknown) => Promise<void>;
+/** Dispatches outbox messages of one topic, all of them or none (one Redis round trip); throws when it could not (they are then retried). */
+export type OutboxHandler = (payloads: unknown[]) => Promise<void>;
 
 export interface OutboxRelayOptions {
   db: Db;
@@ -138,35 +138,67 @@ export class OutboxRelay {
     return done;
   }
 
+  /**
+   * Consecutive rows of one topic (up to 50) go to their handler together: one Redis round
+   * trip where a webhook burst made one per row. A group that fails is dispatched again row by
+   * row, so one row that cannot be dispatched is told from the others and only it backs off.
+   */
   private async dispatchAll(rows: OutboxRow[], dispatched: bigint[], afterEach: () => Promise<void>): Promise<void> {
-    const { db, handlers, logger } = this.opts;
-    for (let i = 0; i < rows.length; i++) {
-      const row = rows[i]!;
-      const handler = handlers[row.topic];
-      try {
-        if (!handler) throw new Error(`no handler for outbox topic "${row.topic}"`);
-        await withTimeout(handler(row.payload), this.opts.dispatchTimeoutMs ?? 10_000, `dispatch of outbox row ${row.id}`);
-        dispatched.push(row.id);
-      } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
-        // Short, capped backoff: a Redis outage should drain within seconds of recovery.
-        const delayMs = Math.min(1000 * (row.attempts + 1), 10_000);
-        await db.outboxMessage.update({
-          where: { id: row.id },
-          data: { attempts: row.attempts + 1, lastError: message.slice(0, 1000), availableAt: new Date(Date.now() + delayMs) },
-        });
-        logger.warn(
-          { outboxId: row.id.toString(), topic: row.topic, attempts: row.attempts + 1, error: message },
-          "outbox dispatch failed",
-        );
-        // The usual cause (Redis down) fails every message alike: release the rest at once.
-        const rest = rows.slice(i + 1).map((r) => r.id);
-        if (rest.length)
-          await db.outboxMessage.updateMany({ where: { id: { in: rest }, dispatchedAt: null }, data: { availableAt: new Date() } });
-        break;
+    for (let i = 0; i < rows.length;) {
+      let end = i + 1;
+      while (end < rows.length && end - i < 50 && rows[end]!.topic === rows[i]!.topic) end++;
+      const group = rows.slice(i, end);
+      if (
+        group.length > 1 &&
+        (await this.dispatch(group).then(
+          () => true,
+          () => false,
+        ))
+      ) {
+        dispatched.push(...group.map((r) => r.id));
+        i = end;
+        await afterEach();
+        continue;
       }
-      await afterEach();
+      for (const row of group) {
+        try {
+          await this.dispatch([row]);
+          dispatched.push(row.id);
+        } catch (err) {
+          await this.failed(row, err, rows.slice(rows.indexOf(row) + 1));
+          return;
+        }
+        await afterEach();
+      }
+      i = end;
     }
+  }
+
+  private async dispatch(rows: OutboxRow[]): Promise<void> {
+    const topic = rows[0]!.topic;
+    const handler = this.opts.handlers[topic];
+    if (!handler) throw new Error(`no handler for outbox topic "${topic}"`);
+    const what = rows.length > 1 ? `dispatch of outbox rows ${rows[0]!.id}..${rows.at(-1)!.id}` : `dispatch of outbox row ${rows[0]!.id}`;
+    await withTimeout(handler(rows.map((r) => r.payload)), this.opts.dispatchTimeoutMs ?? 10_000, what);
+  }
+
+  /** A row that could not be dispatched backs off; the rest of the pass is released at once. */
+  private async failed(row: OutboxRow, err: unknown, rest: OutboxRow[]): Promise<void> {
+    const { db, logger } = this.opts;
+    const message = err instanceof Error ? err.message : String(err);
+    // Short, capped backoff: a Redis outage should drain within seconds of recovery.
+    const delayMs = Math.min(1000 * (row.attempts + 1), 10_000);
+    await db.outboxMessage.update({
+      where: { id: row.id },
+      data: { attempts: row.attempts + 1, lastError: message.slice(0, 1000), availableAt: new Date(Date.now() + delayMs) },
+    });
+    logger.warn({ outboxId: row.id.toString(), topic: row.topic, attempts: row.attempts + 1, error: message }, "outbox dispatch failed");
+    // The usual cause (Redis down) fails every message alike: release the rest at once.
+    if (rest.length)
+      await db.outboxMessage.updateMany({
+        where: { id: { in: rest.map((r) => r.id) }, dispatchedAt: null },
+        data: { availableAt: new Date() },
+      });
   }
 }
 
