@@ -18,31 +18,24 @@ export const ZGithubPullRequestPayload = z
     number: zPullRequestNumber,
     before: zSha.optional(),
     repository: zGithubRepository,
-    pull_request: z
-      .object({
-        number: zPullRequestNumber,
-        title: z.string().nullish(),
-        user: z.object({ login: z.string() }).loose().nullish(),
-        /** OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR, FIRST_TIME_CONTRIBUTOR, FIRST_TIMER, NONE */
-        author_association: z.string().max(64).optional(),
-        head: z
-          .object({
-            sha: zSha,
-            ref: zBranchName,
-            repo: z.object({ id: zGithubId, full_name: zGithubFullName }).loose().nullable(),
-          })
-          .loose(),
-        base: z
-          .object({
-            ref: zBranchName,
-            repo: z.object({ id: zGithubId }).loose(),
-          })
-          .loose(),
-      })
-      .loose(),
-    sender: z.object({ login: z.string() }).loose().optional(),
+    pull_request: z.object({
+      number: zPullRequestNumber,
+      title: z.string().nullish(),
+      user: z.object({ login: z.string() }).nullish(),
+      /** OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR, FIRST_TIME_CONTRIBUTOR, FIRST_TIMER, NONE */
+      author_association: z.string().max(64).optional(),
+      head: z.object({
+        sha: zSha,
+        ref: zBranchName,
+        repo: z.object({ id: zGithubId, full_name: zGithubFullName }).nullable(),
+      }),
+      base: z.object({
+        ref: zBranchName,
+        repo: z.object({ id: zGithubId }),
+      }),
+    }),
+    sender: z.object({ login: z.string() }).optional(),
   })
-  .loose()
   .refine((p) => p.pull_request.number === p.number, { message: "must equal number", path: ["pull_request", "number"] })
   .refine((p) => p.pull_request.base.repo.id === p.repository.id, {
     message: "must be the repository the event is for",

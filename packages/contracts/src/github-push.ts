@@ -15,42 +15,38 @@ export const zGithubRepository = z
     id: zGithubId,
     name: z.string().regex(GITHUB_REPO, "must be a GitHub repository name (letters, digits, . _ -)"),
     full_name: zGithubFullName,
-    owner: z
-      .object({ login: z.string().regex(GITHUB_OWNER, "must be a GitHub account name").optional(), name: z.string().nullish() })
-      .loose(),
+    owner: z.object({ login: z.string().regex(GITHUB_OWNER, "must be a GitHub account name").optional(), name: z.string().nullish() }),
     private: z.boolean().optional(),
     default_branch: zBranchName.optional(),
     master_branch: zBranchName.optional(),
   })
-  .loose()
   .refine((r) => r.full_name.split("/")[1] === r.name, { message: "name must be the repository part of full_name", path: ["name"] });
 export type TGithubRepository = z.infer<typeof zGithubRepository>;
 
 /**
- * The part of GitHub's `push` webhook payload that a build needs. Extra fields pass through
- * untouched (the full payload is stored with the delivery). A payload is a claim, not an
+ * The part of GitHub's `push` webhook payload that a build needs. Other fields are left out of
+ * the parsed value, not checked or copied (a payload is ~7 KB; the full payload is stored with
+ * the delivery as GitHub sent it). A payload is a claim, not an
  * instruction: only the repository id, owner/name, ref and commits are used, each checked
  * against its grammar; URLs in it (clone_url, html_url, ...) are never used — the farm
  * derives where to fetch from its own configuration (SLIPWAY_GIT_BASE_URL).
  */
-export const ZGithubPushPayload = z
-  .object({
-    ref: z
-      .string()
-      .min(1)
-      .max(1024)
-      .regex(/^refs\/(?!.*\.\.)[^\x00-\x20\x7f~^:?*[\\]+$/, "must be a git ref (refs/...)"),
-    before: zSha,
-    after: zSha,
-    created: z.boolean().optional(),
-    deleted: z.boolean().optional(),
-    forced: z.boolean().optional(),
-    repository: zGithubRepository,
-    pusher: z.object({ name: z.string().optional(), email: z.string().nullish() }).loose().optional(),
-    sender: z.object({ login: z.string() }).loose().optional(),
-    head_commit: z.object({ id: z.string(), message: z.string() }).loose().nullish(),
-  })
-  .loose();
+export const ZGithubPushPayload = z.object({
+  ref: z
+    .string()
+    .min(1)
+    .max(1024)
+    .regex(/^refs\/(?!.*\.\.)[^\x00-\x20\x7f~^:?*[\\]+$/, "must be a git ref (refs/...)"),
+  before: zSha,
+  after: zSha,
+  created: z.boolean().optional(),
+  deleted: z.boolean().optional(),
+  forced: z.boolean().optional(),
+  repository: zGithubRepository,
+  pusher: z.object({ name: z.string().optional(), email: z.string().nullish() }).optional(),
+  sender: z.object({ login: z.string() }).optional(),
+  head_commit: z.object({ id: z.string(), message: z.string() }).nullish(),
+});
 export type TGithubPushPayload = z.infer<typeof ZGithubPushPayload>;
 
 export const ZERO_SHA = "0000000000000000000000000000000000000000";
