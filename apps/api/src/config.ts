@@ -109,6 +109,10 @@ const ZApiConfig = z.object({
   SLIPWAY_REGISTRY_TOKEN_CERT: z.string().min(1).optional(),
   /** how often the outbox relay looks for undispatched builds, ms @defaultValue 1000 */
   SLIPWAY_OUTBOX_POLL_MS: zPositiveInt(1000),
+  /** how often the maintenance loop (reconcilers) runs in the api process holding its lease, ms @defaultValue 10000 */
+  SLIPWAY_MAINTENANCE_TICK_MS: zPositiveInt(10_000),
+  /** how long a build or publish stays queued, running or pending before the reconciler checks its job, ms @defaultValue 30000 */
+  SLIPWAY_RECONCILE_GRACE_MS: zPositiveInt(30_000),
   /** /api/v1 requests per minute per API token, shared by every api replica @defaultValue 600 */
   SLIPWAY_RATE_LIMIT_PER_MIN: zPositiveInt(600),
   /** /api/v1 requests per minute per client address without a valid token @defaultValue 60 */

@@ -1,5 +1,6 @@
 // The api process: read config, build dependencies, wire them, serve. Logic lives in packages.
 import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import { fileURLToPath } from "node:url";
 import { SessionSealer } from "@slipway/auth";
 import { githubSettingsOf, readConfigOrExit, runApp } from "@slipway/config";
@@ -8,6 +9,7 @@ import { EventBus } from "@slipway/events";
 import { OctokitGithubClient } from "@slipway/github";
 import { RepositoryAllowList, SignatureVerifier } from "@slipway/ingest";
 import { createLogger } from "@slipway/logger";
+import { MaintenanceLoop, reconcileBuilds, reconcilePublishes } from "@slipway/maintenance";
 import { loadTokenSigner } from "@slipway/registry-auth";
 import { createOutboxHandlers, createProducers, createRedis, OutboxRelay } from "@slipway/queue";
 import { SecretBox, SecretStore } from "@slipway/secrets";
@@ -79,10 +81,32 @@ runApp("api", async () => {
     onBuildStored: () => relay.kick(),
   });
   relay.start();
+  const reconcile = { db, producers, logger: logger.child({ component: "reconciler" }), reportToGithub: github !== undefined };
+  const grace = { graceMs: config.SLIPWAY_RECONCILE_GRACE_MS };
+  const maintenance = new MaintenanceLoop({
+    db,
+    logger: logger.child({ component: "maintenance" }),
+    holder: `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`,
+    tickMs: config.SLIPWAY_MAINTENANCE_TICK_MS,
+    tasks: [
+      {
+        name: "reconcile-builds",
+        everyMs: config.SLIPWAY_MAINTENANCE_TICK_MS,
+        run: async () => ({ ...(await reconcileBuilds(reconcile, grace)) }),
+      },
+      {
+        name: "reconcile-publishes",
+        everyMs: config.SLIPWAY_MAINTENANCE_TICK_MS,
+        run: async () => ({ ...(await reconcilePublishes(reconcile, grace)) }),
+      },
+    ],
+  });
+  maintenance.start();
   await app.listen({ port: config.PORT, host: config.HOST });
 
   return async () => {
     await app.close();
+    await maintenance.stop();
     await relay.stop();
     await producers.close();
     redis.disconnect();

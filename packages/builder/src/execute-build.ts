@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { githubReportMessage } from "@slipway/contracts";
@@ -95,11 +95,14 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
     return { kind: "skipped" };
   }
   const startedAt = new Date();
+  // This try's fence: a worker that took the build over before (its lock lost) now writes nothing.
+  const runId = randomUUID();
   const running = await db.$transaction(async (tx) => {
     const moved = await tx.build.updateMany({
       where: { id: build.id, attempt: job.attempt, status: { in: ["queued", "running"] } },
       data: {
         status: "running",
+        runId,
         workerId: settings.workerId,
         host: settings.host,
         startedAt,
@@ -256,12 +259,14 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
     log,
     build,
     job,
+    runId,
+    workerId: settings.workerId,
     startedAt,
     outcome: maskOutcome(outcome, (text) => sink.mask(text)),
     reportToGithub: settings.reportToGithub ?? false,
   });
   // A cancel was announced by whoever cancelled (the api).
-  if (recorded.kind !== "skipped" && recorded.kind !== "cancelled") {
+  if (recorded.kind !== "skipped" && recorded.kind !== "displaced" && recorded.kind !== "cancelled") {
     const row = await db.build.findUnique({
       where: { id: build.id },
       select: { status: true, attempt: true, durationMs: true, cachedSteps: true, totalSteps: true, errorMessage: true },

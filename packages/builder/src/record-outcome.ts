@@ -14,7 +14,9 @@ export type AttemptOutcome =
   | { kind: "cancelled"; message: string; steps?: StepRecord[]; counts?: Counts }
   /** the worker stopped mid-build: back to the queue, not counted as a failure */
   | { kind: "interrupted"; message: string }
-  | { kind: "skipped" };
+  | { kind: "skipped" }
+  /** another try took the build over (this worker lost its job's lock): nothing was recorded */
+  | { kind: "displaced" };
 
 interface RecordInput {
   db: Db;
@@ -22,6 +24,9 @@ interface RecordInput {
   log: Logger;
   build: Build;
   job: { buildId: string; attempt: number; finalTry: boolean };
+  /** the fence this try set on the build as it started (Build.runId) */
+  runId: string;
+  workerId: string;
   startedAt: Date;
   outcome: AttemptOutcome;
   /** announce an ended build to the GitHub reporter (outbox row in the same transaction) */
@@ -31,11 +36,18 @@ interface RecordInput {
 /**
  * Writes the end of a try: steps, the log's last lines, and the Build + BuildAttempt rows (and,
  * on success, the publish outbox row) in one transaction. Only a build still `running` this
- * attempt is updated: a cancel that landed meanwhile wins.
+ * attempt is updated: a cancel that landed meanwhile wins. Only the try that runs the build now
+ * (Build.runId) writes anything: a worker whose job was taken over by another (its lock lost
+ * while it was stalled) records nothing and says so.
  */
 export async function recordOutcome(i: RecordInput): Promise<AttemptOutcome> {
   const { db, sink, build, job, outcome } = i;
-  if (outcome.kind === "skipped") return outcome;
+  if (outcome.kind === "skipped" || outcome.kind === "displaced") return outcome;
+  if (await displaced(db, i)) {
+    sink.note(`slipway: worker ${i.workerId} lost this build to another try (its job's lock expired); this try records nothing`);
+    await sink.close().catch(() => {});
+    return displacedTry(i);
+  }
   const finishedAt = new Date();
   const durationMs = finishedAt.getTime() - i.startedAt.getTime();
   const secs = (durationMs / 1000).toFixed(1);
@@ -78,7 +90,13 @@ export async function recordOutcome(i: RecordInput): Promise<AttemptOutcome> {
   const stats = counts ? { cachedSteps: counts.cached, totalSteps: counts.total } : {};
   const timing = retrying || outcome.kind === "interrupted" ? {} : { finishedAt, durationMs };
 
-  await db.$transaction(async (tx) => {
+  const recorded = await db.$transaction(async (tx) => {
+    const updated = await tx.build.updateMany({
+      where: { id: build.id, attempt: job.attempt, status: "running", runId: i.runId },
+      data: { status, ...error, ...result, ...stats, ...timing },
+    });
+    // Taken over between the check above and this transaction: nothing is written.
+    if (!updated.count && (await displaced(tx, i))) return false;
     await tx.buildStep.deleteMany({ where: { buildId: build.id, attempt: job.attempt } });
     const steps = "steps" in outcome ? outcome.steps : undefined;
     if (steps?.length) {
@@ -97,10 +115,6 @@ export async function recordOutcome(i: RecordInput): Promise<AttemptOutcome> {
         skipDuplicates: true,
       });
     }
-    const updated = await tx.build.updateMany({
-      where: { id: build.id, attempt: job.attempt, status: "running" },
-      data: { status, ...error, ...result, ...stats, ...timing },
-    });
     await tx.buildAttempt.update({
       where: { buildId_attempt: { buildId: build.id, attempt: job.attempt } },
       data: {
@@ -119,10 +133,25 @@ export async function recordOutcome(i: RecordInput): Promise<AttemptOutcome> {
     if (updated.count && i.reportToGithub && status !== "queued") {
       await tx.outboxMessage.create({ data: githubReportMessage(build.id, job.attempt, "finished") });
     }
+    return true;
   });
+  if (!recorded) return displacedTry(i);
   i.log.info(
     { status, durationMs, digest: outcome.kind === "succeeded" ? outcome.digest : undefined, error: error.errorMessage },
     "build try finished",
   );
   return outcome.kind === "failed" ? { ...outcome, retrying } : outcome;
+}
+
+type Tx = Pick<Db, "build">;
+
+/** Another try runs this attempt now (its claim replaced this try's runId). */
+async function displaced(db: Tx, i: RecordInput): Promise<boolean> {
+  const now = await db.build.findUnique({ where: { id: i.build.id }, select: { attempt: true, runId: true } });
+  return now !== null && now.attempt === i.job.attempt && now.runId !== i.runId;
+}
+
+function displacedTry(i: RecordInput): AttemptOutcome {
+  i.log.warn({ outcome: i.outcome.kind }, "another worker took this build over; this try records nothing");
+  return { kind: "displaced" };
 }
