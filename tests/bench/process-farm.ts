@@ -30,6 +30,12 @@ export interface ProcessFarm {
   workerLogs: () => string;
   /** fetch /api/v1<path> with the bootstrap token */
   apiFetch: (path: string, init?: RequestInit) => Promise<Response>;
+  /** the farm's processes now: "api", "publisher", "worker-1", ... with their PIDs */
+  processes: () => { name: string; pid: number; running: boolean }[];
+  /** sends `signal` to one process (e.g. SIGKILL: a crash); resolves once it has exited */
+  kill: (name: string, signal: NodeJS.Signals) => Promise<void>;
+  /** starts a process again (after kill) with the environment it had */
+  restart: (name: string) => void;
   close: () => Promise<void>;
 }
 
@@ -39,6 +45,19 @@ export interface ProcessFarmOptions {
   logMaxMb?: number;
   /** a name for the processes' log files under .slipway/bench/logs/ */
   name: string;
+  /** a Redis of the farm's own (e.g. a TestRedis a fault test stops) @defaultValue a database of the test Redis */
+  redisUrl?: string;
+  /** more settings per app, on top of the farm's */
+  env?: { api?: Record<string, string>; publisher?: Record<string, string>; worker?: Record<string, string> };
+}
+
+interface Child {
+  name: string;
+  app: FarmProcessOptions["app"];
+  env: Record<string, string>;
+  proc: FarmProcess;
+  log: string;
+  ended: boolean;
 }
 
 // Each farm gets a Redis database number of its own: the apps use the default key prefix
@@ -47,13 +66,12 @@ let nextRedisDb = 1;
 
 export async function startProcessFarm(opts: ProcessFarmOptions): Promise<ProcessFarm> {
   const database: TestDatabase = await createTestDatabase(testEnv.adminDatabaseUrl);
-  const redisDb = nextRedisDb++;
-  const redisUrl = `${testEnv.redisUrl.replace(/\/\d*$/, "")}/${redisDb}`;
+  const redisUrl = opts.redisUrl ?? `${testEnv.redisUrl.replace(/\/\d*$/, "")}/${nextRedisDb++}`;
   const git = await TestGitServer.start();
   const port = await freePort();
   const scratch = mkdtempSync(join(tmpdir(), "slipway-bench-farm-"));
   mkdirSync(LOG_DIR, { recursive: true });
-  const children: { name: string; proc: FarmProcess; log: string; ended: boolean }[] = [];
+  const children: Child[] = [];
 
   // Secrets go through the environment only, never argv. The inherited environment carries the
   // test services' settings (DOCKER_HOST, registry secret and token key): each app reads what
@@ -67,15 +85,20 @@ export async function startProcessFarm(opts: ProcessFarmOptions): Promise<Proces
     SLIPWAY_GIT_PROTOCOLS: "git",
     LOG_LEVEL: "info",
   };
+  // A restart appends to the log the first start began afresh.
+  const spawnChild = (entry: Omit<Child, "proc">, freshLog = false) => {
+    const proc = startFarmProcess({ root: ROOT, app: entry.app, env: entry.env, logFile: entry.log, freshLog });
+    entry.ended = false;
+    void proc.exited.then(() => (entry.ended = true));
+    return proc;
+  };
   const start = (name: string, app: FarmProcessOptions["app"], env: Record<string, string>) => {
     const log = join(LOG_DIR, `${opts.name}-${name}.log`);
-    const proc = startFarmProcess({ root: ROOT, app, env, logFile: log, freshLog: true });
-    const entry = { name, proc, log, ended: false };
-    void proc.exited.then(() => (entry.ended = true));
+    const entry = { name, app, env, log, ended: false, proc: undefined as unknown as FarmProcess };
+    entry.proc = spawnChild(entry, true);
     children.push(entry);
     return entry;
   };
-
   const api = start("api", "api", {
     ...common,
     PORT: String(port),
@@ -86,8 +109,9 @@ export async function startProcessFarm(opts: ProcessFarmOptions): Promise<Proces
     SLIPWAY_OUTBOX_POLL_MS: "200",
     SLIPWAY_RATE_LIMIT_PER_MIN: "1000000",
     SLIPWAY_RATE_LIMIT_ANON_PER_MIN: "1000000",
+    ...opts.env?.api,
   });
-  start("publisher", "publisher", { ...common, SLIPWAY_PUBLIC_PUBLISH_HOSTS: testEnv.publishRegistry });
+  start("publisher", "publisher", { ...common, SLIPWAY_PUBLIC_PUBLISH_HOSTS: testEnv.publishRegistry, ...opts.env?.publisher });
   const workerLogs: string[] = [];
   for (let i = 1; i <= opts.workers; i++) {
     const cacheDir = join(scratch, `worker-${i}`);
@@ -100,6 +124,7 @@ export async function startProcessFarm(opts: ProcessFarmOptions): Promise<Proces
       SLIPWAY_WORKER_CACHE_DIR: cacheDir,
       DOCKER_HOST: testEnv.dockerHost,
       ...(opts.logMaxMb ? { SLIPWAY_BUILD_LOG_MAX_MB: String(opts.logMaxMb) } : {}),
+      ...opts.env?.worker,
     });
     workerLogs.push(w.log);
   }
@@ -120,6 +145,11 @@ export async function startProcessFarm(opts: ProcessFarmOptions): Promise<Proces
   await ready(async () => workerLogs.every((l) => readFileSync(l, "utf8").includes("build worker started")), "the workers to start");
 
   const db = createDb({ databaseUrl: database.url, poolSize: 5 });
+  const child = (name: string) => {
+    const c = children.find((x) => x.name === name);
+    if (!c) throw new Error(`no farm process named ${name}`);
+    return c;
+  };
   return {
     url,
     db,
@@ -129,13 +159,27 @@ export async function startProcessFarm(opts: ProcessFarmOptions): Promise<Proces
     workerLogs: () => workerLogs.map((l) => readFileSync(l, "utf8")).join(""),
     apiFetch: (path, init = {}) =>
       fetch(`${url}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${API_TOKEN}`, ...init.headers } }),
+    processes: () => children.map((c) => ({ name: c.name, pid: c.proc.pid, running: !c.ended })),
+    kill: async (name, signal) => {
+      const c = child(name);
+      if (c.ended) return;
+      process.kill(c.proc.pid, signal);
+      await c.proc.exited;
+    },
+    restart: (name) => {
+      const c = child(name);
+      if (!c.ended) throw new Error(`${name} is still running`);
+      c.proc = spawnChild(c);
+    },
     close: async () => {
       // SIGTERM: each app stops its own consumers and connections (runApp), then exits.
       await Promise.all(children.map(({ proc }) => proc.stop(30_000)));
       await db.$disconnect();
-      const redis = createRedis(redisUrl, "producer");
-      await redis.flushdb().catch(() => {});
-      redis.disconnect();
+      if (!opts.redisUrl) {
+        const redis = createRedis(redisUrl, "producer");
+        await redis.flushdb().catch(() => {});
+        redis.disconnect();
+      }
       await git.destroy();
       await database.drop();
       rmSync(scratch, { recursive: true, force: true });

@@ -85,6 +85,9 @@ const ZWorkerConfig = z.object({
   /** on SIGTERM/SIGINT, how long running builds may finish before they are stopped and
    * queued again for another worker, seconds @defaultValue 10 */
   SLIPWAY_SHUTDOWN_GRACE_S: zPositiveInt(10),
+  /** how long a worker's hold on a build job lasts without renewal, ms: a worker that dies
+   * (SIGKILL, host gone) gives its builds up to another worker after about this long @defaultValue 60000 */
+  SLIPWAY_BUILD_LOCK_MS: zPositiveInt(60_000),
   ...buildRetryFields,
   /** GitHub credentials: fetch private repositories with an installation token or the PAT
    * (see README, "Connect a GitHub App"); and report each build's start and end */

@@ -70,7 +70,7 @@ runApp("worker", async () => {
         ...(github ? { gitToken: (fullName: string) => github.gitToken(fullName), reportToGithub: true } : {}),
       },
     },
-    { connection, subscriber, concurrency: config.SLIPWAY_WORKER_CONCURRENCY },
+    { connection, subscriber, concurrency: config.SLIPWAY_WORKER_CONCURRENCY, lockMs: config.SLIPWAY_BUILD_LOCK_MS },
   );
   worker.worker.on("completed", () => relay.kick());
   if (!config.SLIPWAY_REGISTRY_SECRET)

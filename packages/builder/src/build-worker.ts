@@ -14,6 +14,8 @@ export interface BuildWorkerOptions {
   prefix?: string;
   /** builds at once in this process @defaultValue 1 */
   concurrency?: number;
+  /** how long this worker's hold on a job lasts without renewal, ms @defaultValue 60000 */
+  lockMs?: number;
 }
 
 /**
@@ -40,7 +42,9 @@ export class BuildWorker {
       concurrency: opts.concurrency ?? 1,
       // Builds are long: renew the lock often enough, and treat a worker that stops renewing
       // (SIGKILL, host gone) as stalled so another worker takes the job over.
-      lockDuration: 60_000,
+      lockDuration: opts.lockMs ?? 60_000,
+      // Stalled jobs (a dead worker's) are looked for this often by the workers that are up.
+      stalledInterval: Math.min(30_000, Math.round((opts.lockMs ?? 60_000) / 2)),
       maxStalledCount: 2,
     });
     this.worker.on("error", (err) => deps.logger.warn({ err: err.message }, "build worker error"));
