@@ -1,5 +1,5 @@
 // sweepScratch on real folders: a dead build's folder goes, a running build's (locked) stays.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import lockfile from "proper-lockfile";
@@ -22,30 +22,50 @@ function scratchFolder(workDir: string, name: string, bytes: number): string {
   return dir;
 }
 
+/** What a worker killed mid-build leaves: its folder and its lock, no longer kept fresh. */
+function killedWorkersFolder(workDir: string, name: string, bytes: number): string {
+  const dir = scratchFolder(workDir, name, bytes);
+  mkdirSync(`${dir}.lock`);
+  const old = new Date(Date.now() - 10 * 60_000);
+  utimesSync(`${dir}.lock`, old, old);
+  return dir;
+}
+
+const aged = (dir: string, ms: number) => {
+  const at = new Date(Date.now() - ms);
+  utimesSync(dir, at, at);
+  return dir;
+};
+
 describe("sweepScratch", () => {
   it("removes folders no running build holds, keeps a locked one, and counts bytes", async () => {
     const work = join(root, "work");
-    const dead = scratchFolder(work, "0190-build-1-aaaa", 1000);
+    const dead = killedWorkersFolder(work, "0190-build-1-aaaa", 1000);
     const live = join(work, "0190-build-1-bbbb");
     const unlock = await lockScratch(live);
     scratchFolder(work, "0190-build-1-bbbb", 500);
-    // a lock left by a process that is gone: older than the stale time
-    const orphan = scratchFolder(work, "0190-build-2-cccc", 10);
-    mkdirSync(`${orphan}.lock`);
-    const old = new Date(Date.now() - 10 * 60_000);
-    utimesSync(`${orphan}.lock`, old, old);
+    // no lock at all: older than the grace, left before scratch folders were locked
+    const unlockedOld = aged(scratchFolder(work, "0190-build-2-cccc", 10), 2 * 86_400_000);
+    // no lock and recent: maybe a worker from before scratch locks, still building
+    const unlockedNew = scratchFolder(work, "0190-build-3-dddd", 20);
+    // only a stale lock: a worker killed between removing its folder and unlocking
+    mkdirSync(join(work, "0190-build-4-eeee.lock"));
+    aged(join(work, "0190-build-4-eeee.lock"), 10 * 60_000);
 
     const r = await sweepScratch(work);
     expect(r).toEqual({ removed: 2, bytes: 1000 + 2 + 10 + 2 });
     expect(existsSync(dead)).toBe(false);
-    expect(existsSync(orphan)).toBe(false);
-    expect(existsSync(`${orphan}.lock`)).toBe(false);
+    expect(existsSync(`${dead}.lock`)).toBe(false);
+    expect(existsSync(unlockedOld)).toBe(false);
+    expect(existsSync(join(work, "0190-build-4-eeee.lock"))).toBe(false);
+    expect(existsSync(join(unlockedNew, "src", "Dockerfile"))).toBe(true);
     expect(existsSync(join(live, "src", "Dockerfile"))).toBe(true);
     expect(await lockfile.check(live, { realpath: false })).toBe(true);
 
     await unlock();
-    expect(await sweepScratch(work)).toEqual({ removed: 1, bytes: 502 });
-    expect(existsSync(live)).toBe(false);
+    expect(await sweepScratch(work)).toEqual({ removed: 0, bytes: 0 });
+    expect(await sweepScratch(work, { unlockedGraceMs: 0 })).toEqual({ removed: 2, bytes: 502 + 22 });
+    expect(readdirSync(work)).toEqual([]);
   });
 
   it("answers nothing removed when the folder does not exist yet", async () => {
@@ -54,7 +74,7 @@ describe("sweepScratch", () => {
 
   it("runs when a worker starts: a killed worker's folder is gone and one line says so", async () => {
     const cacheDir = join(root, "cache");
-    const stale = scratchFolder(join(cacheDir, "work"), "0190-build-9-dddd", 4096);
+    const stale = killedWorkersFolder(join(cacheDir, "work"), "0190-build-9-dddd", 4096);
     const lines: { msg: string; removed?: number; bytes?: number }[] = [];
     const logger = pino({ level: "info" }, { write: (s: string) => lines.push(JSON.parse(s)) });
     const stop = await startWorkerRetention(logger, { cacheDir, mirrorsDays: 30 });
