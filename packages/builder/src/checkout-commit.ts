@@ -73,7 +73,9 @@ export async function checkoutCommit(o: CheckoutOptions): Promise<{ commitTime: 
   });
   try {
     // The mirror's last use, read by pruneMirrors under this same lock (a fetch-free use
-    // would not change the folder's mtime by itself).
+    // would not change the folder's mtime by itself). Made again first: pruneMirrors may have
+    // removed it between the mkdir above and this lock.
+    await mkdir(mirrorDir, { recursive: true });
     const now = new Date();
     await utimes(mirrorDir, now, now);
     if ((await git(["--git-dir", mirrorDir, "rev-parse", "--is-bare-repository"])).stdout.trim() !== "true") {
