@@ -201,6 +201,10 @@ launch_dockerd() {
   local group_json=""
   [ -n "${SLIPWAY_DOCKER_GROUP:-}" ] && group_json=",
   \"group\": \"$SLIPWAY_DOCKER_GROUP\""
+  # BuildKit's cache (layers, RUN --mount=type=cache) grows with every build; its garbage
+  # collector keeps it under SLIPWAY_BUILDKIT_KEEP_STORAGE, least recently used first.
+  local keep=${SLIPWAY_BUILDKIT_KEEP_STORAGE:-20GB}
+  [[ "$keep" =~ ^[0-9]+(\.[0-9]+)?([KMGTkmgt]i?[Bb]?|[Bb])?$ ]] || die "SLIPWAY_BUILDKIT_KEEP_STORAGE=$keep is not a size such as 20GB or 500MB"
   # containerd-snapshotter: registry cache export needs the containerd image store.
   # A named bridge of our own (not docker0, which a restart can leave broken), firewalled off
   # the host by setup_build_bridge; builds run RUN steps on it (--network default).
@@ -208,6 +212,7 @@ launch_dockerd() {
   cat >"$dir/daemon.json" <<JSON
 {
   "features": { "containerd-snapshotter": true },
+  "builder": { "gc": { "enabled": true, "defaultKeepStorage": "$keep" } },
   "data-root": "$dir/data",
   "exec-root": "$run/exec",
   "pidfile": "$run/docker.pid",

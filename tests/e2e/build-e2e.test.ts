@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHash, randomUUID } from "node:crypto";
@@ -138,6 +138,8 @@ describe("a push becomes a published image", () => {
     expect(run.durationMs).toBeGreaterThan(0);
     const byApi = (await (await api(`/builds/${id}`)).json()) as any;
     expect(byApi).toMatchObject({ id, status: "succeeded", digest: first.digest, totalSteps: 2, cachedSteps: 0, error: null });
+    // The scratch folder and its lock (see lockScratch) are gone once the build is done.
+    expect(readdirSync(join(farm.cacheDir, "work"))).toEqual([]);
   });
 
   it("pushing the same commit again reports every step cached and builds faster", async () => {

@@ -18,6 +18,7 @@ import {
   zCommaList,
 } from "@slipway/config";
 import { RepositoryAllowList } from "@slipway/ingest";
+import { recordRetentionFields } from "@slipway/retention";
 import { z } from "zod";
 
 const PROXY_NAMES = new Set(["loopback", "linklocal", "uniquelocal"]);
@@ -124,6 +125,8 @@ const ZApiConfig = z.object({
    * whether they are set: then every build it stores, retries or cancels is reported */
   ...githubFields,
   ...gitFields,
+  /** retention of build logs, webhook payloads and outbox rows (see README, "Retention") */
+  ...recordRetentionFields,
   LOG_LEVEL: zLogLevel,
 });
 

@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { ConfigError } from "@slipway/config";
+import { retentionPolicyOf } from "@slipway/retention";
 import { describe, expect, it } from "vitest";
 import { loadApiConfig } from "../src/config";
 
@@ -31,6 +32,8 @@ describe("api config", () => {
     expect(c.SLIPWAY_RATE_LIMIT_PER_MIN).toBe(600);
     expect(c.SLIPWAY_RATE_LIMIT_ANON_PER_MIN).toBe(60);
     expect(c.SLIPWAY_TRUST_PROXY).toBe(false);
+    expect(retentionPolicyOf(c)).toEqual({ logsDays: 30, payloadsDays: 14, outboxDays: 7 });
+    expect(retentionPolicyOf(loadApiConfig({ ...good, SLIPWAY_RETAIN_LOGS_DAYS: "90" })).logsDays).toBe(90);
   });
 
   it.each([
@@ -55,6 +58,8 @@ describe("api config", () => {
     [{ SLIPWAY_RATE_LIMIT_ANON_PER_MIN: "lots" }, "SLIPWAY_RATE_LIMIT_ANON_PER_MIN: must be a number"],
     [{ SLIPWAY_TRUST_PROXY: "true" }, 'SLIPWAY_TRUST_PROXY: must be "false", a hop count'],
     [{ SLIPWAY_TRUST_PROXY: "proxy.example" }, "SLIPWAY_TRUST_PROXY: must be"],
+    [{ SLIPWAY_RETAIN_LOGS_DAYS: "0" }, "SLIPWAY_RETAIN_LOGS_DAYS: must be > 0"],
+    [{ SLIPWAY_RETAIN_PAYLOADS_DAYS: "a week" }, "SLIPWAY_RETAIN_PAYLOADS_DAYS: must be a number"],
   ])("rejects %j naming the variable", (override, message) => {
     const p = problems({ ...good, ...override });
     expect(p.join("\n")).toContain(message);

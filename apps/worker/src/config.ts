@@ -14,6 +14,7 @@ import {
   zSecretKey,
   gitFields,
 } from "@slipway/config";
+import { mirrorRetentionFields } from "@slipway/retention";
 import { z } from "zod";
 
 /** The build worker's configuration. */
@@ -82,6 +83,8 @@ const ZWorkerConfig = z.object({
   SLIPWAY_WORKER_CONCURRENCY: zPositiveInt(1),
   /** git mirrors and scratch folders @defaultValue /var/cache/slipway/worker */
   SLIPWAY_WORKER_CACHE_DIR: z.string().min(1).default("/var/cache/slipway/worker"),
+  /** git mirrors no build used for this long are removed (at start, then daily) */
+  ...mirrorRetentionFields,
   /** on SIGTERM/SIGINT, how long running builds may finish before they are stopped and
    * queued again for another worker, seconds @defaultValue 10 */
   SLIPWAY_SHUTDOWN_GRACE_S: zPositiveInt(10),

@@ -7,6 +7,7 @@ import { EventBus } from "@slipway/events";
 import { OctokitGithubClient } from "@slipway/github";
 import { createLogger } from "@slipway/logger";
 import { createOutboxHandlers, createProducers, createRedis, OutboxRelay } from "@slipway/queue";
+import { startWorkerRetention } from "@slipway/retention";
 import { SecretBox, SecretStore } from "@slipway/secrets";
 import { loadWorkerConfig } from "./config";
 
@@ -43,6 +44,11 @@ runApp("worker", async () => {
   if (config.DOCKER_HOST) env.DOCKER_HOST = config.DOCKER_HOST;
   // git and buildx run with `env`: GitHub's credentials stay in this process.
   for (const name of Object.keys(env)) if (name.startsWith("SLIPWAY_GITHUB_")) delete env[name];
+  // Before taking builds: a folder left by a killed worker is removed before this one adds its own.
+  const stopRetention = await startWorkerRetention(logger.child({ component: "retention" }), {
+    cacheDir: config.SLIPWAY_WORKER_CACHE_DIR,
+    mirrorsDays: config.SLIPWAY_RETAIN_MIRRORS_DAYS,
+  });
   const githubSettings = githubSettingsOf(config);
   const github = githubSettings ? new OctokitGithubClient(githubSettings) : undefined;
   const worker = new BuildWorker(
@@ -88,6 +94,7 @@ runApp("worker", async () => {
 
   return async () => {
     logger.info({ graceMs: config.SLIPWAY_SHUTDOWN_GRACE_S * 1000 }, "shutting down: waiting for running builds");
+    stopRetention();
     await worker.close({ graceMs: config.SLIPWAY_SHUTDOWN_GRACE_S * 1000 });
     await relay.stop();
     await producers.close();

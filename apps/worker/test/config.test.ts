@@ -22,7 +22,9 @@ describe("worker config", () => {
       SLIPWAY_WORKER_CONCURRENCY: 1,
       SLIPWAY_WORKER_CACHE_DIR: "/var/cache/slipway/worker",
       SLIPWAY_BUILD_LOG_MAX_MB: 64,
+      SLIPWAY_RETAIN_MIRRORS_DAYS: 30,
     });
+    expect(() => loadWorkerConfig({ ...good, SLIPWAY_RETAIN_MIRRORS_DAYS: "0" })).toThrow(/SLIPWAY_RETAIN_MIRRORS_DAYS: must be > 0/);
   });
 
   it("git source: the base URL must be plain and speak an allowed protocol; file and ext are never allowed", () => {

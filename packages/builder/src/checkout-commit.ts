@@ -1,8 +1,9 @@
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, rm, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import lockfile from "proper-lockfile";
 import { InfrastructureFailure, UserFailure } from "./failures";
 import { gitAuthEnv, hardenedGitEnv, runCommand } from "@slipway/git";
+import { MIRROR_LOCK_STALE_MS } from "@slipway/retention";
 
 export interface CheckoutOptions {
   /** the worker's cache folder; mirrors live in <cacheDir>/git */
@@ -67,10 +68,16 @@ export async function checkoutCommit(o: CheckoutOptions): Promise<{ commitTime: 
 
   const release = await lockfile.lock(mirrorDir, {
     retries: { retries: 600, minTimeout: 100, maxTimeout: 1000 },
-    stale: 10 * 60_000,
+    stale: MIRROR_LOCK_STALE_MS,
     realpath: false,
   });
   try {
+    // The mirror's last use, read by pruneMirrors under this same lock (a fetch-free use
+    // would not change the folder's mtime by itself). Made again first: pruneMirrors may have
+    // removed it between the mkdir above and this lock.
+    await mkdir(mirrorDir, { recursive: true });
+    const now = new Date();
+    await utimes(mirrorDir, now, now);
     if ((await git(["--git-dir", mirrorDir, "rev-parse", "--is-bare-repository"])).stdout.trim() !== "true") {
       o.onLine(`slipway: creating git mirror of ${o.cloneUrl}`);
       const init = await git(["init", "--bare", "--quiet", "--", mirrorDir]);

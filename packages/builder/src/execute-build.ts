@@ -19,6 +19,7 @@ import { recordOutcome, type AttemptOutcome } from "./record-outcome";
 import { repositoryGitUrl } from "./repository-git-url";
 import { runBuildx, type BuildxResult } from "./run-buildx";
 import { secretsDecision } from "./secrets-decision";
+import { lockScratch } from "@slipway/retention";
 import { sourcePolicy } from "./source-policy";
 
 /** How this worker builds. Same for every job; from the worker's config. */
@@ -157,8 +158,12 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
   const scratch = join(settings.workDir, `${build.id}-${job.attempt}-${randomBytes(4).toString("hex")}`);
   let outcome: AttemptOutcome;
   let result: BuildxResult | undefined;
+  // Held until the folder is gone: a worker starting meanwhile sweeps only unheld folders.
+  let unlockScratch: (() => Promise<void>) | undefined;
   try {
-    await mkdir(scratch, { recursive: true });
+    await mkdir(settings.workDir, { recursive: true });
+    unlockScratch = await lockScratch(scratch);
+    await mkdir(scratch);
     const src = join(scratch, "src");
     const cloneUrl = repositoryGitUrl(settings.gitBaseUrl, build.repository.fullName);
     const token = await gitToken(settings, build.repository.fullName, line);
@@ -252,6 +257,7 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
     outcome = abortedOutcome(cancel, timeout, settings.timeoutMs, result) ?? errorOutcome(err);
   } finally {
     await rm(scratch, { recursive: true, force: true }).catch(() => {});
+    await unlockScratch?.().catch(() => {});
   }
   const recorded = await recordOutcome({
     db,

@@ -1,8 +1,9 @@
 // checkoutCommit against a real git daemon: only the configured protocols are spoken, and no
 // argument can be read as an option.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pruneMirrors } from "@slipway/retention";
 import { TestGitServer } from "@slipway/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkoutCommit } from "../src/checkout-commit";
@@ -39,6 +40,17 @@ describe("checkoutCommit", () => {
     const { mirrorDir } = await checkout({ dest: "ok" });
     expect(mirrorDir).toBe(join(dir, "cache", "git", "github-42.git"));
     expect(readFileSync(join(dir, "ok", "hello.txt"), "utf8")).toBe("hi\n");
+  });
+
+  it("records each use of a mirror, fetch or not, so pruneMirrors keeps it", async () => {
+    const { mirrorDir } = await checkout({ dest: "used-1" });
+    const longAgo = new Date(Date.now() - 60 * 86_400_000);
+    utimesSync(mirrorDir, longAgo, longAgo);
+    // the commit is in the mirror already: no fetch, the use is still recorded
+    await checkout({ dest: "used-2" });
+    expect(Date.now() - statSync(mirrorDir).mtimeMs).toBeLessThan(60_000);
+    expect((await pruneMirrors(join(dir, "cache", "git"), 30, new Date())).removed).toBe(0);
+    expect(readFileSync(join(dir, "used-2", "hello.txt"), "utf8")).toBe("hi\n");
   });
 
   it("refuses a protocol that is not allowed (git with only https allowed)", async () => {
