@@ -11,6 +11,7 @@ import { RepositoryAllowList, SignatureVerifier } from "@slipway/ingest";
 import { createLogger } from "@slipway/logger";
 import { MaintenanceLoop, reconcileBuilds, reconcilePublishes } from "@slipway/maintenance";
 import { loadTokenSigner } from "@slipway/registry-auth";
+import { pruneRecords, retentionPolicyOf } from "@slipway/retention";
 import { createOutboxHandlers, createProducers, createRedis, OutboxRelay } from "@slipway/queue";
 import { SecretBox, SecretStore } from "@slipway/secrets";
 import { loadApiConfig } from "./config";
@@ -98,6 +99,15 @@ runApp("api", async () => {
         name: "reconcile-publishes",
         everyMs: config.SLIPWAY_MAINTENANCE_TICK_MS,
         run: async () => ({ ...(await reconcilePublishes(reconcile, grace)) }),
+      },
+      {
+        // Hourly; a backlog larger than one run's time budget goes on at the next.
+        name: "prune-records",
+        everyMs: 3600_000,
+        run: async () => {
+          const { logChunks, payloads, outboxRows } = await pruneRecords(db, retentionPolicyOf(config), new Date());
+          return { logChunks, payloads, outboxRows };
+        },
       },
     ],
   });
