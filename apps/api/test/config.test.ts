@@ -31,6 +31,8 @@ describe("api config", () => {
     expect(c.SLIPWAY_RATE_LIMIT_PER_MIN).toBe(600);
     expect(c.SLIPWAY_RATE_LIMIT_ANON_PER_MIN).toBe(60);
     expect(c.SLIPWAY_TRUST_PROXY).toBe(false);
+    expect(c.SLIPWAY_REDELIVER_HOURS).toBe(6);
+    expect(loadApiConfig({ ...good, SLIPWAY_REDELIVER_HOURS: "0" }).SLIPWAY_REDELIVER_HOURS).toBe(0);
   });
 
   it.each([
@@ -55,6 +57,8 @@ describe("api config", () => {
     [{ SLIPWAY_RATE_LIMIT_ANON_PER_MIN: "lots" }, "SLIPWAY_RATE_LIMIT_ANON_PER_MIN: must be a number"],
     [{ SLIPWAY_TRUST_PROXY: "true" }, 'SLIPWAY_TRUST_PROXY: must be "false", a hop count'],
     [{ SLIPWAY_TRUST_PROXY: "proxy.example" }, "SLIPWAY_TRUST_PROXY: must be"],
+    [{ SLIPWAY_REDELIVER_HOURS: "73" }, "SLIPWAY_REDELIVER_HOURS: must be 0-72"],
+    [{ SLIPWAY_REDELIVER_HOURS: "-1" }, "SLIPWAY_REDELIVER_HOURS: must be 0-72"],
   ])("rejects %j naming the variable", (override, message) => {
     const p = problems({ ...good, ...override });
     expect(p.join("\n")).toContain(message);
