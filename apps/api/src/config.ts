@@ -114,6 +114,13 @@ const ZApiConfig = z.object({
   SLIPWAY_MAINTENANCE_TICK_MS: zPositiveInt(10_000),
   /** how long a build or publish stays queued, running or pending before the reconciler checks its job, ms @defaultValue 30000 */
   SLIPWAY_RECONCILE_GRACE_MS: zPositiveInt(30_000),
+  /** with a GitHub App: the App webhook's deliveries of this many last hours that the farm
+   * never stored (answered 5xx or not at all) are redelivered through GitHub's API, checked
+   * every 5 minutes; 0: off. GitHub redelivers deliveries of the last 3 days only @defaultValue 6 */
+  SLIPWAY_REDELIVER_HOURS: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z.coerce.number({ error: "must be a number" }).int("must be a whole number").min(0, "must be 0-72").max(72, "must be 0-72").default(6),
+  ),
   /** /api/v1 requests per minute per API token, shared by every api replica @defaultValue 600 */
   SLIPWAY_RATE_LIMIT_PER_MIN: zPositiveInt(600),
   /** /api/v1 requests per minute per client address without a valid token @defaultValue 60 */

@@ -6,7 +6,7 @@ import { SessionSealer } from "@slipway/auth";
 import { githubSettingsOf, readConfigOrExit, runApp } from "@slipway/config";
 import { createDb } from "@slipway/db";
 import { EventBus } from "@slipway/events";
-import { OctokitGithubClient } from "@slipway/github";
+import { OctokitGithubClient, redeliverFailedDeliveries } from "@slipway/github";
 import { RepositoryAllowList, SignatureVerifier } from "@slipway/ingest";
 import { createLogger } from "@slipway/logger";
 import { MaintenanceLoop, reconcileBuilds, reconcilePublishes } from "@slipway/maintenance";
@@ -84,6 +84,11 @@ runApp("api", async () => {
   relay.start();
   const reconcile = { db, producers, logger: logger.child({ component: "reconciler" }), reportToGithub: github !== undefined };
   const grace = { graceMs: config.SLIPWAY_RECONCILE_GRACE_MS };
+  // Only an App's webhook deliveries can be listed and redelivered (a PAT has no App hook).
+  const redeliver =
+    github?.mode === "app" && config.SLIPWAY_REDELIVER_HOURS > 0
+      ? { github, db, logger: logger.child({ component: "redeliver" }), asked: new Map<string, number>() }
+      : undefined;
   const maintenance = new MaintenanceLoop({
     db,
     logger: logger.child({ component: "maintenance" }),
@@ -109,6 +114,17 @@ runApp("api", async () => {
           return { logChunks, payloads, outboxRows };
         },
       },
+      ...(redeliver
+        ? [
+            {
+              name: "redeliver-failed",
+              everyMs: 5 * 60_000,
+              run: async () => ({
+                ...(await redeliverFailedDeliveries(redeliver, { sinceMs: config.SLIPWAY_REDELIVER_HOURS * 3600_000 })),
+              }),
+            },
+          ]
+        : []),
     ],
   });
   maintenance.start();

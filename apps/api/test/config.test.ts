@@ -34,6 +34,8 @@ describe("api config", () => {
     expect(c.SLIPWAY_TRUST_PROXY).toBe(false);
     expect(retentionPolicyOf(c)).toEqual({ logsDays: 30, payloadsDays: 14, outboxDays: 7 });
     expect(retentionPolicyOf(loadApiConfig({ ...good, SLIPWAY_RETAIN_LOGS_DAYS: "90" })).logsDays).toBe(90);
+    expect(c.SLIPWAY_REDELIVER_HOURS).toBe(6);
+    expect(loadApiConfig({ ...good, SLIPWAY_REDELIVER_HOURS: "0" }).SLIPWAY_REDELIVER_HOURS).toBe(0);
   });
 
   it.each([
@@ -60,6 +62,8 @@ describe("api config", () => {
     [{ SLIPWAY_TRUST_PROXY: "proxy.example" }, "SLIPWAY_TRUST_PROXY: must be"],
     [{ SLIPWAY_RETAIN_LOGS_DAYS: "0" }, "SLIPWAY_RETAIN_LOGS_DAYS: must be > 0"],
     [{ SLIPWAY_RETAIN_PAYLOADS_DAYS: "a week" }, "SLIPWAY_RETAIN_PAYLOADS_DAYS: must be a number"],
+    [{ SLIPWAY_REDELIVER_HOURS: "73" }, "SLIPWAY_REDELIVER_HOURS: must be 0-72"],
+    [{ SLIPWAY_REDELIVER_HOURS: "-1" }, "SLIPWAY_REDELIVER_HOURS: must be 0-72"],
   ])("rejects %j naming the variable", (override, message) => {
     const p = problems({ ...good, ...override });
     expect(p.join("\n")).toContain(message);

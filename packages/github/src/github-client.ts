@@ -21,6 +21,21 @@ export interface CommitStatusFields {
   target_url?: string;
 }
 
+/** One attempt to deliver a webhook, as `GET /app/hook/deliveries` lists it (each redelivery is its own item). */
+export interface HookDelivery {
+  /** the attempt's id: what `redeliverHookDelivery` takes */
+  id: number;
+  /** X-GitHub-Delivery: the same for every attempt of one event */
+  guid: string;
+  /** ISO 8601 */
+  deliveredAt: string;
+  redelivery: boolean;
+  /** the answer's HTTP status; 0 when there was none (timeout, connection refused) */
+  statusCode: number;
+  event: string;
+  action: string | null;
+}
+
 /**
  * What the farm asks of GitHub: the seam between orchestration (git credentials, the reporter)
  * and GitHub's API. The real one is OctokitGithubClient; tests drive it against a local
@@ -41,4 +56,12 @@ export interface GithubClient {
   updateCheckRun(fullName: string, id: number, fields: CheckRunFields): Promise<void>;
   /** POST /repos/{owner}/{repo}/statuses/{sha} */
   createCommitStatus(fullName: string, sha: string, fields: CommitStatusFields): Promise<void>;
+  /**
+   * GET /app/hook/deliveries (the App's JWT): the attempts delivered at or after `since`
+   * (epoch ms), newest first, at most `maxPages` pages of 100. Empty with a PAT: only an App
+   * has a webhook whose deliveries the API lists.
+   */
+  listHookDeliveries(since: number, maxPages?: number): Promise<{ deliveries: HookDelivery[]; complete: boolean }>;
+  /** POST /app/hook/deliveries/{id}/attempts (the App's JWT): GitHub delivers it again. Does nothing with a PAT. */
+  redeliverHookDelivery(id: number): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import { createAppAuth } from "@octokit/auth-app";
 import { RequestError } from "@octokit/request-error";
 import { Octokit } from "@octokit/rest";
-import type { CheckRunFields, CommitStatusFields, GithubClient } from "./github-client";
+import type { CheckRunFields, CommitStatusFields, GithubClient, HookDelivery } from "./github-client";
 import { expiringTokenCache } from "./expiring-token-cache";
 
 /** GitHub settings (SLIPWAY_GITHUB_*): a PAT, or a GitHub App's id and private key. */
@@ -14,6 +14,8 @@ export interface GithubSettings {
 /** Permissions asked for each use: nothing more than that use needs. */
 const GIT_PERMISSIONS = { contents: "read" } as const;
 const CHECKS_PERMISSIONS = { checks: "write" } as const;
+/** GitHub's largest page of hook deliveries */
+const DELIVERIES_PER_PAGE = 100;
 /** how long a repository's installation id is remembered @defaultValue 10 minutes */
 const INSTALLATION_TTL_MS = 10 * 60_000;
 
@@ -27,7 +29,8 @@ const split = (fullName: string) => {
  * with the App's JWT (`GET /repos/{owner}/{repo}/installation`, remembered 10 minutes), and
  * each use gets an installation token narrowed to that one repository and the permission it
  * needs (contents:read for git, checks:write for check runs), cached by @octokit/auth-app until
- * shortly before it expires. With a PAT: the PAT. Every request has a time limit.
+ * shortly before it expires. The App's webhook deliveries are listed and redelivered with the
+ * App's JWT. With a PAT: the PAT. Every request has a time limit.
  */
 export class OctokitGithubClient implements GithubClient {
   readonly mode: "app" | "token";
@@ -72,6 +75,46 @@ export class OctokitGithubClient implements GithubClient {
   async createCommitStatus(fullName: string, sha: string, fields: CommitStatusFields): Promise<void> {
     if (this.settings.auth.kind !== "token") throw new Error("commit statuses are reported with a token; an App reports check runs");
     await this.octokit(this.settings.auth.token).rest.repos.createCommitStatus({ ...split(fullName), sha, ...fields });
+  }
+
+  async listHookDeliveries(since: number, maxPages = 10): Promise<{ deliveries: HookDelivery[]; complete: boolean }> {
+    // A PAT has no App webhook to list: the farm's webhook is then a repository or
+    // organisation hook, whose deliveries need admin rights the farm does not ask for.
+    if (!this.app) return { deliveries: [], complete: true };
+    const deliveries: HookDelivery[] = [];
+    let pages = 0;
+    // No `status=failure` filter: GitHub counts only 400-599 as failures, so deliveries that
+    // got no answer at all (status_code 0) would be missed, and the successful later attempts
+    // that tell a guid needs nothing would not be seen either.
+    const iterator = this.app.paginate.iterator(this.app.rest.apps.listWebhookDeliveries, { per_page: DELIVERIES_PER_PAGE });
+    for await (const { data } of iterator) {
+      pages++;
+      let older = false;
+      for (const d of data) {
+        if (Date.parse(d.delivered_at) < since) {
+          older = true;
+          continue;
+        }
+        deliveries.push({
+          id: Number(d.id),
+          guid: d.guid,
+          deliveredAt: d.delivered_at,
+          redelivery: d.redelivery,
+          statusCode: d.status_code,
+          event: d.event,
+          action: d.action,
+        });
+      }
+      // Newest first: a page reaching past `since` is the last one needed.
+      if (older) return { deliveries, complete: true };
+      if (pages >= maxPages) return { deliveries, complete: false };
+    }
+    return { deliveries, complete: true };
+  }
+
+  async redeliverHookDelivery(id: number): Promise<void> {
+    if (!this.app) return;
+    await this.app.rest.apps.redeliverWebhookDelivery({ delivery_id: id });
   }
 
   private async forChecks(fullName: string): Promise<Octokit> {

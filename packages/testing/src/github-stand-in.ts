@@ -1,10 +1,13 @@
 import { generateKeyPairSync, randomBytes, verify, type KeyObject } from "node:crypto";
 import http from "node:http";
+import { StandInHookDeliveries } from "./stand-in-hook-deliveries";
 
 /** What the stand-in recorded of one request. */
 export interface StandInRequest {
   method: string;
   path: string;
+  /** the query string's parameters */
+  query: Record<string, string>;
   body: any;
   /** how the request authenticated: the App's JWT, an installation token, a PAT, or not */
   auth: { kind: "jwt" | "installation" | "pat" | "none" | "invalid"; token?: string; installationId?: number };
@@ -60,7 +63,8 @@ class HttpError extends Error {
  * rule; tokens honour `repositories`/`permissions` narrowing and expire), check runs (create,
  * update) and commit statuses, each checking its token's repository and permission, and
  * validating bodies (status and conclusion values, conclusion with completed, output title and
- * summary, description length). Errors carry GitHub's JSON body. Every request is recorded;
+ * summary, description length), and the App webhook's deliveries (listed and redelivered with
+ * the App's JWT only: see StandInHookDeliveries). Errors carry GitHub's JSON body. Every request is recorded;
  * `failNext` makes the next requests fail with a 502 or a rate limit.
  */
 export class GithubStandIn {
@@ -76,6 +80,8 @@ export class GithubStandIn {
     target_url: string | null;
     context: string;
   }[] = [];
+  /** the App webhook's deliveries: seed with `hookDeliveries.add`, point redeliveries at the farm with `hookDeliveries.target` */
+  readonly hookDeliveries: StandInHookDeliveries;
   /** installation tokens' lifetime, seconds @defaultValue 3600 (GitHub's hour) */
   tokenTtlSeconds = 3600;
   private readonly publicKey: KeyObject;
@@ -92,6 +98,7 @@ export class GithubStandIn {
     const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
     this.privateKeyPem = privateKey.export({ type: "pkcs1", format: "pem" }).toString();
     this.publicKey = publicKey;
+    this.hookDeliveries = new StandInHookDeliveries(url, (status, message) => new HttpError(status, message));
   }
 
   static async start(): Promise<GithubStandIn> {
@@ -156,8 +163,16 @@ export class GithubStandIn {
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks).toString("utf8");
     const method = req.method ?? "GET";
-    const path = (req.url ?? "/").split("?")[0]!;
-    const entry: StandInRequest = { method, path, body: undefined, auth: this.authOf(req.headers.authorization), status: 0 };
+    const [path, search] = (req.url ?? "/").split("?") as [string, string | undefined];
+    const query = new URLSearchParams(search ?? "");
+    const entry: StandInRequest = {
+      method,
+      path,
+      query: Object.fromEntries(query),
+      body: undefined,
+      auth: this.authOf(req.headers.authorization),
+      status: 0,
+    };
     this.requests.push(entry);
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       entry.status = status;
@@ -194,8 +209,8 @@ export class GithubStandIn {
           { "x-ratelimit-limit": "5000", "x-ratelimit-remaining": "0", "x-ratelimit-used": "5000", "x-ratelimit-reset": String(reset) },
         );
       }
-      const [status, body] = this.route(method, path, entry);
-      send(status, body);
+      const [status, body, headers] = this.route(method, path, query, entry);
+      send(status, body, headers);
     } catch (err) {
       if (!(err instanceof HttpError)) return send(500, { message: (err as Error).message });
       const status = String(err.status);
@@ -207,8 +222,17 @@ export class GithubStandIn {
     }
   }
 
-  private route(method: string, path: string, entry: StandInRequest): [number, unknown] {
+  private route(method: string, path: string, query: URLSearchParams, entry: StandInRequest): [number, unknown, Record<string, string>?] {
     let m: RegExpMatchArray | null;
+    // The App's own webhook: GitHub takes the App's JWT only (installation tokens and PATs get 401).
+    if (method === "GET" && path === "/app/hook/deliveries") {
+      this.requireJwt(entry);
+      return this.hookDeliveries.list(query);
+    }
+    if (method === "POST" && (m = path.match(/^\/app\/hook\/deliveries\/(\d+)\/attempts$/))) {
+      this.requireJwt(entry);
+      return this.hookDeliveries.redeliver(Number(m[1]));
+    }
     if (method === "GET" && (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/installation$/)))
       return this.getInstallation(`${m[1]}/${m[2]}`, entry);
     if (method === "POST" && (m = path.match(/^\/app\/installations\/(\d+)\/access_tokens$/))) return this.createToken(Number(m[1]), entry);

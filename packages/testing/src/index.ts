@@ -13,4 +13,5 @@ export { aptMirrorUrl } from "./apt-mirror";
 export { startRegistry, type StartRegistryOptions, type TestRegistry } from "./start-registry";
 export { startTokenServer, type TokenServer } from "./token-auth-server";
 export { GithubStandIn, type StandInCheckRun, type StandInRequest } from "./github-stand-in";
+export type { HookDeliverySeed, StandInHookDelivery } from "./stand-in-hook-deliveries";
 export { GitHttpServer } from "./git-http-server";
