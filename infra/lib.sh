@@ -58,3 +58,16 @@ prepare_machine() {
   bash "$ROOT_DIR/infra/install.sh"
   ensure_node_deps
 }
+
+# The fault suite (tests/faults): one file at a time, after the other tests, on the services
+# already up; then RELIABILITY.md's figures from this run (.slipway/test/reliability/).
+# Returns vitest's exit code.
+run_fault_suite() {
+  say "fault suite (tests/faults)"
+  set +e
+  npx --no-install vitest run --config vitest.faults.config.ts --reporter=default --reporter=json --outputFile.json=.slipway/test/vitest-faults.json
+  local rc=$?
+  set -e
+  npx --no-install tsx tests/faults/write-reliability.ts || warn "could not write the reliability report"
+  return $rc
+}

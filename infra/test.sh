@@ -39,8 +39,20 @@ set +e
 npx --no-install vitest run --reporter=default --reporter=json --outputFile.json=.slipway/test/vitest.json "$@"
 rc=$?
 set -e
-node -e '
-  const r = JSON.parse(require("fs").readFileSync(".slipway/test/vitest.json", "utf8"));
-  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests + r.numTodoTests ? `, ${r.numPendingTests + r.numTodoTests} skipped` : ""));
-' || true
+summary() {
+  node -e '
+    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    console.log(`${process.argv[2]}: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests + r.numTodoTests ? `, ${r.numPendingTests + r.numTodoTests} skipped` : ""));
+  ' "$1" "$2" || true
+}
+summary .slipway/test/vitest.json tests
+# Only a whole run (no file filter given) goes on to the fault suite.
+if [ "$#" -eq 0 ]; then
+  run_fault_suite
+  faults=$?
+  summary .slipway/test/vitest-faults.json "fault suite"
+  [ "$rc" -ne 0 ] || rc=$faults
+else
+  say "fault suite skipped: a file filter was given (npm run test:faults runs it alone)"
+fi
 exit $rc

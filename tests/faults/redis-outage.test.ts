@@ -10,6 +10,7 @@ import { startProcessFarm, type ProcessFarm } from "../bench/process-farm";
 import { SignedPushes } from "../bench/signed-pushes";
 import { REPO } from "../e2e/push-payload";
 import { checkInvariants, recordFault } from "./invariants";
+import { descendants } from "./process-tree";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const DELIVERIES = 1000;
@@ -77,7 +78,12 @@ describe("Redis stopped for 30 s during a burst of 1,000 deliveries", () => {
     const builds = await farm.db.build.groupBy({ by: ["status", "errorClass"], where: { id: { in: buildIds } }, _count: true });
     expect(builds).toEqual([{ status: "failed", errorClass: "user", _count: DELIVERIES }]);
     const counts = await checkInvariants(farm.db, buildIds, { acknowledged: acknowledged.length, fiveXX });
-    expect(counts).toMatchObject({ lost: 0, duplicated: 0, stuck: 0 });
+    // Every build ended: no worker has a git or buildx process left.
+    counts.leaked = farm
+      .processes()
+      .filter((p) => p.name.startsWith("worker-"))
+      .flatMap((p) => descendants(p.pid)).length;
+    expect(counts).toMatchObject({ lost: 0, duplicated: 0, stuck: 0, leaked: 0 });
     const relayed = await farm.db.outboxMessage.count({ where: { attempts: { gt: 1 } } });
     recordFault(ROOT, "redis-outage", "Redis stopped for 30 s during a burst of 1,000 signed deliveries, back empty", DELIVERIES, counts, [
       `${relayed} outbox rows needed more than one dispatch`,
