@@ -47,6 +47,8 @@ export interface ProcessFarmOptions {
   name: string;
   /** a Redis of the farm's own (e.g. a TestRedis a fault test stops) @defaultValue a database of the test Redis */
   redisUrl?: string;
+  /** a PostgreSQL database of the farm's own (e.g. on a TestPostgres a fault test stops) @defaultValue a fresh test database */
+  databaseUrl?: string;
   /** more settings per app, on top of the farm's */
   env?: { api?: Record<string, string>; publisher?: Record<string, string>; worker?: Record<string, string> };
 }
@@ -65,7 +67,9 @@ interface Child {
 let nextRedisDb = 1;
 
 export async function startProcessFarm(opts: ProcessFarmOptions): Promise<ProcessFarm> {
-  const database: TestDatabase = await createTestDatabase(testEnv.adminDatabaseUrl);
+  const database: TestDatabase = opts.databaseUrl
+    ? { url: opts.databaseUrl, name: "", drop: async () => {} }
+    : await createTestDatabase(testEnv.adminDatabaseUrl);
   const redisUrl = opts.redisUrl ?? `${testEnv.redisUrl.replace(/\/\d*$/, "")}/${nextRedisDb++}`;
   const git = await TestGitServer.start();
   const port = await freePort();

@@ -64,3 +64,9 @@ export function recordFault(root: string, name: string, fault: string, cases: nu
     JSON.stringify({ suite: "faults", fault, cases, counts, notes, at: new Date().toISOString() }, null, 2),
   );
 }
+
+/** Every succeeded build among `buildIds` has its publish rows, none pending (the publisher writes them as it goes). */
+export async function publishesSettled(db: Db, buildIds: string[]): Promise<boolean> {
+  const builds = await db.build.findMany({ where: { id: { in: buildIds }, status: "succeeded" }, include: { publishes: true } });
+  return builds.every((b) => b.publishes.length > 0 && b.publishes.every((p) => p.status !== "pending"));
+}

@@ -35,3 +35,26 @@ export function alive(pid: number): boolean {
     return false;
   }
 }
+
+/** `pid`'s command line, for a message naming a process left behind. */
+export function commandOf(pid: number): string {
+  try {
+    return execFileSync("ps", ["-o", "args=", "-p", String(pid)], { encoding: "utf8" }).trim();
+  } catch {
+    return "(gone)";
+  }
+}
+
+/**
+ * Processes the farm's workers started (git, buildx) that are still running 10 s after every
+ * build ended, by command line: a worker finishing its bookkeeping gets those 10 s.
+ */
+export async function leftBehind(farm: { processes: () => { name: string; pid: number }[] }): Promise<string[]> {
+  const now = () =>
+    farm
+      .processes()
+      .filter((p) => p.name.startsWith("worker-"))
+      .flatMap((p) => descendants(p.pid));
+  for (let i = 0; i < 50 && now().length; i++) await new Promise((r) => setTimeout(r, 200));
+  return now().map(commandOf);
+}

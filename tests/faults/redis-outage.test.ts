@@ -10,7 +10,7 @@ import { startProcessFarm, type ProcessFarm } from "../bench/process-farm";
 import { SignedPushes } from "../bench/signed-pushes";
 import { REPO } from "../e2e/push-payload";
 import { checkInvariants, recordFault } from "./invariants";
-import { descendants } from "./process-tree";
+import { leftBehind } from "./process-tree";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const DELIVERIES = 1000;
@@ -79,10 +79,9 @@ describe("Redis stopped for 30 s during a burst of 1,000 deliveries", () => {
     expect(builds).toEqual([{ status: "failed", errorClass: "user", _count: DELIVERIES }]);
     const counts = await checkInvariants(farm.db, buildIds, { acknowledged: acknowledged.length, fiveXX });
     // Every build ended: no worker has a git or buildx process left.
-    counts.leaked = farm
-      .processes()
-      .filter((p) => p.name.startsWith("worker-"))
-      .flatMap((p) => descendants(p.pid)).length;
+    const left = await leftBehind(farm);
+    counts.leaked = left.length;
+    expect(left).toEqual([]);
     expect(counts).toMatchObject({ lost: 0, duplicated: 0, stuck: 0, leaked: 0 });
     const relayed = await farm.db.outboxMessage.count({ where: { attempts: { gt: 1 } } });
     recordFault(ROOT, "redis-outage", "Redis stopped for 30 s during a burst of 1,000 signed deliveries, back empty", DELIVERIES, counts, [

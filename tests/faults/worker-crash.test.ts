@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../../apps/api/test/harness";
 import { startProcessFarm, type ProcessFarm } from "../bench/process-farm";
 import { pushCommit, REPO } from "../e2e/push-payload";
-import { checkInvariants, recordFault } from "./invariants";
+import { checkInvariants, publishesSettled, recordFault } from "./invariants";
 import { alive, descendants, processGroup } from "./process-tree";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -79,11 +79,7 @@ describe("a worker killed mid-build", () => {
       180_000,
       "every build to end",
     );
-    await eventually(
-      async () => (await farm.db.publish.count({ where: { buildId: { in: pushes }, status: "pending" } })) === 0,
-      60_000,
-      "every publish to end",
-    );
+    await eventually(async () => publishesSettled(farm.db, pushes), 60_000, "every publish to end");
     const builds = await farm.db.build.findMany({ where: { id: { in: pushes } }, include: { attempts: true, publishes: true } });
     for (const b of builds) {
       expect(b.status, `build ${b.id}: ${b.errorMessage}`).toBe("succeeded");

@@ -1,5 +1,5 @@
 import { logStreamKey } from "@slipway/contracts";
-import type { Db } from "@slipway/db";
+import { isUniqueViolation, whileDatabaseDown, type Db } from "@slipway/db";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { cutLine } from "./cut-line";
@@ -222,7 +222,15 @@ export class BuildLogSink {
     this.pgChain = this.pgChain.then(async () => {
       if (this.pgError) return;
       try {
-        await this.o.db.buildLogChunk.create({ data });
+        // A PostgreSQL restart is waited out (chunks stay in order: this chain); a chunk the
+        // server stored before the connection broke is there already (its unique key).
+        await whileDatabaseDown(
+          () =>
+            this.o.db.buildLogChunk.create({ data }).catch((err: unknown) => {
+              if (!isUniqueViolation(err)) throw err;
+            }),
+          { forMs: 120_000 },
+        );
       } catch (err) {
         this.pgError = err;
       }

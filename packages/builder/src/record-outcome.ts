@@ -1,5 +1,5 @@
 import { githubReportMessage, OUTBOX_PUBLISH_ENQUEUE } from "@slipway/contracts";
-import type { Build, Db, Prisma } from "@slipway/db";
+import { whileDatabaseDown, type Build, type Db, type Prisma } from "@slipway/db";
 import type { Logger } from "pino";
 import type { TBuildConfig } from "./build-config";
 import type { BuildLogSink } from "@slipway/build-log";
@@ -43,7 +43,14 @@ interface RecordInput {
 export async function recordOutcome(i: RecordInput): Promise<AttemptOutcome> {
   const { db, sink, build, job, outcome } = i;
   if (outcome.kind === "skipped" || outcome.kind === "displaced") return outcome;
-  if (await displaced(db, i)) {
+  // PostgreSQL restarting must not cost the build: the writes below wait for it a while.
+  const waitDb = <T>(fn: () => Promise<T>) =>
+    whileDatabaseDown(fn, {
+      forMs: DB_WAIT_MS,
+      onWait: (err, waitedMs) =>
+        i.log.warn({ err: (err as Error).message, waitedMs }, "PostgreSQL unreachable; waiting to record the build"),
+    });
+  if (await waitDb(() => displaced(db, i))) {
     sink.note(`slipway: worker ${i.workerId} lost this build to another try (its job's lock expired); this try records nothing`);
     await sink.close().catch(() => {});
     return displacedTry(i);
@@ -90,51 +97,53 @@ export async function recordOutcome(i: RecordInput): Promise<AttemptOutcome> {
   const stats = counts ? { cachedSteps: counts.cached, totalSteps: counts.total } : {};
   const timing = retrying || outcome.kind === "interrupted" ? {} : { finishedAt, durationMs };
 
-  const recorded = await db.$transaction(async (tx) => {
-    const updated = await tx.build.updateMany({
-      where: { id: build.id, attempt: job.attempt, status: "running", runId: i.runId },
-      data: { status, ...error, ...result, ...stats, ...timing },
-    });
-    // Taken over between the check above and this transaction: nothing is written.
-    if (!updated.count && (await displaced(tx, i))) return false;
-    await tx.buildStep.deleteMany({ where: { buildId: build.id, attempt: job.attempt } });
-    const steps = "steps" in outcome ? outcome.steps : undefined;
-    if (steps?.length) {
-      await tx.buildStep.createMany({
-        data: steps.map((s) => ({
-          buildId: build.id,
-          attempt: job.attempt,
-          index: s.index,
-          vertexDigest: s.vertexDigest,
-          name: s.name,
-          startedAt: s.startedAt,
-          completedAt: s.completedAt,
-          cached: s.cached,
-          error: s.error,
-        })),
-        skipDuplicates: true,
+  const recorded = await waitDb(() =>
+    db.$transaction(async (tx) => {
+      const updated = await tx.build.updateMany({
+        where: { id: build.id, attempt: job.attempt, status: "running", runId: i.runId },
+        data: { status, ...error, ...result, ...stats, ...timing },
       });
-    }
-    await tx.buildAttempt.update({
-      where: { buildId_attempt: { buildId: build.id, attempt: job.attempt } },
-      data: {
-        status: updated.count ? status : "cancelled",
-        ...error,
-        ...result,
-        ...stats,
-        ...timing,
-        ...(outcome.kind === "succeeded" ? { config: outcome.config as unknown as Prisma.InputJsonObject } : {}),
-      },
-    });
-    if (updated.count && outcome.kind === "succeeded" && outcome.config.publish.length) {
-      await tx.outboxMessage.create({ data: { topic: OUTBOX_PUBLISH_ENQUEUE, payload: { buildId: build.id, attempt: job.attempt } } });
-    }
-    // Ended for good (not queued again for a retry or after a shutdown): tell GitHub.
-    if (updated.count && i.reportToGithub && status !== "queued") {
-      await tx.outboxMessage.create({ data: githubReportMessage(build.id, job.attempt, "finished") });
-    }
-    return true;
-  });
+      // Taken over between the check above and this transaction: nothing is written.
+      if (!updated.count && (await displaced(tx, i))) return false;
+      await tx.buildStep.deleteMany({ where: { buildId: build.id, attempt: job.attempt } });
+      const steps = "steps" in outcome ? outcome.steps : undefined;
+      if (steps?.length) {
+        await tx.buildStep.createMany({
+          data: steps.map((s) => ({
+            buildId: build.id,
+            attempt: job.attempt,
+            index: s.index,
+            vertexDigest: s.vertexDigest,
+            name: s.name,
+            startedAt: s.startedAt,
+            completedAt: s.completedAt,
+            cached: s.cached,
+            error: s.error,
+          })),
+          skipDuplicates: true,
+        });
+      }
+      await tx.buildAttempt.update({
+        where: { buildId_attempt: { buildId: build.id, attempt: job.attempt } },
+        data: {
+          status: updated.count ? status : "cancelled",
+          ...error,
+          ...result,
+          ...stats,
+          ...timing,
+          ...(outcome.kind === "succeeded" ? { config: outcome.config as unknown as Prisma.InputJsonObject } : {}),
+        },
+      });
+      if (updated.count && outcome.kind === "succeeded" && outcome.config.publish.length) {
+        await tx.outboxMessage.create({ data: { topic: OUTBOX_PUBLISH_ENQUEUE, payload: { buildId: build.id, attempt: job.attempt } } });
+      }
+      // Ended for good (not queued again for a retry or after a shutdown): tell GitHub.
+      if (updated.count && i.reportToGithub && status !== "queued") {
+        await tx.outboxMessage.create({ data: githubReportMessage(build.id, job.attempt, "finished") });
+      }
+      return true;
+    }),
+  );
   if (!recorded) return displacedTry(i);
   i.log.info(
     { status, durationMs, digest: outcome.kind === "succeeded" ? outcome.digest : undefined, error: error.errorMessage },
@@ -144,6 +153,9 @@ export async function recordOutcome(i: RecordInput): Promise<AttemptOutcome> {
 }
 
 type Tx = Pick<Db, "build">;
+
+/** How long a finished try waits for PostgreSQL to record its outcome before it gives up (and is retried). */
+const DB_WAIT_MS = 120_000;
 
 /** Another try runs this attempt now (its claim replaced this try's runId). */
 async function displaced(db: Tx, i: RecordInput): Promise<boolean> {

@@ -15,3 +15,4 @@ export { startTokenServer, type TokenServer } from "./token-auth-server";
 export { GithubStandIn, type StandInCheckRun, type StandInRequest } from "./github-stand-in";
 export type { HookDeliverySeed, StandInHookDelivery } from "./stand-in-hook-deliveries";
 export { GitHttpServer } from "./git-http-server";
+export { TestPostgres } from "./test-postgres";

@@ -1,0 +1,34 @@
+/** What Prisma (with the pg driver adapter) throws when PostgreSQL cannot be reached or dropped the connection. */
+export function isDatabaseUnreachable(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown; meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } };
+  const sqlstate = e?.meta?.driverAdapterError?.cause?.originalCode;
+  // 08: connection exceptions; 57P01-57P03: the server shut down or is starting; 53: out of resources.
+  if (typeof sqlstate === "string") return /^(08|57P0[1-3]|53)/.test(sqlstate);
+  if (typeof e?.code === "string" && ["P1001", "P1002", "P1017", "P2024", "ECONNREFUSED", "ECONNRESET"].includes(e.code)) return true;
+  return (
+    typeof e?.message === "string" && /Can't reach database server|ECONNREFUSED|Connection terminated|connection.*closed/i.test(e.message)
+  );
+}
+
+/**
+ * Runs `fn`, and again while PostgreSQL is unreachable (backing off 0.5 s, doubling, up to 5 s
+ * apart), for at most `forMs`: a worker that finished a build waits out a database restart to
+ * record it, rather than fail the try and build it again. Any other error, or the database
+ * still down after `forMs`, is thrown.
+ */
+export async function whileDatabaseDown<T>(
+  fn: () => Promise<T>,
+  opts: { forMs: number; onWait?: (err: unknown, waitedMs: number) => void },
+): Promise<T> {
+  const started = Date.now();
+  for (let delay = 500; ; delay = Math.min(delay * 2, 5_000)) {
+    try {
+      return await fn();
+    } catch (err) {
+      const waited = Date.now() - started;
+      if (!isDatabaseUnreachable(err) || waited + delay > opts.forMs) throw err;
+      opts.onWait?.(err, waited);
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
