@@ -14,3 +14,4 @@ export { startRegistry, type StartRegistryOptions, type TestRegistry } from "./s
 export { startTokenServer, type TokenServer } from "./token-auth-server";
 export { GithubStandIn, type StandInCheckRun, type StandInRequest } from "./github-stand-in";
 export { GitHttpServer } from "./git-http-server";
+export { ReliabilityTally, type ReliabilityClass } from "./reliability-summary";
