@@ -1,5 +1,6 @@
 import fastifyCookie from "@fastify/cookie";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { answerClientError } from "./client-error";
 import type { ApiDeps } from "./deps";
 import { registerErrorHandler } from "./error-handler";
 import { registerOpenApi } from "./openapi";
@@ -30,6 +31,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     // completed"): under a webhook burst, log writes were the api's largest cost after the
     // database (measured with --cpu-prof: writev ahead of everything in the request path).
     logController: new LogController({ disableRequestLogging: true }),
+    clientErrorHandler: answerClientError,
   });
   app.addHook("onResponse", (req, reply, done) => {
     // The path only: a query string is for the route, not for the service log.
