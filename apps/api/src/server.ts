@@ -2,8 +2,9 @@ import fastifyCookie from "@fastify/cookie";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { answerClientError } from "./client-error";
 import type { ApiDeps } from "./deps";
-import { registerErrorHandler } from "./error-handler";
+import { answerFrameworkError, MAX_PARAM_LENGTH, registerErrorHandler } from "./error-handler";
 import { registerOpenApi } from "./openapi";
+import { refuseNulInUrl } from "./refuse-nul";
 import { registerApiV1 } from "./routes/api-v1";
 import { registerDashboard } from "./routes/dashboard";
 import { registerHealthRoutes } from "./routes/health";
@@ -32,6 +33,8 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     // database (measured with --cpu-prof: writev ahead of everything in the request path).
     logController: new LogController({ disableRequestLogging: true }),
     clientErrorHandler: answerClientError,
+    frameworkErrors: answerFrameworkError,
+    maxParamLength: MAX_PARAM_LENGTH,
   });
   app.addHook("onResponse", (req, reply, done) => {
     // The path only: a query string is for the route, not for the service log.
@@ -48,6 +51,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     done();
   });
   registerErrorHandler(app);
+  app.addHook("onRequest", refuseNulInUrl);
   await registerOpenApi(app);
   // Parses the dashboard's session cookie for every route (the sealing is SessionSealer's).
   await app.register(fastifyCookie);
