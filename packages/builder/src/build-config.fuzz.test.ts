@@ -197,7 +197,7 @@ describe(".slipway.yml fuzzing: a valid config or a UserFailure naming the probl
   it("deep nesting up to the file size limit", () => {
     fc.assert(
       fc.property(nesting, (n) => check("deep nesting", nested(n))),
-      { numRuns: 60 },
+      { numRuns: 40 },
     );
   });
 
