@@ -31,6 +31,8 @@ beforeAll(async () => {
   git = await TestGitServer.start();
   api = await startTestApi({ git: { baseUrl: git.baseUrl, protocols: ["git"] } });
   real.id = await pushBuild(api, "acme/app", 9101);
+  // on the git host too (branch main), so a manual build of it can get all the way to 202
+  git.commit("acme/app", { Dockerfile: "FROM scratch\n" });
   const res = await rawRequest(`${api.url}/api/v1/openapi.json`, "GET", []);
   expect(res.status).toBe(200);
   ops = operationsOf(JSON.parse(res.text) as OpenApiDocument);
