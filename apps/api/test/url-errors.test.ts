@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiRequest } from "./api-request";
 import { API_TOKEN, startTestApi, type TestApi } from "./harness";
+import { pushBuild } from "./push-build";
 
 let api: TestApi;
 beforeAll(async () => {
@@ -33,5 +34,14 @@ describe("URLs the router or the database cannot take", () => {
     const list = await apiRequest(api.url, "GET", "/builds?branch=a%00b", API_TOKEN);
     expect(list.status).toBe(400);
     expect(list.body.error.message).toBe("invalid query: branch: must not contain a NUL character (%00)");
+  });
+
+  it("a repository name with ILIKE's wildcards or escape in it is only itself: 404, not a 500 nor another repository", async () => {
+    await pushBuild(api, "acme/app", 9201);
+    for (const name of ["%5C", "%25", "ap_", "a%5C"]) {
+      const res = await apiRequest(api.url, "PATCH", `/repositories/acme/${name}`, API_TOKEN, { autoCancel: false });
+      expect(res.status, name).toBe(404);
+    }
+    expect((await api.db.repository.findFirstOrThrow({ where: { fullName: "acme/app" } })).autoCancel).toBe(true);
   });
 });
