@@ -1,5 +1,5 @@
 import { AppError, type TApiError } from "@slipway/contracts";
-import type { FastifyError, FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 
 declare module "fastify" {
@@ -25,6 +25,28 @@ export function registerErrorHandler(app: FastifyInstance): void {
     void reply.status(404).send(body);
   });
 }
+
+/**
+ * Fastify's frameworkErrors: a URL its router refuses before any route (a % not followed by
+ * two hex digits of UTF-8, a path parameter over maxParamLength), answered in the API's one
+ * error shape like every other refusal. Fastify answered these in a shape of its own
+ * (`{"error":"Bad Request","code":"FST_ERR_BAD_URL",...}`); found by fuzzing
+ * (test/fuzz-api-bodies.test.ts).
+ */
+export function answerFrameworkError(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
+  const mapped =
+    err.code === "FST_ERR_BAD_URL"
+      ? new AppError("bad_request", "the URL's path is not valid: a % must start an escape of UTF-8 bytes (two hex digits each)")
+      : err.code === "FST_ERR_MAX_PARAM_LENGTH"
+        ? new AppError("uri_too_long", `a path parameter is longer than ${MAX_PARAM_LENGTH} characters`)
+        : new AppError("internal", "internal error");
+  if (mapped.status >= 500) req.log.error({ err }, "request failed");
+  const body: TApiError = { error: { code: mapped.code, message: mapped.message } };
+  void reply.status(mapped.status).send(body);
+}
+
+/** Fastify's maxParamLength, set in server.ts */
+export const MAX_PARAM_LENGTH = 100;
 
 function toAppError(err: FastifyError | AppError | Error, req: FastifyRequest): AppError {
   if (err instanceof AppError) return err;

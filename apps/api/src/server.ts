@@ -1,8 +1,10 @@
 import fastifyCookie from "@fastify/cookie";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { answerClientError } from "./client-error";
 import type { ApiDeps } from "./deps";
-import { registerErrorHandler } from "./error-handler";
+import { answerFrameworkError, MAX_PARAM_LENGTH, registerErrorHandler } from "./error-handler";
 import { registerOpenApi } from "./openapi";
+import { refuseNulInUrl } from "./refuse-nul";
 import { registerApiV1 } from "./routes/api-v1";
 import { registerDashboard } from "./routes/dashboard";
 import { registerHealthRoutes } from "./routes/health";
@@ -30,6 +32,9 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     // completed"): under a webhook burst, log writes were the api's largest cost after the
     // database (measured with --cpu-prof: writev ahead of everything in the request path).
     logController: new LogController({ disableRequestLogging: true }),
+    clientErrorHandler: answerClientError,
+    frameworkErrors: answerFrameworkError,
+    maxParamLength: MAX_PARAM_LENGTH,
   });
   app.addHook("onResponse", (req, reply, done) => {
     // The path only: a query string is for the route, not for the service log.
@@ -46,6 +51,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     done();
   });
   registerErrorHandler(app);
+  app.addHook("onRequest", refuseNulInUrl);
   await registerOpenApi(app);
   // Parses the dashboard's session cookie for every route (the sealing is SessionSealer's).
   await app.register(fastifyCookie);

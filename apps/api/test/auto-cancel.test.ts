@@ -160,4 +160,16 @@ describe("auto-cancel of superseded builds", () => {
     expect(row!.r[0]).toMatchObject({ outcome: "build_queued" });
     expect((await build(mainBuild)).status).toBe("queued");
   });
+
+  // Found by fuzz-webhook.test.ts: answered 503 on every try, never stored.
+  it("a push to the old default branch after the default branch changed on GitHub is stored and supersedes", async () => {
+    const r = { id: 82_005, fullName: "acme/renamed-default" };
+    const first = await push("refs/heads/master", { ...r });
+    // GitHub's default branch is "main" now (push() says so); the farm's row still said "master" before.
+    await api.db.repository.update({ where: { githubId: 82_005 }, data: { defaultBranch: "master" } });
+    const second = await push("refs/heads/master", r);
+    expect((await build(first)).status).toBe("cancelled");
+    expect((await build(second)).status).toBe("queued");
+    expect((await api.db.repository.findUniqueOrThrow({ where: { githubId: 82_005 } })).defaultBranch).toBe("main");
+  });
 });

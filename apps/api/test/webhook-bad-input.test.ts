@@ -91,6 +91,18 @@ describe("bad webhook input is rejected with a clear 4xx and never stored", () =
     expect(res.body.error.message).toBe("body must be a JSON object");
   });
 
+  // Found by fuzz-webhook.test.ts: Node's parser refused these before any route, and Fastify answered in a shape of its own.
+  it("431 in the API's error shape for headers over 16 KiB", async () => {
+    const res = await postDelivery(api.url, {
+      event: "push",
+      payload: push,
+      secret: WEBHOOK_SECRET,
+      headers: { "x-padding": "a".repeat(17_000) },
+    });
+    expect(res.status).toBe(431);
+    expect(res.body.error).toEqual({ code: "headers_too_large", message: "request headers are larger than the limit (16 KiB in all)" });
+  });
+
   it("413 for a body over GitHub's 25 MB cap", async () => {
     const big = { ...push, padding: "x".repeat(25 * 1024 * 1024) };
     const res = await postDelivery(api.url, { event: "push", payload: big, secret: WEBHOOK_SECRET });

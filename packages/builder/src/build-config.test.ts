@@ -59,4 +59,17 @@ describe(".slipway.yml", () => {
     expect(fails("dockerfile: [unclosed\n")).toMatch(/^\.slipway\.yml is not valid YAML: /);
     expect(fails("target: a\ntarget: b\n")).toMatch(/^\.slipway\.yml is not valid YAML: .*(unique|duplicate)/i);
   });
+
+  // Found by build-config.fuzz.test.ts: both were ReferenceErrors, which the worker took for a farm failure.
+  it("rejects an alias without its anchor, and refuses an alias bomb without expanding it", () => {
+    expect(fails("target: *nowhere\n")).toMatch(/^\.slipway\.yml is not valid YAML: Unresolved alias/);
+    const lines = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"];
+    for (let i = 1; i <= 9; i++)
+      lines.push(
+        `a${i}: &a${i} [${Array(9)
+          .fill(`*a${i - 1}`)
+          .join(", ")}]`,
+      );
+    expect(fails(lines.join("\n"))).toMatch(/^\.slipway\.yml is not valid YAML: Excessive alias count/);
+  });
 });

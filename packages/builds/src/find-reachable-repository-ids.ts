@@ -1,5 +1,6 @@
 import { matchRepository, type TRepositoryReach } from "@slipway/contracts";
 import type { Db } from "@slipway/db";
+import { equalsIgnoringCase } from "./equals-ignoring-case";
 
 /**
  * Ids of the repositories within `reach` (and named `repo`, case-insensitively, if given), or
@@ -13,7 +14,7 @@ export async function findReachableRepositoryIds(db: Db, reach: TRepositoryReach
   // With a name, ILIKE narrows the rows to a superset of the exact match; JS then decides.
   const rows = await db.repository.findMany({
     select: { id: true, fullName: true },
-    ...(repo ? { where: { fullName: { equals: repo, mode: "insensitive" as const } } } : {}),
+    ...(repo ? { where: { fullName: equalsIgnoringCase(repo) } } : {}),
   });
   return rows
     .filter((r) => (!repo || r.fullName.toLowerCase() === repo.toLowerCase()) && matchRepository(reach, r.fullName))

@@ -11,3 +11,4 @@ export { streamBuildLog } from "./stream-build-log";
 export { toBuildDto, type BuildWithRepo } from "./to-build-dto";
 export { listRepositories, updateRepositorySettings } from "./repository-settings";
 export { createManualBuild, type ManualBuild } from "./create-manual-build";
+export { equalsIgnoringCase } from "./equals-ignoring-case";

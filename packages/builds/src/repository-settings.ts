@@ -1,5 +1,6 @@
 import { matchRepository, AppError, type TRepository, type TRepositoryReach, type TRepositorySettings } from "@slipway/contracts";
 import type { Db } from "@slipway/db";
+import { equalsIgnoringCase } from "./equals-ignoring-case";
 
 const fields = {
   fullName: true,
@@ -36,7 +37,7 @@ export async function updateRepositorySettings(
   settings: TRepositorySettings,
 ): Promise<TRepository> {
   const row = await db.repository.findFirst({
-    where: { fullName: { equals: fullName, mode: "insensitive" } },
+    where: { fullName: equalsIgnoringCase(fullName) },
     select: { id: true, fullName: true },
   });
   if (!row || row.fullName.toLowerCase() !== fullName.toLowerCase() || !matchRepository(reach, row.fullName)) {

@@ -41,8 +41,11 @@ export async function resolveRemoteRef(q: RemoteRefQuery): Promise<RemoteRef> {
   }).catch((err: unknown) => ({ code: -1, stdout: "", stderr: (err as Error).message }));
   if (res.code !== 0) {
     const why = res.stderr.trim().split("\n").filter(Boolean).slice(-1)[0] ?? `exit ${res.code}`;
+    // The host answered that it has no such repository (or not for this token): git daemon
+    // says "access denied or repository not exported" for one it does not serve, which was
+    // taken for a host that did not answer (503 to POST /api/v1/builds; found by fuzzing).
     if (
-      /not found|does not appear to be a git repository|Authentication failed|could not read Username|terminal prompts disabled/i.test(
+      /not found|does not appear to be a git repository|repository not exported|Authentication failed|could not read Username|terminal prompts disabled/i.test(
         res.stderr,
       )
     )

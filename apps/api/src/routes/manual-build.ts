@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { matchRepository, AppError, ZBuild, ZCreateBuildBody } from "@slipway/contracts";
-import { createManualBuild } from "@slipway/builds";
+import { createManualBuild, equalsIgnoringCase } from "@slipway/builds";
 import { resolveRemoteRef } from "@slipway/git";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { ApiDeps } from "../deps";
@@ -37,7 +37,7 @@ export async function registerManualBuildRoute(server: FastifyInstance, { deps }
       const principal = principalOf(req);
       const body = req.body;
       const repo = await deps.db.repository.findFirst({
-        where: { fullName: { equals: body.repository, mode: "insensitive" } },
+        where: { fullName: equalsIgnoringCase(body.repository) },
         select: { id: true, fullName: true, defaultBranch: true },
       });
       if (
