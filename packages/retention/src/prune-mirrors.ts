@@ -1,7 +1,7 @@
-import { readdir, rm, stat } from "node:fs/promises";
+import { rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import lockfile from "proper-lockfile";
 import { folderBytes } from "./folder-bytes";
+import { entriesOf, tryLock } from "./folder-locks";
 import type { SweepResult } from "./sweep-scratch";
 
 /**
@@ -22,10 +22,7 @@ const DAY_MS = 86_400_000;
  */
 export async function pruneMirrors(mirrorsDir: string, maxAgeDays: number, now: Date): Promise<SweepResult> {
   const cutoff = now.getTime() - maxAgeDays * DAY_MS;
-  const entries = await readdir(mirrorsDir).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === "ENOENT") return [] as string[];
-    throw err;
-  });
+  const entries = await entriesOf(mirrorsDir);
   const usedAt = async (dir: string) => (await stat(dir).catch(() => undefined))?.mtimeMs;
   let removed = 0;
   let bytes = 0;
@@ -33,12 +30,7 @@ export async function pruneMirrors(mirrorsDir: string, maxAgeDays: number, now: 
     const dir = join(mirrorsDir, name);
     const before = await usedAt(dir);
     if (before === undefined || before >= cutoff) continue;
-    const release = await lockfile
-      .lock(dir, { realpath: false, stale: MIRROR_LOCK_STALE_MS, retries: 0, onCompromised: () => {} })
-      .catch((err: NodeJS.ErrnoException) => {
-        if (err.code === "ELOCKED") return undefined;
-        throw err;
-      });
+    const release = await tryLock(dir, MIRROR_LOCK_STALE_MS);
     if (!release) continue;
     try {
       const at = await usedAt(dir);

@@ -1,7 +1,7 @@
-import { readdir, rm, stat } from "node:fs/promises";
+import { rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import lockfile from "proper-lockfile";
 import { folderBytes } from "./folder-bytes";
+import { entriesOf, tryLock } from "./folder-locks";
 import { SCRATCH_LOCK_STALE_MS } from "./scratch-lock";
 
 export interface SweepResult {
@@ -28,22 +28,14 @@ export interface SweepOptions {
  */
 export async function sweepScratch(workDir: string, opts: SweepOptions = {}): Promise<SweepResult> {
   const unlockedBefore = Date.now() - (opts.unlockedGraceMs ?? 86_400_000);
-  const entries = await readdir(workDir).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === "ENOENT") return [] as string[];
-    throw err;
-  });
+  const entries = await entriesOf(workDir);
   const names = new Set(entries.map((e) => e.replace(/\.lock$/, "")));
   let removed = 0;
   let bytes = 0;
   for (const name of names) {
     const dir = join(workDir, name);
     if (!entries.includes(`${name}.lock`) && ((await stat(dir).catch(() => undefined))?.mtimeMs ?? 0) > unlockedBefore) continue;
-    const release = await lockfile
-      .lock(dir, { realpath: false, stale: SCRATCH_LOCK_STALE_MS, retries: 0, onCompromised: () => {} })
-      .catch((err: NodeJS.ErrnoException) => {
-        if (err.code === "ELOCKED") return undefined;
-        throw err;
-      });
+    const release = await tryLock(dir, SCRATCH_LOCK_STALE_MS);
     if (!release) continue;
     try {
       if (entries.includes(name)) {
