@@ -37,7 +37,7 @@ export function alive(pid: number): boolean {
 }
 
 /** `pid`'s command line, for a message naming a process left behind. */
-export function commandOf(pid: number): string {
+function commandOf(pid: number): string {
   try {
     return execFileSync("ps", ["-o", "args=", "-p", String(pid)], { encoding: "utf8" }).trim();
   } catch {
