@@ -46,13 +46,15 @@ summary() {
   ' "$1" "$2" || true
 }
 summary .slipway/test/vitest.json tests
-# Only a whole run (no file filter given) goes on to the fault suite.
-if [ "$#" -eq 0 ]; then
-  run_fault_suite
-  faults=$?
-  summary .slipway/test/vitest-faults.json "fault suite"
-  [ "$rc" -ne 0 ] || rc=$faults
-else
+# Only a whole run (no file filter given) whose tests passed goes on to the fault suite.
+if [ "$#" -ne 0 ]; then
   say "fault suite skipped: a file filter was given (npm run test:faults runs it alone)"
+elif [ "$rc" -ne 0 ]; then
+  say "fault suite skipped: tests failed above"
+else
+  faults=0
+  run_fault_suite || faults=$?
+  summary .slipway/test/vitest-faults.json "fault suite"
+  rc=$faults
 fi
 exit $rc

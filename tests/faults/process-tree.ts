@@ -55,6 +55,8 @@ export async function leftBehind(farm: { processes: () => { name: string; pid: n
       .processes()
       .filter((p) => p.name.startsWith("worker-"))
       .flatMap((p) => descendants(p.pid));
-  for (let i = 0; i < 50 && now().length; i++) await new Promise((r) => setTimeout(r, 200));
-  return now().map(commandOf);
+  // tsx's esbuild service lives as long as the app's node process: it is not the worker's doing.
+  const started = () => now().filter((pid) => !commandOf(pid).includes("esbuild --service"));
+  for (let i = 0; i < 50 && started().length; i++) await new Promise((r) => setTimeout(r, 200));
+  return started().map(commandOf);
 }

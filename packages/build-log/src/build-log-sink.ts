@@ -222,14 +222,16 @@ export class BuildLogSink {
     this.pgChain = this.pgChain.then(async () => {
       if (this.pgError) return;
       try {
-        // A PostgreSQL restart is waited out (chunks stay in order: this chain); a chunk the
-        // server stored before the connection broke is there already (its unique key).
+        // A PostgreSQL restart is waited out (chunks stay in order: this chain). Only on such a
+        // second go is the chunk's unique key taken to mean "stored before the connection
+        // broke"; on a first go it means another try writes this attempt's log (an error).
+        let again = false;
         await whileDatabaseDown(
           () =>
             this.o.db.buildLogChunk.create({ data }).catch((err: unknown) => {
-              if (!isUniqueViolation(err)) throw err;
+              if (!(again && isUniqueViolation(err))) throw err;
             }),
-          { forMs: 120_000 },
+          { forMs: 120_000, onWait: () => (again = true) },
         );
       } catch (err) {
         this.pgError = err;

@@ -127,8 +127,11 @@ export class BuildWorker {
     for (let i = 0; i < 5; i++) {
       try {
         await this.deps.db.$transaction(async (tx) => {
-          const moved = await tx.build.updateMany({ where: { id: buildId, attempt, status: { in: ["queued", "running"] } }, data });
-          await tx.buildAttempt.updateMany({ where: { buildId, attempt, status: { in: ["queued", "running"] } }, data });
+          // Only a build this worker runs (or none does): another worker that took the job over
+          // owns it. One left running by a dead worker is the reconciler's (packages/maintenance).
+          const mine = [{ status: "queued" as const }, { status: "running" as const, workerId: this.deps.settings.workerId }];
+          const moved = await tx.build.updateMany({ where: { id: buildId, attempt, OR: mine }, data: { ...data, runId: null } });
+          if (moved.count) await tx.buildAttempt.updateMany({ where: { buildId, attempt, status: { in: ["queued", "running"] } }, data });
           if (moved.count && this.deps.settings.reportToGithub)
             await tx.outboxMessage.create({ data: githubReportMessage(buildId, attempt, "finished") });
         });

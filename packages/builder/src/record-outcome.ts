@@ -103,8 +103,16 @@ export async function recordOutcome(i: RecordInput): Promise<AttemptOutcome> {
         where: { id: build.id, attempt: job.attempt, status: "running", runId: i.runId },
         data: { status, ...error, ...result, ...stats, ...timing },
       });
-      // Taken over between the check above and this transaction: nothing is written.
-      if (!updated.count && (await displaced(tx, i))) return false;
+      if (!updated.count) {
+        const now = await tx.build.findUnique({ where: { id: build.id }, select: { attempt: true, runId: true, status: true } });
+        // Taken over between the check above and this transaction (another try, or the
+        // reconciler, which clears runId): nothing is written.
+        if (now && now.attempt === job.attempt && now.runId !== i.runId) return false;
+        // Recorded already: a commit that landed as the connection broke, tried again.
+        if (now?.status === status) return true;
+        // Anything but a cancel (or a newer attempt, which cancelled this one) is not this try's to answer.
+        if (now && now.status !== "cancelled" && now.attempt === job.attempt) return true;
+      }
       await tx.buildStep.deleteMany({ where: { buildId: build.id, attempt: job.attempt } });
       const steps = "steps" in outcome ? outcome.steps : undefined;
       if (steps?.length) {

@@ -2,8 +2,9 @@
 export function isDatabaseUnreachable(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown; meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } };
   const sqlstate = e?.meta?.driverAdapterError?.cause?.originalCode;
-  // 08: connection exceptions; 57P01-57P03: the server shut down or is starting; 53: out of resources.
-  if (typeof sqlstate === "string") return /^(08|57P0[1-3]|53)/.test(sqlstate);
+  // 08: connection exceptions; 57P01-57P03: the server shut down or is starting. (Not 53, out
+  // of resources: a full disk does not pass by waiting two minutes.)
+  if (typeof sqlstate === "string") return /^(08|57P0[1-3])/.test(sqlstate);
   if (typeof e?.code === "string" && ["P1001", "P1002", "P1017", "P2024", "ECONNREFUSED", "ECONNRESET"].includes(e.code)) return true;
   return (
     typeof e?.message === "string" && /Can't reach database server|ECONNREFUSED|Connection terminated|connection.*closed/i.test(e.message)

@@ -44,6 +44,10 @@ export interface RedeliveryCounts {
 }
 
 const ok = (d: HookDelivery) => d.statusCode >= 200 && d.statusCode < 300;
+/** The farm did not take it: no answer (0), 5xx (api or PostgreSQL down), a timeout or too many
+ * requests. A 4xx otherwise is the farm refusing the delivery on purpose (bad signature,
+ * payload it cannot build from): sending it again would be refused again. */
+const lost = (d: HookDelivery) => d.statusCode === 0 || d.statusCode >= 500 || d.statusCode === 408 || d.statusCode === 429;
 const at = (d: HookDelivery) => Date.parse(d.deliveredAt);
 
 /**
@@ -74,6 +78,12 @@ export async function redeliverFailedDeliveries(deps: RedeliverDeps, opts: Redel
     if (attempts.some(ok)) continue;
     counts.failed++;
     attempts.sort((a, b) => at(a) - at(b) || a.id - b.id);
+    // Refused on purpose, or first sent before the window (only its redeliveries are listed,
+    // so the count of those says nothing): not asked again.
+    if (!attempts.every(lost) || attempts[0]!.redelivery) {
+      counts.gaveUp++;
+      continue;
+    }
     const newest = attempts[attempts.length - 1]!;
     const redeliveries = attempts.filter((a) => a.redelivery);
     if (redeliveries.length >= maxRedeliveries) counts.gaveUp++;

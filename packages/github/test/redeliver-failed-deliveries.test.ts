@@ -52,12 +52,14 @@ describe("redeliverFailedDeliveries", () => {
     for (const h of [4, 3, 2]) seed(401, h * HOUR, { guid: hopeless.guid, redelivery: true });
     const askedRecently = seed(503, 1 * HOUR);
     seed(503, 10 * 60_000, { guid: askedRecently.guid, redelivery: true });
+    seed(422, 1 * HOUR); // refused on purpose (a payload it cannot build from): sending it again changes nothing
+    seed(503, 30 * 60_000, { redelivery: true }); // first sent before the window: only a redelivery is listed
     // 240 successes around them: three pages of 100.
     for (let i = 0; i < 240; i++) seed(202, (i + 1) * 60_000);
 
     const counts = await redeliverFailedDeliveries(deps, { sinceMs: 6 * HOUR });
 
-    expect(counts).toEqual({ listed: 251, failed: 5, alreadyStored: 1, redelivered: 2, gaveUp: 1, errors: 0 });
+    expect(counts).toEqual({ listed: 253, failed: 7, alreadyStored: 1, redelivered: 2, gaveUp: 3, errors: 0 });
     // Oldest first; nothing else asked for (not the stored one, the fixed one, the old one, the hopeless one, the one asked recently).
     expect(gh.hookDeliveries.redeliveryRequests).toEqual([noAnswer.id, unavailable.id]);
     // Listed with the App's JWT, 100 at a time, following GitHub's cursor, until the window ends.
@@ -73,13 +75,13 @@ describe("redeliverFailedDeliveries", () => {
       [`/app/hook/deliveries/${unavailable.id}/attempts`, "jwt", 202],
     ]);
     const run = lines.map((l) => JSON.parse(l)).find((l) => l.msg === "webhook redelivery run");
-    expect(run).toMatchObject({ listed: 251, failed: 5, redelivered: 2 });
+    expect(run).toMatchObject({ listed: 253, failed: 7, redelivered: 2 });
     for (const r of gh.requests) expect(lines.join("")).not.toContain(r.auth.token);
 
     // GitHub made the attempts (answered 200): the next run asks for nothing.
     await gh.hookDeliveries.settled();
     const again = await redeliverFailedDeliveries(deps, { sinceMs: 6 * HOUR });
-    expect(again).toMatchObject({ failed: 3, redelivered: 0 });
+    expect(again).toMatchObject({ failed: 5, redelivered: 0 });
     expect(gh.hookDeliveries.redeliveryRequests).toHaveLength(2);
   });
 

@@ -68,6 +68,14 @@ export class MaintenanceLoop {
     if (!this.leader) return false;
     for (const task of this.opts.tasks) {
       if (now - (this.lastRun.get(task.name) ?? -Infinity) < task.everyMs) continue;
+      // Renewed before each task, so a tick of long tasks never outlives the lease; each task
+      // is also safe if a process that lost the lease mid-task still finishes it (conditional
+      // writes, idempotent enqueues).
+      if (!(await acquireLease(db, LEASE, holder, this.opts.leaseMs ?? 3 * tickMs).catch(() => false))) {
+        this.leader = false;
+        logger.info({ holder }, "maintenance: lease lost");
+        return false;
+      }
       this.lastRun.set(task.name, now);
       try {
         const counts = await task.run();

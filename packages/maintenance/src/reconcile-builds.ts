@@ -69,7 +69,8 @@ export async function reconcileBuilds(deps: ReconcileDeps, opts: ReconcileOption
     }
     const where = { id: b.id, attempt: b.attempt, status: b.status, ...(b.status === "running" ? { runId: b.run_id } : {}) };
     const moved = await db.$transaction(async (tx) => {
-      const r = await tx.build.updateMany({ where, data: { status: "queued", errorClass: null, errorMessage: null } });
+      // runId cleared: a worker of this build that comes back late is a displaced try.
+      const r = await tx.build.updateMany({ where, data: { status: "queued", runId: null, errorClass: null, errorMessage: null } });
       if (r.count) await tx.buildAttempt.updateMany({ where: { buildId: b.id, attempt: b.attempt }, data: { status: "queued" } });
       return r.count;
     });

@@ -1,7 +1,9 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import fastifyStatic from "@fastify/static";
+import { AppError } from "@slipway/contracts";
 import type { FastifyInstance } from "fastify";
+import { MAX_PARAM_LENGTH } from "../error-handler";
 
 /** Paths that belong to the api: never answered with the dashboard's page. */
 const API_PATHS = /^\/(api|webhooks|healthz|readyz|registry|metrics)(\/|$|\?)/;
@@ -36,7 +38,19 @@ export async function registerDashboard(app: FastifyInstance, { root }: { root: 
     },
   });
   app.get("/*", { schema: { hide: true } }, async (req, reply) => {
-    if (API_PATHS.test(req.url) || !(req.headers.accept ?? "").includes("text/html")) return reply.callNotFound();
+    if (API_PATHS.test(req.url)) {
+      // This route caught it because the api route's parameter was too long for the router: the
+      // same answer as without the dashboard (the router's own refusal, see error-handler.ts).
+      if (
+        req.url
+          .split("?")[0]!
+          .split("/")
+          .some((segment) => segment.length > MAX_PARAM_LENGTH)
+      )
+        throw new AppError("uri_too_long", `a path parameter is longer than ${MAX_PARAM_LENGTH} characters`);
+      return reply.callNotFound();
+    }
+    if (!(req.headers.accept ?? "").includes("text/html")) return reply.callNotFound();
     return reply.sendFile("index.html");
   });
 }
