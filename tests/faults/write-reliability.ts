@@ -31,7 +31,6 @@ interface Fuzz {
 const NOT_YET = [
   "the Docker daemon restarted during a build",
   "the internal registry down during a push",
-  "the api restarted while a client follows a log over SSE",
   "the disk of the worker's cache folder full",
 ];
 
