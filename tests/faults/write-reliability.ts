@@ -49,7 +49,10 @@ const lines = [
   "",
   "| fault | acknowledged deliveries | lost | built twice | stuck | publish problems | left running | 5xx | notes |",
   "|---|---:|---:|---:|---:|---:|---:|---:|---|",
-  ...faults.map((f) => `| ${f.fault} | ${f.cases} | ${ZERO.map((k) => f.counts[k] ?? "-").join(" | ")} | ${f.notes.join("; ")} |`),
+  ...faults.map(
+    (f) =>
+      `| ${f.fault} | ${f.cases} | ${ZERO.map((k) => f.counts[k] ?? "-").join(" | ")} | ${f.notes.join("; ").replace(/\s+/g, " ").replaceAll("|", "\\|")} |`,
+  ),
   "",
   "Not injected yet (issue 10): " + NOT_YET.join("; ") + ".",
   "",
