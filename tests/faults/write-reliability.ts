@@ -28,7 +28,7 @@ interface Fuzz {
 }
 
 /** Faults the issue asks for that the suite does not inject yet: said, not hidden. */
-const NOT_YET = ["the Docker daemon restarted during a build", "the internal registry down during a push"];
+const NOT_YET = ["the Docker daemon restarted during a build"];
 
 const files = existsSync(DIR) ? readdirSync(DIR).filter((f) => f.endsWith(".json")) : [];
 const read = <T>(f: string) => JSON.parse(readFileSync(join(DIR, f), "utf8")) as T;
