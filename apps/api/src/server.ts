@@ -34,7 +34,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     clientErrorHandler: answerClientError,
     frameworkErrors: answerFrameworkError,
-    maxParamLength: MAX_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
   });
   app.addHook("onResponse", (req, reply, done) => {
     // The path only: a query string is for the route, not for the service log.
