@@ -55,13 +55,16 @@ $fn$;
 
 -- Whether a delivery's build may cancel older builds of its ref, or be cancelled at birth by a
 -- newer one (auto-cancel): never for tags (each names a release), nor for the default branch
--- unless the repository asks (each of its commits is published). A repository not stored yet
--- (r.id NULL) counts as one that may.
-CREATE FUNCTION slipway_supersedes(r repositories, b jsonb) RETURNS boolean
+-- unless the repository asks (each of its commits is published). `default_branch` is the one
+-- the delivery itself writes into the repository row (its payload's): the batch decides the
+-- lock from it before that write and slipway_store_delivery after it, so both see one value.
+-- (Decided from the row as it was, a push naming a new default branch was refused on every
+-- try; found by fuzzing.) A repository not stored yet (r.id NULL) counts as one that may.
+CREATE FUNCTION slipway_supersedes(r repositories, b jsonb, default_branch text) RETURNS boolean
 LANGUAGE sql STABLE AS $fn$
   SELECT b IS NOT NULL AND b->>'ref_type' <> 'tag'
     AND (r.id IS NULL OR (r.auto_cancel
-      AND NOT (b->>'ref_type' = 'branch' AND coalesce(b->>'ref_name' = r.default_branch, false) AND NOT r.auto_cancel_default_branch)))
+      AND NOT (b->>'ref_type' = 'branch' AND coalesce(b->>'ref_name' = default_branch, false) AND NOT r.auto_cancel_default_branch)))
 $fn$;
 
 -- lz4 only where this server was built with it (it is optional at build time): pglz otherwise.
@@ -195,7 +198,7 @@ BEGIN
   -- Auto-cancel: a new build of a branch or pull request makes the older queued and running
   -- builds of the same ref pointless. Never for tags (each names a release), nor for the
   -- default branch unless the repository asks (each of its commits is published).
-  supersede := slipway_supersedes(repo_row, b);
+  supersede := slipway_supersedes(repo_row, b, repo_row.default_branch);
   IF supersede AND NOT exclusive THEN
     -- The repository's settings changed since the batch read them: the api tries again.
     RAISE EXCEPTION 'the repository''s auto-cancel settings changed while this delivery was stored' USING ERRCODE = 'serialization_failure';
@@ -243,14 +246,19 @@ BEGIN
   -- Deliveries without a repository first, then by repository (GitHub id), those that hold the
   -- repository's lock alone before those that share it: each delivery takes its lock before
   -- anything else, so two concurrent batches take their locks in the same order and never wait
-  -- in a cycle, and no batch asks for a lock alone while it shares it. (A deadlock that still
-  -- happened would fail one delivery; the api tries it once more, then answers 503.)
+  -- in a cycle, and no batch asks for a lock alone while it shares it. Within a repository, by
+  -- push (ref, before, after) and delivery id: batches that share the lock run side by side and
+  -- wait on each other's rows of one push (its unique identity) or delivery (its id), and do so
+  -- in this one order. (A deadlock that still happened would fail one delivery; the api tries
+  -- it once more, then answers 503.)
   FOR it, ord, excl IN
     SELECT e.value, e.ordinality,
-           coalesce(e.value->>'outcome' = 'build_queued' AND slipway_supersedes(r, nullif(e.value->'build', 'null'::jsonb)), false) AS excl
+           coalesce(e.value->>'outcome' = 'build_queued'
+             AND slipway_supersedes(r, nullif(e.value->'build', 'null'::jsonb), e.value #>> '{repo,default_branch}'), false) AS excl
     FROM jsonb_array_elements(items) WITH ORDINALITY e
     LEFT JOIN repositories r ON r.github_id = (e.value #>> '{repo,github_id}')::bigint
-    ORDER BY e.value #>> '{repo,github_id}' NULLS FIRST, excl DESC, e.ordinality
+    ORDER BY e.value #>> '{repo,github_id}' NULLS FIRST, excl DESC,
+      e.value #>> '{build,ref}', e.value #>> '{build,before_sha}', e.value #>> '{build,sha}', e.value->>'github_delivery', e.ordinality
   LOOP
     BEGIN
       results[ord] := slipway_store_delivery(it, excl);
