@@ -1,5 +1,5 @@
 export { createDb, isUniqueViolation, type CreateDbOptions, type Db } from "./create-db";
-export { isDatabaseUnreachable, whileDatabaseDown } from "./while-database-down";
+export { isDatabaseUnreachable, sqlStateOf, whileDatabaseDown } from "./while-database-down";
 export { Prisma } from "./generated/prisma/client";
 export type {
   ApiToken,

@@ -1,7 +1,15 @@
+type PrismaDriverError = { code?: unknown; message?: unknown; meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } };
+
+/** The PostgreSQL SQLSTATE behind a Prisma error (its driver adapter's cause), when there is one. */
+export function sqlStateOf(err: unknown): string | undefined {
+  const code = (err as PrismaDriverError | undefined)?.meta?.driverAdapterError?.cause?.originalCode;
+  return typeof code === "string" ? code : undefined;
+}
+
 /** What Prisma (with the pg driver adapter) throws when PostgreSQL cannot be reached or dropped the connection. */
 export function isDatabaseUnreachable(err: unknown): boolean {
-  const e = err as { code?: unknown; message?: unknown; meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } };
-  const sqlstate = e?.meta?.driverAdapterError?.cause?.originalCode;
+  const e = err as PrismaDriverError | undefined;
+  const sqlstate = sqlStateOf(err);
   // 08: connection exceptions; 57P01-57P03: the server shut down or is starting. (Not 53, out
   // of resources: a full disk does not pass by waiting two minutes.)
   if (typeof sqlstate === "string") return /^(08|57P0[1-3])/.test(sqlstate);

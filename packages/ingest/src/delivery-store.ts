@@ -1,5 +1,5 @@
 import { AppError } from "@slipway/contracts";
-import type { Db } from "@slipway/db";
+import { sqlStateOf, type Db } from "@slipway/db";
 import { GroupCommit } from "./group-commit";
 import { DeliveryStoreError, storeDeliveries, type DeliveryToStore, type StoredDelivery } from "./store-deliveries";
 
@@ -89,12 +89,6 @@ export class DeliveryStore {
 }
 
 type PrismaRawError = { meta?: { driverAdapterError?: { cause?: { originalCode?: unknown; originalMessage?: unknown } } } } | undefined;
-
-/** The PostgreSQL SQLSTATE behind a Prisma raw-query error (its driver adapter's cause), when there is one. */
-function sqlStateOf(err: unknown): string | undefined {
-  const code = (err as PrismaRawError)?.meta?.driverAdapterError?.cause?.originalCode;
-  return typeof code === "string" ? code : undefined;
-}
 
 /** PostgreSQL's own message, without Prisma's invocation text (logged, never answered). */
 function pgMessageOf(err: unknown): string {

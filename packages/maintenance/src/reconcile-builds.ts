@@ -2,6 +2,7 @@ import { githubReportMessage, OUTBOX_BUILD_ENQUEUE } from "@slipway/contracts";
 import type { Db } from "@slipway/db";
 import { BUILD_JOB, type Producers } from "@slipway/queue";
 import type { Logger } from "pino";
+import { LIVE_JOB_STATES } from "./live-job-states";
 
 export interface ReconcileDeps {
   db: Db;
@@ -23,8 +24,7 @@ export interface BuildsReconciled {
   failed: number;
 }
 
-/** Job states in which a worker has the build or will take it. */
-const LIVE = new Set(["active", "waiting", "delayed", "prioritized", "waiting-children"]);
+const LIVE = new Set<string>(LIVE_JOB_STATES);
 
 /**
  * Builds PostgreSQL says are queued or running that the build queue has no live job for:

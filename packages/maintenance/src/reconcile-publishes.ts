@@ -1,13 +1,12 @@
 import { OUTBOX_PUBLISH_ENQUEUE } from "@slipway/contracts";
 import { PUBLISH_JOB } from "@slipway/queue";
+import { LIVE_JOB_STATES } from "./live-job-states";
 import type { ReconcileDeps, ReconcileOptions } from "./reconcile-builds";
 
 export interface PublishesReconciled {
   requeued: number;
   failed: number;
 }
-
-const LIVE_STATES = ["active", "waiting", "delayed", "prioritized", "waiting-children"] as const;
 
 /**
  * Publish rows left `pending` with no live publish job for their build: the job was lost in
@@ -30,7 +29,9 @@ export async function reconcilePublishes(deps: ReconcileDeps, opts: ReconcileOpt
     LIMIT ${opts.limit ?? 500}`;
   const out: PublishesReconciled = { requeued: 0, failed: 0 };
   if (!rows.length) return out;
-  const live = new Set((await producers.publish.queue.getJobs([...LIVE_STATES])).map((j) => (j?.data as { buildId?: string })?.buildId));
+  const live = new Set(
+    (await producers.publish.queue.getJobs([...LIVE_JOB_STATES])).map((j) => (j?.data as { buildId?: string })?.buildId),
+  );
   for (const r of rows) {
     if (live.has(r.build_id)) continue;
     const jobId = PUBLISH_JOB.jobId({ buildId: r.build_id, attempt: r.attempt });
