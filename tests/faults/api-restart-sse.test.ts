@@ -2,7 +2,6 @@
 // Server-Sent Events. The client reconnects with Last-Event-ID (as EventSource does) and gets
 // every line once, in order, with no gap: the worker kept the log while the api was away.
 import { randomUUID } from "node:crypto";
-import { fileURLToPath } from "node:url";
 import { testEnv } from "@slipway/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../../apps/api/test/harness";
@@ -11,7 +10,6 @@ import { pushCommit, REPO } from "../e2e/push-payload";
 import { readSse, type SseEvent } from "../e2e/sse-client";
 import { checkInvariants, recordFault } from "./invariants";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const LINES = 300;
 let farm: ProcessFarm;
 
@@ -83,7 +81,7 @@ describe("the api restarted under a log follower", () => {
 
     const counts = await checkInvariants(farm.db, [buildId], { acknowledged: 1, fiveXX: 0 });
     expect(counts).toMatchObject({ lost: 0, duplicated: 0, stuck: 0 });
-    recordFault(ROOT, "api-restart-sse", "the api SIGKILLed and started again under a live log follower", 1, counts, [
+    recordFault("api-restart-sse", "the api SIGKILLed and started again under a live log follower", 1, counts, [
       `${printed(first)} of the RUN step's ${LINES} lines before the kill; ${lines.length} log lines in all, numbered 1..${lines.length} with no gap or repeat`,
     ]);
   });

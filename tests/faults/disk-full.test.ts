@@ -5,7 +5,6 @@ import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { closeSync, mkdtempSync, openSync, readdirSync, rmdirSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { testEnv } from "@slipway/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../../apps/api/test/harness";
@@ -13,7 +12,6 @@ import { startProcessFarm, type ProcessFarm } from "../bench/process-farm";
 import { pushCommit, REPO } from "../e2e/push-payload";
 import { checkInvariants, recordFault } from "./invariants";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 // A tmpfs of the test's own (the test set-up runs as root, as infra/services.sh does).
 const cache = mkdtempSync("/tmp/slipway-fault-disk-");
 const filler = join(cache, "filler");
@@ -79,7 +77,7 @@ describe("the worker's cache disk full", () => {
     expect(readdirSync(join(cache, "work"))).toEqual([]);
 
     const counts = await checkInvariants(farm.db, [buildId], { acknowledged: 1, fiveXX: 0, allowedTries: () => attempt.tries });
-    recordFault(ROOT, "disk-full", "the disk of the worker's cache folder full, then space freed", 1, counts, [
+    recordFault("disk-full", "the disk of the worker's cache folder full, then space freed", 1, counts, [
       `try 1 failed as the farm's failure: "${message.slice(0, 120)}"; succeeded on try ${attempt.tries}`,
     ]);
   });

@@ -1,9 +1,8 @@
 // What must hold after a fault and the farm's recovery, counted so RELIABILITY.md can print
 // the numbers: every acknowledged delivery built exactly once, every succeeded build published
 // exactly once per tag, nothing left queued, running or pending.
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import type { Db } from "@slipway/db";
+import { writeReliabilityRecord } from "@slipway/testing";
 
 export interface FaultCounts {
   /** deliveries answered 2xx: each must have exactly one build, run exactly once */
@@ -55,14 +54,9 @@ export async function checkInvariants(
   };
 }
 
-/** Writes one fault's result for RELIABILITY.md (.slipway/test/reliability/<name>.json). */
-export function recordFault(root: string, name: string, fault: string, cases: number, counts: FaultCounts, notes: string[] = []): void {
-  const dir = join(root, ".slipway", "test", "reliability");
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    join(dir, `fault-${name}.json`),
-    JSON.stringify({ suite: "faults", fault, cases, counts, notes, at: new Date().toISOString() }, null, 2),
-  );
+/** Writes one fault's result for RELIABILITY.md (fault-<name>.json among the reliability records). */
+export function recordFault(name: string, fault: string, cases: number, counts: FaultCounts, notes: string[] = []): void {
+  writeReliabilityRecord(`fault-${name}`, { suite: "faults", fault, cases, counts, notes, at: new Date().toISOString() });
 }
 
 /** Every succeeded build among `buildIds` has its publish rows, none pending (the publisher writes them as it goes). */

@@ -2,7 +2,6 @@
 // answer 503 (nothing half-stored: GitHub's redelivery, or the sender, tries again); builds in
 // flight are not failed for it; every process recovers by itself once PostgreSQL is back.
 import { randomUUID } from "node:crypto";
-import { fileURLToPath } from "node:url";
 import { testEnv, TestPostgres } from "@slipway/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../../apps/api/test/harness";
@@ -11,7 +10,6 @@ import { pushCommit, REPO } from "../e2e/push-payload";
 import { checkInvariants, publishesSettled, recordFault } from "./invariants";
 import { leftBehind } from "./process-tree";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const TARGET = `${testEnv.publishRegistry}/faults/postgres-outage`;
 let pg: TestPostgres;
 let farm: ProcessFarm;
@@ -100,7 +98,7 @@ describe("PostgreSQL stopped for 30 s while builds run", () => {
     expect(left).toEqual([]);
     expect(counts).toMatchObject({ lost: 0, duplicated: 0, stuck: 0, publishProblems: 0, leaked: 0 });
     const tries = rows.map((b) => b.attempts[0]!.tries);
-    recordFault(ROOT, "postgres-outage", "PostgreSQL stopped for 30 s (connections cut) while builds run", all.length, counts, [
+    recordFault("postgres-outage", "PostgreSQL stopped for 30 s (connections cut) while builds run", all.length, counts, [
       `${during.length} deliveries during the outage, all answered 503`,
       `tries per build: ${tries.join(", ")}`,
     ]);

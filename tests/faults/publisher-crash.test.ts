@@ -2,7 +2,6 @@
 // it takes the stalled job over once the dead one's lock runs out, and every tag ends pushed,
 // once, pointing at the build's digest.
 import { randomUUID } from "node:crypto";
-import { fileURLToPath } from "node:url";
 import { testEnv } from "@slipway/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../../apps/api/test/harness";
@@ -10,7 +9,6 @@ import { startProcessFarm, type ProcessFarm } from "../bench/process-farm";
 import { pushCommit, REPO } from "../e2e/push-payload";
 import { checkInvariants, publishesSettled, recordFault } from "./invariants";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const REPOSITORY = `faults/publisher-crash-${randomUUID().slice(0, 8)}`;
 let farm: ProcessFarm;
 
@@ -66,7 +64,7 @@ describe("the publisher killed mid-copy", () => {
     }
     const counts = await checkInvariants(farm.db, [buildId], { acknowledged: 1, fiveXX: 0 });
     expect(counts).toMatchObject({ lost: 0, duplicated: 0, stuck: 0, publishProblems: 0 });
-    recordFault(ROOT, "publisher-crash", "the publisher SIGKILLed mid-copy, then started again", 1, counts, [
+    recordFault("publisher-crash", "the publisher SIGKILLed mid-copy, then started again", 1, counts, [
       `${cutOff} tags were pending when it died; all ${build.publishes.length} ended pushed at the build's digest`,
     ]);
   });

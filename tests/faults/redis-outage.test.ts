@@ -2,7 +2,6 @@
 // back empty (a Redis without persistence that restarted: every queued job lost). Deliveries
 // are still acknowledged (PostgreSQL is the record); the outbox relay and the reconciler put
 // every build on the queue again, and each runs exactly once.
-import { fileURLToPath } from "node:url";
 import { TestRedis } from "@slipway/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, WEBHOOK_SECRET } from "../../apps/api/test/harness";
@@ -12,7 +11,6 @@ import { REPO } from "../e2e/push-payload";
 import { checkInvariants, recordFault } from "./invariants";
 import { leftBehind } from "./process-tree";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const DELIVERIES = 1000;
 const SPREAD_MS = 40_000;
 const OUTAGE = { fromMs: 5_000, forMs: 30_000 };
@@ -84,7 +82,7 @@ describe("Redis stopped for 30 s during a burst of 1,000 deliveries", () => {
     expect(left).toEqual([]);
     expect(counts).toMatchObject({ lost: 0, duplicated: 0, stuck: 0, leaked: 0 });
     const relayed = await farm.db.outboxMessage.count({ where: { attempts: { gt: 1 } } });
-    recordFault(ROOT, "redis-outage", "Redis stopped for 30 s during a burst of 1,000 signed deliveries, back empty", DELIVERIES, counts, [
+    recordFault("redis-outage", "Redis stopped for 30 s during a burst of 1,000 signed deliveries, back empty", DELIVERIES, counts, [
       `${relayed} outbox rows needed more than one dispatch`,
     ]);
   });

@@ -3,7 +3,6 @@
 // test's own, which takes it "down" at the build's first blob upload. The try fails as the
 // farm's failure, is retried, and the build succeeds and is published once the registry is back.
 import { randomUUID } from "node:crypto";
-import { fileURLToPath } from "node:url";
 import { startFlakyProxy, testEnv, type FlakyProxy } from "@slipway/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../../apps/api/test/harness";
@@ -11,7 +10,6 @@ import { startProcessFarm, type ProcessFarm } from "../bench/process-farm";
 import { pushCommit, REPO } from "../e2e/push-payload";
 import { checkInvariants, publishesSettled, recordFault } from "./invariants";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const OUTAGE_MS = 15_000;
 let proxy: FlakyProxy;
 let farm: ProcessFarm;
@@ -62,7 +60,7 @@ describe("the internal registry down during a push", () => {
     await eventually(async () => publishesSettled(farm.db, [buildId]), 60_000, "the publish to end");
     const counts = await checkInvariants(farm.db, [buildId], { acknowledged: 1, fiveXX: 0, allowedTries: () => attempt.tries });
     expect(counts).toMatchObject({ lost: 0, duplicated: 0, stuck: 0, publishProblems: 0 });
-    recordFault(ROOT, "registry-down", "the internal registry down during a push (503 to every request for 15 s)", 1, counts, [
+    recordFault("registry-down", "the internal registry down during a push (503 to every request for 15 s)", 1, counts, [
       `${injected} registry requests refused; the build succeeded on try ${attempt.tries} and was published`,
     ]);
   });

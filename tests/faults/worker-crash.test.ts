@@ -2,7 +2,6 @@
 // dies). The build goes to the other worker once the dead one's job lock runs out, runs again
 // and is published once; the dead try records nothing; nothing is left running.
 import { randomUUID } from "node:crypto";
-import { fileURLToPath } from "node:url";
 import { testEnv } from "@slipway/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../../apps/api/test/harness";
@@ -11,7 +10,6 @@ import { pushCommit, REPO } from "../e2e/push-payload";
 import { checkInvariants, publishesSettled, recordFault } from "./invariants";
 import { alive, descendants, processGroup } from "./process-tree";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const TARGET = `${testEnv.publishRegistry}/faults/worker-crash`;
 let farm: ProcessFarm;
 
@@ -97,7 +95,7 @@ describe("a worker killed mid-build", () => {
     });
     counts.leaked = buildx.filter(alive).length;
     expect(counts).toMatchObject({ lost: 0, duplicated: 0, stuck: 0, publishProblems: 0, leaked: 0 });
-    recordFault(ROOT, "worker-crash", "a build worker SIGKILLed mid-build, its buildx process group too", pushes.length, counts, [
+    recordFault("worker-crash", "a build worker SIGKILLed mid-build, its buildx process group too", pushes.length, counts, [
       `the killed build finished on the other worker, try 2 of attempt 1`,
     ]);
   });

@@ -6,9 +6,10 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { RELIABILITY_DIR } from "@slipway/testing";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const DIR = join(ROOT, ".slipway", "test", "reliability");
+const DIR = RELIABILITY_DIR;
 
 interface Fault {
   fault: string;

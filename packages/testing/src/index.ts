@@ -16,4 +16,4 @@ export { GithubStandIn, type StandInCheckRun, type StandInRequest } from "./gith
 export type { HookDeliverySeed, StandInHookDelivery } from "./stand-in-hook-deliveries";
 export { GitHttpServer } from "./git-http-server";
 export { TestPostgres } from "./test-postgres";
-export { ReliabilityTally, type ReliabilityClass } from "./reliability-summary";
+export { RELIABILITY_DIR, ReliabilityTally, writeReliabilityRecord, type ReliabilityClass } from "./reliability-summary";

@@ -13,7 +13,14 @@ export interface ReliabilityClass {
   unsignedRows: number;
 }
 
-const DIR = fileURLToPath(new URL("../../../.slipway/test/reliability/", import.meta.url));
+/** Where the fuzz and fault suites leave their counts; tests/faults/write-reliability.ts renders RELIABILITY.md from them. */
+export const RELIABILITY_DIR = fileURLToPath(new URL("../../../.slipway/test/reliability/", import.meta.url));
+
+/** Writes `<RELIABILITY_DIR>/<name>.json`. */
+export function writeReliabilityRecord(name: string, record: object): void {
+  mkdirSync(RELIABILITY_DIR, { recursive: true });
+  writeFileSync(`${RELIABILITY_DIR}${name}.json`, `${JSON.stringify(record, null, 2)}\n`);
+}
 
 /** Counts per input class, kept while a fuzz suite runs; written whether the suite passed or not. */
 export class ReliabilityTally {
@@ -37,8 +44,6 @@ export class ReliabilityTally {
 
   /** `.slipway/test/reliability/<suite>.json`, which RELIABILITY.md is rendered from */
   write(): void {
-    mkdirSync(DIR, { recursive: true });
-    const summary = { suite: this.suite, classes: [...this.classes.values()] };
-    writeFileSync(`${DIR}${this.suite}.json`, `${JSON.stringify(summary, null, 2)}\n`);
+    writeReliabilityRecord(this.suite, { suite: this.suite, classes: [...this.classes.values()] });
   }
 }
