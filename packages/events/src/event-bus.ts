@@ -56,7 +56,10 @@ export class EventBus {
     const batch = this.pending;
     this.pending = [];
     const pipeline = this.redis.pipeline();
+    /** where each event's XADD sits among the pipeline's results */
+    const xaddAt: number[] = [];
     for (const { event, at } of batch) {
+      xaddAt.push(pipeline.length);
       pipeline.xadd(this.key, "MAXLEN", "~", KEEP, "*", "e", JSON.stringify({ ...event, at }));
       if (event.type !== "build.started" && event.type !== "build.step") continue;
       const key = this.stepsKey(event.buildId, event.attempt);
@@ -71,12 +74,10 @@ export class EventBus {
     pipeline.exec().then(
       (results) => {
         // One result per command; an event failed when its XADD did.
-        let i = 0;
-        for (const { event } of batch) {
-          const err = results?.[i]?.[0];
+        batch.forEach(({ event }, n) => {
+          const err = results?.[xaddAt[n]!]?.[0];
           if (err) failed(event, err);
-          i += event.type === "build.started" ? 2 : event.type === "build.step" ? 3 : 1;
-        }
+        });
       },
       (err: unknown) => {
         for (const { event } of batch) failed(event, err);
