@@ -1,9 +1,13 @@
 import { CANCEL_CHANNEL, githubReportMessage, ZBuildJobData } from "@slipway/contracts";
 import { DelayedError, UnrecoverableError, Worker, type Job } from "bullmq";
 import { isFinalTry, triesExhausted, WorkerHeartbeat } from "@slipway/queue";
+import { isDatabaseUnreachable } from "@slipway/db";
 import type { Redis } from "ioredis";
 import { executeBuild, SHUTDOWN, type BuildDeps } from "./execute-build";
 import { InfrastructureFailure } from "./failures";
+
+/** How long a job waits before it is tried again while PostgreSQL is unreachable. */
+const DB_DOWN_RETRY_MS = 3_000;
 
 export interface BuildWorkerOptions {
   /** blocking connection for BullMQ (maxRetriesPerRequest: null) */
@@ -106,6 +110,17 @@ export class BuildWorker {
       return { outcome: outcome.kind, ...(outcome.kind === "succeeded" ? { digest: outcome.digest } : {}) };
     } catch (err) {
       if (err instanceof UnrecoverableError || err instanceof DelayedError) throw err;
+      if (isDatabaseUnreachable(err)) {
+        // PostgreSQL down (restarting): not the build's failure. The job waits in the queue
+        // without using up one of its tries, so an outage longer than the retries' backoff
+        // fails no build (found by the fault suite: a build picked up mid-outage failed).
+        this.deps.logger.warn(
+          { buildId: data.buildId, err: (err as Error).message },
+          "PostgreSQL unreachable; the build waits in the queue",
+        );
+        await job.moveToDelayed(Date.now() + DB_DOWN_RETRY_MS, token);
+        throw new DelayedError();
+      }
       // Ours (daemon, registry, Postgres down while recording, ...): retry. On the last try,
       // make sure the build cannot stay "running" forever (a no-op if it was recorded).
       const message = err instanceof Error ? err.message : String(err);
