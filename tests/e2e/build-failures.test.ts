@@ -178,6 +178,12 @@ describe("publish failures", () => {
       expect(r.digest).toBeNull();
       expect(r.error).toMatch(/ECONNREFUSED|connect|unreachable/i);
     }
+    // The rows are written in the last try, before BullMQ records that try on the job.
+    await eventually(
+      async () => (await farm.api.producers.publish.queue.getJob(`publish-${id}-1`))?.attemptsMade === 2,
+      10_000,
+      "the job's second try to be recorded",
+    );
     const job = await farm.api.producers.publish.queue.getJob(`publish-${id}-1`);
     expect(job?.attemptsMade).toBe(2);
     const log = await (await api(`/builds/${id}/logs`)).text();
