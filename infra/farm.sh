@@ -21,9 +21,11 @@ fi
 prepare_machine
 
 APP_PIDS=()
+GC_TIMER=""
 cleanup() {
   trap - EXIT INT TERM
   local pid
+  [ -n "$GC_TIMER" ] && kill "$GC_TIMER" 2>/dev/null
   for pid in "${APP_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${APP_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   services_down
@@ -117,9 +119,30 @@ cat >&2 <<INFO
 
 INFO
 
+# Registry garbage collection on a schedule (when this run started the registry): retention
+# deletes old images and deleted branches' caches over the API, this frees their blobs.
+GC_HOURS="${SLIPWAY_REGISTRY_GC_HOURS:-24}"
+[[ "$GC_HOURS" =~ ^[0-9]+$ ]] || die "SLIPWAY_REGISTRY_GC_HOURS must be a whole number of hours (0: never)"
+registry_entry=-1
+for i in "${!STARTED[@]}"; do [[ "${STARTED[$i]}" == registry-internal:* ]] && registry_entry=$i; done
+
 # Run until one process exits or Ctrl-C.
 set +e
-wait -n "${APP_PIDS[@]}"
-rc=$?
+while true; do
+  GC_TIMER=""
+  if [ "$GC_HOURS" -gt 0 ] && [ "$registry_entry" -ge 0 ]; then
+    sleep $((GC_HOURS * 3600)) &
+    GC_TIMER=$!
+  fi
+  finished=""
+  wait -n -p finished "${APP_PIDS[@]}" $GC_TIMER
+  rc=$?
+  if [ -n "$GC_TIMER" ] && [ "$finished" = "$GC_TIMER" ]; then
+    # The registry comes back under a new PID: the one services_down stops.
+    if pid=$(bash infra/registry-gc.sh "$STATE/registry") && [ -n "$pid" ]; then STARTED[registry_entry]="registry-internal:$pid"; fi
+    continue
+  fi
+  break
+done
 say "a farm process exited (code $rc); stopping the farm"
 exit $rc

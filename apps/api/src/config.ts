@@ -158,3 +158,4 @@ export const loadSecretsCliConfig = (env: Record<string, string | undefined>) =>
 const ZTokenCliConfig = z.object({ DATABASE_URL: zDatabaseUrl });
 
 export const loadTokenCliConfig = (env: Record<string, string | undefined>) => loadConfig(ZTokenCliConfig, env);
+export type ApiConfig = z.infer<typeof ZCheckedApiConfig>;

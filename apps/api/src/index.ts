@@ -6,15 +6,15 @@ import { SessionSealer } from "@slipway/auth";
 import { githubSettingsOf, readConfigOrExit, runApp } from "@slipway/config";
 import { createDb } from "@slipway/db";
 import { EventBus } from "@slipway/events";
-import { OctokitGithubClient, redeliverFailedDeliveries } from "@slipway/github";
+import { OctokitGithubClient } from "@slipway/github";
 import { RepositoryAllowList, SignatureVerifier } from "@slipway/ingest";
 import { createLogger } from "@slipway/logger";
-import { MaintenanceLoop, reconcileBuilds, reconcilePublishes } from "@slipway/maintenance";
+import { MaintenanceLoop } from "@slipway/maintenance";
 import { loadTokenSigner } from "@slipway/registry-auth";
-import { pruneRecords, retentionPolicyOf } from "@slipway/retention";
 import { createOutboxHandlers, createProducers, createRedis, OutboxRelay } from "@slipway/queue";
 import { SecretBox, SecretStore } from "@slipway/secrets";
 import { loadApiConfig } from "./config";
+import { maintenanceTasks } from "./maintenance-tasks";
 import { buildServer } from "./server";
 
 runApp("api", async () => {
@@ -82,52 +82,12 @@ runApp("api", async () => {
     onBuildStored: () => relay.kick(),
   });
   relay.start();
-  const reconcile = { db, producers, logger: logger.child({ component: "reconciler" }), reportToGithub: github !== undefined };
-  const grace = { graceMs: config.SLIPWAY_RECONCILE_GRACE_MS };
-  // Only an App's webhook deliveries can be listed and redelivered (a PAT has no App hook).
-  const redeliver =
-    github?.mode === "app" && config.SLIPWAY_REDELIVER_HOURS > 0
-      ? { github, db, logger: logger.child({ component: "redeliver" }), asked: new Map<string, number>() }
-      : undefined;
   const maintenance = new MaintenanceLoop({
     db,
     logger: logger.child({ component: "maintenance" }),
     holder: `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`,
     tickMs: config.SLIPWAY_MAINTENANCE_TICK_MS,
-    tasks: [
-      {
-        name: "reconcile-builds",
-        everyMs: config.SLIPWAY_MAINTENANCE_TICK_MS,
-        run: async () => ({ ...(await reconcileBuilds(reconcile, grace)) }),
-      },
-      {
-        name: "reconcile-publishes",
-        everyMs: config.SLIPWAY_MAINTENANCE_TICK_MS,
-        run: async () => ({ ...(await reconcilePublishes(reconcile, grace)) }),
-      },
-      {
-        // Hourly; a backlog larger than one run's time budget goes on at the next.
-        name: "prune-records",
-        everyMs: 3600_000,
-        run: async () => {
-          // Well within the lease (three ticks): the rest goes on at the next run.
-          const policy = { ...retentionPolicyOf(config), timeBudgetMs: 2 * config.SLIPWAY_MAINTENANCE_TICK_MS };
-          const { logChunks, payloads, outboxRows } = await pruneRecords(db, policy, new Date());
-          return { logChunks, payloads, outboxRows };
-        },
-      },
-      ...(redeliver
-        ? [
-            {
-              name: "redeliver-failed",
-              everyMs: 5 * 60_000,
-              run: async () => ({
-                ...(await redeliverFailedDeliveries(redeliver, { sinceMs: config.SLIPWAY_REDELIVER_HOURS * 3600_000 })),
-              }),
-            },
-          ]
-        : []),
-    ],
+    tasks: maintenanceTasks(config, { db, producers, logger, github }),
   });
   maintenance.start();
   await app.listen({ port: config.PORT, host: config.HOST });

@@ -27,6 +27,7 @@ export async function retryBuild(db: Db, id: string, reach: TRepositoryReach, op
         workerId: null,
         host: null,
         imageRef: null,
+        imagePrunedAt: null,
         digest: null,
         cachedSteps: null,
         totalSteps: null,

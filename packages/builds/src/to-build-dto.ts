@@ -24,6 +24,7 @@ export function toBuildDto(b: BuildWithRepo): TBuild {
     host: b.host,
     imageRef: b.imageRef,
     digest: b.digest,
+    imageRemovedAt: b.imagePrunedAt?.toISOString() ?? null,
     cachedSteps: b.cachedSteps,
     totalSteps: b.totalSteps,
     error: b.errorClass ? { class: b.errorClass, message: b.errorMessage ?? "" } : null,

@@ -28,6 +28,8 @@ export const ZBuild = z.object({
   host: z.string().nullable(),
   imageRef: z.string().nullable(),
   digest: z.string().nullable(),
+  /** when retention removed the image from the internal registry (README, "Retention"); the digest stays on record */
+  imageRemovedAt: z.string().nullable(),
   cachedSteps: z.number().nullable(),
   totalSteps: z.number().nullable(),
   error: z.object({ class: z.enum(["user", "infrastructure"]), message: z.string() }).nullable(),

@@ -1,4 +1,4 @@
-import { mintRegistryCredential, type RegistryCredential } from "@slipway/registry-auth";
+import { internalRegistryLogin as login, type RegistryCredential } from "@slipway/registry-auth";
 
 /**
  * RegistryClient credentials for the internal registry: pull on every repository's images
@@ -6,8 +6,5 @@ import { mintRegistryCredential, type RegistryCredential } from "@slipway/regist
  * Other hosts get none here (publish targets' credentials are a separate store).
  */
 export function internalRegistryLogin(secret: string, internalRegistry: string): (host: string) => RegistryCredential | undefined {
-  return (host) =>
-    host === internalRegistry
-      ? mintRegistryCredential(secret, { sub: "publisher", access: [{ name: "github/*", actions: ["pull"] }], ttlSeconds: 900 })
-      : undefined;
+  return login(secret, internalRegistry, { sub: "publisher", actions: ["pull"] });
 }

@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 
 /** Registry actions a grant can carry (Docker's token spec names). */
-const ZAction = z.enum(["pull", "push"]);
+const ZAction = z.enum(["pull", "push", "delete"]);
 export type TRegistryAction = z.infer<typeof ZAction>;
 
 /**

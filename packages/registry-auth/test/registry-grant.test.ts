@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import {
   answerTokenRequest,
   buildRegistryAccess,
+  internalRegistryLogin,
   loadTokenSigner,
   mintRegistryCredential,
   verifyRegistryCredential,
@@ -90,6 +91,19 @@ describe("the token service", () => {
     expect(await token(["repository:tools/x:pull repository:github/42:push"])).toEqual([
       { type: "repository", name: "github/42", actions: ["push"] },
       { type: "repository", name: "tools/x", actions: ["pull"] },
+    ]);
+  });
+
+  it("delete only for a credential minted with it (the maintenance loop's retention), on the internal registry's host alone", async () => {
+    const login = internalRegistryLogin(SECRET, "127.0.0.1:5000", { sub: "retention", actions: ["pull", "push", "delete"] });
+    expect(login("ghcr.io")).toBeUndefined();
+    const answer = await answerTokenRequest(signer, SECRET, {
+      authorization: basic(login("127.0.0.1:5000")!),
+      service: "slipway-registry",
+      scopes: ["repository:github/42/cache:delete", "repository:base/busybox:delete"],
+    });
+    expect(answer.status === 200 && decodeJwt(answer.body.token).access).toEqual([
+      { type: "repository", name: "github/42/cache", actions: ["delete"] },
     ]);
   });
 

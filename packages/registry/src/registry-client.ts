@@ -1,11 +1,13 @@
 import { copyImage, type CopyResult, type ImageSource, type ImageTarget } from "./copy-image";
 import { fetchManifest, type FetchedManifest } from "./fetch-manifest";
 import { findManifestDigest } from "./find-manifest-digest";
+import { listTags } from "./list-tags";
 import { isVerifiableDigest, REPOSITORY, TAG } from "./reference-grammar";
 import type { RegistryCredentials } from "./registry-auth";
 import { RegistryError } from "./registry-error";
 import { isLoopbackHost } from "./is-loopback-host";
 import { RegistryTransport } from "./registry-transport";
+import { deleteManifest, removeTag } from "./remove-tag";
 
 export interface RegistryClientOptions {
   /** plain HTTP for these hosts; default: hosts that are localhost / 127.x / [::1] */
@@ -57,6 +59,31 @@ export class RegistryClient {
   /** Copy `src` (by digest) to `dst` and put each tag; returns the digest every tag now points at (the source digest). */
   copyImage(src: ImageSource, dst: ImageTarget, tags: string[]): Promise<CopyResult> {
     return copyImage(this.transport, src, dst, tags);
+  }
+
+  /** Every tag of `repository` ([] when it does not exist). */
+  async listTags(registry: string, repository: string): Promise<string[]> {
+    checkReference(registry, repository, "latest");
+    return listTags(this.transport, registry, repository);
+  }
+
+  /** Deletes the manifest `digest` and every tag on it (see deleteManifest); false when it was not there. */
+  async deleteManifest(registry: string, repository: string, digest: string): Promise<boolean> {
+    checkReference(registry, repository, digest);
+    if (!digest.includes(":"))
+      throw new RegistryError(`${registry}/${repository}: a manifest is deleted by digest, not by tag ${JSON.stringify(digest)}`, {
+        registry,
+        kind: "user",
+      });
+    return deleteManifest(this.transport, registry, repository, digest);
+  }
+
+  /** Removes the tag alone, never another tag on the same digest (see removeTag); the digest it pointed at, or undefined. */
+  async removeTag(registry: string, repository: string, tag: string): Promise<string | undefined> {
+    checkReference(registry, repository, tag);
+    if (tag.includes(":"))
+      throw new RegistryError(`${registry}/${repository}: ${JSON.stringify(tag)} is a digest, not a tag`, { registry, kind: "user" });
+    return removeTag(this.transport, registry, repository, tag);
   }
 }
 

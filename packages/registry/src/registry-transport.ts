@@ -20,7 +20,7 @@ export interface RegistryRequest {
   repository: string;
   /** What is being fetched or stored, for error messages: "manifest sha256:…", "blob upload". */
   what: string;
-  method: "GET" | "HEAD" | "POST" | "PUT";
+  method: "GET" | "HEAD" | "POST" | "PUT" | "DELETE";
   /** "/v2/…", or a Location header value (absolute or relative to the registry). */
   url: string;
   headers?: Record<string, string>;

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RegistryClient, RegistryError } from "../src/index";
-import { pushTestImage } from "./push-test-image";
-import { startRegistry, type TestRegistry } from "@slipway/testing";
+import { pushTestImage, startRegistry, type TestRegistry } from "@slipway/testing";
 
 const USER = "publisher";
 const PASSWORD = "s3cret-Pa55word-xyzzy";

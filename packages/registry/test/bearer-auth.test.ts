@@ -3,8 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RegistryClient, RegistryError } from "../src/index";
-import { pushTestImage } from "./push-test-image";
-import { startRegistry, type TestRegistry, startTokenServer, type TokenServer } from "@slipway/testing";
+import { pushTestImage, startRegistry, type TestRegistry, startTokenServer, type TokenServer } from "@slipway/testing";
 
 const USER = { username: "publisher", password: "t0ken-Pa55word-frotz" };
 const dir = mkdtempSync(join(tmpdir(), "slipway-registry-token-"));

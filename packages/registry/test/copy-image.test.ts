@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RegistryClient, RegistryError } from "../src/index";
-import { pushTestImage, pushTestIndex, sha256 } from "./push-test-image";
-import { startRegistry, type TestRegistry } from "@slipway/testing";
+import { pushTestImage, pushTestIndex, sha256, startRegistry, type TestRegistry } from "@slipway/testing";
 
 let a: TestRegistry;
 let b: TestRegistry;

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RegistryClient, RegistryError } from "../src/index";
-import { startFlakyProxy, type FlakyProxy, startRegistry, type TestRegistry } from "@slipway/testing";
-import { pushTestImage } from "./push-test-image";
+import { startFlakyProxy, type FlakyProxy, startRegistry, type TestRegistry, pushTestImage } from "@slipway/testing";
 
 let a: TestRegistry;
 let b: TestRegistry;

@@ -12,6 +12,9 @@ export const recordRetentionFields = {
   /** dispatched outbox rows are deleted this many days after dispatch (never undispatched
    * ones) @defaultValue 7 */
   SLIPWAY_RETAIN_OUTBOX_DAYS: zPositiveInt(7),
+  /** internal-registry images of attempts that finished this many days ago are removed (the
+   * newest succeeded build of each branch, tag and pull request keeps its image) @defaultValue 30 */
+  SLIPWAY_RETAIN_IMAGES_DAYS: zPositiveInt(30),
 };
 
 /** Settings of a worker's own retention. */

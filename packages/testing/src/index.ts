@@ -17,3 +17,4 @@ export type { HookDeliverySeed, StandInHookDelivery } from "./stand-in-hook-deli
 export { GitHttpServer } from "./git-http-server";
 export { TestPostgres } from "./test-postgres";
 export { RELIABILITY_DIR, ReliabilityTally, writeReliabilityRecord, type ReliabilityClass } from "./reliability-summary";
+export { pushTestImage, pushTestIndex, sha256, type PushedIndex, type PushedManifest, type RawTarget } from "./push-test-image";

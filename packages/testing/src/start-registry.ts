@@ -16,6 +16,9 @@ export interface TestRegistry {
   /** "127.0.0.1:PORT", as used in image references. */
   host: string;
   url: string;
+  /** its folder: config.yml, and the storage under data/ */
+  dir: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -53,6 +56,8 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
   return {
     host,
     url: `http://${host}`,
+    dir,
+    pid: proc.pid!,
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) {
         const exited = new Promise((resolve) => proc.once("exit", resolve));

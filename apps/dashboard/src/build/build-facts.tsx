@@ -9,7 +9,7 @@ export function BuildFacts({ build, now }: { build: TBuild; now: number }) {
     ["Cached steps", build.totalSteps ? `${build.cachedSteps ?? 0} of ${build.totalSteps}` : "—"],
     ["Worker", build.workerId ? `${build.workerId}${build.host ? ` on ${build.host}` : ""}` : "—"],
     ["Digest", build.digest ?? "—", "digest"],
-    ["Image", build.imageRef ?? "—"],
+    ["Image", !build.imageRef ? "—" : build.imageRemovedAt ? `removed ${build.imageRemovedAt.slice(0, 10)} (retention)` : build.imageRef],
   ];
   return (
     <dl className="grid grid-cols-2 gap-px overflow-hidden rounded-lg border border-zinc-200 bg-zinc-200 sm:grid-cols-3 xl:grid-cols-6 dark:border-zinc-800 dark:bg-zinc-800">
