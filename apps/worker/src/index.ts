@@ -19,8 +19,8 @@ runApp("worker", async () => {
   const connection = createRedis(config.REDIS_URL, "worker");
   const subscriber = createRedis(config.REDIS_URL, "worker");
   const producerRedis = createRedis(config.REDIS_URL, "producer");
-  for (const r of [connection, subscriber, producerRedis])
-    r.on("error", (err) => logger.warn({ err: err.message }, "redis connection error"));
+  for (const [name, r] of Object.entries({ connection, subscriber, producerRedis }))
+    r.on("error", (err) => logger.warn({ err: err.message, connection: name }, "redis connection error"));
   // The worker relays its own outbox rows (publish after a build) so publishing does not
   // wait on the api; any relay may dispatch any row (SKIP LOCKED, idempotent job ids).
   const producers = createProducers(producerRedis, {

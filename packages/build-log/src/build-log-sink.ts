@@ -20,6 +20,8 @@ export interface BuildLogSinkOptions {
   maxBytes?: number;
   /** lines per Postgres chunk @defaultValue 1000 */
   chunkLines?: number;
+  /** stops waiting out a PostgreSQL outage to store chunks (the worker shutting down) */
+  stopWaiting?: AbortSignal;
   /** bytes per Postgres chunk (a chunk is closed once it holds this much): bounds what a reader
    * of the log holds per chunk @defaultValue 256 KiB */
   chunkBytes?: number;
@@ -231,7 +233,7 @@ export class BuildLogSink {
             this.o.db.buildLogChunk.create({ data }).catch((err: unknown) => {
               if (!(again && isUniqueViolation(err))) throw err;
             }),
-          { forMs: 120_000, onWait: () => (again = true) },
+          { forMs: 120_000, onWait: () => (again = true), ...(this.o.stopWaiting ? { signal: this.o.stopWaiting } : {}) },
         );
       } catch (err) {
         this.pgError = err;

@@ -68,9 +68,16 @@ export class BuildWorker {
       const data = ZBuildJobData.safeParse(job?.data);
       if (final && data.success) void this.failStuckBuild(data.data.buildId, data.data.attempt, err.message);
     });
-    void opts.subscriber
-      .subscribe(CANCEL_CHANNEL)
-      .catch((err: unknown) => deps.logger.warn({ err: (err as Error).message }, "cancel subscription failed"));
+    const subscribe = () =>
+      void opts.subscriber
+        .subscribe(CANCEL_CHANNEL)
+        .catch((err: unknown) => deps.logger.warn({ err: (err as Error).message }, "cancel subscription failed"));
+    // Only once the connection is ready: a SUBSCRIBE sent while ioredis still connects puts the
+    // connection in subscriber mode before its ready check (INFO), which Redis then refuses
+    // ("Connection in subscriber mode", and a reconnect). ioredis subscribes again by itself
+    // after any later reconnect.
+    if (opts.subscriber.status === "ready") subscribe();
+    else opts.subscriber.once("ready", subscribe);
     opts.subscriber.on("message", (channel: string, buildId: string) => {
       if (channel !== CANCEL_CHANNEL) return;
       const ctls = this.running.get(buildId);

@@ -135,10 +135,12 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
     update: { ...runningAttempt, tries: { increment: 1 } },
   });
 
+  const shutdown = shutdownOf(cancel);
   const sink = new BuildLogSink({
     db,
     redis: deps.redis,
     logger: log,
+    stopWaiting: shutdown,
     buildId: build.id,
     attempt: job.attempt,
     maxBytes: settings.logMaxBytes,
@@ -270,6 +272,7 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
     startedAt,
     outcome: maskOutcome(outcome, (text) => sink.mask(text)),
     reportToGithub: settings.reportToGithub ?? false,
+    shutdown,
   });
   // A cancel was announced by whoever cancelled (the api).
   if (recorded.kind !== "skipped" && recorded.kind !== "displaced" && recorded.kind !== "cancelled") {
@@ -345,6 +348,17 @@ async function buildxEnv(settings: WorkerSettings, githubId: bigint, subject: st
 
 /** Abort reason used when the worker process stops: the build is not cancelled, it runs again. */
 export const SHUTDOWN = "worker-shutdown";
+
+/** A signal that aborts when `cancel` aborts for a shutdown (not for a user's cancel). */
+function shutdownOf(cancel: AbortSignal): AbortSignal {
+  const shutdown = new AbortController();
+  const check = () => {
+    if (cancel.reason === SHUTDOWN) shutdown.abort(SHUTDOWN);
+  };
+  if (cancel.aborted) check();
+  else cancel.addEventListener("abort", check, { once: true });
+  return shutdown.signal;
+}
 
 /**
  * The outcome of a try that was stopped from outside: worker shutdown (back to the queue),

@@ -31,6 +31,8 @@ interface RecordInput {
   outcome: AttemptOutcome;
   /** announce an ended build to the GitHub reporter (outbox row in the same transaction) */
   reportToGithub: boolean;
+  /** aborts when the worker shuts down: stop waiting for PostgreSQL (the job goes back to the queue) */
+  shutdown?: AbortSignal;
 }
 
 /**
@@ -47,6 +49,7 @@ export async function recordOutcome(i: RecordInput): Promise<AttemptOutcome> {
   const waitDb = <T>(fn: () => Promise<T>) =>
     whileDatabaseDown(fn, {
       forMs: DB_WAIT_MS,
+      ...(i.shutdown ? { signal: i.shutdown } : {}),
       onWait: (err, waitedMs) =>
         i.log.warn({ err: (err as Error).message, waitedMs }, "PostgreSQL unreachable; waiting to record the build"),
     });

@@ -23,11 +23,11 @@ export function isDatabaseUnreachable(err: unknown): boolean {
  * Runs `fn`, and again while PostgreSQL is unreachable (backing off 0.5 s, doubling, up to 5 s
  * apart), for at most `forMs`: a worker that finished a build waits out a database restart to
  * record it, rather than fail the try and build it again. Any other error, or the database
- * still down after `forMs`, is thrown.
+ * still down after `forMs` or when `signal` aborts (the worker shutting down), is thrown.
  */
 export async function whileDatabaseDown<T>(
   fn: () => Promise<T>,
-  opts: { forMs: number; onWait?: (err: unknown, waitedMs: number) => void },
+  opts: { forMs: number; onWait?: (err: unknown, waitedMs: number) => void; signal?: AbortSignal },
 ): Promise<T> {
   const started = Date.now();
   for (let delay = 500; ; delay = Math.min(delay * 2, 5_000)) {
@@ -35,9 +35,23 @@ export async function whileDatabaseDown<T>(
       return await fn();
     } catch (err) {
       const waited = Date.now() - started;
-      if (!isDatabaseUnreachable(err) || waited + delay > opts.forMs) throw err;
+      if (!isDatabaseUnreachable(err) || waited + delay > opts.forMs || opts.signal?.aborted) throw err;
       opts.onWait?.(err, waited);
-      await new Promise((r) => setTimeout(r, delay));
+      if (!(await pause(delay, opts.signal))) throw err;
     }
   }
+}
+
+/** Waits `ms`; false when `signal` aborted first. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (slept: boolean) => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", aborted);
+      resolve(slept);
+    };
+    const aborted = () => done(false);
+    const timer = setTimeout(() => done(true), ms);
+    signal?.addEventListener("abort", aborted, { once: true });
+  });
 }

@@ -22,7 +22,7 @@ afterAll(async () => {
   await database?.drop();
 });
 beforeEach(async () => {
-  await db.$executeRaw`TRUNCATE build_log_chunks, build_steps, build_attempts, builds, webhook_deliveries, outbox_messages, repositories CASCADE`;
+  await db.$executeRaw`TRUNCATE build_log_chunks, build_steps, build_attempts, builds, webhook_deliveries, outbox_messages, maintenance_marks, repositories CASCADE`;
 });
 
 /** A build finished `finishedDaysAgo` (null: still running) with `chunks` log chunks and one step. */
@@ -151,6 +151,24 @@ describe("pruneRecords", () => {
     expect(await db.webhookDelivery.count({ where: { payload: { equals: JSON.parse(PRUNED_PAYLOAD) } } })).toBe(35);
     expect(await db.outboxMessage.count()).toBe(1);
     expect(await pruneRecords(db, { ...policy, batchSize: 10 }, NOW)).toEqual({ logChunks: 0, payloads: 0, outboxRows: 0, complete: true });
+  });
+
+  it("visits each build once, when it passes the cutoff; a retried build comes round again when its new finish does", async () => {
+    const old = await buildWithLog(31, 2);
+    const retried = await buildWithLog(29, 2);
+    expect((await pruneRecords(db, policy, NOW)).logChunks).toBe(2);
+    // A chunk written to the old build after the run (not something the farm does) shows the
+    // build is not read again: the next run starts past it.
+    await db.buildLogChunk.create({ data: { buildId: old, attempt: 1, seq: 99, firstLine: 99, lineCount: 1, content: "late" } });
+    // The other build is retried: it finishes again two days later, its log grows.
+    await db.build.update({ where: { id: retried }, data: { finishedAt: ago(27) } });
+    await db.buildLogChunk.create({ data: { buildId: retried, attempt: 2, seq: 0, firstLine: 1, lineCount: 1, content: "retry" } });
+    // Two days on, the first finish (29 days before NOW) has passed the cutoff, the second not yet.
+    expect((await pruneRecords(db, policy, new Date(NOW.getTime() + 2 * DAY))).logChunks).toBe(0);
+    expect(await chunkCount(retried)).toBe(3);
+    // Four days on, the second finish has passed it too: all three chunks go.
+    expect((await pruneRecords(db, policy, new Date(NOW.getTime() + 4 * DAY))).logChunks).toBe(3);
+    expect(await chunkCount(old)).toBe(1);
   });
 
   it("stops at its time budget and says so", async () => {
