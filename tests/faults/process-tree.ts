@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { readlinkSync } from "node:fs";
 
 /** Every descendant of `pid` now (children, their children, ...), from ps. */
 export function descendants(pid: number): number[] {
@@ -37,11 +38,20 @@ export function alive(pid: number): boolean {
 }
 
 /** `pid`'s command line, for a message naming a process left behind. */
-function commandOf(pid: number): string {
+export function commandOf(pid: number): string {
   try {
     return execFileSync("ps", ["-o", "args=", "-p", String(pid)], { encoding: "utf8" }).trim();
   } catch {
     return "(gone)";
+  }
+}
+
+/** The `kind` namespace `pid` is in (e.g. "pid:[4026532400]"; undefined once it has exited). */
+export function namespaceOf(pid: number, kind: "pid" | "mnt"): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/${kind}`);
+  } catch {
+    return undefined;
   }
 }
 

@@ -29,7 +29,7 @@ interface Fuzz {
 }
 
 /** Faults the issue asks for that the suite does not inject yet: said, not hidden. */
-const NOT_YET = ["the Docker daemon restarted during a build"];
+const NOT_YET: string[] = [];
 
 const files = existsSync(DIR) ? readdirSync(DIR).filter((f) => f.endsWith(".json")) : [];
 const read = <T>(f: string) => JSON.parse(readFileSync(join(DIR, f), "utf8")) as T;
@@ -55,8 +55,7 @@ const lines = [
       `| ${f.fault} | ${f.cases} | ${ZERO.map((k) => f.counts[k] ?? "-").join(" | ")} | ${f.notes.join("; ").replace(/\s+/g, " ").replaceAll("|", "\\|")} |`,
   ),
   "",
-  "Not injected yet (issue 10): " + NOT_YET.join("; ") + ".",
-  "",
+  ...(NOT_YET.length ? ["Not injected yet (issue 10): " + NOT_YET.join("; ") + ".", ""] : []),
   "## Generated input (fast-check)",
   "",
 ];

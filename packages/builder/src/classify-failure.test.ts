@@ -69,6 +69,18 @@ describe("classifyBuildFailure", () => {
     expect(classify(line)).toBeInstanceOf(InfrastructureFailure);
   });
 
+  it.each([
+    [
+      "ERROR: failed to receive status: rpc error: code = Unavailable desc = error reading from server: EOF",
+      "failed to receive status: rpc error: code = Unavailable desc = error reading from server: EOF",
+    ],
+    ["ERROR: failed to solve: Unavailable: error reading from server: EOF", "Unavailable: error reading from server: EOF"],
+  ])("the daemon going away mid-build is named as such, and retried: %s", (line, detail) => {
+    const f = classify(line);
+    expect(f).toBeInstanceOf(InfrastructureFailure);
+    expect(f.message).toBe(`lost the connection to the Docker daemon mid-build (it stopped or restarted): ${detail}`);
+  });
+
   it("a non-zero exit is the user's even when the command line reads like an infrastructure error", () => {
     const f = classify(
       'ERROR: failed to solve: process "/bin/sh -c cp a b || (echo failed to copy: connection refused; exit 4)" did not complete successfully: exit code: 4',

@@ -56,6 +56,16 @@ export function classifyBuildFailure(o: BuildxOutcome): UserFailure | Infrastruc
   if ((m = /invalid response status (4\d\d)/.exec(detail))) {
     return new UserFailure(`ADD <url> failed: the URL answered HTTP ${m[1]}`);
   }
+  // buildx's connection to the daemon broke off (its status stream, or the solve call itself,
+  // whichever notices first): the daemon stopped or restarted under the build. Said in words,
+  // not only gRPC's (the fault suite restarts the daemon mid-RUN and sees both).
+  if (
+    /^failed to receive status: rpc error: code = Unavailable|^(rpc error: code = )?Unavailable(: | desc = )error reading from server/.test(
+      detail,
+    )
+  ) {
+    return new InfrastructureFailure(`lost the connection to the Docker daemon mid-build (it stopped or restarted): ${detail}`);
+  }
   // Our side failing shows through whatever BuildKit was doing at the time: check it next.
   if (INFRA.some((re) => re.test(detail)) || (o.failedStep?.error && INFRA.some((re) => re.test(o.failedStep!.error!)))) {
     return new InfrastructureFailure(detail);

@@ -16,5 +16,6 @@ export { GithubStandIn, type StandInCheckRun, type StandInRequest } from "./gith
 export type { HookDeliverySeed, StandInHookDelivery } from "./stand-in-hook-deliveries";
 export { GitHttpServer } from "./git-http-server";
 export { TestPostgres } from "./test-postgres";
+export { TestDockerd } from "./test-dockerd";
 export { RELIABILITY_DIR, ReliabilityTally, writeReliabilityRecord, type ReliabilityClass } from "./reliability-summary";
 export { pushTestImage, pushTestIndex, sha256, type PushedIndex, type PushedManifest, type RawTarget } from "./push-test-image";
