@@ -84,45 +84,51 @@ describe("user failures fail at once, with a message naming the cause, and are n
 });
 
 describe("infrastructure failures are retried, then fail with the cause; retry through the API", () => {
-  it("a stopped Docker daemon is retried up to the configured count, and a retry after the fix succeeds as attempt 2", async () => {
+  it("a worker whose Docker daemon does not answer takes no builds: the build waits, using no try, and builds once a daemon answers", async () => {
     await farm.restartWorker({ DOCKER_HOST: "unix:///run/slipway-no-such-daemon/docker.sock" });
-    const { id, build } = await buildFiles({ ".slipway.yml": null, Dockerfile: `FROM ${BASE}\nRUN echo ok > /ok\n` });
-    expect(build.status).toBe("failed");
-    expect(build.errorClass).toBe("infrastructure");
-    expect(build.errorMessage).toContain("Cannot connect to the Docker daemon");
-    expect(build.attempts[0]).toMatchObject({ status: "failed", tries: 3, errorClass: "infrastructure" });
-    expect(await jobOf(id)).toEqual({ attemptsMade: 3, state: "failed" });
-    const log1 = await (await api(`/builds/${id}/logs`)).text();
-    expect(log1.match(/slipway: build failed \(infrastructure failure\)/g)).toHaveLength(3);
-    expect(log1).toContain("(try 3)");
+    const sha = farm.git.commit(
+      REPO,
+      { ".slipway.yml": null, Dockerfile: `FROM ${BASE}\nRUN echo "no daemon ${Date.now()}" > /ok\n` },
+      { branch: BRANCH },
+    );
+    const id = await pushCommit(farm.api.url, sha);
+    // The worker says why it takes nothing, where the farm page shows it.
+    await eventually(
+      async () => {
+        const hosts = ((await (await api("/workers")).json()) as { hosts: { workers: { role: string; problem: string | null }[] }[] })
+          .hosts;
+        return hosts.some((h) =>
+          h.workers.some((w) => w.role === "build" && /Docker daemon does not answer \(ENOENT\)/.test(w.problem ?? "")),
+        );
+      },
+      30_000,
+      "the worker to report its daemon down",
+    );
+    expect(farm.serviceLogs()).toContain("Docker daemon down: this worker takes no builds until it answers");
+    const waiting = await farm.api.db.build.findUniqueOrThrow({ where: { id }, include: { attempts: true } });
+    expect(waiting.status).toBe("queued");
+    expect(waiting.attempts[0]).toMatchObject({ status: "queued", tries: 0 });
+    expect((await jobOf(id)).attemptsMade).toBe(0);
 
-    // Fix the cause, retry through the API: same build, attempt 2, history kept.
+    // A worker with a daemon comes up: the build runs as attempt 1, on its first try.
     await farm.restartWorker();
-    const res = await api(`/builds/${id}/retry`, { method: "POST" });
-    expect(res.status).toBe(202);
-    expect(await res.json()).toMatchObject({ id, attempt: 2, status: "queued", error: null });
-    const after = await waitForEnd(id);
-    expect(after.status, after.errorMessage ?? "").toBe("succeeded");
-    expect(after.attempt).toBe(2);
-    expect(after.imageRef).toBe(`${testEnv.registry}/github/${PUSH_EXAMPLE.repository.id}:build-${id}-2`);
-    expect(after.attempts.map((a) => [a.attempt, a.status, a.trigger])).toEqual([
-      [1, "failed", "push"],
-      [2, "succeeded", "retry"],
-    ]);
-    expect(await jobOf(id, 2)).toEqual({ attemptsMade: 1, state: "completed" });
-    // Attempt 1's log is still there; attempt 2 has its own.
-    expect(await (await api(`/builds/${id}/logs?attempt=1`)).text()).toContain("Cannot connect to the Docker daemon");
-    expect(await (await api(`/builds/${id}/logs`)).text()).toContain("slipway: build succeeded");
-    // A succeeded build cannot be retried.
-    const again = await api(`/builds/${id}/retry`, { method: "POST" });
-    expect(again.status).toBe(409);
-    expect(((await again.json()) as any).error.message).toContain("only failed or cancelled builds can be retried");
+    const build = await waitForEnd(id);
+    expect(build.status, build.errorMessage ?? "").toBe("succeeded");
+    expect(build.attempts.map((a) => [a.attempt, a.tries])).toEqual([[1, 1]]);
+    expect(await jobOf(id)).toEqual({ attemptsMade: 1, state: "completed" });
+    expect(
+      ((await (await api("/workers")).json()) as { hosts: { workers: { problem: string | null }[] }[] }).hosts.flatMap((h) =>
+        h.workers.map((w) => w.problem),
+      ),
+    ).not.toContain(expect.stringMatching(/Docker daemon/));
   });
 
-  it("an internal registry answering 5xx to the image push is retried, then fails as infrastructure", async () => {
-    // A proxy of the test's own in front of the internal registry that fails every manifest PUT.
+  it("an internal registry answering 5xx to the image push is retried, then fails as infrastructure; a retry through the API after the fix succeeds as attempt 2", async () => {
+    // A proxy of the test's own in front of the internal registry that fails every manifest PUT
+    // until the "fix" below.
+    let failing = true;
     const proxy = await startFlakyProxy(testEnv.registry, (req) =>
-      req.method === "PUT" && req.path.includes("/manifests/") ? { status: 503 } : undefined,
+      failing && req.method === "PUT" && req.path.includes("/manifests/") ? { status: 503 } : undefined,
     );
     try {
       await farm.restartWorker({}, { registry: proxy.host });
@@ -134,9 +140,36 @@ describe("infrastructure failures are retried, then fail with the cause; retry t
       expect(build.status).toBe("failed");
       expect(build.errorClass).toBe("infrastructure");
       expect(build.errorMessage).toMatch(/503/);
-      expect(build.attempts[0]!.tries).toBe(3);
+      expect(build.attempts[0]).toMatchObject({ status: "failed", tries: 3, errorClass: "infrastructure" });
       expect(proxy.log.filter((r) => r.injected === 503).length).toBeGreaterThanOrEqual(3);
       expect(await jobOf(id)).toEqual({ attemptsMade: 3, state: "failed" });
+      const log1 = await (await api(`/builds/${id}/logs`)).text();
+      expect(log1.match(/slipway: build failed \(infrastructure failure\)/g)).toHaveLength(3);
+      expect(log1).toContain("(try 3)");
+
+      // Fix the cause, retry through the API: same build, attempt 2, history kept.
+      failing = false;
+      const res = await api(`/builds/${id}/retry`, { method: "POST" });
+      expect(res.status).toBe(202);
+      expect(await res.json()).toMatchObject({ id, attempt: 2, status: "queued", error: null });
+      const after = await waitForEnd(id);
+      expect(after.status, after.errorMessage ?? "").toBe("succeeded");
+      expect(after.attempt).toBe(2);
+      expect(after.imageRef).toBe(`${proxy.host}/github/${PUSH_EXAMPLE.repository.id}:build-${id}-2`);
+      expect(after.attempts.map((a) => [a.attempt, a.status, a.trigger])).toEqual([
+        [1, "failed", "push"],
+        [2, "succeeded", "retry"],
+      ]);
+      expect(await jobOf(id, 2)).toEqual({ attemptsMade: 1, state: "completed" });
+      // Attempt 1's log is still there; attempt 2 has its own.
+      expect(await (await api(`/builds/${id}/logs?attempt=1`)).text()).toMatch(/503/);
+      expect(await (await api(`/builds/${id}/logs`)).text()).toContain("slipway: build succeeded");
+      // A succeeded build cannot be retried.
+      const again = await api(`/builds/${id}/retry`, { method: "POST" });
+      expect(again.status).toBe(409);
+      expect(((await again.json()) as { error: { message: string } }).error.message).toContain(
+        "only failed or cancelled builds can be retried",
+      );
     } finally {
       await farm.restartWorker();
       await proxy.close();

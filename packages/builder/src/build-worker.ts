@@ -1,6 +1,7 @@
 import { CANCEL_CHANNEL, githubReportMessage, ZBuildJobData } from "@slipway/contracts";
 import { DelayedError, UnrecoverableError, Worker, type Job } from "bullmq";
 import { isFinalTry, triesExhausted, WorkerHeartbeat } from "@slipway/queue";
+import { dockerDaemonDown } from "./docker-daemon-down";
 import { isDatabaseUnreachable } from "@slipway/db";
 import type { Redis } from "ioredis";
 import { executeBuild, SHUTDOWN, type BuildDeps } from "./execute-build";
@@ -8,6 +9,8 @@ import { InfrastructureFailure } from "./failures";
 
 /** How long a job waits before it is tried again while PostgreSQL is unreachable. */
 const DB_DOWN_RETRY_MS = 3_000;
+/** A job a worker without a daemon gave back is available again this soon (to other workers). */
+const DAEMON_DOWN_REQUEUE_MS = 500;
 
 export interface BuildWorkerOptions {
   /** blocking connection for BullMQ (maxRetriesPerRequest: null) */
@@ -35,6 +38,9 @@ export class BuildWorker {
   /** build id -> repository, for the heartbeat's "what is it building" */
   private readonly repositories = new Map<string, string>();
   private readonly heartbeat: WorkerHeartbeat;
+  /** polling for the Docker daemon to answer again (this worker is paused meanwhile) */
+  private daemonWait: NodeJS.Timeout | undefined;
+  private closing = false;
 
   constructor(
     private readonly deps: BuildDeps,
@@ -104,6 +110,14 @@ export class BuildWorker {
       });
       if (repo) this.repositories.set(data.buildId, repo.repository.fullName);
       void this.heartbeat.beat();
+      const down = await dockerDaemonDown(this.deps.settings.env);
+      if (down) {
+        // Not the build's failure, and no reason to spend its tries: it goes back to the queue
+        // for a worker whose daemon answers, and this one takes nothing until its own does.
+        this.waitForDaemon(down);
+        await job.moveToDelayed(Date.now() + DAEMON_DOWN_REQUEUE_MS, token);
+        throw new DelayedError();
+      }
       const outcome = await executeBuild(this.deps, { ...data, finalTry: isFinalTry(job) }, ctl.signal);
       if (outcome.kind === "interrupted") {
         // Back to the queue without using up one of the job's attempts.
@@ -143,6 +157,30 @@ export class BuildWorker {
     }
   }
 
+  /**
+   * Pauses taking jobs while the Docker daemon does not answer, says so in the heartbeat (the
+   * farm page shows it), and resumes once the daemon answers again (checked every 2 s).
+   */
+  private waitForDaemon(problem: string): void {
+    if (this.daemonWait) return;
+    this.deps.logger.warn(
+      { problem, dockerHost: this.deps.settings.env.DOCKER_HOST },
+      "Docker daemon down: this worker takes no builds until it answers",
+    );
+    this.heartbeat.setProblem(problem);
+    void this.worker.pause(true);
+    this.daemonWait = setInterval(() => {
+      void dockerDaemonDown(this.deps.settings.env).then((still) => {
+        if (still || !this.daemonWait || this.closing) return;
+        clearInterval(this.daemonWait);
+        this.daemonWait = undefined;
+        this.heartbeat.setProblem(undefined);
+        void this.worker.resume();
+        this.deps.logger.info("Docker daemon answers again: taking builds");
+      });
+    }, 2_000);
+  }
+
   /** Fails a build left queued/running by a job that ended (no-op if it was recorded); retries a Postgres blip. */
   private async failStuckBuild(buildId: string, attempt: number, message: string): Promise<void> {
     const data = { status: "failed" as const, errorClass: "infrastructure" as const, errorMessage: message, finishedAt: new Date() };
@@ -171,6 +209,8 @@ export class BuildWorker {
    * failure, to run again on a worker that is up. @defaultValue graceMs: wait for ever
    */
   async close(opts: { graceMs?: number } = {}): Promise<void> {
+    this.closing = true;
+    if (this.daemonWait) clearInterval(this.daemonWait);
     const timer =
       opts.graceMs === undefined
         ? undefined

@@ -18,6 +18,8 @@ export const ZWorkerInfo = z.object({
   running: z.array(z.object({ buildId: z.string(), repository: z.string() })),
   /** how many it runs that the caller may not see */
   runningHidden: z.number(),
+  /** what keeps it from taking work, e.g. "the Docker daemon at unix:///... does not answer (ECONNREFUSED)" */
+  problem: z.string().nullable(),
 });
 export type TWorkerInfo = z.infer<typeof ZWorkerInfo>;
 

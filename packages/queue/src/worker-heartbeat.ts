@@ -24,6 +24,7 @@ const MISSED_BEATS = 3;
 export class WorkerHeartbeat {
   private timer: NodeJS.Timeout | undefined;
   private readonly startedAt = new Date().toISOString();
+  private problem = "";
 
   constructor(
     private readonly redis: Redis,
@@ -40,6 +41,12 @@ export class WorkerHeartbeat {
     this.timer.unref();
   }
 
+  /** What keeps this worker from working (e.g. its Docker daemon down), shown with it; undefined: nothing. Beats at once. */
+  setProblem(problem: string | undefined): void {
+    this.problem = problem ?? "";
+    void this.beat();
+  }
+
   async beat(): Promise<void> {
     const now = Date.now();
     const key = `${this.prefix}:worker:${this.who.workerId}`;
@@ -52,6 +59,7 @@ export class WorkerHeartbeat {
         startedAt: this.startedAt,
         lastHeartbeatAt: new Date(now).toISOString(),
         running: JSON.stringify(this.running()),
+        problem: this.problem,
       })
       .pexpire(key, this.intervalMs * MISSED_BEATS)
       .zadd(`${this.prefix}:workers`, now, this.who.workerId)
@@ -79,6 +87,8 @@ export interface HeartbeatRecord {
   startedAt: string;
   lastHeartbeatAt: string;
   running: Running[];
+  /** what keeps it from working, if anything */
+  problem: string | null;
 }
 
 /** Workers whose hash is still there (alive within three beats); drops the others from the set. */
@@ -106,6 +116,7 @@ export async function listHeartbeats(redis: Redis, prefix = "slipway"): Promise<
       startedAt: h.startedAt ?? "",
       lastHeartbeatAt: h.lastHeartbeatAt ?? "",
       running,
+      problem: h.problem || null,
     });
   }
   if (gone.length) await redis.zrem(`${prefix}:workers`, ...gone).catch(() => {});

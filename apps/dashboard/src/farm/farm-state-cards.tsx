@@ -72,7 +72,12 @@ export function WorkersCard({ now }: { now: number }) {
                       </Link>
                     ))}
                     {x.runningHidden > 0 && <span>+{x.runningHidden} not visible to this token</span>}
-                    {x.running.length + x.runningHidden === 0 && <span>idle</span>}
+                    {x.problem && (
+                      <span className="font-medium text-red-600 dark:text-red-400" data-testid="worker-problem">
+                        takes no builds: {x.problem}
+                      </span>
+                    )}
+                    {x.running.length + x.runningHidden === 0 && !x.problem && <span>idle</span>}
                   </li>
                 ))}
               </ul>

@@ -1,0 +1,28 @@
+import http from "node:http";
+
+/**
+ * Whether the Docker daemon the worker's docker CLI talks to (DOCKER_HOST in `env`, else the
+ * default socket) refuses connections: the reason when it does, undefined when it answers or
+ * when that cannot be told from here (ssh://, npipe://, a docker context). Any HTTP answer to
+ * GET /_ping counts as up (a TLS daemon answers plain HTTP with 400); only a connection that
+ * cannot be made (no socket, refused, no answer in `timeoutMs`) counts as down. Written on
+ * node:http: the CLI would cost a process per build, and only the connection matters here.
+ */
+export function dockerDaemonDown(env: Record<string, string | undefined>, timeoutMs = 3_000): Promise<string | undefined> {
+  const host = env.DOCKER_HOST ?? (env.DOCKER_CONTEXT ? undefined : "unix:///var/run/docker.sock");
+  let target: http.RequestOptions;
+  if (host?.startsWith("unix://")) target = { socketPath: host.slice("unix://".length) };
+  else if (host?.startsWith("tcp://")) {
+    const url = new URL(`http://${host.slice("tcp://".length)}`);
+    target = { host: url.hostname, port: Number(url.port) || 2375 };
+  } else return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    const req = http.request({ ...target, path: "/_ping", method: "GET", timeout: timeoutMs }, (res) => {
+      res.resume();
+      resolve(undefined);
+    });
+    req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on("error", (err: NodeJS.ErrnoException) => resolve(`its Docker daemon does not answer (${err.code ?? err.message})`));
+    req.end();
+  });
+}
