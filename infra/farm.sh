@@ -138,8 +138,10 @@ while true; do
   wait -n -p finished "${APP_PIDS[@]}" $GC_TIMER
   rc=$?
   if [ -n "$GC_TIMER" ] && [ "$finished" = "$GC_TIMER" ]; then
-    # The registry comes back under a new PID: the one services_down stops.
-    if pid=$(bash infra/registry-gc.sh "$STATE/registry") && [ -n "$pid" ]; then STARTED[registry_entry]="registry-internal:$pid"; fi
+    # The registry comes back under a new PID (even when the collection failed): the one
+    # services_down stops.
+    bash infra/registry-gc.sh "$STATE/registry" >/dev/null
+    STARTED[registry_entry]="registry-internal:$(read_pid "$STATE/registry/registry.pid")"
     continue
   fi
   break

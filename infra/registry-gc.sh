@@ -3,9 +3,10 @@
 # registry.pid are in DIR (the layout start_registry in services.sh writes). Retention deletes
 # manifests over the API (packages/retention); the blobs only they referenced stay on disk until
 # this runs. Distribution's collector must not run while the registry takes pushes (a layer
-# uploaded before its manifest would be collected), so the registry is stopped, collected and
-# started again: a pause of about a second, which builds and publishes ride out like any
-# registry restart (their pushes and copies are retried). Without --delete-untagged: in this
+# being uploaded would be collected under the push), so the registry is stopped, collected and
+# started again: a pause of about a second. Copies and pulls retry through it; a push that
+# spans it can lose a layer it uploaded just before (no manifest referenced it yet), and that
+# build's try fails at its manifest and is retried. Without --delete-untagged: in this
 # version it also deletes the images an index points at (distribution issue 3178), and retention
 # deletes what it means to by digest. Prints the restarted registry's PID on stdout.
 set -euo pipefail
@@ -24,7 +25,10 @@ before=$(bytes)
 started=$(date +%s%N)
 pid=$(read_pid "$dir/registry.pid")
 was_running=false
-if pid_alive "$pid"; then
+# Only the registry serving this config: a PID file outliving its process may name another.
+cmdline=""
+pid_alive "$pid" && cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)
+if [[ "$cmdline" == *"docker-registry serve $conf"* ]]; then
   was_running=true
   kill -TERM "$pid"
   for _ in $(seq 1 100); do pid_alive "$pid" || break; sleep 0.1; done

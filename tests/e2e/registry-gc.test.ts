@@ -121,7 +121,10 @@ describe("registry garbage collection (infra/registry-gc.sh)", () => {
       }
       // The kept cache still works: daemon B, which never built this, gets every step from it.
       const log = await build(testEnv.dockerHostB, mainFile, "build-main-again", null, "branch-main");
-      for (const step of ["2/3", "3/3"]) expect(log).toMatch(new RegExp(String.raw`^#(\d+) \[${step}\] RUN [^\n]*\n#\1 CACHED$`, "m"));
+      // The first RUN writes random bytes: the same image digest means no step ran again, every
+      // layer came from the kept cache (BuildKit prints such a step as CACHED, or as the
+      // download of its layers when the export needs them).
+      expect(log).toContain(`importing cache manifest from ${reg.host}/${CACHE}:branch-main`);
       expect(await client.manifestDigest(reg.host, REPO, "build-main-again")).toBe(
         await client.manifestDigest(reg.host, REPO, "build-main"),
       );

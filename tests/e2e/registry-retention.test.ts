@@ -5,7 +5,7 @@ import { randomBytes, randomInt, randomUUID } from "node:crypto";
 import { internalCachePath, internalImagePath, ZERO_SHA } from "@slipway/contracts";
 import { RegistryClient } from "@slipway/registry";
 import { internalRegistryLogin } from "@slipway/registry-auth";
-import { dropRefCaches, pruneImages, type InternalRegistry } from "@slipway/retention";
+import { dropRefCaches, pruneImages, refGoneOnGitHost, type InternalRegistry } from "@slipway/retention";
 import { branchPushExample, postDelivery, testEnv, testRegistryClientOptions } from "@slipway/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WEBHOOK_SECRET } from "../../apps/api/test/harness";
@@ -35,6 +35,16 @@ afterAll(async () => {
   await farm?.close();
 });
 
+/** A push that deleted `ref`, signed as GitHub signs it (ingest stores it as ignored). */
+async function deleted(ref: string, before: string, repo: Record<string, unknown> = {}) {
+  const payload = branchPushExample(repository);
+  Object.assign(payload, { ref, before, after: ZERO_SHA, deleted: true, head_commit: null, commits: [] });
+  Object.assign(payload.repository, repo);
+  const res = await postDelivery(farm.api.url, { event: "push", payload, secret: WEBHOOK_SECRET, deliveryId: randomUUID() });
+  expect(res.status).toBe(202);
+  expect(res.body.outcome).toBe("ignored");
+}
+
 async function buildOn(branch: string, content: string) {
   const sha = farm.git.commit(repository.fullName, { Dockerfile: `FROM ${BASE}\nRUN echo "${content}" > /content\n` }, { branch });
   const id = await pushCommit(farm.api.url, sha, { ref: `refs/heads/${branch}`, repository });
@@ -44,36 +54,53 @@ async function buildOn(branch: string, content: string) {
 }
 
 describe("internal registry retention", () => {
-  it("removes an old build's image, keeps the branch's newest, and drops a deleted branch's cache", { timeout: 180_000 }, async () => {
-    const old = await buildOn("topic", `old ${randomUUID()}`);
-    const newest = await buildOn("topic", `new ${randomUUID()}`);
-    const images = internalImagePath(BigInt(repository.id));
-    const cache = internalCachePath(BigInt(repository.id));
-    expect(await reader.manifestDigest(testEnv.registry, images, old.digest!)).toBe(old.digest);
-    expect(await reader.manifestDigest(testEnv.registry, cache, "branch-topic")).toBeDefined();
+  it(
+    "removes an old build's image, keeps the branch's newest, drops a deleted branch's cache and not a cache a forged deletion names",
+    { timeout: 180_000 },
+    async () => {
+      const old = await buildOn("topic", `old ${randomUUID()}`);
+      const newest = await buildOn("topic", `new ${randomUUID()}`);
+      const images = internalImagePath(BigInt(repository.id));
+      const cache = internalCachePath(BigInt(repository.id));
+      expect(await reader.manifestDigest(testEnv.registry, images, old.digest!)).toBe(old.digest);
+      expect(await reader.manifestDigest(testEnv.registry, cache, "branch-topic")).toBeDefined();
 
-    // The first build finished long ago.
-    await farm.api.db.buildAttempt.updateMany({ where: { buildId: old.id }, data: { finishedAt: new Date(Date.now() - 40 * 86_400_000) } });
-    const pruned = await pruneImages(farm.api.db, registry, { imagesDays: 30 }, new Date());
+      // The first build finished long ago.
+      await farm.api.db.buildAttempt.updateMany({
+        where: { buildId: old.id },
+        data: { finishedAt: new Date(Date.now() - 40 * 86_400_000) },
+      });
+      const pruned = await pruneImages(farm.api.db, registry, { imagesDays: 30 }, new Date());
 
-    expect(pruned).toMatchObject({ deleted: 1, untagged: 0, failed: 0 });
-    expect(await reader.manifestDigest(testEnv.registry, images, old.digest!)).toBeUndefined();
-    expect(await reader.manifestDigest(testEnv.registry, images, newest.digest!)).toBe(newest.digest);
-    const shown = (await (await farm.apiFetch(`/builds/${old.id}`)).json()) as { imageRemovedAt: string | null; digest: string };
-    expect(shown.imageRemovedAt).not.toBeNull();
-    expect(shown.digest).toBe(old.digest);
-    expect(((await (await farm.apiFetch(`/builds/${newest.id}`)).json()) as { imageRemovedAt: unknown }).imageRemovedAt).toBeNull();
+      expect(pruned).toMatchObject({ deleted: 1, untagged: 0, failed: 0 });
+      expect(await reader.manifestDigest(testEnv.registry, images, old.digest!)).toBeUndefined();
+      expect(await reader.manifestDigest(testEnv.registry, images, newest.digest!)).toBe(newest.digest);
+      const shown = (await (await farm.apiFetch(`/builds/${old.id}`)).json()) as { imageRemovedAt: string | null; digest: string };
+      expect(shown.imageRemovedAt).not.toBeNull();
+      expect(shown.digest).toBe(old.digest);
+      expect(((await (await farm.apiFetch(`/builds/${newest.id}`)).json()) as { imageRemovedAt: unknown }).imageRemovedAt).toBeNull();
 
-    // GitHub deletes the branch: a push with deleted: true, which ingest stores as ignored.
-    const payload = branchPushExample(repository);
-    Object.assign(payload, { ref: "refs/heads/topic", before: newest.sha, after: ZERO_SHA, deleted: true, head_commit: null, commits: [] });
-    const res = await postDelivery(farm.api.url, { event: "push", payload, secret: WEBHOOK_SECRET, deliveryId: randomUUID() });
-    expect(res.status).toBe(202);
-    expect(res.body.outcome).toBe("ignored");
+      // A forged deletion: signed with the shared secret, claiming a branch that is still there
+      // was deleted, and a decoy default branch so the real one looks unprotected.
+      await buildOn("main", `main ${randomUUID()}`);
+      await deleted("refs/heads/main", newest.sha, { default_branch: "decoy" });
+      // GitHub deletes the branch: it is gone from the git host, then the push with deleted: true
+      // arrives, which ingest stores as ignored.
+      farm.git.deleteRef(repository.fullName, "refs/heads/topic");
+      await deleted("refs/heads/topic", newest.sha);
 
-    expect(await dropRefCaches(farm.api.db, registry, new Date())).toEqual({ dropped: 1, manifestsDeleted: 1, kept: 0 });
-    expect(await reader.manifestDigest(testEnv.registry, cache, "branch-topic")).toBeUndefined();
-    // The newest image is the build's record: a deleted branch does not take it.
-    expect(await reader.manifestDigest(testEnv.registry, images, newest.digest!)).toBe(newest.digest);
-  });
+      const refGone = refGoneOnGitHost({ baseUrl: farm.git.baseUrl, protocols: ["git"] });
+      expect(await dropRefCaches(farm.api.db, registry, new Date(), { refGone })).toEqual({
+        dropped: 1,
+        manifestsDeleted: 1,
+        kept: 1,
+        failed: 0,
+        complete: true,
+      });
+      expect(await reader.manifestDigest(testEnv.registry, cache, "branch-topic")).toBeUndefined();
+      expect(await reader.manifestDigest(testEnv.registry, cache, "branch-main")).toBeDefined();
+      // The newest image is the build's record: a deleted branch does not take it.
+      expect(await reader.manifestDigest(testEnv.registry, images, newest.digest!)).toBe(newest.digest);
+    },
+  );
 });

@@ -4,7 +4,7 @@ import { reconcileBuilds, reconcilePublishes, type MaintenanceTask } from "@slip
 import type { Producers } from "@slipway/queue";
 import { RegistryClient } from "@slipway/registry";
 import { internalRegistryLogin } from "@slipway/registry-auth";
-import { dropRefCaches, pruneImages, pruneRecords, retentionPolicyOf, type InternalRegistry } from "@slipway/retention";
+import { dropRefCaches, pruneImages, pruneRecords, refGoneOnGitHost, retentionPolicyOf, type InternalRegistry } from "@slipway/retention";
 import type { Logger } from "pino";
 import type { ApiConfig } from "./config";
 
@@ -35,6 +35,12 @@ export function maintenanceTasks(config: ApiConfig, { db, producers, logger, git
         : {},
     ),
   };
+  // A deletion is a delivery's claim: the git host is asked whether the ref is really gone.
+  const refGone = refGoneOnGitHost({
+    baseUrl: config.SLIPWAY_GIT_BASE_URL,
+    protocols: config.SLIPWAY_GIT_PROTOCOLS,
+    ...(github ? { token: (fullName: string) => github.gitToken(fullName) } : {}),
+  });
   const tasks: MaintenanceTask[] = [
     {
       name: "reconcile-builds",
@@ -63,7 +69,15 @@ export function maintenanceTasks(config: ApiConfig, { db, producers, logger, git
         return { deleted: r.deleted, untagged: r.untagged, elsewhere: r.elsewhere, failed: r.failed };
       },
     },
-    { name: "drop-ref-caches", everyMs: 60_000, run: async () => ({ ...(await dropRefCaches(db, registry, new Date())) }) },
+    {
+      name: "drop-ref-caches",
+      everyMs: 60_000,
+      run: async () => {
+        const r = await dropRefCaches(db, registry, new Date(), { refGone, timeBudgetMs });
+        if (r.lastError) logger.warn({ failed: r.failed, err: r.lastError }, "drop-ref-caches: the registry refused to drop some caches");
+        return { dropped: r.dropped, manifestsDeleted: r.manifestsDeleted, kept: r.kept, failed: r.failed };
+      },
+    },
   ];
   // Only an App's webhook deliveries can be listed and redelivered (a PAT has no App hook).
   if (github?.mode === "app" && config.SLIPWAY_REDELIVER_HOURS > 0) {

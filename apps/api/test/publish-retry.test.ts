@@ -63,7 +63,7 @@ describe("POST /api/v1/builds/:id/publish/retry", () => {
     expect([build.status, build.attempt, build.attempts.length]).toEqual(["succeeded", 1, 1]);
   });
 
-  it("409 when nothing failed, and when the build did not succeed; nothing queued", async () => {
+  it("409 when nothing failed, when the build did not succeed, and when its image was removed; nothing queued", async () => {
     const before = (await publishOutbox()).length;
     const { buildId: allPushed } = await insertTestBuild(api.db, "succeeded");
     await api.db.publish.create({ data: { buildId: allPushed, target: "ghcr.io/acme/app", tag: "main", status: "pushed" } });
@@ -78,6 +78,19 @@ describe("POST /api/v1/builds/:id/publish/retry", () => {
         error: {
           code: "conflict",
           message: `build ${running} is running; only a succeeded build's publishes can be retried (POST /builds/${running}/retry runs the build again)`,
+        },
+      },
+    });
+    // Its image removed by retention: nothing to copy, say so and how to get it back.
+    const { buildId: pruned } = await insertTestBuild(api.db, "succeeded");
+    await api.db.build.update({ where: { id: pruned }, data: { imagePrunedAt: new Date("2026-10-01T00:00:00Z") } });
+    await api.db.publish.create({ data: { buildId: pruned, target: "ghcr.io/acme/app", tag: "main", status: "failed" } });
+    expect(await retry(pruned)).toEqual({
+      status: 409,
+      body: {
+        error: {
+          code: "conflict",
+          message: `build ${pruned}'s image was removed from the internal registry on 2026-10-01 (retention, SLIPWAY_RETAIN_IMAGES_DAYS); POST /builds/${pruned}/retry builds it again`,
         },
       },
     });

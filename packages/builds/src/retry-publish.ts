@@ -8,7 +8,8 @@ import { getBuild } from "./get-build";
  * rebuilding, for its failed or pending publishes (a registry that was down, a credential
  * added since). Goes the way every publish goes, an outbox row for the relay, with a job id
  * of its own so BullMQ runs it even though it keeps the first job. The publisher skips tags
- * already pushed at the digest. 409 when the build did not succeed or nothing failed.
+ * already pushed at the digest. 409 when the build did not succeed, its image was removed by
+ * retention, or nothing failed.
  */
 export async function retryPublish(db: Db, id: string, reach: TRepositoryReach): Promise<TPublishRetry> {
   const build = await getBuild(db, id, reach);
@@ -16,6 +17,12 @@ export async function retryPublish(db: Db, id: string, reach: TRepositoryReach):
     throw new AppError(
       "conflict",
       `build ${id} is ${build.status}; only a succeeded build's publishes can be retried (POST /builds/${id}/retry runs the build again)`,
+    );
+  }
+  if (build.imageRemovedAt) {
+    throw new AppError(
+      "conflict",
+      `build ${id}'s image was removed from the internal registry on ${build.imageRemovedAt.slice(0, 10)} (retention, SLIPWAY_RETAIN_IMAGES_DAYS); POST /builds/${id}/retry builds it again`,
     );
   }
   const rows = await db.publish.findMany({

@@ -18,7 +18,7 @@ export const ZWorkerInfo = z.object({
   running: z.array(z.object({ buildId: z.string(), repository: z.string() })),
   /** how many it runs that the caller may not see */
   runningHidden: z.number(),
-  /** what keeps it from taking work, e.g. "the Docker daemon at unix:///... does not answer (ECONNREFUSED)" */
+  /** what keeps it from taking work, e.g. "its Docker daemon does not answer (ECONNREFUSED)" (never an address: every token reads this) */
   problem: z.string().nullable(),
 });
 export type TWorkerInfo = z.infer<typeof ZWorkerInfo>;

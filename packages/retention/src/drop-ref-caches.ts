@@ -1,5 +1,6 @@
 import { internalCachePath, sanitizeTag } from "@slipway/contracts";
 import type { Db } from "@slipway/db";
+import { budgetOf } from "./budget";
 import type { InternalRegistry } from "./internal-registry";
 
 export interface DropRefCachesResult {
@@ -7,8 +8,27 @@ export interface DropRefCachesResult {
   dropped: number;
   /** their manifests deleted too (no other cache tag had the digest) */
   manifestsDeleted: number;
-  /** deletions passed over: the ref was pushed again since, it is the default branch, or another live ref has the same cache tag */
+  /** deletions passed over: the ref is still there (pushed again, or the delivery was not
+   * true), it is the default branch, or another ref built lately writes the same cache tag */
   kept: number;
+  /** deletions the registry refused to carry out (not tried again); the last reason */
+  failed: number;
+  lastError?: string;
+  /** false when the run stopped early (time budget, git host or registry unreachable): the next run goes on */
+  complete: boolean;
+}
+
+export interface DropRefCachesOptions {
+  /**
+   * Whether `ref` (refs/heads/x, refs/tags/y) is really gone from the repository on the git
+   * host: true gone, false still there, undefined when the host could not say (the run stops
+   * and tries again next time). A deletion is a claim of a delivery signed with the secret
+   * every connected repository shares, so it is checked before a cache goes. Without it
+   * (tests, a farm without a git host to ask) deletions are believed.
+   */
+  refGone?: (repository: string, ref: string) => Promise<boolean | undefined>;
+  /** a run stops after this long and reports complete: false @defaultValue 60000 */
+  timeBudgetMs?: number;
 }
 
 interface Deletion {
@@ -18,6 +38,7 @@ interface Deletion {
   ref: string | null;
   number: string | null;
   repository_id: string;
+  full_name: string;
   github_id: bigint;
   default_branch: string | null;
 }
@@ -29,61 +50,103 @@ const OVERLAP_MS = 5 * 60_000;
 const FIRST_LOOK_BACK_MS = 7 * 86_400_000;
 /** A cache repository with more tags than this keeps an untagged manifest (the tag still goes). */
 const MAX_TAGS_COMPARED = 1000;
+const PAGE = 200;
+
+/** Stops a run: what follows is tried again at the next one. */
+class StopRun extends Error {}
 
 /**
  * Drops the layer cache of refs that are gone: a branch or tag deleted (GitHub's push with
  * `deleted: true`) or a pull request closed. Walks the deliveries that say so in time order
  * from where the last run stopped (maintenance_marks), so each run reads only what arrived
- * since. A ref pushed again after its deletion keeps its cache, as does the default branch
- * (every other ref reads it). Removing the tag is idempotent, so a delivery read twice costs
- * one HEAD.
+ * since; the mark moves after each page. A ref pushed again after its deletion, or still on
+ * the git host (refGone), keeps its cache, as does the default branch (every other ref reads
+ * it). Removing a tag is idempotent, so a delivery read twice costs one HEAD.
  */
-export async function dropRefCaches(db: Db, registry: InternalRegistry, now: Date): Promise<DropRefCachesResult> {
-  const result: DropRefCachesResult = { dropped: 0, manifestsDeleted: 0, kept: 0 };
+export async function dropRefCaches(
+  db: Db,
+  registry: InternalRegistry,
+  now: Date,
+  opts: DropRefCachesOptions = {},
+): Promise<DropRefCachesResult> {
+  const result: DropRefCachesResult = { dropped: 0, manifestsDeleted: 0, kept: 0, failed: 0, complete: true };
+  const budget = budgetOf(opts.timeBudgetMs ?? 60_000);
   const marks = await db.$queryRaw<{ mark: Date }[]>`SELECT mark FROM maintenance_marks WHERE name = ${MARK}`;
-  const from = new Date((marks[0]?.mark.getTime() ?? now.getTime() - FIRST_LOOK_BACK_MS + OVERLAP_MS) - OVERLAP_MS);
+  const previous = marks[0]?.mark;
+  const from = new Date((previous?.getTime() ?? now.getTime() - FIRST_LOOK_BACK_MS + OVERLAP_MS) - OVERLAP_MS);
+  const save = (at: Date) => db.$executeRaw`
+    INSERT INTO maintenance_marks (name, mark) VALUES (${MARK}, ${at})
+    ON CONFLICT (name) DO UPDATE SET mark = GREATEST(maintenance_marks.mark, EXCLUDED.mark)`;
   let cursorAt = from;
   let cursorId = "00000000-0000-0000-0000-000000000000";
-  let newest = marks[0]?.mark ?? from;
-  for (;;) {
-    // Per repository through the (repository_id, received_at) index: a range of recent rows each.
-    const rows = await db.$queryRaw<Deletion[]>`
-      SELECT d.id::text AS id, d.received_at, d.event, d.ref, d.number, r.id::text AS repository_id, r.github_id, r.default_branch
-      FROM repositories r CROSS JOIN LATERAL (
-        SELECT d.id, d.received_at, d.event, d.payload->>'ref' AS ref, d.payload->>'number' AS number
-        FROM webhook_deliveries d
-        WHERE d.repository_id = r.id AND d.received_at >= ${from} AND d.received_at <= ${now} AND d.outcome = 'ignored'
-          AND ((d.event = 'push' AND d.payload->>'deleted' = 'true') OR (d.event = 'pull_request' AND d.action = 'closed'))
-      ) d
-      WHERE (d.received_at, d.id) > (${cursorAt}, ${cursorId}::uuid)
-      ORDER BY d.received_at, d.id
-      LIMIT 500`;
-    for (const d of rows) {
-      await dropOne(db, registry, d, result);
-      cursorAt = d.received_at;
-      cursorId = d.id;
-      if (d.received_at > newest) newest = d.received_at;
+  try {
+    for (;;) {
+      // Per repository through the (repository_id, received_at) index: a range of recent rows each.
+      const rows = await db.$queryRaw<Deletion[]>`
+        SELECT d.id::text AS id, d.received_at, d.event, d.ref, d.number, r.id::text AS repository_id,
+          r.full_name, r.github_id, r.default_branch
+        FROM repositories r CROSS JOIN LATERAL (
+          SELECT d.id, d.received_at, d.event, d.payload->>'ref' AS ref, d.payload->>'number' AS number
+          FROM webhook_deliveries d
+          WHERE d.repository_id = r.id AND d.received_at >= ${from} AND d.received_at <= ${now} AND d.outcome = 'ignored'
+            AND ((d.event = 'push' AND d.payload->>'deleted' = 'true') OR (d.event = 'pull_request' AND d.action = 'closed'))
+        ) d
+        WHERE (d.received_at, d.id) > (${cursorAt}, ${cursorId}::uuid)
+        ORDER BY d.received_at, d.id
+        LIMIT ${PAGE}`;
+      for (const d of rows) {
+        if (budget.spent()) throw new StopRun();
+        // Read again from the overlap: a ref kept is counted once, the first time.
+        await dropOne(db, registry, d, result, opts, previous !== undefined && d.received_at < previous);
+        cursorAt = d.received_at;
+        cursorId = d.id;
+      }
+      if (rows.length < PAGE) break;
+      await save(cursorAt);
     }
-    if (rows.length < 500) break;
+    // All read: the next run starts from here (the overlap covers late commits).
+    await save(new Date(Math.max(cursorAt.getTime(), now.getTime() - OVERLAP_MS)));
+    return result;
+  } catch (err) {
+    if (!(err instanceof StopRun) && (err as { kind?: string }).kind !== "infrastructure") throw err;
+    // Everything before the cursor is done; the next run goes on from there.
+    await save(cursorAt);
+    return { ...result, complete: false };
   }
-  await db.$executeRaw`
-    INSERT INTO maintenance_marks (name, mark) VALUES (${MARK}, ${newest})
-    ON CONFLICT (name) DO UPDATE SET mark = GREATEST(maintenance_marks.mark, EXCLUDED.mark)`;
-  return result;
 }
 
-async function dropOne(db: Db, registry: InternalRegistry, d: Deletion, result: DropRefCachesResult): Promise<void> {
+async function dropOne(
+  db: Db,
+  registry: InternalRegistry,
+  d: Deletion,
+  result: DropRefCachesResult,
+  opts: DropRefCachesOptions,
+  reread: boolean,
+): Promise<void> {
+  const keep = () => {
+    if (!reread) result.kept++;
+  };
   const target = cacheTagOf(d);
-  if (!target || (target.refType === "branch" && target.refName === d.default_branch) || (await stillInUse(db, d, target))) {
-    result.kept++;
-    return;
+  const defaultTag = d.default_branch ? sanitizeTag(`branch-${d.default_branch}`) : undefined;
+  if (!target || target.tag === defaultTag || (await stillInUse(db, d, target))) return keep();
+  if (target.refType !== "pull_request" && opts.refGone) {
+    const gone = await opts.refGone(d.full_name, `refs/${target.refType === "branch" ? "heads" : "tags"}/${target.refName}`);
+    if (gone === undefined) throw new StopRun();
+    if (!gone) return keep();
   }
   const repository = internalCachePath(d.github_id);
-  const previous = await registry.client.removeTag(registry.host, repository, target.tag);
-  if (!previous) return;
-  result.dropped++;
-  if (await otherTagHas(registry, repository, previous)) return;
-  if (await registry.client.deleteManifest(registry.host, repository, previous)) result.manifestsDeleted++;
+  try {
+    const previous = await registry.client.removeTag(registry.host, repository, target.tag);
+    if (!previous) return;
+    result.dropped++;
+    if (await otherTagHas(registry, repository, previous)) return;
+    if (await registry.client.deleteManifest(registry.host, repository, previous)) result.manifestsDeleted++;
+  } catch (err) {
+    // The registry down: stop (caught above). A refusal of this one: counted, passed over.
+    if ((err as { kind?: string }).kind === "infrastructure") throw err;
+    result.failed++;
+    result.lastError = (err as Error).message;
+  }
 }
 
 type Target = { refType: "branch" | "tag"; refName: string; tag: string } | { refType: "pull_request"; number: number; tag: string };

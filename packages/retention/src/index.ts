@@ -13,5 +13,6 @@ export { sweepScratch, type SweepResult } from "./sweep-scratch";
 export { MIRROR_LOCK_STALE_MS, pruneMirrors } from "./prune-mirrors";
 export { startWorkerRetention, type WorkerRetentionOptions } from "./start-worker-retention";
 export { pruneImages, type ImageRetentionPolicy, type PruneImagesResult } from "./prune-images";
-export { dropRefCaches, type DropRefCachesResult } from "./drop-ref-caches";
+export { dropRefCaches, type DropRefCachesOptions, type DropRefCachesResult } from "./drop-ref-caches";
 export type { InternalRegistry } from "./internal-registry";
+export { refGoneOnGitHost, type GitHost } from "./ref-gone-on-git-host";

@@ -29,6 +29,7 @@ interface Candidate {
   image_ref: string;
   digest: string | null;
   repository_id: string;
+  sha: string;
   finished_at: Date;
 }
 
@@ -59,7 +60,7 @@ export async function pruneImages(db: Db, registry: InternalRegistry, policy: Im
   for (;;) {
     if (budget.spent()) return { ...result, complete: false };
     const candidates = await db.$queryRaw<Candidate[]>`
-      SELECT a.id::text AS id, a.image_ref, a.digest, b.repository_id::text AS repository_id, a.finished_at
+      SELECT a.id::text AS id, a.image_ref, a.digest, b.repository_id::text AS repository_id, b.sha, a.finished_at
       FROM build_attempts a JOIN builds b ON b.id = a.build_id
       WHERE a.image_pruned_at IS NULL AND a.finished_at < ${cutoff} AND a.image_ref IS NOT NULL
         AND (a.finished_at, a.id) > (${cursorAt}, ${cursorId}::uuid)
@@ -90,8 +91,13 @@ export async function pruneImages(db: Db, registry: InternalRegistry, policy: Im
 async function pruneOne(db: Db, registry: InternalRegistry, c: Candidate, result: PruneImagesResult): Promise<void> {
   const ref = splitRef(c.image_ref);
   if (!ref || ref.host !== registry.host) {
+    // Not in the registry this farm uses now: nothing to remove; the attempt is recorded as
+    // seen (the build's image is not said to be removed: retention never touched it).
     result.elsewhere++;
-  } else if (c.digest && !(await digestKept(db, c))) {
+    await db.$executeRaw`UPDATE build_attempts SET image_pruned_at = now() WHERE id = ${c.id}::uuid AND image_pruned_at IS NULL`;
+    return;
+  }
+  if (c.digest && !(await digestKept(db, c))) {
     await registry.client.deleteManifest(registry.host, ref.repository, c.digest);
     result.deleted++;
   } else {
@@ -106,13 +112,23 @@ async function pruneOne(db: Db, registry: InternalRegistry, c: Candidate, result
   ]);
 }
 
-/** Another attempt of the same repository whose image is kept has this digest. */
+/**
+ * Another attempt of the same repository whose image is kept has this digest, or a build of
+ * the same commit is queued or running: it may be pushing this very digest (a rebuild or retry
+ * of the commit) before it has recorded it, and deleting the manifest would take its tag.
+ * Asked right before each deletion; what is left is the moment between this query and the
+ * DELETE, shorter than any build's way from the queue to its push.
+ */
 async function digestKept(db: Db, c: Candidate): Promise<boolean> {
-  const rows = await db.$queryRaw<{ n: number }[]>`
-    SELECT count(*)::int AS n FROM build_attempts a JOIN builds b ON b.id = a.build_id
-    WHERE b.repository_id = ${c.repository_id}::uuid AND a.digest = ${c.digest} AND a.id <> ${c.id}::uuid
-      AND a.image_pruned_at IS NULL`;
-  return (rows[0]?.n ?? 0) > 0;
+  const rows = await db.$queryRaw<{ kept: boolean }[]>`
+    SELECT EXISTS (
+        SELECT 1 FROM build_attempts a JOIN builds b ON b.id = a.build_id
+        WHERE b.repository_id = ${c.repository_id}::uuid AND a.digest = ${c.digest} AND a.id <> ${c.id}::uuid
+          AND a.image_pruned_at IS NULL)
+      OR EXISTS (
+        SELECT 1 FROM builds q WHERE q.repository_id = ${c.repository_id}::uuid AND q.sha = ${c.sha}
+          AND q.status IN ('queued', 'running')) AS kept`;
+  return rows[0]?.kept ?? true;
 }
 
 /** "host[:port]/path:tag" (what the builder records) into its parts; undefined for anything else. */

@@ -1,6 +1,6 @@
 // Image retention and deleted refs' caches against a real PostgreSQL database and a real
 // Distribution registry: exactly the old, unshared images go; shared digests and kept images stay.
-import { randomInt } from "node:crypto";
+import { randomBytes, randomInt } from "node:crypto";
 import { internalCachePath, internalImagePath } from "@slipway/contracts";
 import { createDb, type Db } from "@slipway/db";
 import { RegistryClient } from "@slipway/registry";
@@ -10,12 +10,13 @@ import {
   startFlakyProxy,
   startRegistry,
   testEnv,
+  TestGitServer,
   type TestDatabase,
   type TestRegistry,
 } from "@slipway/testing";
 import { v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { dropRefCaches, pruneImages, type InternalRegistry } from "../src/index";
+import { dropRefCaches, pruneImages, refGoneOnGitHost, type InternalRegistry } from "../src/index";
 
 const DAY = 86_400_000;
 const NOW = new Date();
@@ -68,7 +69,9 @@ interface BuildSeed {
   finishedDaysAgo: number;
   /** digest per attempt, in order; the last is the build's current attempt */
   digests: string[];
-  status?: "succeeded" | "failed";
+  status?: "succeeded" | "failed" | "running";
+  /** @defaultValue a commit of its own */
+  sha?: string;
 }
 
 /** A build whose attempts pushed build-<id>[-n] with the given digests; returns the image tags. */
@@ -85,7 +88,7 @@ async function build(s: BuildSeed): Promise<{ id: string; tags: string[] }> {
       ref: `refs/heads/${s.refName}`,
       refType: "branch",
       refName: s.refName,
-      sha: "a".repeat(40),
+      sha: s.sha ?? randomBytes(20).toString("hex"),
       status: s.status ?? "succeeded",
       attempt: s.digests.length,
       createdAt: new Date(finishedAt.getTime() - 60_000),
@@ -124,6 +127,16 @@ describe("pruneImages", () => {
     await build({ ...seed, refName: "release", finishedDaysAgo: 2, digests: [pending!.digest] });
     await db.publish.create({ data: { buildId: publishing.id, target: "ghcr.io/acme/app", tag: "v1" } });
     const twoTries = await build({ ...seed, refName: "fix", finishedDaysAgo: 40, digests: [retriedOld.digest, retried!.digest] });
+    // An old build whose commit builds again right now (a retry, a tag on it): the new build
+    // may be pushing the same digest before it records it, so the manifest must stay.
+    const inFlight = await pushTestImage({ url: reg.url, repository: path }, "in-flight");
+    const sha = randomBytes(20).toString("hex");
+    const oldOfCommit = await build({ ...seed, refName: "hotfix", finishedDaysAgo: 45, digests: [inFlight.digest], sha });
+    await build({ ...seed, refName: "hotfix", finishedDaysAgo: 44, digests: [`sha256:${"6".repeat(64)}`] });
+    await db.build.create({
+      data: { repositoryId: r.id, trigger: "retry", ref: "refs/tags/v9", refType: "tag", refName: "v9", sha, status: "running" },
+    });
+    await tag(path, inFlight, oldOfCommit.tags[0]!);
     for (const [b, image] of [
       [old, [a]],
       [rebuilt, [shared]],
@@ -136,7 +149,9 @@ describe("pruneImages", () => {
 
     const result = await pruneImages(db, registry, { imagesDays: 30 }, NOW);
 
-    expect(result).toMatchObject({ deleted: 2, untagged: 1, elsewhere: 0, failed: 0, complete: true });
+    expect(result).toMatchObject({ deleted: 2, untagged: 2, elsewhere: 0, failed: 0, complete: true });
+    expect(await status(path, oldOfCommit.tags[0]!)).toBe(404);
+    expect(await status(path, inFlight.digest)).toBe(200);
     // Old and unshared: the manifest is gone with its tag.
     expect(await status(path, a!.digest)).toBe(404);
     expect(await status(path, old.tags[0]!)).toBe(404);
@@ -151,10 +166,10 @@ describe("pruneImages", () => {
     expect(await status(path, publishing.tags[0]!)).toBe(200);
 
     const pruned = await db.buildAttempt.findMany({ where: { imagePrunedAt: { not: null } }, select: { digest: true } });
-    expect(pruned.map((p) => p.digest).sort()).toEqual([a!.digest, retriedOld.digest, shared!.digest].sort());
+    expect(pruned.map((p) => p.digest).sort()).toEqual([a!.digest, retriedOld.digest, shared!.digest, inFlight.digest].sort());
     // The build says so when its current attempt's image went (the API's imageRemovedAt).
     const builds = await db.build.findMany({ where: { imagePrunedAt: { not: null } }, select: { id: true } });
-    expect(builds.map((b) => b.id).sort()).toEqual([old.id, rebuilt.id].sort());
+    expect(builds.map((b) => b.id).sort()).toEqual([old.id, rebuilt.id, oldOfCommit.id].sort());
     // A second run finds nothing to do.
     expect(await pruneImages(db, registry, { imagesDays: 30 }, NOW)).toMatchObject({ deleted: 0, untagged: 0 });
   });
@@ -189,6 +204,8 @@ describe("pruneImages", () => {
       expect(result.lastError).toMatch(/deletion of manifest sha256:3{64} denied \(403\): DENIED deletes are off/);
       expect(proxy.log.filter((l) => l.method === "DELETE")).toHaveLength(1);
       expect((await db.buildAttempt.findFirstOrThrow({ where: { buildId: moved.id } })).imagePrunedAt).not.toBeNull();
+      // Never touched, so not said to be removed.
+      expect((await db.build.findUniqueOrThrow({ where: { id: moved.id } })).imagePrunedAt).toBeNull();
       expect((await db.buildAttempt.findFirstOrThrow({ where: { buildId: refused.id } })).imagePrunedAt).toBeNull();
     } finally {
       await proxy.close();
@@ -246,7 +263,7 @@ describe("dropRefCaches", () => {
 
     const result = await dropRefCaches(db, registry, NOW);
 
-    expect(result).toEqual({ dropped: 3, manifestsDeleted: 2, kept: 3 });
+    expect(result).toEqual({ dropped: 3, manifestsDeleted: 2, kept: 3, failed: 0, complete: true });
     expect(await status(cache, "branch-gone")).toBe(404);
     expect(await status(cache, gone!.digest)).toBe(404);
     expect(await status(cache, "pr-7")).toBe(404);
@@ -257,9 +274,48 @@ describe("dropRefCaches", () => {
 
     // The next run starts from its mark: a deletion that arrived long before it is not read; the
     // last minutes before the mark are read again (they may have committed late), at no cost:
-    // the dropped tags are gone, the kept ones are kept again.
+    // the dropped tags are gone, the kept ones are not counted again.
     await deletion(r.id, ago(1), { ref: "refs/heads/develop", deleted: true });
-    expect(await dropRefCaches(db, registry, new Date(NOW.getTime() + 60_000))).toEqual({ dropped: 0, manifestsDeleted: 0, kept: 3 });
+    expect(await dropRefCaches(db, registry, new Date(NOW.getTime() + 60_000))).toEqual({
+      dropped: 0,
+      manifestsDeleted: 0,
+      kept: 0,
+      failed: 0,
+      complete: true,
+    });
     expect(await status(cache, "branch-develop")).toBe(200);
+  });
+
+  it("asks the git host first: a ref still there keeps its cache; a host that does not answer stops the run, which goes on next time", async () => {
+    const r = await repo();
+    const cache = internalCachePath(r.githubId);
+    const [one, two] = await Promise.all(["one", "two"].map((l) => pushTestImage({ url: reg.url, repository: cache }, l)));
+    await tag(cache, one!, "branch-still-there");
+    await tag(cache, two!, "branch-gone-now");
+    await deletion(r.id, ago(0.02), { ref: "refs/heads/still-there", deleted: true });
+    await deletion(r.id, ago(0.01), { ref: "refs/heads/gone-now", deleted: true });
+    // A real git host: the branch still-there exists on it, gone-now does not.
+    const git = await TestGitServer.start();
+    try {
+      git.commit(`acme/app-${r.githubId}`, { "README.md": "hi\n" }, { branch: "still-there" });
+      const refGone = refGoneOnGitHost({ baseUrl: git.baseUrl, protocols: ["git"] });
+      await git.stop();
+      // The host does not answer: nothing dropped, the run stops and says so.
+      expect(await dropRefCaches(db, registry, NOW, { refGone })).toMatchObject({ dropped: 0, complete: false });
+      expect(await status(cache, "branch-still-there")).toBe(200);
+      expect(await status(cache, "branch-gone-now")).toBe(200);
+      await git.start();
+      expect(await dropRefCaches(db, registry, NOW, { refGone })).toEqual({
+        dropped: 1,
+        manifestsDeleted: 1,
+        kept: 1,
+        failed: 0,
+        complete: true,
+      });
+      expect(await status(cache, "branch-still-there")).toBe(200);
+      expect(await status(cache, "branch-gone-now")).toBe(404);
+    } finally {
+      await git.destroy();
+    }
   });
 });

@@ -63,6 +63,11 @@ export class TestGitServer {
     return `git://127.0.0.1:${this.port}`;
   }
 
+  /** Deletes `ref` (e.g. refs/heads/topic) from owner/name's bare repository, as a branch deletion on GitHub does. */
+  deleteRef(fullName: string, ref: string): void {
+    git(["--git-dir", join(this.root, `${fullName}.git`), "update-ref", "-d", ref]);
+  }
+
   /** Points `ref` (e.g. refs/pull/3/head) of owner/name's bare repository at `sha`. */
   setRef(fullName: string, ref: string, sha: string): void {
     git(["--git-dir", join(this.root, `${fullName}.git`), "update-ref", ref, sha]);
