@@ -68,9 +68,9 @@ async function plainBuild(dir: string, tag: string): Promise<number> {
   return performance.now() - t0;
 }
 
-async function farmBuild(farm: TestFarm, sha: string) {
+async function farmBuild(farm: TestFarm, sha: string, ref?: string) {
   const t0 = performance.now();
-  const id = await pushCommit(farm.api.url, sha);
+  const id = await pushCommit(farm.api.url, sha, ref ? { ref } : {});
   await eventually(
     async () => ["succeeded", "failed"].includes((await farm.api.db.build.findUniqueOrThrow({ where: { id } })).status),
     600_000,
@@ -79,7 +79,7 @@ async function farmBuild(farm: TestFarm, sha: string) {
   const wall = performance.now() - t0;
   const b = await farm.api.db.build.findUniqueOrThrow({ where: { id } });
   if (b.status !== "succeeded") throw new Error(`farm build failed: ${b.errorMessage}`);
-  return { wall, cached: `${b.cachedSteps}/${b.totalSteps}` };
+  return { wall, cached: `${b.cachedSteps}/${b.totalSteps}`, coalesced: b.coalescedFromId !== null };
 }
 
 async function benchWorkload(farm: TestFarm, w: Workload) {
@@ -90,6 +90,7 @@ async function benchWorkload(farm: TestFarm, w: Workload) {
     farmWarm: [] as number[],
     farmNewCommit: [] as number[],
     farmHostB: [] as number[],
+    farmCoalesced: [] as number[],
   };
   const files = (nonce: string) => ({ ".slipway.yml": null, "README.md": null, ...w.files(nonce) });
   for (let i = 0; i < ROUNDS; i++) {
@@ -108,14 +109,23 @@ async function benchWorkload(farm: TestFarm, w: Workload) {
     const hostB = mkdtempSync(join(tmpdir(), "slipway-bench-host-b-"));
     await farm.restartWorker({ DOCKER_HOST: testEnv.dockerHostB }, { host: "bench-host-b", cacheDir: hostB });
     const onB = await farmBuild(farm, sha);
+    // A tag pushed on the built commit, with coalescing on (as the farm runs by default): no
+    // BuildKit run, the first build's image reused.
+    await farm.restartWorker({}, { coalesce: true });
+    farm.git.setRef(REPO, `refs/tags/bench-${i}-${randomUUID().slice(0, 8)}`, sha);
+    const tag = `bench-${i}-${randomUUID().slice(0, 8)}`;
+    farm.git.setRef(REPO, `refs/tags/${tag}`, sha);
+    const coalesced = await farmBuild(farm, sha, `refs/tags/${tag}`);
+    if (!coalesced.coalesced) throw new Error("the tag's build ran BuildKit: it was not coalesced");
     await farm.restartWorker();
     rmSync(hostB, { recursive: true, force: true });
     r.farmCold.push(cold.wall);
     r.farmWarm.push(warm.wall);
     r.farmNewCommit.push(fresh.wall);
     r.farmHostB.push(onB.wall);
+    r.farmCoalesced.push(coalesced.wall);
     say(
-      `  round ${i + 1}/${ROUNDS}: plain cold ${r.plainCold.at(-1)!.toFixed(0)} ms, plain warm ${r.plainWarm.at(-1)!.toFixed(0)} ms, farm cold ${cold.wall.toFixed(0)} ms (${cold.cached} cached), warm ${warm.wall.toFixed(0)} ms (${warm.cached}), new commit ${fresh.wall.toFixed(0)} ms (${fresh.cached}), host B ${onB.wall.toFixed(0)} ms (${onB.cached})`,
+      `  round ${i + 1}/${ROUNDS}: plain cold ${r.plainCold.at(-1)!.toFixed(0)} ms, plain warm ${r.plainWarm.at(-1)!.toFixed(0)} ms, farm cold ${cold.wall.toFixed(0)} ms (${cold.cached} cached), warm ${warm.wall.toFixed(0)} ms (${warm.cached}), new commit ${fresh.wall.toFixed(0)} ms (${fresh.cached}), host B ${onB.wall.toFixed(0)} ms (${onB.cached}), tag coalesced ${coalesced.wall.toFixed(0)} ms`,
     );
   }
   const m = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, median(v)])) as Record<keyof typeof r, number>;
@@ -133,7 +143,12 @@ async function benchWorkload(farm: TestFarm, w: Workload) {
   row(
     "farm, first build on a second host (empty daemon)",
     m.farmHostB,
-    `${(m.farmHostB / m.farmCold).toFixed(2)}x farm cold, ${(m.farmHostB / m.plainCold).toFixed(2)}x plain cold`,
+    `${(m.farmHostB / m.farmCold).toFixed(2)}x farm cold, ${(m.farmHostB / m.plainCold).toFixed(2)}x plain cold, ${(m.farmHostB / m.farmWarm).toFixed(2)}x same commit again`,
+  );
+  row(
+    "farm, tag on a built commit (coalesced: no BuildKit run)",
+    m.farmCoalesced,
+    `${(m.farmCoalesced / m.farmWarm).toFixed(2)}x same commit again, ${(m.farmCoalesced / m.farmCold).toFixed(2)}x farm cold`,
   );
 }
 
@@ -142,7 +157,8 @@ async function main(): Promise<void> {
   env = await withRegistryLogin(env);
   await pushDebianGccImage(env, testEnv.registry, say);
   // Host B pulls its base images from the registry like any new host.
-  const farm = await startTestFarm();
+  // Every build runs BuildKit (what is measured is its cache) but the coalesced row's.
+  const farm = await startTestFarm({ coalesce: false });
   try {
     for (const w of workloads) {
       say(`\n${w.name}`);

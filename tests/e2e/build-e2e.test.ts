@@ -41,7 +41,9 @@ const expectedChecksum = createHash("sha256")
 let farm: TestFarm;
 let sha: string;
 beforeAll(async () => {
-  farm = await startTestFarm();
+  // This file tests BuildKit's cache (the same commit again, a second host): every build runs
+  // BuildKit. Reusing a built commit's image instead is tests/e2e/coalesce.test.ts.
+  farm = await startTestFarm({ coalesce: false });
   sha = farm.git.commit(REPO, { Dockerfile: DOCKERFILE, ".slipway.yml": SLIPWAY_YML, "README.md": "hello\n" }, { branch: BRANCH });
 });
 afterAll(async () => {

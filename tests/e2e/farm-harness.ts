@@ -40,6 +40,8 @@ interface WorkerOverrides {
   registry?: string;
   host?: string;
   cacheDir?: string;
+  /** false: every build runs BuildKit (tests of the cache itself) @defaultValue true */
+  coalesce?: boolean;
 }
 
 const ENDED = ["succeeded", "failed", "cancelled"];
@@ -67,6 +69,8 @@ export interface TestFarmOptions {
   gitHost?: { baseUrl: string; protocols: string[] };
   /** also gets every service log line of the worker, publisher and reporter (pino, debug level) */
   logs?: Writable;
+  /** false: the worker never reuses an earlier build's image (tests of BuildKit's cache) @defaultValue true */
+  coalesce?: boolean;
   /** PATH for the worker's git and docker processes (e.g. a shim folder first) */
   path?: string;
 }
@@ -146,6 +150,7 @@ export async function startTestFarm(opts: TestFarmOptions = {}): Promise<TestFar
           workDir: join(dir, "work"),
           timeoutMs: opts.timeoutMs ?? 10 * 60_000,
           logMaxBytes: opts.logMaxBytes,
+          coalesce: overrides.coalesce ?? opts.coalesce ?? true,
           env: { ...process.env, DOCKER_HOST: testEnv.dockerHost, ...(opts.path ? { PATH: opts.path } : {}), ...env },
         },
       },

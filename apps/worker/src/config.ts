@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import {
   buildRetryFields,
+  zBool,
   checkGithubFields,
   githubFields,
   loadConfig,
@@ -81,6 +82,10 @@ const ZWorkerConfig = z.object({
   SLIPWAY_BUILD_LOG_MAX_MB: zPositiveInt(64).pipe(z.number().max(1024, "must be at most 1024")),
   /** builds at once per worker process @defaultValue 1 */
   SLIPWAY_WORKER_CONCURRENCY: zPositiveInt(1),
+  /** a build of a commit and config already built reuses that image instead of running
+   * BuildKit (a tag pushed on a built commit publishes at once); false: every build runs
+   * @defaultValue true */
+  SLIPWAY_COALESCE: zBool(true),
   /** git mirrors and scratch folders @defaultValue /var/cache/slipway/worker */
   SLIPWAY_WORKER_CACHE_DIR: z.string().min(1).default("/var/cache/slipway/worker"),
   /** git mirrors no build used for this long are removed (at start, then daily) */

@@ -72,6 +72,7 @@ runApp("worker", async () => {
         workDir: join(config.SLIPWAY_WORKER_CACHE_DIR, "work"),
         timeoutMs: config.SLIPWAY_BUILD_TIMEOUT_MIN * 60_000,
         logMaxBytes: config.SLIPWAY_BUILD_LOG_MAX_MB * 1024 * 1024,
+        coalesce: config.SLIPWAY_COALESCE,
         env,
         ...(github ? { gitToken: (fullName: string) => github.gitToken(fullName), reportToGithub: true } : {}),
       },

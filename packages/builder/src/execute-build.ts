@@ -14,7 +14,9 @@ import { InfrastructureFailure, timeoutFailure, UserFailure } from "./failures";
 import { internalRefs } from "./image-refs";
 import { loadBuildSecrets, type BuildSecret } from "./load-build-secrets";
 import { maskOutcome } from "./mask-outcome";
+import { buildIdentity, decideCoalesce } from "./coalesce";
 import { prepareBuild } from "./prepare-build";
+import { reuseImage } from "./reuse-image";
 import { recordOutcome, type AttemptOutcome } from "./record-outcome";
 import { repositoryGitUrl } from "./repository-git-url";
 import { runBuildx, type BuildxResult } from "./run-buildx";
@@ -43,6 +45,8 @@ export interface WorkerSettings {
   /** the most one attempt's stored log may hold, bytes; build output past it is dropped and a
    * line says so @defaultValue 64 MiB */
   logMaxBytes?: number;
+  /** reuse the image of an earlier build of the same commit and config (SLIPWAY_COALESCE) @defaultValue true */
+  coalesce?: boolean;
   /** per-build credentials for the internal registry (absent: it has no token auth) */
   registryAuth?: {
     /** SLIPWAY_REGISTRY_SECRET */
@@ -214,47 +218,68 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
       `slipway: building ${prepared.config.dockerfile} (context ${prepared.config.context}${prepared.config.target ? `, target ${prepared.config.target}` : ""}) -> ${refs.image}`,
     );
     line(`slipway: cache from ${refs.cacheFrom.join(", ")}; cache to ${refs.cacheTo}`);
-    const secrets = await loadBuildSecrets({
-      store: deps.secrets,
-      names: prepared.config.secrets,
-      repository: build.repository.fullName,
-      decision: secretsDecision(build),
-      onLine: line,
-    });
-    // From here on every line, and the outcome's messages, are masked (see maskOutcome).
-    sink.addSecrets(secrets.map((s) => s.value));
-    const env = {
-      ...(await buildxEnv(settings, build.repository.githubId, `build-${build.id}`, join(scratch, "docker-config"))),
-      ...secretEnv(secrets),
-    };
-    result = await runBuildx(
-      {
-        ...prepared.request,
-        secrets: secrets.map((s, i) => ({ id: s.name, env: secretVar(i) })),
-        network: settings.network,
-        imageRef: refs.image,
-        cacheFrom: refs.cacheFrom,
-        cacheTo: refs.cacheTo,
-        metadataFile: join(scratch, "metadata.json"),
-      },
-      {
-        env,
-        onLine: (s) => sink.write(s),
-        // Step names are masked as the log is: the event stream is read by dashboards.
-        onStep: (s) =>
-          deps.events?.emit({
-            type: "build.step",
-            ...about,
-            index: s.index,
-            name: sink.mask(s.name),
-            cached: s.cached,
-            error: s.error === null ? null : sink.mask(s.error),
-            durationMs: s.startedAt && s.completedAt ? s.completedAt.getTime() - s.startedAt.getTime() : null,
-          }),
-        signal,
-      },
-    );
-    outcome = abortedOutcome(cancel, timeout, settings.timeoutMs, result) ?? prepared.outcomeOf(result, refs.image);
+    // Coalescing: a build of the same commit and config already made this image. Builds with
+    // secrets always run: what a secret's value puts into the image is not in the identity.
+    const reuse =
+      settings.coalesce === false || prepared.config.secrets.length
+        ? undefined
+        : await decideCoalesce(
+            db,
+            {
+              buildId: build.id,
+              repositoryId: build.repositoryId,
+              runId,
+              identity: buildIdentity(build.sha, prepared.config, prepared.request, settings.network),
+              registry: settings.registry,
+              signal,
+            },
+            (other) => line(`slipway: build ${other} is building this commit with the same config; waiting for its image`),
+          );
+    if (reuse?.kind === "reuse") {
+      outcome = await reuseImage(settings, build.repository.githubId, build.id, reuse.source, refs.image, prepared.config, line);
+    } else {
+      const secrets = await loadBuildSecrets({
+        store: deps.secrets,
+        names: prepared.config.secrets,
+        repository: build.repository.fullName,
+        decision: secretsDecision(build),
+        onLine: line,
+      });
+      // From here on every line, and the outcome's messages, are masked (see maskOutcome).
+      sink.addSecrets(secrets.map((s) => s.value));
+      const env = {
+        ...(await buildxEnv(settings, build.repository.githubId, `build-${build.id}`, join(scratch, "docker-config"))),
+        ...secretEnv(secrets),
+      };
+      result = await runBuildx(
+        {
+          ...prepared.request,
+          secrets: secrets.map((s, i) => ({ id: s.name, env: secretVar(i) })),
+          network: settings.network,
+          imageRef: refs.image,
+          cacheFrom: refs.cacheFrom,
+          cacheTo: refs.cacheTo,
+          metadataFile: join(scratch, "metadata.json"),
+        },
+        {
+          env,
+          onLine: (s) => sink.write(s),
+          // Step names are masked as the log is: the event stream is read by dashboards.
+          onStep: (s) =>
+            deps.events?.emit({
+              type: "build.step",
+              ...about,
+              index: s.index,
+              name: sink.mask(s.name),
+              cached: s.cached,
+              error: s.error === null ? null : sink.mask(s.error),
+              durationMs: s.startedAt && s.completedAt ? s.completedAt.getTime() - s.startedAt.getTime() : null,
+            }),
+          signal,
+        },
+      );
+      outcome = abortedOutcome(cancel, timeout, settings.timeoutMs, result) ?? prepared.outcomeOf(result, refs.image);
+    }
   } catch (err) {
     outcome = abortedOutcome(cancel, timeout, settings.timeoutMs, result) ?? errorOutcome(err);
   } finally {

@@ -9,7 +9,16 @@ import type { StepRecord } from "./step-tracker";
 type Counts = { cached: number; total: number };
 
 export type AttemptOutcome =
-  | { kind: "succeeded"; digest: string; imageRef: string; steps: StepRecord[]; counts: Counts; config: TBuildConfig }
+  | {
+      kind: "succeeded";
+      digest: string;
+      imageRef: string;
+      steps: StepRecord[];
+      counts: Counts;
+      config: TBuildConfig;
+      /** the earlier build whose image this one reused (no BuildKit run) */
+      coalescedFrom?: string;
+    }
   | { kind: "failed"; failure: UserFailure | InfrastructureFailure; steps?: StepRecord[]; counts?: Counts; retrying?: boolean }
   | { kind: "cancelled"; message: string; steps?: StepRecord[]; counts?: Counts }
   /** the worker stopped mid-build: back to the queue, not counted as a failure */
@@ -104,7 +113,14 @@ export async function recordOutcome(i: RecordInput): Promise<AttemptOutcome> {
     db.$transaction(async (tx) => {
       const updated = await tx.build.updateMany({
         where: { id: build.id, attempt: job.attempt, status: "running", runId: i.runId },
-        data: { status, ...error, ...result, ...stats, ...timing },
+        data: {
+          status,
+          ...error,
+          ...result,
+          ...stats,
+          ...timing,
+          ...(outcome.kind === "succeeded" ? { coalescedFromId: outcome.coalescedFrom ?? null } : {}),
+        },
       });
       if (!updated.count) {
         const now = await tx.build.findUnique({ where: { id: build.id }, select: { attempt: true, runId: true, status: true } });

@@ -28,6 +28,7 @@ export async function retryBuild(db: Db, id: string, reach: TRepositoryReach, op
         host: null,
         imageRef: null,
         imagePrunedAt: null,
+        coalescedFromId: null,
         digest: null,
         cachedSteps: null,
         totalSteps: null,

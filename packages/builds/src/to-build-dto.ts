@@ -25,6 +25,7 @@ export function toBuildDto(b: BuildWithRepo): TBuild {
     imageRef: b.imageRef,
     digest: b.digest,
     imageRemovedAt: b.imagePrunedAt?.toISOString() ?? null,
+    coalescedFrom: b.coalescedFromId,
     cachedSteps: b.cachedSteps,
     totalSteps: b.totalSteps,
     error: b.errorClass ? { class: b.errorClass, message: b.errorMessage ?? "" } : null,

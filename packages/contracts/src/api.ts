@@ -30,6 +30,8 @@ export const ZBuild = z.object({
   digest: z.string().nullable(),
   /** when retention removed the image from the internal registry (README, "Retention"); the digest stays on record */
   imageRemovedAt: z.string().nullable(),
+  /** the earlier build of the same commit and config whose image this build reused: it ran no BuildKit, only published its own tags */
+  coalescedFrom: z.string().nullable(),
   cachedSteps: z.number().nullable(),
   totalSteps: z.number().nullable(),
   error: z.object({ class: z.enum(["user", "infrastructure"]), message: z.string() }).nullable(),

@@ -6,7 +6,14 @@ export function BuildFacts({ build, now }: { build: TBuild; now: number }) {
   const facts: [string, string, string?][] = [
     ["Queue wait", formatDuration(queueWaitMs(build, now))],
     ["Duration", formatDuration(buildDurationMs(build, now))],
-    ["Cached steps", build.totalSteps ? `${build.cachedSteps ?? 0} of ${build.totalSteps}` : "—"],
+    [
+      "Cached steps",
+      build.coalescedFrom
+        ? `none run: image of build ${build.coalescedFrom.slice(0, 8)}`
+        : build.totalSteps
+          ? `${build.cachedSteps ?? 0} of ${build.totalSteps}`
+          : "—",
+    ],
     ["Worker", build.workerId ? `${build.workerId}${build.host ? ` on ${build.host}` : ""}` : "—"],
     ["Digest", build.digest ?? "—", "digest"],
     ["Image", !build.imageRef ? "—" : build.imageRemovedAt ? `removed ${build.imageRemovedAt.slice(0, 10)} (retention)` : build.imageRef],
