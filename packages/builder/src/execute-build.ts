@@ -8,6 +8,7 @@ import { buildRegistryAccess, mintRegistryCredential, writeDockerConfig } from "
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { BuildLogSink } from "@slipway/build-log";
+import { hardenedGitEnv } from "@slipway/git";
 import type { SecretStore } from "@slipway/secrets";
 import { checkoutCommit } from "./checkout-commit";
 import { InfrastructureFailure, timeoutFailure, UserFailure } from "./failures";
@@ -15,6 +16,7 @@ import { internalRefs } from "./image-refs";
 import { loadBuildSecrets, type BuildSecret } from "./load-build-secrets";
 import { maskOutcome } from "./mask-outcome";
 import { buildIdentity, decideCoalesce } from "./coalesce";
+import { explainSteps } from "./explain-steps";
 import { prepareBuild } from "./prepare-build";
 import { reuseImage } from "./reuse-image";
 import { recordOutcome, type AttemptOutcome } from "./record-outcome";
@@ -175,7 +177,7 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
     const token = await gitToken(settings, build.repository.fullName, line);
     if (token) sink.addSecrets([token]);
     const auth = token ? { auth: { token, gitBaseUrl: settings.gitBaseUrl } } : {};
-    const { commitTime } = await checkoutCommit({
+    const { commitTime, mirrorDir } = await checkoutCommit({
       cacheDir: settings.cacheDir,
       githubId: build.repository.githubId,
       cloneUrl,
@@ -278,6 +280,13 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
           signal,
         },
       );
+      await explainSteps(db, build, result.steps, {
+        buildArgs: prepared.config.buildArgs,
+        context: prepared.config.context,
+        mirrorDir,
+        env: hardenedGitEnv(settings.env, settings.gitProtocols),
+        line,
+      });
       outcome = abortedOutcome(cancel, timeout, settings.timeoutMs, result) ?? prepared.outcomeOf(result, refs.image);
     }
   } catch (err) {

@@ -146,6 +146,7 @@ export async function recordOutcome(i: RecordInput): Promise<AttemptOutcome> {
             completedAt: s.completedAt,
             cached: s.cached,
             error: s.error,
+            rebuildReason: s.rebuildReason ?? null,
           })),
           skipDuplicates: true,
         });

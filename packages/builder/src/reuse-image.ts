@@ -3,7 +3,6 @@ import { RegistryClient } from "@slipway/registry";
 import { buildRegistryAccess, mintRegistryCredential } from "@slipway/registry-auth";
 import type { TBuildConfig } from "./build-config";
 import type { CoalesceSource } from "./coalesce";
-import type { WorkerSettings } from "./execute-build";
 import type { AttemptOutcome } from "./record-outcome";
 
 /**
@@ -13,7 +12,7 @@ import type { AttemptOutcome } from "./record-outcome";
  * retention treats them one by one (a shared digest loses only a tag).
  */
 export async function reuseImage(
-  settings: WorkerSettings,
+  settings: { registry: string; registryAuth?: { secret: string; basePaths: readonly string[] } },
   githubId: bigint,
   buildId: string,
   source: CoalesceSource,

@@ -9,6 +9,8 @@ export interface StepRecord {
   completedAt: Date | null;
   cached: boolean;
   error: string | null;
+  /** why it ran instead of coming from the cache (set after the build: explainRebuilds) */
+  rebuildReason?: string | null;
 }
 
 /** `[stage 2/3] RUN ...`: a Dockerfile instruction (not BuildKit's own bookkeeping). */

@@ -36,6 +36,7 @@ export async function listBuildSteps(
       completedAt: s.completedAt?.toISOString() ?? null,
       durationMs: s.startedAt && s.completedAt ? s.completedAt.getTime() - s.startedAt.getTime() : null,
       error: s.error,
+      rebuildReason: s.rebuildReason,
     })),
   };
 }

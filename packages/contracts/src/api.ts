@@ -84,6 +84,11 @@ export const ZBuildStep = z.object({
   completedAt: z.string().nullable(),
   durationMs: z.number().nullable(),
   error: z.string().nullable(),
+  /** why a step that did not come from the cache ran, compared with the last succeeded build of
+   * the branch (or the default branch): "file changed: src/app.ts", "Dockerfile line changed:
+   * ...", "base image changed: ...", "build argument changed: X", "an earlier step of this
+   * stage was rebuilt: ...", "no earlier build ..."; null for cached steps and while building */
+  rebuildReason: z.string().nullable().default(null),
 });
 export type TBuildStep = z.infer<typeof ZBuildStep>;
 

@@ -17,5 +17,7 @@ export function stepOfEvent(e: Extract<TFarmEvent, { type: "build.step" }>): TBu
     durationMs: e.durationMs,
     startedAt: new Date(end - (e.durationMs ?? 0)).toISOString(),
     completedAt: e.at,
+    // Explained once the build ends (the comparison needs the whole build).
+    rebuildReason: null,
   };
 }

@@ -86,6 +86,11 @@ export function StepTimeline({ steps, now, live }: { steps: TBuildStep[]; now: n
               <span className="col-start-2 row-start-1 text-right tabular-nums text-zinc-500 sm:col-start-auto sm:row-start-auto">
                 {s.cached ? "cached" : formatDuration(s.durationMs ?? (running && from !== null ? now - from : null))}
               </span>
+              {s.rebuildReason && !failed && (
+                <p className="col-span-2 text-[11px] text-amber-700 sm:col-span-3 dark:text-amber-300" data-testid="rebuild-reason">
+                  ran because {s.rebuildReason}
+                </p>
+              )}
               {s.error && (
                 <p
                   className={`col-span-2 font-mono text-[11px] sm:col-span-3 ${failed ? "text-rose-700 dark:text-rose-300" : "text-zinc-500"}`}
