@@ -8,6 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { testEnv } from "@slipway/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { API_TOKEN } from "../../apps/api/test/harness";
+import { launchChromium, newContext, screenshot, signIn } from "./browser";
 import { startTestFarm, type TestFarm } from "./farm-harness";
 import { pushCommit } from "./push-payload";
 
@@ -69,6 +71,20 @@ describe("why a step was rebuilt", () => {
         const log = await (await farm.apiFetch(`/builds/${second.id}/logs`)).text();
         expect(log).toContain(`slipway: steps that ran, compared with build ${first.id}`);
         expect(log).toMatch(/slipway: {3}\[\d\/\d\] COPY app\.txt \/app\.txt -- file changed: app\.txt/);
+
+        // The build page says it too, on the step.
+        const browser = await launchChromium();
+        try {
+          const page = await (await newContext(browser)).newPage();
+          await signIn(page, farm.api.url, API_TOKEN);
+          await page.goto(`${farm.api.url}/builds/${second.id}`);
+          const reason = page.getByTestId("rebuild-reason");
+          await reason.first().waitFor();
+          expect(await reason.allTextContents()).toEqual(["ran because file changed: app.txt"]);
+          await screenshot(page, "build-why-rebuilt");
+        } finally {
+          await browser.close();
+        }
       } finally {
         await farm.restartWorker();
       }
