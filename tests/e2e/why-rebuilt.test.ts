@@ -81,6 +81,10 @@ describe("why a step was rebuilt", () => {
           const reason = page.getByTestId("rebuild-reason");
           await reason.first().waitFor();
           expect(await reason.allTextContents()).toEqual(["ran because file changed: app.txt"]);
+          // A succeeded build's log marks nothing failed (Slipway's own lines were shown as a
+          // failed group whenever no step had failed).
+          await page.getByText(/lines · ended/).waitFor();
+          expect(await page.locator("button.bg-rose-50").count()).toBe(0);
           await screenshot(page, "build-why-rebuilt");
         } finally {
           await browser.close();

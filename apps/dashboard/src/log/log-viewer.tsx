@@ -169,7 +169,7 @@ export function LogViewer({ buildId, attempt, live, steps }: Props) {
             if (r < 0) {
               const g = store.groups[-1 - r]!;
               const step = g.step !== null ? stepByNumber.get(g.step) : undefined;
-              const failed = g.state === "error" || g.step === failedStep;
+              const failed = g.state === "error" || (failedStep !== null && g.step === failedStep);
               return (
                 <button
                   key={v.key}
