@@ -7,6 +7,7 @@ import { randomBytes, randomInt } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RegistryClient } from "@slipway/registry";
+import { internalRegistryLogin } from "@slipway/registry-auth";
 import { testEnv, testRegistryClientOptions } from "@slipway/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../../apps/api/test/harness";
@@ -84,6 +85,21 @@ describe("coalescing", () => {
         expect(p.digest).toBe(first.digest);
         expect(await registry.manifestDigest(testEnv.publishRegistry, TARGET_REPO, p.tag)).toBe(first.digest);
       }
+
+      // The image gone from the internal registry behind the farm's back (storage lost): the
+      // next tag on the commit cannot reuse it, says so, and builds.
+      const admin = new RegistryClient({
+        credentials: internalRegistryLogin(testEnv.registrySecret, testEnv.registry, { sub: "test", actions: ["pull", "push", "delete"] }),
+      });
+      expect(await admin.deleteManifest(testEnv.registry, `github/${repository.id}`, first.digest!)).toBe(true);
+      farm.git.setRef(repository.fullName, "refs/tags/v1.0.1", sha);
+      const rebuilt = await farm.waitForEnd(await pushCommit(farm.api.url, sha, { ref: "refs/tags/v1.0.1", repository }));
+      expect(rebuilt.status, rebuilt.errorMessage ?? "").toBe("succeeded");
+      expect(rebuilt.coalescedFromId).toBeNull();
+      expect(buildxRuns()).toBe(2);
+      const rebuiltLog = await (await farm.apiFetch(`/builds/${rebuilt.id}/logs`)).text();
+      expect(rebuiltLog).toContain(`slipway: the image of build ${first.id} is gone from the internal registry`);
+      expect((await farm.api.db.build.findUniqueOrThrow({ where: { id: first.id } })).imagePrunedAt).not.toBeNull();
     },
   );
 });

@@ -86,6 +86,9 @@ const ZWorkerConfig = z.object({
    * BuildKit (a tag pushed on a built commit publishes at once); false: every build runs
    * @defaultValue true */
   SLIPWAY_COALESCE: zBool(true),
+  /** only an image built this many days ago or less is reused; an older commit is built again
+   * (with the base images of today) @defaultValue 7 */
+  SLIPWAY_COALESCE_MAX_AGE_DAYS: zPositiveInt(7),
   /** git mirrors and scratch folders @defaultValue /var/cache/slipway/worker */
   SLIPWAY_WORKER_CACHE_DIR: z.string().min(1).default("/var/cache/slipway/worker"),
   /** git mirrors no build used for this long are removed (at start, then daily) */

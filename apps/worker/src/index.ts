@@ -73,6 +73,7 @@ runApp("worker", async () => {
         timeoutMs: config.SLIPWAY_BUILD_TIMEOUT_MIN * 60_000,
         logMaxBytes: config.SLIPWAY_BUILD_LOG_MAX_MB * 1024 * 1024,
         coalesce: config.SLIPWAY_COALESCE,
+        coalesceMaxAgeDays: config.SLIPWAY_COALESCE_MAX_AGE_DAYS,
         env,
         ...(github ? { gitToken: (fullName: string) => github.gitToken(fullName), reportToGithub: true } : {}),
       },

@@ -40,13 +40,32 @@ export async function findEarlierBuild(db: Db, b: Subject): Promise<EarlierBuild
   return { id: e.id, sha: e.sha, stepNames: steps.map((s) => s.name), buildArgs };
 }
 
-/** Files changed between two commits in the git mirror (from the repository root); undefined when that cannot be told. */
-export async function changedFiles(mirrorDir: string, from: string, to: string, env: NodeJS.ProcessEnv): Promise<string[] | undefined> {
+/** Changed files matched against COPY sources at most: a larger change is said in one line. */
+const MAX_CHANGED_FILES = 5000;
+
+/**
+ * Files changed between two commits in the git mirror, under the build context (from the
+ * repository root): an array of at most MAX_CHANGED_FILES, { tooMany } past that, undefined
+ * when that cannot be told (the earlier commit is not in the mirror).
+ */
+export async function changedFiles(
+  mirrorDir: string,
+  from: string,
+  to: string,
+  context: string,
+  env: NodeJS.ProcessEnv,
+): Promise<string[] | { tooMany: number } | undefined> {
   if (from === to) return [];
-  const res = await runCommand("git", ["--git-dir", mirrorDir, "diff", "--name-only", "-z", "--no-renames", from, to, "--"], {
-    env,
-    signal: AbortSignal.timeout(30_000),
-  }).catch(() => undefined);
+  const path = context.replace(/^\.(\/|$)/, "").replace(/\/+$/, "");
+  const res = await runCommand(
+    "git",
+    ["--git-dir", mirrorDir, "diff", "--name-only", "-z", "--no-renames", from, to, "--", `:(top,literal)${path}`],
+    {
+      env,
+      signal: AbortSignal.timeout(30_000),
+    },
+  ).catch(() => undefined);
   if (!res || res.code !== 0) return undefined;
-  return res.stdout.split("\0").filter(Boolean);
+  const files = res.stdout.split("\0").filter(Boolean);
+  return files.length > MAX_CHANGED_FILES ? { tooMany: files.length } : files;
 }

@@ -15,10 +15,9 @@ import { InfrastructureFailure, timeoutFailure, UserFailure } from "./failures";
 import { internalRefs } from "./image-refs";
 import { loadBuildSecrets, type BuildSecret } from "./load-build-secrets";
 import { maskOutcome } from "./mask-outcome";
-import { buildIdentity, decideCoalesce } from "./coalesce";
+import { coalesceBuild } from "./reuse-image";
 import { explainSteps } from "./explain-steps";
 import { prepareBuild } from "./prepare-build";
-import { reuseImage } from "./reuse-image";
 import { recordOutcome, type AttemptOutcome } from "./record-outcome";
 import { repositoryGitUrl } from "./repository-git-url";
 import { runBuildx, type BuildxResult } from "./run-buildx";
@@ -49,6 +48,9 @@ export interface WorkerSettings {
   logMaxBytes?: number;
   /** reuse the image of an earlier build of the same commit and config (SLIPWAY_COALESCE) @defaultValue true */
   coalesce?: boolean;
+  /** only an image built this many days ago or less is reused (its base images were current
+   * then; SLIPWAY_COALESCE_MAX_AGE_DAYS) @defaultValue 7 */
+  coalesceMaxAgeDays?: number;
   /** per-build credentials for the internal registry (absent: it has no token auth) */
   registryAuth?: {
     /** SLIPWAY_REGISTRY_SECRET */
@@ -110,6 +112,9 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
       data: {
         status: "running",
         runId,
+        // A claim of the build's identity is this try's to make (coalesce.ts): one left by an
+        // earlier try would make builds deciding now wait for a build that is not building.
+        configHash: null,
         workerId: settings.workerId,
         host: settings.host,
         startedAt,
@@ -222,23 +227,20 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
     line(`slipway: cache from ${refs.cacheFrom.join(", ")}; cache to ${refs.cacheTo}`);
     // Coalescing: a build of the same commit and config already made this image. Builds with
     // secrets always run: what a secret's value puts into the image is not in the identity.
-    const reuse =
+    const reused =
       settings.coalesce === false || prepared.config.secrets.length
         ? undefined
-        : await decideCoalesce(
-            db,
-            {
-              buildId: build.id,
-              repositoryId: build.repositoryId,
-              runId,
-              identity: buildIdentity(build.sha, prepared.config, prepared.request, settings.network),
-              registry: settings.registry,
-              signal,
-            },
-            (other) => line(`slipway: build ${other} is building this commit with the same config; waiting for its image`),
-          );
-    if (reuse?.kind === "reuse") {
-      outcome = await reuseImage(settings, build.repository.githubId, build.id, reuse.source, refs.image, prepared.config, line);
+        : await coalesceBuild(db, settings, {
+            build,
+            runId,
+            imageRef: refs.image,
+            config: prepared.config,
+            request: prepared.request,
+            signal,
+            line,
+          });
+    if (reused) {
+      outcome = reused;
     } else {
       const secrets = await loadBuildSecrets({
         store: deps.secrets,
@@ -280,13 +282,14 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
           signal,
         },
       );
-      await explainSteps(db, build, result.steps, {
-        buildArgs: prepared.config.buildArgs,
-        context: prepared.config.context,
-        mirrorDir,
-        env: hardenedGitEnv(settings.env, settings.gitProtocols),
-        line,
-      });
+      if (!signal.aborted)
+        await explainSteps(db, build, result.steps, {
+          buildArgs: prepared.config.buildArgs,
+          context: prepared.config.context,
+          mirrorDir,
+          env: hardenedGitEnv(settings.env, settings.gitProtocols),
+          line,
+        });
       outcome = abortedOutcome(cancel, timeout, settings.timeoutMs, result) ?? prepared.outcomeOf(result, refs.image);
     }
   } catch (err) {

@@ -55,6 +55,17 @@ describe("explainRebuilds", () => {
     expect(reasons({ steps, earlier: e, changedFiles: undefined })).toEqual([
       "the files it copies may have changed (the earlier build's commit is not in this host's git mirror)",
     ]);
+    expect(reasons({ steps, earlier: e, context: ".docker", changedFiles: [".docker/app.txt"] })).toEqual([
+      "file changed: .docker/app.txt",
+    ]);
+    expect(reasons({ steps, earlier: e, changedFiles: { tooMany: 9001 } })).toEqual([
+      "files it copies may have changed (9001 files changed in the build context, too many to tell which)",
+    ]);
+    // Braces are literal to BuildKit, and so here: no expansion (and no blow-up).
+    const braces = [step("[2/2] COPY {a,b}{1..99999} /x/", false)];
+    expect(
+      reasons({ steps: braces, earlier: { ...e, stepNames: ["[2/2] COPY {a,b}{1..99999} /x/"] }, changedFiles: ["a1", "{a,b}{1..99999}"] }),
+    ).toEqual(["file changed: {a,b}{1..99999}"]);
     const glob = [step('[2/2] COPY ["src/*.ts", "/app/"]', false)];
     expect(
       reasons({ steps: glob, earlier: { ...e, stepNames: ['[2/2] COPY ["src/*.ts", "/app/"]'] }, changedFiles: ["src/a.ts"] }),

@@ -1,4 +1,5 @@
-import { minimatch } from "minimatch";
+import { NO_EARLIER_BUILD } from "@slipway/contracts";
+import { Minimatch } from "minimatch";
 import type { StepRecord } from "./step-tracker";
 
 /** The build a rebuild is explained against: the last that succeeded on the branch (or the default branch). */
@@ -19,8 +20,9 @@ export interface ExplainInput {
   /** the build context, relative to the repository root ("." or e.g. "app") */
   context: string;
   /** files changed between the earlier build's commit and this one, from the repository root;
-   * undefined when that could not be told (the earlier commit is not in the git mirror) */
-  changedFiles: readonly string[] | undefined;
+   * { tooMany } when more changed than are matched; undefined when that could not be told
+   * (the earlier commit is not in the git mirror) */
+  changedFiles: readonly string[] | { tooMany: number } | undefined;
 }
 
 /** `[stage 2/4] COPY . .` -> stage "stage", instruction "COPY . ."; `[2/4] RUN x` -> stage "". */
@@ -98,7 +100,7 @@ function reasonFor(
   rebuiltIn: Map<string, string>,
   changedArgs: string[],
 ): string {
-  if (!i.earlier) return "no earlier build of this branch or the default branch to compare with";
+  if (!i.earlier) return `${NO_EARLIER_BUILD} of this branch or the default branch to compare with`;
   if (p.op === "FROM") {
     const old = fromBefore.get(`${p.stage}\0${p.text.replace(DIGEST_SUFFIX, "")}`);
     if (old && old !== p.text)
@@ -113,8 +115,11 @@ function reasonFor(
       if (rebuiltIn.has(from)) return `copies from stage ${from}, which was rebuilt`;
     } else if (i.changedFiles === undefined) {
       return "the files it copies may have changed (the earlier build's commit is not in this host's git mirror)";
+    } else if ("tooMany" in i.changedFiles) {
+      return `files it copies may have changed (${i.changedFiles.tooMany} files changed in the build context, too many to tell which)`;
     } else {
-      const changed = i.changedFiles.filter((f) => readsFile(sources, f, i.context));
+      const matchers = sourceMatchers(sources);
+      const changed = i.changedFiles.filter((f) => readsFile(matchers, f, i.context));
       if (changed.length) return `file changed: ${changed[0]}${changed.length > 1 ? ` (and ${changed.length - 1} more)` : ""}`;
     }
   }
@@ -140,16 +145,36 @@ function copyArgs(text: string): { from: string | undefined; sources: string[] }
   return { from, sources: words.slice(0, -1) };
 }
 
-/** Whether `file` (from the repository root) is under one of `sources` (from the context). */
-function readsFile(sources: string[], file: string, context: string): boolean {
-  const ctx = context.replace(/^\.\/?/, "").replace(/\/+$/, "");
+/** A COPY may name at most this many sources, each this long, for its files to be matched. */
+const MAX_SOURCES = 64;
+const MAX_SOURCE_LENGTH = 512;
+
+type SourceMatcher = (rel: string) => boolean;
+
+/**
+ * Matchers for a COPY's sources, compiled once: a path, a folder (everything under it) or a
+ * wildcard pattern, as BuildKit reads them (no brace expansion: `{a,b}` is literal to it).
+ */
+function sourceMatchers(sources: string[]): SourceMatcher[] {
+  return sources.slice(0, MAX_SOURCES).map((s): SourceMatcher => {
+    const src = s
+      .slice(0, MAX_SOURCE_LENGTH)
+      .replace(/^\.?\/+/, "")
+      .replace(/\/+$/, "");
+    if (src === "" || src === ".") return () => true;
+    const opts = { dot: true, nobrace: true, noext: true };
+    const exact = new Minimatch(src, opts);
+    const under = new Minimatch(`${src}/**`, opts);
+    return (rel) => rel === src || rel.startsWith(`${src}/`) || exact.match(rel) || under.match(rel);
+  });
+}
+
+/** Whether `file` (from the repository root) is read by one of the COPY's sources (from the context). */
+function readsFile(matchers: SourceMatcher[], file: string, context: string): boolean {
+  const ctx = context.replace(/^\.(\/|$)/, "").replace(/\/+$/, "");
   if (ctx && !file.startsWith(`${ctx}/`)) return false;
   const rel = ctx ? file.slice(ctx.length + 1) : file;
-  return sources.some((s) => {
-    const src = s.replace(/^\.?\/+/, "").replace(/\/+$/, "");
-    if (src === "" || src === ".") return true;
-    return rel === src || rel.startsWith(`${src}/`) || minimatch(rel, src, { dot: true }) || minimatch(rel, `${src}/**`, { dot: true });
-  });
+  return matchers.some((m) => m(rel));
 }
 
 const short = (s: string) => (s.length > 160 ? `${s.slice(0, 157)}...` : s);

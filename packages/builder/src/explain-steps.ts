@@ -15,7 +15,7 @@ export async function explainSteps(
 ): Promise<void> {
   try {
     const earlier = await findEarlierBuild(db, build);
-    const files = earlier ? await changedFiles(o.mirrorDir, earlier.sha, build.sha, o.env) : undefined;
+    const files = earlier ? await changedFiles(o.mirrorDir, earlier.sha, build.sha, o.context, o.env) : undefined;
     const reasons = explainRebuilds({ steps, earlier, buildArgs: o.buildArgs, context: o.context, changedFiles: files });
     if (earlier) o.line(`slipway: steps that ran, compared with build ${earlier.id} (${earlier.sha.slice(0, 12)}):`);
     for (const s of steps) {

@@ -25,6 +25,12 @@ describe("maskOutcome", () => {
     }
   });
 
+  it("masks a step's rebuild reason (it quotes the Dockerfile line, build arguments included)", () => {
+    const reason = "Dockerfile line changed: RUN echo s3cret-value";
+    const out = maskOutcome({ kind: "failed", failure: new UserFailure("x"), steps: [{ ...step, rebuildReason: reason }] }, mask);
+    expect(out.kind === "failed" && out.steps?.[0]?.rebuildReason).toBe("Dockerfile line changed: RUN echo ***");
+  });
+
   it("masks the steps of a success and the message of a cancel; leaves the rest alone", () => {
     const ok = maskOutcome(
       {

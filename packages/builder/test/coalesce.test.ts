@@ -64,6 +64,7 @@ describe("decideCoalesce", () => {
       repositoryId: repositoryId ?? row.repositoryId,
       identity,
       registry: "127.0.0.1:5000",
+      pullRequest: false,
       signal: new AbortController().signal,
       pollMs: 50,
     };
@@ -128,6 +129,33 @@ describe("decideCoalesce", () => {
     expect(await decideCoalesce(db, other, () => {})).toEqual({ kind: "build" });
     const e = await running(identity, a.repositoryId);
     expect(await decideCoalesce(db, e, () => {})).toMatchObject({ kind: "reuse", source: { id: d.buildId } });
+  });
+
+  it("a branch or tag never reuses a pull request's image (a pull request may reuse theirs); an image older than the limit is built again", async () => {
+    const identity = `sha256:${randomUUID()}`;
+    const done = (id: string, daysAgo = 0) =>
+      db.build.update({
+        where: { id },
+        data: {
+          status: "succeeded",
+          digest: `sha256:${"9".repeat(64)}`,
+          imageRef: `127.0.0.1:5000/github/1:build-${id}`,
+          finishedAt: new Date(Date.now() - daysAgo * 86_400_000),
+        },
+      });
+    const pr = { ...(await running(identity)), pullRequest: true };
+    await db.build.update({ where: { id: pr.buildId }, data: { pullRequest: 7 } });
+    expect(await decideCoalesce(db, pr, () => {})).toEqual({ kind: "build" });
+    await done(pr.buildId);
+    const branch = await running(identity, pr.repositoryId);
+    expect(await decideCoalesce(db, branch, () => {})).toEqual({ kind: "build" });
+    await done(branch.buildId, 10);
+    // The branch build is 10 days old: a pull request reuses it within 14 days, not within 7.
+    const pr2 = { ...(await running(identity, pr.repositoryId)), pullRequest: true };
+    await db.build.update({ where: { id: pr2.buildId }, data: { pullRequest: 8 } });
+    expect(await decideCoalesce(db, { ...pr2, maxAgeDays: 14 }, () => {})).toMatchObject({ kind: "reuse" });
+    const tag = await running(identity, pr.repositoryId);
+    expect(await decideCoalesce(db, { ...tag, maxAgeDays: 7 }, () => {})).toEqual({ kind: "build" });
   });
 
   it("a cancel while waiting ends the wait", async () => {

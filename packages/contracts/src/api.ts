@@ -90,6 +90,8 @@ export const ZBuildStep = z.object({
    * stage was rebuilt: ...", "no earlier build ..."; null for cached steps and while building */
   rebuildReason: z.string().nullable().default(null),
 });
+/** The start of a step's rebuildReason when there was no earlier build to compare with. */
+export const NO_EARLIER_BUILD = "no earlier build";
 export type TBuildStep = z.infer<typeof ZBuildStep>;
 
 /** One tag of one publish target of a build. */

@@ -16,6 +16,7 @@ export {
   type TReportJobData,
 } from "./jobs";
 export {
+  NO_EARLIER_BUILD,
   ZApiError,
   ZBuild,
   ZBuildList,

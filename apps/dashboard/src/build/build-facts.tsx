@@ -9,7 +9,7 @@ export function BuildFacts({ build, now }: { build: TBuild; now: number }) {
     [
       "Cached steps",
       build.coalescedFrom
-        ? `none run: image of build ${build.coalescedFrom.slice(0, 8)}`
+        ? `none run: image of build ${build.coalescedFrom}`
         : build.totalSteps
           ? `${build.cachedSteps ?? 0} of ${build.totalSteps}`
           : "—",

@@ -1,4 +1,4 @@
-import type { TBuildStep } from "@slipway/contracts";
+import { NO_EARLIER_BUILD, type TBuildStep } from "@slipway/contracts";
 import { useMemo, useState } from "react";
 import { formatDuration } from "../ui/format";
 import { isFailedStep, isInternalStep as isInternal } from "./step-kinds";
@@ -8,9 +8,6 @@ import { isFailedStep, isInternalStep as isInternal } from "./step-kinds";
  * end), with its duration, a cached badge, and the failed step in red. The Dockerfile's steps
  * come first in the order they started; bookkeeping steps follow, dimmed.
  */
-/** explainRebuilds' reason when there was no build to compare with */
-const NO_EARLIER = "no earlier build";
-
 export function StepTimeline({ steps, now, live }: { steps: TBuildStep[]; now: number; live: boolean }) {
   const [showInternal, setShowInternal] = useState(false);
   const { rows, internalCount, start, span } = useMemo(() => {
@@ -38,12 +35,12 @@ export function StepTimeline({ steps, now, live }: { steps: TBuildStep[]; now: n
     );
   }
   // A first build: one line says so, not one per step.
-  const nothingToCompare = steps.some((s) => s.rebuildReason?.startsWith(NO_EARLIER));
+  const nothingToCompare = steps.some((s) => s.rebuildReason?.startsWith(NO_EARLIER_BUILD));
   return (
     <>
       {nothingToCompare && (
         <p className="px-4 pt-2 text-[11px] text-zinc-500" data-testid="rebuild-first">
-          Every step ran: {steps.find((s) => s.rebuildReason?.startsWith(NO_EARLIER))!.rebuildReason}.
+          Every step ran: {steps.find((s) => s.rebuildReason?.startsWith(NO_EARLIER_BUILD))!.rebuildReason}.
         </p>
       )}
       <ol className="divide-y divide-zinc-100 dark:divide-zinc-900" data-testid="steps" data-live={live ? "true" : undefined}>
@@ -96,7 +93,7 @@ export function StepTimeline({ steps, now, live }: { steps: TBuildStep[]; now: n
               <span className="col-start-2 row-start-1 text-right tabular-nums text-zinc-500 sm:col-start-auto sm:row-start-auto">
                 {s.cached ? "cached" : formatDuration(s.durationMs ?? (running && from !== null ? now - from : null))}
               </span>
-              {s.rebuildReason && !failed && !s.rebuildReason.startsWith(NO_EARLIER) && (
+              {s.rebuildReason && !failed && !s.rebuildReason.startsWith(NO_EARLIER_BUILD) && (
                 <p className="col-span-2 text-[11px] text-amber-700 sm:col-span-3 dark:text-amber-300" data-testid="rebuild-reason">
                   ran because {s.rebuildReason}
                 </p>
