@@ -289,6 +289,7 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
           mirrorDir,
           env: hardenedGitEnv(settings.env, settings.gitProtocols),
           line,
+          signal,
         });
       outcome = abortedOutcome(cancel, timeout, settings.timeoutMs, result) ?? prepared.outcomeOf(result, refs.image);
     }

@@ -1,5 +1,5 @@
 import { internalImagePath } from "@slipway/contracts";
-import type { Db } from "@slipway/db";
+import { whileDatabaseDown, type Db } from "@slipway/db";
 import { RegistryClient, RegistryError } from "@slipway/registry";
 import { buildRegistryAccess, mintRegistryCredential } from "@slipway/registry-auth";
 import type { TBuildConfig } from "./build-config";
@@ -35,19 +35,24 @@ interface Subject {
 export async function coalesceBuild(db: Db, settings: Settings, s: Subject): Promise<AttemptOutcome | undefined> {
   const identity = buildIdentity(s.build.sha, s.config, s.request, settings.network);
   for (;;) {
-    const d = await decideCoalesce(
-      db,
-      {
-        buildId: s.build.id,
-        repositoryId: s.build.repositoryId,
-        runId: s.runId,
-        identity,
-        registry: settings.registry,
-        pullRequest: s.build.pullRequest !== null,
-        maxAgeDays: settings.coalesceMaxAgeDays ?? 7,
-        signal: s.signal,
-      },
-      (other) => s.line(`slipway: build ${other} is building this commit with the same config; waiting for its image`),
+    // PostgreSQL restarting mid-try is waited out, as recording the outcome is (not a try lost).
+    const d = await whileDatabaseDown(
+      () =>
+        decideCoalesce(
+          db,
+          {
+            buildId: s.build.id,
+            repositoryId: s.build.repositoryId,
+            runId: s.runId,
+            identity,
+            registry: settings.registry,
+            pullRequest: s.build.pullRequest !== null,
+            maxAgeDays: settings.coalesceMaxAgeDays ?? 7,
+            signal: s.signal,
+          },
+          (other) => s.line(`slipway: build ${other} is building this commit with the same config; waiting for its image`),
+        ),
+      { forMs: 120_000, signal: s.signal },
     );
     if (d.kind === "build") return undefined;
     try {

@@ -11,3 +11,21 @@ export const isInternalStep = (name: string) =>
  */
 export const isFailedStep = (s: Pick<TBuildStep, "name" | "error">) =>
   !!s.error && !(/^importing cache manifest/.test(s.name) && /not found/.test(s.error));
+
+/**
+ * Each Dockerfile step's place, as [stage, position]: stages in the order their first step
+ * appears, steps by the k of BuildKit's "[stage k/n]" (BuildKit reports cached steps late, so
+ * the order of appearance is not the Dockerfile's). Bookkeeping vertices have none.
+ */
+export function dockerfilePlaces(steps: readonly Pick<TBuildStep, "index" | "name">[]): Map<number, [number, number]> {
+  const stages = new Map<string, number>();
+  const places = new Map<number, [number, number]>();
+  for (const s of [...steps].sort((a, b) => a.index - b.index)) {
+    const m = /^\[(?:(\S+) )?(\d+)\/\d+\]/.exec(s.name);
+    if (!m) continue;
+    const stage = m[1] ?? "";
+    if (!stages.has(stage)) stages.set(stage, stages.size);
+    places.set(s.index, [stages.get(stage)!, Number(m[2])]);
+  }
+  return places;
+}

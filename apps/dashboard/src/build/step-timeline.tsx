@@ -1,7 +1,7 @@
 import { NO_EARLIER_BUILD, type TBuildStep } from "@slipway/contracts";
 import { useMemo, useState } from "react";
 import { formatDuration } from "../ui/format";
-import { isFailedStep, isInternalStep as isInternal } from "./step-kinds";
+import { dockerfilePlaces, isFailedStep, isInternalStep as isInternal } from "./step-kinds";
 
 /**
  * Each BuildKit step as a bar on one time axis (from the first step's start to the last one's
@@ -18,9 +18,17 @@ export function StepTimeline({ steps, now, live }: { steps: TBuildStep[]; now: n
     // While the attempt runs the axis reaches now: the gap after the last bar is the running step.
     const end = Math.max(ends.length ? Math.max(...ends) : start, live ? now : 0);
     const byStart = (a: TBuildStep, b: TBuildStep) => (t(a.startedAt) ?? Infinity) - (t(b.startedAt) ?? Infinity) || a.index - b.index;
+    // Dockerfile order for the Dockerfile's steps; the bars still show when each ran.
+    const places = dockerfilePlaces(steps);
+    const byPlace = (a: TBuildStep, b: TBuildStep) => {
+      const pa = places.get(a.index);
+      const pb = places.get(b.index);
+      if (pa && pb) return pa[0] - pb[0] || pa[1] - pb[1];
+      return pa ? -1 : pb ? 1 : byStart(a, b);
+    };
     // Bookkeeping steps are shown on request, and always when one of them failed.
     const internal = steps.filter((s) => isInternal(s.name));
-    const own = steps.filter((s) => !isInternal(s.name) || isFailedStep(s)).sort(byStart);
+    const own = steps.filter((s) => !isInternal(s.name) || isFailedStep(s)).sort(byPlace);
     const ordered = showInternal ? [...own, ...internal.filter((s) => !own.includes(s))] : own;
     return { rows: ordered, internalCount: internal.filter((s) => !own.includes(s)).length, start, span: Math.max(end - start, 1) };
   }, [steps, now, live, showInternal]);
