@@ -1,17 +1,8 @@
 // dockerDaemonDown against the test profile's real Docker daemon, a socket path where none
 // listens, and a TCP port where nothing listens.
-import { createServer } from "node:net";
-import { testEnv } from "@slipway/testing";
+import { freePort, testEnv } from "@slipway/testing";
 import { describe, expect, it } from "vitest";
 import { dockerDaemonDown } from "./docker-daemon-down";
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe("dockerDaemonDown", () => {
   it("is quiet for a daemon that answers, names the cause for one that does not", async () => {
@@ -19,7 +10,7 @@ describe("dockerDaemonDown", () => {
     expect(await dockerDaemonDown({ DOCKER_HOST: "unix:///run/slipway-no-such-daemon/docker.sock" })).toBe(
       "its Docker daemon does not answer (ENOENT)",
     );
-    const port = await closedPort();
+    const port = await freePort();
     expect(await dockerDaemonDown({ DOCKER_HOST: `tcp://127.0.0.1:${port}` })).toBe("its Docker daemon does not answer (ECONNREFUSED)");
     expect(await dockerDaemonDown({ DOCKER_HOST: `tcp://[::1]:${port}` })).toMatch(/does not answer \((ECONNREFUSED|EADDRNOTAVAIL)\)/);
   });
