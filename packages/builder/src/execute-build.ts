@@ -227,18 +227,17 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
     line(`slipway: cache from ${refs.cacheFrom.join(", ")}; cache to ${refs.cacheTo}`);
     // Coalescing: a build of the same commit and config already made this image. Builds with
     // secrets always run: what a secret's value puts into the image is not in the identity.
-    const reused =
-      settings.coalesce === false || prepared.config.secrets.length
-        ? undefined
-        : await coalesceBuild(db, settings, {
-            build,
-            runId,
-            imageRef: refs.image,
-            config: prepared.config,
-            request: prepared.request,
-            signal,
-            line,
-          });
+    const reused = prepared.config.secrets.length
+      ? undefined
+      : await coalesceBuild(db, settings, {
+          build,
+          runId,
+          imageRef: refs.image,
+          config: prepared.config,
+          request: prepared.request,
+          signal,
+          line,
+        });
     if (reused) {
       outcome = reused;
     } else {

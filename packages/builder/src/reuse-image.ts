@@ -10,6 +10,9 @@ import type { AttemptOutcome } from "./record-outcome";
 interface Settings {
   registry: string;
   network: string;
+  /** false: never reuse (SLIPWAY_COALESCE=false); the build still claims its identity, so a
+   * worker that does reuse can reuse its image @defaultValue true */
+  coalesce?: boolean;
   registryAuth?: { secret: string; basePaths: readonly string[] };
   coalesceMaxAgeDays?: number;
 }
@@ -34,6 +37,13 @@ interface Subject {
  */
 export async function coalesceBuild(db: Db, settings: Settings, s: Subject): Promise<AttemptOutcome | undefined> {
   const identity = buildIdentity(s.build.sha, s.config, s.request, settings.network);
+  if (settings.coalesce === false) {
+    await whileDatabaseDown(
+      () => db.$executeRaw`UPDATE builds SET config_hash = ${identity} WHERE id = ${s.build.id}::uuid AND run_id = ${s.runId}::uuid`,
+      { forMs: 120_000, signal: s.signal },
+    );
+    return undefined;
+  }
   for (;;) {
     // PostgreSQL restarting mid-try is waited out, as recording the outcome is (not a try lost).
     const d = await whileDatabaseDown(

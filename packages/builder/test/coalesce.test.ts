@@ -6,6 +6,7 @@ import { createTestDatabase, insertTestBuild, testEnv, type TestDatabase } from 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseBuildConfig } from "../src/build-config";
 import { buildIdentity, decideCoalesce } from "../src/coalesce";
+import { coalesceBuild } from "../src/reuse-image";
 
 let database: TestDatabase;
 let db: Db;
@@ -156,6 +157,22 @@ describe("decideCoalesce", () => {
     expect(await decideCoalesce(db, { ...pr2, maxAgeDays: 14 }, () => {})).toMatchObject({ kind: "reuse" });
     const tag = await running(identity, pr.repositoryId);
     expect(await decideCoalesce(db, { ...tag, maxAgeDays: 7 }, () => {})).toEqual({ kind: "build" });
+  });
+
+  it("a worker that never reuses (SLIPWAY_COALESCE=false) still claims the identity, so its image can be reused", async () => {
+    const a = await running(`sha256:${randomUUID()}`);
+    const build = await db.build.findUniqueOrThrow({ where: { id: a.buildId }, include: { repository: true } });
+    const config = parseBuildConfig(undefined);
+    const req = request("github-1");
+    const out = await coalesceBuild(
+      db,
+      { registry: "127.0.0.1:5000", network: "default", coalesce: false },
+      { build, runId: a.runId, imageRef: "127.0.0.1:5000/github/1:build-x", config, request: req, signal: a.signal, line: () => {} },
+    );
+    expect(out).toBeUndefined();
+    expect((await db.build.findUniqueOrThrow({ where: { id: a.buildId } })).configHash).toBe(
+      buildIdentity(build.sha, config, req, "default"),
+    );
   });
 
   it("a cancel while waiting ends the wait", async () => {
