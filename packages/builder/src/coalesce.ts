@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Db } from "@slipway/db";
 import type { TBuildConfig } from "./build-config";
 import type { PreparedBuild } from "./prepare-build";
@@ -94,20 +95,8 @@ export async function decideCoalesce(
       announced = new Set([...announced, decision.buildId]);
       onWait(decision.buildId);
     }
-    await pause(o.pollMs ?? 2_000, o.signal);
+    await sleep(o.pollMs ?? 2_000, undefined, { signal: o.signal }).catch(() => {});
     // Cancelled, timed out or shutting down while waiting: the caller says which.
     if (o.signal.aborted) throw new Error("stopped while waiting for a build of the same commit and config");
   }
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

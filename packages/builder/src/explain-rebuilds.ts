@@ -1,4 +1,4 @@
-import { NO_EARLIER_BUILD } from "@slipway/contracts";
+import { NO_EARLIER_BUILD, parseStepName, type StepName } from "@slipway/contracts";
 import { Minimatch } from "minimatch";
 import type { StepRecord } from "./step-tracker";
 
@@ -25,30 +25,13 @@ export interface ExplainInput {
   changedFiles: readonly string[] | { tooMany: number } | undefined;
 }
 
-/** `[stage 2/4] COPY . .` -> stage "stage", instruction "COPY . ."; `[2/4] RUN x` -> stage "". */
-const STEP = /^\[(?:(\S+) )?(\d+)\/\d+\]\s+(.+)$/s;
 const DIGEST_SUFFIX = /@sha256:[0-9a-f]{64}$/;
-
-interface ParsedStep {
-  stage: string;
-  /** its place in the stage (the k of [k/n]) */
-  k: number;
-  text: string;
-  op: string;
-}
-
-function parse(name: string): ParsedStep | undefined {
-  const m = STEP.exec(name);
-  if (!m) return undefined;
-  const text = m[3]!.trim();
-  return { stage: m[1] ?? "", k: Number(m[2]), text, op: text.split(/\s/, 1)[0]!.toUpperCase() };
-}
 
 /**
  * Why each Dockerfile step that BuildKit did not take from its cache ran, compared with the
  * earlier build: the vertex digest of each rebuilt step, and its reason. The first reason that
- * applies, in this order: no earlier build; the line itself changed (or is new); the base image
- * moved (FROM resolved to another digest); an earlier step of the same stage ran (BuildKit
+ * applies, in this order: no earlier build; the base image moved (FROM resolved to another
+ * digest); the line itself changed (or is new); an earlier step of the same stage ran (BuildKit
  * rebuilds everything after a change); a COPY --from of a stage that was rebuilt; a file a
  * COPY/ADD reads changed between the two commits; a build argument changed; else the cache had
  * no entry (evicted, or never exported where this build could read it).
@@ -58,7 +41,7 @@ export function explainRebuilds(i: ExplainInput): Map<string, string> {
   const before = new Map<string, Set<string>>();
   const fromBefore = new Map<string, string>();
   for (const name of i.earlier?.stepNames ?? []) {
-    const p = parse(name);
+    const p = parseStepName(name);
     if (!p) continue;
     if (!before.has(p.stage)) before.set(p.stage, new Set());
     before.get(p.stage)!.add(p.text);
@@ -74,7 +57,7 @@ export function explainRebuilds(i: ExplainInput): Map<string, string> {
   // steps by their place in the stage (BuildKit reports cached steps late).
   const stageOrder = new Map<string, number>();
   const parsed = i.steps.flatMap((step) => {
-    const p = parse(step.name);
+    const p = parseStepName(step.name);
     if (!p) return [];
     if (!stageOrder.has(p.stage)) stageOrder.set(p.stage, stageOrder.size);
     return [{ step, p }];
@@ -93,7 +76,7 @@ export function explainRebuilds(i: ExplainInput): Map<string, string> {
 }
 
 function reasonFor(
-  p: ParsedStep,
+  p: StepName,
   i: ExplainInput,
   before: Map<string, Set<string>>,
   fromBefore: Map<string, string>,

@@ -1,3 +1,4 @@
+import { parseStepName } from "@slipway/contracts";
 import type { RawVertex } from "./rawjson-parser";
 
 /** One BuildKit vertex as Slipway records it. */
@@ -14,10 +15,8 @@ export interface StepRecord {
 }
 
 /** `[stage 2/3] RUN ...`: a Dockerfile instruction (not BuildKit's own bookkeeping). */
-const INSTRUCTION = /^\[[^\]]*\d+\/\d+\]\s+(\S+)/;
-
 function instructionOf(name: string): string | null {
-  return INSTRUCTION.exec(name)?.[1]?.toUpperCase() ?? null;
+  return parseStepName(name)?.op ?? null;
 }
 
 /**

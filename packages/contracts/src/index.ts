@@ -82,3 +82,4 @@ export { ZQueueCounts, ZWorkerInfo, ZWorkerList, type TQueueCounts, type TWorker
 export { ZRepository, ZRepositoryList, ZRepositorySettings, type TRepository, type TRepositorySettings } from "./repositories";
 export { ZCreateBuildBody, type TCreateBuildBody } from "./create-build";
 export { CSRF_HEADER, SESSION_COOKIE, ZCreateSessionBody, ZSession, type TCreateSessionBody, type TSession } from "./session";
+export { parseStepName, type StepName } from "./parse-step-name";

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 type PrismaDriverError = { code?: unknown; message?: unknown; meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } };
 
 /** The PostgreSQL SQLSTATE behind a Prisma error (its driver adapter's cause), when there is one. */
@@ -37,21 +38,9 @@ export async function whileDatabaseDown<T>(
       const waited = Date.now() - started;
       if (!isDatabaseUnreachable(err) || waited + delay > opts.forMs || opts.signal?.aborted) throw err;
       opts.onWait?.(err, waited);
-      if (!(await pause(delay, opts.signal))) throw err;
+      // Woken early by the signal: give up with the database's error.
+      const slept = await sleep(delay, true, opts.signal ? { signal: opts.signal } : {}).catch(() => false);
+      if (!slept) throw err;
     }
   }
-}
-
-/** Waits `ms`; false when `signal` aborted first. */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
-  return new Promise((resolve) => {
-    const done = (slept: boolean) => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", aborted);
-      resolve(slept);
-    };
-    const aborted = () => done(false);
-    const timer = setTimeout(() => done(true), ms);
-    signal?.addEventListener("abort", aborted, { once: true });
-  });
 }

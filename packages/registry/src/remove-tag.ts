@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
+import { finishUpload, hasBlob, startUpload } from "./blob-upload";
 import { findManifestDigest } from "./find-manifest-digest";
 import { MediaType } from "./media-types";
 import { putManifest } from "./put-manifest";
-import { RegistryError } from "./registry-error";
 import { discard, type RegistryTransport } from "./registry-transport";
 
 /**
@@ -63,40 +63,8 @@ export async function removeTag(
 
 /** Uploads "{}" (two bytes, one request pair) unless the repository has it. */
 async function pushEmptyConfig(transport: RegistryTransport, registry: string, repository: string): Promise<void> {
-  const push = `repository:${repository}:pull,push`;
-  const head = await transport.request({
-    registry,
-    repository,
-    what: `blob ${EMPTY_DIGEST}`,
-    method: "HEAD",
-    url: `/v2/${repository}/blobs/${EMPTY_DIGEST}`,
-    scopes: [push],
-    allow: [404],
-  });
-  await discard(head);
-  if (head.ok) return;
-  const start = await transport.request({
-    registry,
-    repository,
-    what: "upload of the empty config",
-    method: "POST",
-    url: `/v2/${repository}/blobs/uploads/`,
-    scopes: [push],
-  });
-  await discard(start);
-  const location = start.headers.get("location");
-  if (!location)
-    throw new RegistryError(`${registry}/${repository}: the registry started no upload session`, { registry, kind: "infrastructure" });
-  const session = transport.resolve(registry, location).href;
-  const put = await transport.request({
-    registry,
-    repository,
-    what: "upload of the empty config",
-    method: "PUT",
-    url: `${session}${session.includes("?") ? "&" : "?"}digest=${encodeURIComponent(EMPTY_DIGEST)}`,
-    headers: { "content-type": "application/octet-stream", "content-length": String(EMPTY_JSON.length) },
-    body: () => EMPTY_JSON,
-    scopes: [push],
-  });
-  await discard(put);
+  const dst = { registry, repository };
+  if (await hasBlob(transport, dst, EMPTY_DIGEST)) return;
+  const session = await startUpload(transport, dst, EMPTY_DIGEST);
+  if (session !== "mounted") await finishUpload(transport, dst, EMPTY_DIGEST, session, EMPTY_JSON.length, () => EMPTY_JSON);
 }

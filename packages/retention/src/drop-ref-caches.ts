@@ -1,6 +1,7 @@
 import { internalCachePath, sanitizeTag } from "@slipway/contracts";
 import type { Db } from "@slipway/db";
 import { budgetOf } from "./budget";
+import { readMark, saveMark } from "./maintenance-mark";
 import type { InternalRegistry } from "./internal-registry";
 
 export interface DropRefCachesResult {
@@ -71,12 +72,9 @@ export async function dropRefCaches(
 ): Promise<DropRefCachesResult> {
   const result: DropRefCachesResult = { dropped: 0, manifestsDeleted: 0, kept: 0, failed: 0, complete: true };
   const budget = budgetOf(opts.timeBudgetMs ?? 60_000);
-  const marks = await db.$queryRaw<{ mark: Date }[]>`SELECT mark FROM maintenance_marks WHERE name = ${MARK}`;
-  const previous = marks[0]?.mark;
+  const previous = await readMark(db, MARK);
   const from = new Date((previous?.getTime() ?? now.getTime() - FIRST_LOOK_BACK_MS + OVERLAP_MS) - OVERLAP_MS);
-  const save = (at: Date) => db.$executeRaw`
-    INSERT INTO maintenance_marks (name, mark) VALUES (${MARK}, ${at})
-    ON CONFLICT (name) DO UPDATE SET mark = GREATEST(maintenance_marks.mark, EXCLUDED.mark)`;
+  const save = (at: Date) => saveMark(db, MARK, at);
   let cursorAt = from;
   let cursorId = "00000000-0000-0000-0000-000000000000";
   try {

@@ -1,5 +1,6 @@
 import type { Db } from "@slipway/db";
 import type { Budget } from "./budget";
+import { readMark, saveMark } from "./maintenance-mark";
 
 const NIL = "00000000-0000-0000-0000-000000000000";
 const MARK = "prune-log-chunks";
@@ -13,13 +14,10 @@ const MARK = "prune-log-chunks";
  * rows than chunks.
  */
 export async function pruneLogChunks(db: Db, cutoff: Date, batch: number, budget: Budget): Promise<{ removed: number; complete: boolean }> {
-  const marks = await db.$queryRaw<{ mark: Date }[]>`SELECT mark FROM maintenance_marks WHERE name = ${MARK}`;
-  let cursorAt = marks[0]?.mark ?? new Date(0);
+  let cursorAt = (await readMark(db, MARK)) ?? new Date(0);
   let cursorId = NIL;
   let removed = 0;
-  const save = (at: Date) => db.$executeRaw`
-    INSERT INTO maintenance_marks (name, mark) VALUES (${MARK}, ${at})
-    ON CONFLICT (name) DO UPDATE SET mark = GREATEST(maintenance_marks.mark, EXCLUDED.mark)`;
+  const save = (at: Date) => saveMark(db, MARK, at);
   for (;;) {
     if (budget.spent()) {
       // Every build finished before the cursor's time is done.

@@ -1,4 +1,4 @@
-import type { TBuildStep } from "@slipway/contracts";
+import { parseStepName, type TBuildStep } from "@slipway/contracts";
 
 /** Bookkeeping vertices BuildKit reports beside the Dockerfile's own steps. */
 export const isInternalStep = (name: string) =>
@@ -21,11 +21,10 @@ export function dockerfilePlaces(steps: readonly Pick<TBuildStep, "index" | "nam
   const stages = new Map<string, number>();
   const places = new Map<number, [number, number]>();
   for (const s of [...steps].sort((a, b) => a.index - b.index)) {
-    const m = /^\[(?:(\S+) )?(\d+)\/\d+\]/.exec(s.name);
-    if (!m) continue;
-    const stage = m[1] ?? "";
-    if (!stages.has(stage)) stages.set(stage, stages.size);
-    places.set(s.index, [stages.get(stage)!, Number(m[2])]);
+    const p = parseStepName(s.name);
+    if (!p) continue;
+    if (!stages.has(p.stage)) stages.set(p.stage, stages.size);
+    places.set(s.index, [stages.get(p.stage)!, p.k]);
   }
   return places;
 }
