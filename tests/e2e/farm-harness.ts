@@ -22,6 +22,8 @@ export interface TestFarm {
   /** the GitHub reporter, when the farm has GitHub settings */
   reporter: ReportWorker | undefined;
   cacheDir: string;
+  /** another build worker beside the first (its own id; e.g. on host B); closed with the farm */
+  addWorker: (env?: Record<string, string>, settings?: WorkerOverrides) => BuildWorker;
   /** restart the build worker with other settings (e.g. a dead DOCKER_HOST) */
   restartWorker: (env?: Record<string, string>, settings?: WorkerOverrides) => Promise<void>;
   /** fetch /api/v1<path> with the bootstrap token */
@@ -42,6 +44,10 @@ interface WorkerOverrides {
   cacheDir?: string;
   /** false: every build runs BuildKit (tests of the cache itself) @defaultValue true */
   coalesce?: boolean;
+  /** @defaultValue e2e-worker */
+  workerId?: string;
+  /** SLIPWAY_ROUTE_WAIT_MS @defaultValue 10000 */
+  routeWaitMs?: number;
 }
 
 const ENDED = ["succeeded", "failed", "cancelled"];
@@ -138,7 +144,7 @@ export async function startTestFarm(opts: TestFarmOptions = {}): Promise<TestFar
         events: api.events,
         ...(api.secretKey ? { secrets: new SecretStore(api.db, new SecretBox(api.secretKey)) } : {}),
         settings: {
-          workerId: "e2e-worker",
+          workerId: overrides.workerId ?? "e2e-worker",
           host: overrides.host ?? "e2e-host",
           registry: overrides.registry ?? testEnv.registry,
           network: testEnv.buildNetwork,
@@ -151,6 +157,7 @@ export async function startTestFarm(opts: TestFarmOptions = {}): Promise<TestFar
           timeoutMs: opts.timeoutMs ?? 10 * 60_000,
           logMaxBytes: opts.logMaxBytes,
           coalesce: overrides.coalesce ?? opts.coalesce ?? true,
+          ...(overrides.routeWaitMs !== undefined ? { routeWaitMs: overrides.routeWaitMs } : {}),
           env: { ...process.env, DOCKER_HOST: testEnv.dockerHost, ...(opts.path ? { PATH: opts.path } : {}), ...env },
         },
       },
@@ -160,6 +167,7 @@ export async function startTestFarm(opts: TestFarmOptions = {}): Promise<TestFar
     w.worker.on("completed", () => api.relay.kick());
     return w;
   };
+  const extraWorkers: BuildWorker[] = [];
   const farm: TestFarm = {
     api,
     git,
@@ -189,6 +197,11 @@ export async function startTestFarm(opts: TestFarmOptions = {}): Promise<TestFar
           { connection: conn("worker"), prefix: api.prefix },
         )
       : undefined,
+    addWorker: (env, settings) => {
+      const w = makeWorker(env, settings);
+      extraWorkers.push(w);
+      return w;
+    },
     restartWorker: async (env, settings) => {
       await farm.worker.close();
       farm.worker = makeWorker(env, settings);
@@ -206,7 +219,7 @@ export async function startTestFarm(opts: TestFarmOptions = {}): Promise<TestFar
       return findBuild(api, id);
     },
     close: async () => {
-      await farm.worker.close();
+      await Promise.all([farm.worker.close(), ...extraWorkers.map((w) => w.close())]);
       await farm.publisher.close();
       await farm.reporter?.close();
       await api.close();

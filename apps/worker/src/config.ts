@@ -8,6 +8,7 @@ import {
   zDatabaseUrl,
   zDockerHost,
   zLogLevel,
+  zIntBetween,
   zPositiveInt,
   zRedisUrl,
   zRegistryHost,
@@ -89,6 +90,13 @@ const ZWorkerConfig = z.object({
   /** only an image built this many days ago or less is reused; an older commit is built again
    * (with the base images of today) @defaultValue 7 */
   SLIPWAY_COALESCE_MAX_AGE_DAYS: zPositiveInt(7),
+  /** cache-aware routing: a build waits this long (ms) for a host that built its repository
+   * recently (its layers are local) while such a host is up; then any host takes it. 0: a
+   * worker never gives a build back (routing off; still recorded) @defaultValue 10000 */
+  SLIPWAY_ROUTE_WAIT_MS: zIntBetween(0, 600_000, 10_000),
+  /** a host that ran BuildKit for a repository within this many hours is preferred for its
+   * builds @defaultValue 24 */
+  SLIPWAY_ROUTE_AFFINITY_HOURS: zIntBetween(1, 24 * 30, 24),
   /** git mirrors and scratch folders @defaultValue /var/cache/slipway/worker */
   SLIPWAY_WORKER_CACHE_DIR: z.string().min(1).default("/var/cache/slipway/worker"),
   /** git mirrors no build used for this long are removed (at start, then daily) */

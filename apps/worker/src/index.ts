@@ -74,6 +74,8 @@ runApp("worker", async () => {
         logMaxBytes: config.SLIPWAY_BUILD_LOG_MAX_MB * 1024 * 1024,
         coalesce: config.SLIPWAY_COALESCE,
         coalesceMaxAgeDays: config.SLIPWAY_COALESCE_MAX_AGE_DAYS,
+        routeWaitMs: config.SLIPWAY_ROUTE_WAIT_MS,
+        routeAffinityMs: config.SLIPWAY_ROUTE_AFFINITY_HOURS * 3600_000,
         env,
         ...(github ? { gitToken: (fullName: string) => github.gitToken(fullName), reportToGithub: true } : {}),
       },

@@ -6,11 +6,16 @@ import { isDatabaseUnreachable } from "@slipway/db";
 import type { Redis } from "ioredis";
 import { executeBuild, SHUTDOWN, type BuildDeps } from "./execute-build";
 import { InfrastructureFailure } from "./failures";
+import { decideRoute, type RouteDecision } from "./route-build";
 
 /** How long a job waits before it is tried again while PostgreSQL is unreachable. */
 const DB_DOWN_RETRY_MS = 3_000;
 /** A job a worker without a daemon gave back is available again this soon (to other workers). */
 const DAEMON_DOWN_REQUEUE_MS = 500;
+/** A job given back for routing is available again this soon at the earliest (no hot loop). */
+const MIN_DEFER_MS = 50;
+const DEFAULT_ROUTE_WAIT_MS = 10_000;
+const DEFAULT_ROUTE_AFFINITY_MS = 24 * 3600_000;
 
 export interface BuildWorkerOptions {
   /** blocking connection for BullMQ (maxRetriesPerRequest: null) */
@@ -104,11 +109,18 @@ export class BuildWorker {
     mine.add(ctl);
     this.running.set(data.buildId, mine);
     try {
-      const repo = await this.deps.db.build.findUnique({
+      const build = await this.deps.db.build.findUnique({
         where: { id: data.buildId },
-        select: { repository: { select: { fullName: true } } },
+        select: { status: true, repositoryId: true, repository: { select: { fullName: true } } },
       });
-      if (repo) this.repositories.set(data.buildId, repo.repository.fullName);
+      const route = build ? await this.route(job, build) : undefined;
+      if (route?.kind === "defer") {
+        // Not this host's to build yet: back to the queue without using a try, where a worker
+        // on a host with the repository's layers takes it (or this one, once the wait is over).
+        await job.moveToDelayed(Date.now() + route.delayMs, token);
+        throw new DelayedError();
+      }
+      if (build) this.repositories.set(data.buildId, build.repository.fullName);
       void this.heartbeat.beat();
       const down = await dockerDaemonDown(this.deps.settings.env);
       if (down) {
@@ -118,7 +130,8 @@ export class BuildWorker {
         await job.moveToDelayed(Date.now() + DAEMON_DOWN_REQUEUE_MS, token);
         throw new DelayedError();
       }
-      const outcome = await executeBuild(this.deps, { ...data, finalTry: isFinalTry(job) }, ctl.signal);
+      const routing = route ? { routing: route.routing, routingWhy: route.why } : {};
+      const outcome = await executeBuild(this.deps, { ...data, finalTry: isFinalTry(job), ...routing }, ctl.signal);
       if (outcome.kind === "interrupted") {
         // Back to the queue without using up one of the job's attempts.
         await job.moveToDelayed(Date.now() + 1000, token);
@@ -155,6 +168,24 @@ export class BuildWorker {
         void this.heartbeat.beat();
       }
     }
+  }
+
+  /** Cache-aware routing (route-build.ts) for a build still waiting to run; none for others. */
+  private async route(job: Job, build: { status: string; repositoryId: string; repository: { fullName: string } }) {
+    if (build.status !== "queued" && build.status !== "running") return undefined;
+    const { host, routeWaitMs, routeAffinityMs } = this.deps.settings;
+    const decision: RouteDecision = await decideRoute(
+      { db: this.deps.db, redis: this.deps.redis, prefix: this.opts.prefix ?? "slipway" },
+      {
+        repositoryId: build.repositoryId,
+        repository: build.repository.fullName,
+        host,
+        queuedAtMs: job.timestamp,
+        waitMs: routeWaitMs ?? DEFAULT_ROUTE_WAIT_MS,
+        affinityMs: routeAffinityMs ?? DEFAULT_ROUTE_AFFINITY_MS,
+      },
+    );
+    return decision.kind === "defer" ? { kind: "defer" as const, delayMs: Math.max(MIN_DEFER_MS, decision.delayMs) } : decision;
   }
 
   /**

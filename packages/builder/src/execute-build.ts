@@ -17,6 +17,7 @@ import { loadBuildSecrets, type BuildSecret } from "./load-build-secrets";
 import { maskOutcome } from "./mask-outcome";
 import { coalesceBuild } from "./reuse-image";
 import { explainSteps } from "./explain-steps";
+import type { Routing } from "./route-build";
 import { prepareBuild } from "./prepare-build";
 import { recordOutcome, type AttemptOutcome } from "./record-outcome";
 import { repositoryGitUrl } from "./repository-git-url";
@@ -66,6 +67,12 @@ export interface WorkerSettings {
    * there: fetched without credentials). Absent: every fetch is anonymous, as without GitHub.
    */
   gitToken?: (fullName: string) => Promise<string | undefined>;
+  /** how long a build waits for a host that built its repository before any host takes it
+   * (SLIPWAY_ROUTE_WAIT_MS; 0: no waiting) @defaultValue 10000 */
+  routeWaitMs?: number;
+  /** a host that ran BuildKit for a repository within this many ms is preferred for its builds
+   * (SLIPWAY_ROUTE_AFFINITY_HOURS) @defaultValue 24 h */
+  routeAffinityMs?: number;
   /** write an outbox row for the GitHub reporter at each state change (GitHub is configured) @defaultValue false */
   reportToGithub?: boolean;
 }
@@ -87,6 +94,9 @@ export interface BuildJob {
   attempt: number;
   /** no retry follows an infrastructure failure of this try */
   finalTry: boolean;
+  /** how routing brought the build to this host (route-build.ts), and why */
+  routing?: Routing;
+  routingWhy?: string;
 }
 
 /**
@@ -117,6 +127,7 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
         configHash: null,
         workerId: settings.workerId,
         host: settings.host,
+        routing: job.routing ?? null,
         startedAt,
         finishedAt: null,
         durationMs: null,
@@ -135,6 +146,7 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
     status: "running" as const,
     workerId: settings.workerId,
     host: settings.host,
+    routing: job.routing ?? null,
     startedAt,
     errorClass: null,
     errorMessage: null,
@@ -164,6 +176,7 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
     `slipway: build ${build.id} attempt ${job.attempt}${attemptRow.tries > 1 ? ` (try ${attemptRow.tries})` : ""} on worker ${settings.workerId}, host ${settings.host}`,
   );
   line(`slipway: ${build.repository.fullName} ${build.ref} @ ${build.sha}`);
+  if (job.routing) line(`slipway: routing ${job.routing}: ${job.routingWhy ?? ""}`);
 
   const timeout = AbortSignal.timeout(settings.timeoutMs);
   const signal = AbortSignal.any([cancel, timeout]);

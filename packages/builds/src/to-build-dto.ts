@@ -22,6 +22,7 @@ export function toBuildDto(b: BuildWithRepo): TBuild {
     attempt: b.attempt,
     workerId: b.workerId,
     host: b.host,
+    routing: b.routing,
     imageRef: b.imageRef,
     digest: b.digest,
     imageRemovedAt: b.imagePrunedAt?.toISOString() ?? null,

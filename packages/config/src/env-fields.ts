@@ -22,6 +22,18 @@ export const zPositiveInt = (defaultValue: number) =>
     z.coerce.number({ error: "must be a number" }).int("must be a whole number").positive("must be > 0").default(defaultValue),
   );
 
+/** A whole number from `min` to `max`. */
+export const zIntBetween = (min: number, max: number, defaultValue: number) =>
+  z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ error: "must be a number" })
+      .int("must be a whole number")
+      .min(min, `must be ${min}-${max}`)
+      .max(max, `must be ${min}-${max}`)
+      .default(defaultValue),
+  );
+
 const urlWithProtocols = (protocols: string[], what: string) =>
   z.string({ error: "is required" }).refine(
     (v) => {

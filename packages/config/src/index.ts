@@ -5,6 +5,7 @@ export {
   zBool,
   zDatabaseUrl,
   zDockerHost,
+  zIntBetween,
   zLogLevel,
   zPort,
   zPositiveInt,

@@ -26,6 +26,10 @@ export const ZBuild = z.object({
   attempt: z.number(),
   workerId: z.string().nullable(),
   host: z.string().nullable(),
+  /** cache-aware routing of the latest try: `affine` ran on a host that had built the repository
+   * recently; `fallback` on another (those hosts were busy past the routing wait, or down);
+   * `any` when no host had built it */
+  routing: z.enum(["affine", "fallback", "any"]).nullable(),
   imageRef: z.string().nullable(),
   digest: z.string().nullable(),
   /** when retention removed the image from the internal registry (README, "Retention"); the digest stays on record */

@@ -1,6 +1,13 @@
 import type { TBuild } from "@slipway/contracts";
 import { buildDurationMs, formatDuration, queueWaitMs } from "../ui/format";
 
+/** How routing chose the host (README, "Build hosts"). */
+function routingNote(routing: TBuild["routing"]): string {
+  if (routing === "affine") return " (warm: built this repository before)";
+  if (routing === "fallback") return " (fallback: the warm hosts were busy or down)";
+  return "";
+}
+
 /** Queue wait, duration, cache use, where it ran, what it made. */
 export function BuildFacts({ build, now }: { build: TBuild; now: number }) {
   const facts: [string, string, string?][] = [
@@ -14,7 +21,7 @@ export function BuildFacts({ build, now }: { build: TBuild; now: number }) {
           ? `${build.cachedSteps ?? 0} of ${build.totalSteps}`
           : "—",
     ],
-    ["Worker", build.workerId ? `${build.workerId}${build.host ? ` on ${build.host}` : ""}` : "—"],
+    ["Worker", build.workerId ? `${build.workerId}${build.host ? ` on ${build.host}` : ""}${routingNote(build.routing)}` : "—"],
     ["Digest", build.digest ?? "—", "digest"],
     ["Image", !build.imageRef ? "—" : build.imageRemovedAt ? `removed ${build.imageRemovedAt.slice(0, 10)} (retention)` : build.imageRef],
   ];
