@@ -14,12 +14,16 @@ import { createRedis } from "@slipway/queue";
 import { createTestDatabase, freePort, testEnv, TestGitServer, type TestDatabase } from "@slipway/testing";
 import { API_TOKEN, eventually, WEBHOOK_SECRET } from "../../apps/api/test/harness";
 import { startFarmProcess, type FarmProcess, type FarmProcessOptions } from "./farm-process";
+import { startRoundRobinProxy, type RoundRobinProxy } from "./round-robin-proxy";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const LOG_DIR = join(ROOT, ".slipway/bench/logs");
 
 export interface ProcessFarm {
+  /** the api's URL (with several apis: the round-robin proxy's) */
   url: string;
+  /** with several apis: the proxy in front of them (requests each got) */
+  proxy: RoundRobinProxy | undefined;
   db: Db;
   git: TestGitServer;
   /** the farm's Redis (a database number of its own) */
@@ -28,6 +32,8 @@ export interface ProcessFarm {
   apiPid: number;
   /** what every worker process logged so far (pino JSON lines) */
   workerLogs: () => string;
+  /** what the processes whose name starts with `prefix` logged so far ("publisher", "api", ...) */
+  logsOf: (prefix: string) => string;
   /** fetch /api/v1<path> with the bootstrap token */
   apiFetch: (path: string, init?: RequestInit) => Promise<Response>;
   /** the farm's processes now: "api", "publisher", "worker-1", ... with their PIDs */
@@ -40,7 +46,14 @@ export interface ProcessFarm {
 }
 
 export interface ProcessFarmOptions {
+  /** build workers, all on the test daemon as host "bench-host" (ignored when `hosts` is given) */
   workers: number;
+  /** build hosts, each a Docker daemon with its own workers (SLIPWAY_BUILD_HOST = name) */
+  hosts?: { name: string; dockerHost: string; workers: number }[];
+  /** api processes ("api", "api-2", ...), behind a round-robin proxy when more than one @defaultValue 1 */
+  apis?: number;
+  /** publisher processes ("publisher", "publisher-2", ...) @defaultValue 1 */
+  publishers?: number;
   /** SLIPWAY_BUILD_LOG_MAX_MB of every worker @defaultValue the worker's default */
   logMaxMb?: number;
   /** a name for the processes' log files under .slipway/bench/logs/ */
@@ -103,37 +116,56 @@ export async function startProcessFarm(opts: ProcessFarmOptions): Promise<Proces
     children.push(entry);
     return entry;
   };
-  const api = start("api", "api", {
+  const apiEnv = (apiPort: number) => ({
     ...common,
-    PORT: String(port),
+    PORT: String(apiPort),
     HOST: "127.0.0.1",
     SLIPWAY_WEBHOOK_SECRET: WEBHOOK_SECRET,
     SLIPWAY_API_TOKEN: API_TOKEN,
-    SLIPWAY_SECRET_KEY: randomBytes(32).toString("hex"),
+    SLIPWAY_SECRET_KEY: secretKey,
     SLIPWAY_OUTBOX_POLL_MS: "200",
     SLIPWAY_RATE_LIMIT_PER_MIN: "1000000",
     SLIPWAY_RATE_LIMIT_ANON_PER_MIN: "1000000",
     ...opts.env?.api,
   });
-  start("publisher", "publisher", { ...common, SLIPWAY_PUBLIC_PUBLISH_HOSTS: testEnv.publishRegistry, ...opts.env?.publisher });
-  const workerLogs: string[] = [];
-  for (let i = 1; i <= opts.workers; i++) {
-    const cacheDir = join(scratch, `worker-${i}`);
-    mkdirSync(cacheDir, { recursive: true });
-    const w = start(`worker-${i}`, "worker", {
-      ...common,
-      SLIPWAY_WORKER_ID: `bench-w${i}`,
-      SLIPWAY_BUILD_HOST: "bench-host",
-      SLIPWAY_BUILD_NETWORK: testEnv.buildNetwork,
-      SLIPWAY_WORKER_CACHE_DIR: cacheDir,
-      DOCKER_HOST: testEnv.dockerHost,
-      ...(opts.logMaxMb ? { SLIPWAY_BUILD_LOG_MAX_MB: String(opts.logMaxMb) } : {}),
-      ...opts.env?.worker,
-    });
-    workerLogs.push(w.log);
+  // Every api of one farm shares the secret store's key.
+  const secretKey = randomBytes(32).toString("hex");
+  const api = start("api", "api", apiEnv(port));
+  const apiUrls = [`http://127.0.0.1:${port}`];
+  for (let i = 2; i <= (opts.apis ?? 1); i++) {
+    const p = await freePort();
+    start(`api-${i}`, "api", apiEnv(p));
+    apiUrls.push(`http://127.0.0.1:${p}`);
   }
+  for (let i = 1; i <= (opts.publishers ?? 1); i++)
+    start(i === 1 ? "publisher" : `publisher-${i}`, "publisher", {
+      ...common,
+      SLIPWAY_PUBLIC_PUBLISH_HOSTS: testEnv.publishRegistry,
+      ...opts.env?.publisher,
+    });
+  const workerLogs: string[] = [];
+  const hosts = opts.hosts ?? [{ name: "bench-host", dockerHost: testEnv.dockerHost, workers: opts.workers }];
+  let n = 0;
+  for (const host of hosts)
+    for (let j = 1; j <= host.workers; j++) {
+      const i = ++n;
+      const cacheDir = join(scratch, `worker-${i}`);
+      mkdirSync(cacheDir, { recursive: true });
+      const w = start(`worker-${i}`, "worker", {
+        ...common,
+        SLIPWAY_WORKER_ID: `bench-w${i}`,
+        SLIPWAY_BUILD_HOST: host.name,
+        SLIPWAY_BUILD_NETWORK: testEnv.buildNetwork,
+        SLIPWAY_WORKER_CACHE_DIR: cacheDir,
+        DOCKER_HOST: host.dockerHost,
+        ...(opts.logMaxMb ? { SLIPWAY_BUILD_LOG_MAX_MB: String(opts.logMaxMb) } : {}),
+        ...opts.env?.worker,
+      });
+      workerLogs.push(w.log);
+    }
 
-  const url = `http://127.0.0.1:${port}`;
+  const proxy = apiUrls.length > 1 ? await startRoundRobinProxy(apiUrls) : undefined;
+  const url = proxy?.url ?? apiUrls[0]!;
   const exited = () => children.find((c) => c.ended);
   const ready = async (check: () => Promise<boolean>, what: string) =>
     eventually(
@@ -145,7 +177,8 @@ export async function startProcessFarm(opts: ProcessFarmOptions): Promise<Proces
       60_000,
       what,
     );
-  await ready(async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.ok === true, "the api to be ready");
+  for (const u of apiUrls)
+    await ready(async () => (await fetch(`${u}/readyz`).catch(() => undefined))?.ok === true, `the api at ${u} to be ready`);
   await ready(async () => workerLogs.every((l) => readFileSync(l, "utf8").includes("build worker started")), "the workers to start");
 
   const db = createDb({ databaseUrl: database.url, poolSize: 5 });
@@ -156,11 +189,17 @@ export async function startProcessFarm(opts: ProcessFarmOptions): Promise<Proces
   };
   return {
     url,
+    proxy,
     db,
     git,
     redisUrl,
     apiPid: api.proc.pid,
     workerLogs: () => workerLogs.map((l) => readFileSync(l, "utf8")).join(""),
+    logsOf: (prefix) =>
+      children
+        .filter((c) => c.name.startsWith(prefix))
+        .map((c) => readFileSync(c.log, "utf8"))
+        .join(""),
     apiFetch: (path, init = {}) =>
       fetch(`${url}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${API_TOKEN}`, ...init.headers } }),
     processes: () => children.map((c) => ({ name: c.name, pid: c.proc.pid, running: !c.ended })),
@@ -178,6 +217,7 @@ export async function startProcessFarm(opts: ProcessFarmOptions): Promise<Proces
     close: async () => {
       // SIGTERM: each app stops its own consumers and connections (runApp), then exits.
       await Promise.all(children.map(({ proc }) => proc.stop(30_000)));
+      await proxy?.close();
       await db.$disconnect();
       if (!opts.redisUrl) {
         const redis = createRedis(redisUrl, "producer");

@@ -17,14 +17,14 @@ export const BRANCH = (PUSH_EXAMPLE.ref as string).slice(11);
 export async function pushCommit(
   apiUrl: string,
   sha: string,
-  opts: { ref?: string; before?: string; repository?: { id: number; fullName: string } } = {},
+  opts: { ref?: string; before?: string; repository?: { id: number; fullName: string }; deliveryId?: string } = {},
 ): Promise<string> {
   const payload = opts.repository ? branchPushExample(opts.repository) : structuredClone(PUSH_EXAMPLE);
   payload.after = sha;
   payload.before = opts.before ?? randomBytes(20).toString("hex");
   payload.ref = opts.ref ?? payload.ref;
   payload.head_commit = { ...payload.head_commit, id: sha };
-  const res = await postDelivery(apiUrl, { event: "push", payload, secret: WEBHOOK_SECRET, deliveryId: randomUUID() });
+  const res = await postDelivery(apiUrl, { event: "push", payload, secret: WEBHOOK_SECRET, deliveryId: opts.deliveryId ?? randomUUID() });
   if (res.status !== 202 || !res.body.buildId) throw new Error(`push was not accepted: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.buildId as string;
 }
