@@ -163,8 +163,8 @@ describe("many hosts, one farm", () => {
       }
       const affine = builds.filter((b) => b.routing === "affine").length;
       const fallback = builds.filter((b) => b.routing === "fallback").length;
-      console.log(
-        `multi-host: ${affine} affine, ${fallback} fallback, ${50 - affine - fallback} any; ${crossHost} feature builds on a second host; proxy ${toA}/${toB}`,
+      process.stdout.write(
+        `multi-host: ${affine} affine, ${fallback} fallback, ${50 - affine - fallback} any; ${crossHost} feature builds on a second host; proxy ${toA}/${toB}\n`,
       );
       expect(affine).toBeGreaterThan(fallback);
     },
