@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { randomUUID } from "node:crypto";
+import { randomInt, randomUUID } from "node:crypto";
 import { testEnv, withRegistryLogin } from "@slipway/testing";
 import globalSetup from "@slipway/testing/global-setup";
 import { eventually } from "../../apps/api/test/harness";
@@ -68,9 +68,9 @@ async function plainBuild(dir: string, tag: string): Promise<number> {
   return performance.now() - t0;
 }
 
-async function farmBuild(farm: TestFarm, sha: string, ref?: string) {
+async function farmBuild(farm: TestFarm, sha: string, ref?: string, repository?: { id: number; fullName: string }) {
   const t0 = performance.now();
-  const id = await pushCommit(farm.api.url, sha, ref ? { ref } : {});
+  const id = await pushCommit(farm.api.url, sha, { ...(ref ? { ref } : {}), ...(repository ? { repository } : {}) });
   await eventually(
     async () => ["succeeded", "failed"].includes((await farm.api.db.build.findUniqueOrThrow({ where: { id } })).status),
     600_000,
@@ -79,7 +79,57 @@ async function farmBuild(farm: TestFarm, sha: string, ref?: string) {
   const wall = performance.now() - t0;
   const b = await farm.api.db.build.findUniqueOrThrow({ where: { id } });
   if (b.status !== "succeeded") throw new Error(`farm build failed: ${b.errorMessage}`);
-  return { wall, cached: `${b.cachedSteps}/${b.totalSteps}`, coalesced: b.coalescedFromId !== null };
+  return { wall, cached: `${b.cachedSteps}/${b.totalSteps}`, coalesced: b.coalescedFromId !== null, host: b.host, routing: b.routing };
+}
+
+/**
+ * Routing on and off, two hosts with one worker each (fresh git mirrors): 3 new repositories,
+ * 3 commits each pushed one after the other, the repositories in turn. Off (wait 0), BullMQ
+ * hands jobs to the two workers in turn, so (an odd number of repositories) each repository
+ * lands on both hosts; on, each
+ * stays on the host that built it first. Reported: the builds after each repository's first.
+ */
+async function benchRouting(farm: TestFarm, w: Workload) {
+  const result: Record<string, { median: number; affine: number; builds: number }> = {};
+  for (const [mode, waitMs] of [
+    ["off", 0],
+    ["on", 10_000],
+  ] as const) {
+    const dirs = [mkdtempSync(join(tmpdir(), "slipway-bench-route-a-")), mkdtempSync(join(tmpdir(), "slipway-bench-route-b-"))];
+    await farm.restartWorker({}, { host: `route-${mode}-a`, workerId: `route-${mode}-a`, cacheDir: dirs[0], routeWaitMs: waitMs });
+    const other = farm.addWorker(
+      { DOCKER_HOST: testEnv.dockerHostB },
+      { host: `route-${mode}-b`, workerId: `route-${mode}-b`, cacheDir: dirs[1], routeWaitMs: waitMs },
+    );
+    const repos = Array.from({ length: 3 }, (_, i) => ({
+      id: randomInt(1e9, 2e9),
+      fullName: `bench-route/${mode}-${i}-${randomUUID().slice(0, 6)}`,
+    }));
+    const later: { wall: number; routing: string | null }[] = [];
+    const nonce = repos.map(() => randomUUID());
+    for (let round = 0; round < 3; round++)
+      for (const [i, repo] of repos.entries()) {
+        const sha = farm.git.commit(repo.fullName, { ...w.files(nonce[i]!), "README.md": `round ${round}\n` }, { branch: BRANCH });
+        const b = await farmBuild(farm, sha, undefined, repo);
+        if (round > 0) later.push({ wall: b.wall, routing: b.routing });
+      }
+    await other.close();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    result[mode] = {
+      median: median(later.map((l) => l.wall)),
+      affine: later.filter((l) => l.routing === "affine").length,
+      builds: later.length,
+    };
+    say(
+      `  routing ${mode}: ${result[mode].affine}/${later.length} later builds on the repository's first host, median ${result[mode].median.toFixed(0)} ms`,
+    );
+  }
+  await farm.restartWorker();
+  const on = result.on!;
+  const off = result.off!;
+  say(
+    `  ${"farm, routing on vs off (2 hosts, later builds)".padEnd(52)} ${on.median.toFixed(0).padStart(7)} ms ${(on.median / off.median).toFixed(2)}x routing off; affine ${on.affine}/${on.builds} vs ${off.affine}/${off.builds}`,
+  );
 }
 
 async function benchWorkload(farm: TestFarm, w: Workload) {
@@ -163,6 +213,7 @@ async function main(): Promise<void> {
     for (const w of workloads) {
       say(`\n${w.name}`);
       await benchWorkload(farm, w);
+      await benchRouting(farm, w);
     }
   } finally {
     await farm.close();
