@@ -4,7 +4,9 @@
 import { randomUUID } from "node:crypto";
 import * as kedaV1alpha1 from "@kubernetes-models/keda/keda.sh/v1alpha1";
 import { createProducers, createRedis } from "@slipway/queue";
+import { REGISTRY_TOKEN_ISSUER, REGISTRY_TOKEN_SERVICE } from "@slipway/registry-auth";
 import { testEnv } from "@slipway/testing";
+import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApi, type TestApi } from "../../apps/api/test/harness";
 import {
@@ -162,7 +164,13 @@ describe("Kubernetes manifests: against the code", () => {
       workloads()
         .filter((w) => (podSpec(w).volumes ?? []).some((v: Doc) => v.secret?.secretName === secretName))
         .map((w) => w.metadata.name);
-    expect(mountedBy("slipway-registry-token")).toEqual([roleWorkload("api").metadata.name]);
+    expect(mountedBy("slipway-registry-token").sort()).toEqual([roleWorkload("api").metadata.name, "slipway-registry"]);
+    const registryVolume = podSpec(one("Deployment", "slipway-registry")).volumes.find(
+      (v: Doc) => v.secret?.secretName === "slipway-registry-token",
+    );
+    expect(registryVolume.secret.items, "the registry gets the certificate, never the key").toEqual([
+      { key: "token.crt", path: "token.crt" },
+    ]);
     expect(mountedBy("slipway-buildkit-client")).toEqual([roleWorkload("worker").metadata.name]);
     expect(mountedBy("slipway-buildkitd-server")).toEqual(["buildkitd"]);
     const api = environmentOf(container(roleWorkload("api"))).env;
@@ -188,6 +196,17 @@ describe("Kubernetes manifests: against the code", () => {
     const np = one("NetworkPolicy", "buildkitd");
     expect(podsOf(np.spec.podSelector.matchLabels).map((w) => w.metadata.name)).toEqual(["buildkitd"]);
     expect(podsOf(np.spec.ingress[0].from[0].podSelector.matchLabels).map((w) => w.metadata.name)).toEqual(["slipway-worker"]);
+    // buildkitd's way out: to the registry and the api (token realm) by pod, on their ports
+    const egressTo = np.spec.egress
+      .filter((e: Doc) => e.to[0].podSelector)
+      .map((e: Doc) => {
+        const [w] = podsOf(e.to[0].podSelector.matchLabels);
+        expect(container(w).ports.map((p: Doc) => p.containerPort)).toContain(e.ports[0].port);
+        return w.metadata.name;
+      });
+    expect(egressTo.sort()).toEqual(["slipway-api", "slipway-registry"]);
+    const open = np.spec.egress.find((e: Doc) => e.to[0].ipBlock).to[0].ipBlock;
+    expect(open.except).toEqual(expect.arrayContaining(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"]));
   });
 
   it("workers reach every buildkitd pod by its stable name, with the client certificate mounted at the TLS dir", () => {
@@ -210,6 +229,26 @@ describe("Kubernetes manifests: against the code", () => {
     // BuildKit pushes to the internal registry over plain HTTP: its config must name that host.
     const toml = configMapData("buildkitd-config")["buildkitd.toml"];
     expect(toml).toContain(`[registry."${configMapData("slipway-common").SLIPWAY_REGISTRY}"]`);
+  });
+
+  it("the registry trusts the api's token service, and everyone reaches it by its Service", () => {
+    const registry = one("Deployment", "slipway-registry");
+    const config = parse(configMapData("slipway-registry-config")["config.yml"] as string);
+    const apiService = one("Service", "slipway-api");
+    const realm = new URL(config.auth.token.realm);
+    expect([realm.hostname, Number(realm.port), realm.pathname]).toEqual([
+      apiService.metadata.name,
+      apiService.spec.ports[0].port,
+      "/registry/token",
+    ]);
+    expect(config.auth.token.service).toBe(REGISTRY_TOKEN_SERVICE);
+    expect(config.auth.token.issuer).toBe(REGISTRY_TOKEN_ISSUER);
+    const certMount = container(registry).volumeMounts.find((m: Doc) => m.name === "token-cert").mountPath;
+    expect(config.auth.token.rootcertbundle).toBe(`${certMount}/token.crt`);
+    expect(container(registry).volumeMounts.find((m: Doc) => m.name === "config").mountPath).toBe("/etc/docker/registry");
+    const service = one("Service", "slipway-registry");
+    expect(configMapData("slipway-common").SLIPWAY_REGISTRY).toBe(`${service.metadata.name}:${service.spec.ports[0].port}`);
+    expect(config.http.addr).toBe(`0.0.0.0:${container(registry).ports[0].containerPort}`);
   });
 
   it("a worker stopped by a scale-down has time to hand its builds back", () => {
