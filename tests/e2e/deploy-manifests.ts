@@ -130,14 +130,14 @@ export function placeholderSecret(name: string): string {
 export const SLIPWAY_IMAGE = "ghcr.io/slipway/slipway:0.1.0";
 
 /**
- * GETs a probe's URL as a kubelet does: again until it answers 200 or `ms` pass (readiness
+ * GETs a probe's URL as a kubelet does: again while it answers 503, for up to `ms` (readiness
  * answers 503 while PostgreSQL takes over 2 s, which a loaded test machine sees); the last answer.
  */
 export async function probe(url: string, ms = 30_000): Promise<Response> {
   const deadline = Date.now() + ms;
   for (;;) {
     const res = await fetch(url);
-    if (res.status === 200 || Date.now() > deadline) return res;
+    if (res.status !== 503 || Date.now() > deadline) return res;
     await new Promise((r) => setTimeout(r, 500));
   }
 }
