@@ -24,6 +24,8 @@ export interface ProcessFarm {
   url: string;
   /** with several apis: the proxy in front of them (requests each got) */
   proxy: RoundRobinProxy | undefined;
+  /** each api process's own URL, "api" first */
+  apiUrls: string[];
   db: Db;
   git: TestGitServer;
   /** the farm's Redis (a database number of its own) */
@@ -190,6 +192,7 @@ export async function startProcessFarm(opts: ProcessFarmOptions): Promise<Proces
   return {
     url,
     proxy,
+    apiUrls,
     db,
     git,
     redisUrl,

@@ -7,7 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { testEnv } from "@slipway/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually } from "../../apps/api/test/harness";
+import { API_TOKEN, eventually } from "../../apps/api/test/harness";
+import { launchChromium, newContext, screenshot, signIn } from "./browser";
 import { startTestFarm, type TestFarm } from "./farm-harness";
 import { pushCommit } from "./push-payload";
 
@@ -29,7 +30,7 @@ afterAll(async () => {
 });
 
 const files = (app: string, slow = false) => ({
-  Dockerfile: `FROM ${BASE}\nCOPY app.txt /app.txt\nRUN cat /app.txt${slow ? " && sleep 8" : ""}\n`,
+  Dockerfile: `FROM ${BASE}\nCOPY app.txt /app.txt\nRUN cat /app.txt${slow ? " && sleep 60" : ""}\n`,
   "app.txt": app,
 });
 const push = (branch: string, app: string, slow = false) =>
@@ -68,16 +69,40 @@ describe("cache-aware routing", () => {
         "slow build running",
       );
       const other = await ended(await push("other", `other ${randomUUID()}\n`));
-      const slow = await ended(slowId);
-      expect(slow.host).toBe(warm);
-      expect({ host: other.host, routing: other.routing }).toEqual({ host: cold, routing: "fallback" });
       // It waited for the warm host (the wait), and did not wait for the slow build to end.
+      expect((await farm.api.db.build.findUniqueOrThrow({ where: { id: slowId } })).status).toBe("running");
+      expect({ host: other.host, routing: other.routing }).toEqual({ host: cold, routing: "fallback" });
       expect(other.startedAt!.getTime() - other.queuedAt.getTime()).toBeGreaterThanOrEqual(WAIT_MS - 200);
-      expect(other.startedAt!.getTime()).toBeLessThan(slow.finishedAt!.getTime());
+      // Given back to the queue again and again while it waited: no try used for that.
+      expect(other.attempts.at(-1)!.tries).toBe(1);
       const api = (await (await farm.apiFetch(`/builds/${other.id}`)).json()) as { host: string; routing: string };
       expect(api).toMatchObject({ host: cold, routing: "fallback" });
       const otherLog = await (await farm.apiFetch(`/builds/${other.id}/logs`)).text();
-      expect(otherLog).toMatch(new RegExp(`slipway: routing fallback: ${warm} had no free slot within 3 s`));
+      expect(otherLog).toMatch(
+        new RegExp(`slipway: routing fallback: queued \\d+ s: the hosts that built ${repository.fullName} were busy`),
+      );
+      expect(otherLog).not.toContain(warm);
+      const cancelled = await farm.apiFetch(`/builds/${slowId}/cancel`, { method: "POST" });
+      expect(cancelled.status).toBe(202);
+      const slow = await farm.waitForEnd(slowId);
+      expect({ status: slow.status, host: slow.host }).toEqual({ status: "cancelled", host: warm });
+
+      // The build page says where each ran and why there.
+      const browser = await launchChromium();
+      try {
+        const page = await (await newContext(browser)).newPage();
+        await signIn(page, farm.api.url, API_TOKEN);
+        await page.goto(`${farm.api.url}/builds/${other.id}`);
+        await page.getByText(`${cold} · fallback`).waitFor();
+        expect(await page.getByTestId("host").getAttribute("title")).toBe(
+          `worker ${cold}-w1 on ${cold}: the hosts that had built the repository were busy past the routing wait, or down`,
+        );
+        await screenshot(page, "build-routing-fallback");
+        await page.goto(`${farm.api.url}/builds/${slow.id}`);
+        await page.getByText(`${warm} · warm`).waitFor();
+      } finally {
+        await browser.close();
+      }
     },
   );
 });

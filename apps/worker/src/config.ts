@@ -91,9 +91,10 @@ const ZWorkerConfig = z.object({
    * (with the base images of today) @defaultValue 7 */
   SLIPWAY_COALESCE_MAX_AGE_DAYS: zPositiveInt(7),
   /** cache-aware routing: a build waits this long (ms) for a host that built its repository
-   * recently (its layers are local) while such a host is up; then any host takes it. 0: a
-   * worker never gives a build back (routing off; still recorded) @defaultValue 10000 */
-  SLIPWAY_ROUTE_WAIT_MS: zIntBetween(0, 600_000, 10_000),
+   * recently (its layers are local) while such a host is up, counted from when it was queued;
+   * then any host takes it. 0: a worker never gives a build back (routing off; where builds
+   * ran is still recorded) @defaultValue 10000 */
+  SLIPWAY_ROUTE_WAIT_MS: zIntBetween(0, 120_000, 10_000),
   /** a host that ran BuildKit for a repository within this many hours is preferred for its
    * builds @defaultValue 24 */
   SLIPWAY_ROUTE_AFFINITY_HOURS: zIntBetween(1, 24 * 30, 24),

@@ -111,10 +111,11 @@ export class BuildWorker {
     try {
       const build = await this.deps.db.build.findUnique({
         where: { id: data.buildId },
-        select: { status: true, repositoryId: true, repository: { select: { fullName: true } } },
+        select: { status: true, attempt: true, repositoryId: true, repository: { select: { fullName: true } } },
       });
-      const route = build ? await this.route(job, build) : undefined;
+      const route = build && build.attempt === data.attempt ? await this.route(job, build) : undefined;
       if (route?.kind === "defer") {
+        this.deps.logger.debug({ buildId: data.buildId, why: route.why }, "routing: build given back for a host that built its repository");
         // Not this host's to build yet: back to the queue without using a try, where a worker
         // on a host with the repository's layers takes it (or this one, once the wait is over).
         await job.moveToDelayed(Date.now() + route.delayMs, token);
@@ -164,17 +165,21 @@ export class BuildWorker {
       mine.delete(ctl);
       if (!mine.size) {
         this.running.delete(data.buildId);
-        this.repositories.delete(data.buildId);
-        void this.heartbeat.beat();
+        // A build given back by routing was never shown as running: no beat to take it off.
+        if (this.repositories.delete(data.buildId)) void this.heartbeat.beat();
       }
     }
   }
 
-  /** Cache-aware routing (route-build.ts) for a build still waiting to run; none for others. */
+  /**
+   * Cache-aware routing (route-build.ts) for a build still waiting to run; none for others.
+   * Fails open: when PostgreSQL or Redis cannot answer, this worker takes the build (a routing
+   * error must not cost the build a try).
+   */
   private async route(job: Job, build: { status: string; repositoryId: string; repository: { fullName: string } }) {
     if (build.status !== "queued" && build.status !== "running") return undefined;
     const { host, routeWaitMs, routeAffinityMs } = this.deps.settings;
-    const decision: RouteDecision = await decideRoute(
+    const decision: RouteDecision | undefined = await decideRoute(
       { db: this.deps.db, redis: this.deps.redis, prefix: this.opts.prefix ?? "slipway" },
       {
         repositoryId: build.repositoryId,
@@ -184,8 +189,12 @@ export class BuildWorker {
         waitMs: routeWaitMs ?? DEFAULT_ROUTE_WAIT_MS,
         affinityMs: routeAffinityMs ?? DEFAULT_ROUTE_AFFINITY_MS,
       },
-    );
-    return decision.kind === "defer" ? { kind: "defer" as const, delayMs: Math.max(MIN_DEFER_MS, decision.delayMs) } : decision;
+    ).catch((err: unknown) => {
+      this.deps.logger.warn({ err: (err as Error).message, jobId: job.id }, "routing could not decide; this worker takes the build");
+      return undefined;
+    });
+    if (!decision) return undefined;
+    return decision.kind === "defer" ? { ...decision, delayMs: Math.max(MIN_DEFER_MS, decision.delayMs) } : decision;
   }
 
   /**
@@ -241,6 +250,8 @@ export class BuildWorker {
    */
   async close(opts: { graceMs?: number } = {}): Promise<void> {
     this.closing = true;
+    // Its free slots are no longer free: routing must not give builds back for this worker.
+    this.heartbeat.setProblem("stopping");
     if (this.daemonWait) clearInterval(this.daemonWait);
     const timer =
       opts.graceMs === undefined

@@ -15,7 +15,8 @@ export interface RouteInput {
   repository: string;
   /** this worker's build host */
   host: string;
-  /** when the build's job was queued (ms since the epoch) */
+  /** when the build's job was queued (ms since the epoch, the producer's clock: hosts' clocks
+   * are assumed in step, as BullMQ's delays and backoff assume too) */
   queuedAtMs: number;
   /** how long a build waits for a host that built its repository (SLIPWAY_ROUTE_WAIT_MS); 0: never */
   waitMs: number;
@@ -42,14 +43,21 @@ export async function decideRoute(deps: { db: Db; redis: Redis; prefix?: string 
   if (affine.size === 0) return { kind: "take", routing: "any", why: `no host has built ${i.repository} recently` };
   const lastHere = affine.get(i.host);
   if (lastHere) return { kind: "take", routing: "affine", why: `host ${i.host} built ${i.repository} ${ago(now - lastHere.getTime())}` };
-  const names = [...affine.keys()].join(", ");
   const up = hostsUp(await listHeartbeats(deps.redis, deps.prefix ?? "slipway"));
   const live = [...affine.keys()].filter((h) => up.has(h));
-  if (live.length === 0) return { kind: "take", routing: "fallback", why: `the hosts that built ${i.repository} (${names}) are not up` };
+  // Build logs say why without naming the farm's other hosts (the worker's own log does).
+  if (live.length === 0) return { kind: "take", routing: "fallback", why: `the hosts that built ${i.repository} recently are not up` };
+  if (i.waitMs <= 0) return { kind: "take", routing: "fallback", why: "routing waits for no host here (SLIPWAY_ROUTE_WAIT_MS=0)" };
   const waited = now - i.queuedAtMs;
   const free = live.filter((h) => (up.get(h) ?? 0) > 0);
-  if (i.waitMs <= 0 || waited >= i.waitMs)
-    return { kind: "take", routing: "fallback", why: `${live.join(", ")} had no free slot within ${ago(i.waitMs, "")}` };
+  if (waited >= i.waitMs)
+    return {
+      kind: "take",
+      routing: "fallback",
+      why: free.length
+        ? `queued ${ago(waited, "")}: a host that built ${i.repository} had a free slot but did not take it`
+        : `queued ${ago(waited, "")}: the hosts that built ${i.repository} were busy`,
+    };
   if (free.length) return { kind: "defer", delayMs: 0, why: `${free[0]} built ${i.repository} and has a free slot` };
   return { kind: "defer", delayMs: Math.min(RECHECK_MS, i.waitMs - waited), why: `${live.join(", ")} busy; waiting for a slot` };
 }

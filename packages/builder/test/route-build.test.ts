@@ -68,7 +68,7 @@ describe("decideRoute", () => {
     const sick = await worker(host, 0, 1, "Docker daemon down");
     expect(await route(repo, "cold", 0)).toMatchObject({ kind: "take", routing: "fallback" });
     await sick.stop();
-    // Up and free: given back at once, whatever the wait.
+    // Up and free: given back at once, within the wait (0: routing off).
     const hb = await worker(host, 0, 2);
     expect(await route(repo, "cold", 0)).toMatchObject({ kind: "defer", delayMs: 0 });
     expect(await route(repo, "cold", 0, 0)).toMatchObject({ kind: "take", routing: "fallback" });
@@ -79,6 +79,6 @@ describe("decideRoute", () => {
     expect(await route(repo, "cold", 4_800)).toMatchObject({ kind: "defer" });
     const after = await route(repo, "cold", 5_000);
     expect(after).toMatchObject({ kind: "take", routing: "fallback" });
-    expect(after.kind === "take" && after.why).toBe(`${host} had no free slot within 5 s`);
+    expect(after.kind === "take" && after.why).toBe(`queued 5 s: the hosts that built ${repo.repository} were busy`);
   });
 });

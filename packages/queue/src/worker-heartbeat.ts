@@ -96,8 +96,14 @@ export async function listHeartbeats(redis: Redis, prefix = "slipway"): Promise<
   const ids = await redis.zrange(`${prefix}:workers`, 0, -1);
   const out: HeartbeatRecord[] = [];
   const gone: string[] = [];
-  for (const id of ids) {
-    const h = await redis.hgetall(`${prefix}:worker:${id}`);
+  // One round trip for every worker's hash (routing reads this list for each decision).
+  const pipeline = redis.pipeline();
+  for (const id of ids) pipeline.hgetall(`${prefix}:worker:${id}`);
+  const hashes = (await pipeline.exec()) ?? [];
+  for (const [n, id] of ids.entries()) {
+    const [err, value] = hashes[n] ?? [null, {}];
+    if (err) throw err;
+    const h = value as Record<string, string>;
     if (!h.host) {
       gone.push(id);
       continue;
