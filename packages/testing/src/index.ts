@@ -19,3 +19,5 @@ export { TestPostgres } from "./test-postgres";
 export { TestDockerd } from "./test-dockerd";
 export { RELIABILITY_DIR, ReliabilityTally, writeReliabilityRecord, type ReliabilityClass } from "./reliability-summary";
 export { pushTestImage, pushTestIndex, sha256, type PushedIndex, type PushedManifest, type RawTarget } from "./push-test-image";
+export { slipwayImageBases, type SlipwayImageBases } from "./slipway-image-bases";
+export { debianRootfsTarball } from "./debian-rootfs";
