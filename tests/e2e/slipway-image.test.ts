@@ -2,7 +2,8 @@
 // from bases made on this machine (no image download), then every role started from it: migrate
 // on an empty database, the api, a build worker and a publisher, each on the host network so
 // they reach this test's PostgreSQL and Redis on loopback. Asserts what they do, as uid 10001,
-// and that `docker stop` ends each one gracefully. Prints what it measured (not asserted).
+// that a push through the containerised api is built by the containerised worker, and that
+// `docker stop` ends each one gracefully. Prints what it measured (not asserted).
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,8 +13,10 @@ import pg from "pg";
 import { Queue } from "bullmq";
 import { PUBLISH_JOB } from "@slipway/queue";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminQuery, freePort, slipwayImageBases, testEnv, TestRedis, withDatabase } from "@slipway/testing";
+import { adminQuery, freePort, slipwayImageBases, testEnv, TestGitServer, TestRedis, withDatabase } from "@slipway/testing";
+import { WEBHOOK_SECRET } from "../../apps/api/test/harness";
 import { ImageContainers, timeUntil } from "./image-containers";
+import { BRANCH, pushCommit, REPO } from "./push-payload";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const GRACE_S = 30;
@@ -32,9 +35,12 @@ describe("Slipway's own image", () => {
   const dbUrl = withDatabase(testEnv.adminDatabaseUrl, dbName);
   let image = "";
   let redis: TestRedis;
+  let git: TestGitServer;
   let apiUrl = "";
   let containers: Record<"api" | "worker" | "publisher", string>;
   let common: Record<string, string>;
+  let workerId = "";
+  const builtRefs: string[] = [];
 
   beforeAll(async () => {
     let t = performance.now();
@@ -74,18 +80,22 @@ describe("Slipway's own image", () => {
       note(`image built in ${secs(performance.now() - t)} (${steps} steps cached)`);
       image = tag;
       const size = await docker.docker(["image", "inspect", "-f", "{{.Size}}", image]);
-      note(`image size ${(Number(size.stdout.trim()) / 1e6).toFixed(0)} MB (unpacked, base included)`);
+      note(`image size ${(Number(size.stdout.trim()) / 1e6).toFixed(0)} MB (docker image inspect: its layers, base included, compressed)`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
 
     redis = await TestRedis.start();
+    git = await TestGitServer.start();
     await adminQuery(testEnv.adminDatabaseUrl, `CREATE DATABASE ${dbName}`);
     common = {
       DATABASE_URL: dbUrl,
       // Its own Redis: the apps use the queue prefix "slipway", which no other test file may share.
       REDIS_URL: redis.url,
       SLIPWAY_REGISTRY: testEnv.registry,
+      // Where workers fetch from: the test's git daemon on loopback, standing in for github.com.
+      SLIPWAY_GIT_BASE_URL: git.baseUrl,
+      SLIPWAY_GIT_PROTOCOLS: "git",
       LOG_LEVEL: "info",
     };
   }, 35 * 60_000);
@@ -93,8 +103,9 @@ describe("Slipway's own image", () => {
   afterAll(async () => {
     await docker.close();
     // The tag only: its layers stay in BuildKit's cache for the next run.
-    if (image) await docker.docker(["rmi", image]);
+    for (const ref of [image, ...builtRefs].filter(Boolean)) await docker.docker(["rmi", ref]);
     await redis?.destroy();
+    await git?.destroy();
     await adminQuery(testEnv.adminDatabaseUrl, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
     process.stderr.write(`[slipway-image] measured:\n  ${measured.join("\n  ")}\n`);
   }, 120_000);
@@ -138,7 +149,7 @@ describe("Slipway's own image", () => {
       ...common,
       PORT: String(port),
       HOST: "127.0.0.1",
-      SLIPWAY_WEBHOOK_SECRET: randomBytes(16).toString("hex"),
+      SLIPWAY_WEBHOOK_SECRET: WEBHOOK_SECRET,
       SLIPWAY_API_TOKEN: apiToken,
     });
     await timeUntil(async () => ((await fetch(`${apiUrl}/readyz`)).status === 200 ? true : undefined), 90_000, "the api's /readyz");
@@ -153,10 +164,11 @@ describe("Slipway's own image", () => {
 
     // The worker talks to the test daemon through its socket, with the socket's group.
     const socket = testEnv.dockerHost.replace(/^unix:\/\//, "");
-    const workerId = `image-worker-${randomBytes(3).toString("hex")}`;
+    workerId = `image-worker-${randomBytes(3).toString("hex")}`;
     t = performance.now();
     const [worker, publisher] = await Promise.all([
-      docker.start(image, "worker", { ...common, SLIPWAY_WORKER_ID: workerId }, [
+      // The internal registry's token realm (the global setup's) trusts grants signed with this secret.
+      docker.start(image, "worker", { ...common, SLIPWAY_WORKER_ID: workerId, SLIPWAY_REGISTRY_SECRET: testEnv.registrySecret }, [
         // A literal value: the docker CLI starting it talks to the test daemon by DOCKER_HOST itself.
         "-e",
         "DOCKER_HOST=unix:///var/run/docker.sock",
@@ -218,6 +230,38 @@ describe("Slipway's own image", () => {
       expect(comm.stdout.trim()).toBe("tini");
     }
   }, 240_000);
+
+  it("a push through the containerised api is built by the containerised worker", async () => {
+    expect(containers, "the roles did not start").toBeDefined();
+    const dockerfile = `FROM ${testEnv.registry}/base/busybox:1\nRUN echo "built by the image's worker" > /greeting\n`;
+    const sha = git.commit(REPO, { Dockerfile: dockerfile, "README.md": "image test\n" }, { branch: BRANCH });
+    const t = performance.now();
+    const id = await pushCommit(apiUrl, sha);
+    interface Build {
+      status: string;
+      digest: string | null;
+      workerId: string | null;
+      error: { class: string; message: string } | null;
+      imageRef: string | null;
+    }
+    const { value: build } = await timeUntil(
+      async () => {
+        const res = await fetch(`${apiUrl}/api/v1/builds/${id}`, { headers: { authorization: `Bearer ${apiToken}` } });
+        const b = (await res.json()) as Build;
+        return ["succeeded", "failed", "cancelled"].includes(b.status) ? b : undefined;
+      },
+      150_000,
+      "the pushed build to end",
+    );
+    note(`push to built image through the containers: ${secs(performance.now() - t)}`);
+    // The build's image also landed in the test daemon's store: its tag goes with the test.
+    if (build.imageRef) builtRefs.push(build.imageRef);
+    expect(build.error).toBeNull();
+    expect(build).toMatchObject({ status: "succeeded", workerId });
+    expect(build.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const log = await fetch(`${apiUrl}/api/v1/builds/${id}/logs`, { headers: { authorization: `Bearer ${apiToken}` } });
+    expect(await log.text()).toContain('RUN echo "built by the image\'s worker"');
+  }, 180_000);
 
   it("docker stop ends each role gracefully: exit 0, before the grace ends (docker would SIGKILL: 137)", async () => {
     expect(containers, "the roles did not start").toBeDefined();
