@@ -8,7 +8,7 @@ const PACKAGES = ["gcc", "libc6-dev", "make"];
 
 /** Pushes <registry>/base/debian-gcc:12 and returns its reference. */
 export async function pushDebianGccImage(env: NodeJS.ProcessEnv, registry: string, log: (s: string) => void): Promise<string> {
-  const tarball = debianRootfsTarball("gcc", PACKAGES, log);
+  const tarball = await debianRootfsTarball("gcc", PACKAGES, log);
   const ref = `${registry}/base/debian-gcc:12`;
   execFileSync("docker", ["import", "-c", "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", tarball, ref], {
     env,

@@ -5,9 +5,7 @@
 // that a push through the containerised api is built by the containerised worker, and that
 // `docker stop` ends each one gracefully. Prints what it measured (not asserted).
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { Queue } from "bullmq";
@@ -44,46 +42,38 @@ describe("Slipway's own image", () => {
 
   beforeAll(async () => {
     let t = performance.now();
-    const bases = slipwayImageBases(dockerEnv, (s) => note(s));
+    const bases = await slipwayImageBases(dockerEnv, (s) => note(s));
     note(
       `bases ${bases.base}, ${bases.dockerCli}: ${bases.made.length ? `made ${bases.made.join(", ")}` : "reused"} in ${secs(performance.now() - t)}`,
     );
 
-    const dir = mkdtempSync(join(tmpdir(), "slipway-image-"));
-    try {
-      t = performance.now();
-      const tag = `slipway-test/slipway:e2e-${randomBytes(4).toString("hex")}`;
-      // The docker driver: the bases are in the daemon's own image store. No provenance
-      // attestation (nothing reads it here; exporting it costs time).
-      const r = await docker.docker(
-        [
-          "buildx",
-          "build",
-          "--provenance=false",
-          "--progress=plain",
-          "--build-arg",
-          `BASE=${bases.base}`,
-          "--build-arg",
-          `DOCKER_CLI=${bases.dockerCli}`,
-          "--iidfile",
-          join(dir, "iid"),
-          "-t",
-          tag,
-          ROOT,
-        ],
-        {},
-        30 * 60_000,
-      );
-      if (r.code !== 0) throw new Error(`docker buildx build failed:\n${r.stderr.slice(-4000)}`);
-      image = readFileSync(join(dir, "iid"), "utf8").trim();
-      const steps = (r.stderr.match(/^#\d+ CACHED$/gm) ?? []).length;
-      note(`image built in ${secs(performance.now() - t)} (${steps} steps cached)`);
-      image = tag;
-      const size = await docker.docker(["image", "inspect", "-f", "{{.Size}}", image]);
-      note(`image size ${(Number(size.stdout.trim()) / 1e6).toFixed(0)} MB (docker image inspect: its layers, base included, compressed)`);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    t = performance.now();
+    const tag = `slipway-test/slipway:e2e-${randomBytes(4).toString("hex")}`;
+    // The docker driver: the bases are in the daemon's own image store. No provenance
+    // attestation (nothing reads it here; exporting it costs time).
+    const r = await docker.docker(
+      [
+        "buildx",
+        "build",
+        "--provenance=false",
+        "--progress=plain",
+        "--build-arg",
+        `BASE=${bases.base}`,
+        "--build-arg",
+        `DOCKER_CLI=${bases.dockerCli}`,
+        "-t",
+        tag,
+        ROOT,
+      ],
+      {},
+      30 * 60_000,
+    );
+    if (r.code !== 0) throw new Error(`docker buildx build failed:\n${r.stderr.slice(-4000)}`);
+    const steps = (r.stderr.match(/^#\d+ CACHED$/gm) ?? []).length;
+    note(`image built in ${secs(performance.now() - t)} (${steps} steps cached)`);
+    image = tag;
+    const size = await docker.docker(["image", "inspect", "-f", "{{.Size}}", image]);
+    note(`image size ${(Number(size.stdout.trim()) / 1e6).toFixed(0)} MB (docker image inspect: its layers, base included, compressed)`);
 
     redis = await TestRedis.start();
     git = await TestGitServer.start();

@@ -8,12 +8,14 @@
 //   docker:<version>-cli image.
 // Each is `docker import`ed under a tag keyed by its recipe; a tag already in the daemon's
 // image store is reused, so only the first run on a daemon pays for it.
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { debianRootfsTarball, recipeKey } from "./debian-rootfs";
 
+const run = promisify(execFile);
 const BASE_PACKAGES = ["ca-certificates", "git", "tini"];
 const CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 const PATH_ENV = "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -35,12 +37,12 @@ const fileId = (path: string) => {
 };
 
 /** Makes (or finds) both images in the daemon `env` points at. */
-export function slipwayImageBases(env: NodeJS.ProcessEnv, log: (s: string) => void): SlipwayImageBases {
+export async function slipwayImageBases(env: NodeJS.ProcessEnv, log: (s: string) => void): Promise<SlipwayImageBases> {
   const made: string[] = [];
   const node = realpathSync(process.execPath);
   const npmDir = join(execFileSync("npm", ["root", "-g"], { encoding: "utf8" }).trim(), "npm");
   const npmrc = execFileSync("npm", ["config", "get", "globalconfig"], { encoding: "utf8" }).trim();
-  const rootfs = debianRootfsTarball("slipway-base", BASE_PACKAGES, log);
+  const rootfs = await debianRootfsTarball("slipway-base", BASE_PACKAGES, log);
   const recipe = {
     rootfs,
     node: fileId(node),
@@ -51,7 +53,7 @@ export function slipwayImageBases(env: NodeJS.ProcessEnv, log: (s: string) => vo
   };
   const base = `slipway-test/base:${recipeKey(recipe)}`;
   if (!imageExists(env, base)) {
-    importWith(env, base, rootfs, (stage) => {
+    await importWith(env, base, rootfs, (stage) => {
       mkdirSync(join(stage, "usr/local/bin"), { recursive: true });
       mkdirSync(join(stage, "usr/local/lib/node_modules"), { recursive: true });
       copyFileSync(node, join(stage, "usr/local/bin/node"));
@@ -74,7 +76,7 @@ export function slipwayImageBases(env: NodeJS.ProcessEnv, log: (s: string) => vo
   const buildx = realpathSync(join(buildxDir, "docker-buildx"));
   const dockerCli = `slipway-test/docker-cli:${recipeKey({ docker: fileId(docker), buildx: fileId(buildx), v: 1 })}`;
   if (!imageExists(env, dockerCli)) {
-    importWith(env, dockerCli, undefined, (stage) => {
+    await importWith(env, dockerCli, undefined, (stage) => {
       const plugins = join(stage, "usr/local/libexec/docker/cli-plugins");
       mkdirSync(join(stage, "usr/local/bin"), { recursive: true });
       mkdirSync(plugins, { recursive: true });
@@ -98,7 +100,7 @@ function imageExists(env: NodeJS.ProcessEnv, ref: string): boolean {
 }
 
 /** Imports `rootfs` (a tarball; none: empty) with what `fill` puts in a staging folder added on top. */
-function importWith(env: NodeJS.ProcessEnv, ref: string, rootfs: string | undefined, fill: (stage: string) => void): void {
+async function importWith(env: NodeJS.ProcessEnv, ref: string, rootfs: string | undefined, fill: (stage: string) => void): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "slipway-image-base-"));
   try {
     const stage = join(dir, "stage");
@@ -107,11 +109,12 @@ function importWith(env: NodeJS.ProcessEnv, ref: string, rootfs: string | undefi
     const tarball = join(dir, "image.tar");
     if (rootfs) {
       copyFileSync(rootfs, tarball);
-      execFileSync("tar", ["-rf", tarball, "-C", stage, "."]);
+      await run("tar", ["-rf", tarball, "-C", stage, "."]);
     } else {
-      execFileSync("tar", ["-cf", tarball, "-C", stage, "."]);
+      await run("tar", ["-cf", tarball, "-C", stage, "."]);
     }
-    execFileSync("docker", ["import", "-c", PATH_ENV, tarball, ref], { env, stdio: ["ignore", "ignore", "inherit"] });
+    // Asynchronous, as the rootfs: importing takes tens of seconds.
+    await run("docker", ["import", "-c", PATH_ENV, tarball, ref], { env });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
