@@ -113,6 +113,13 @@ describe("remote BuildKit builders", () => {
         expect(build.status).toBe("failed");
         expect(build.errorClass).toBe("infrastructure");
         expect(build.host).toBe("127.0.0.1");
+        // buildx found the worker's instance (BUILDX_CONFIG beside the build's own DOCKER_CONFIG)
+        // and tried the endpoint: what failed is the connection, not the builder's set-up.
+        const log = await (await farm.apiFetch(`/builds/${build.id}/logs`)).text();
+        // (Measured: buildx waits 20 s for the connection, then gives up.)
+        expect(log).toContain("[internal] waiting for connection");
+        expect(log).toContain("ERROR: context deadline exceeded");
+        expect(log).not.toContain("no builder");
 
         const calls = dockerCalls().slice(before);
         const config = `[BUILDX_CONFIG=${join(farm.cacheDir, "buildx", "worker-e2e-worker")}]`;
