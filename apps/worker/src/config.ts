@@ -1,5 +1,7 @@
 import {
   buildkitFields,
+  buildkitTlsProblem,
+  ConfigError,
   buildRetryFields,
   checkBuildkitFields,
   zBool,
@@ -136,3 +138,13 @@ const ZCheckedWorkerConfig = ZWorkerConfig.superRefine(checkGithubFields)
   );
 
 export const loadWorkerConfig = (env: Record<string, string | undefined>) => loadConfig(ZCheckedWorkerConfig, env);
+
+/**
+ * What the loader cannot tell from the environment alone, checked at the worker's start: the
+ * TLS folder holds its files. A problem is a ConfigError naming the variable (exit 78).
+ */
+export function checkWorkerFiles<C extends { SLIPWAY_BUILDKIT_TLS_DIR?: string | undefined }>(config: C): C {
+  const problem = buildkitTlsProblem(config.SLIPWAY_BUILDKIT_TLS_DIR);
+  if (problem) throw new ConfigError([`SLIPWAY_BUILDKIT_TLS_DIR: ${problem}`]);
+  return config;
+}

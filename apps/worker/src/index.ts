@@ -10,10 +10,10 @@ import { createLogger } from "@slipway/logger";
 import { createOutboxHandlers, createProducers, createRedis, OutboxRelay } from "@slipway/queue";
 import { startWorkerRetention } from "@slipway/retention";
 import { SecretBox, SecretStore } from "@slipway/secrets";
-import { loadWorkerConfig } from "./config";
+import { checkWorkerFiles, loadWorkerConfig } from "./config";
 
 runApp("worker", async () => {
-  const config = readConfigOrExit("worker", loadWorkerConfig, process.env);
+  const config = readConfigOrExit("worker", (env) => checkWorkerFiles(loadWorkerConfig(env)), process.env);
   const workerId = config.SLIPWAY_WORKER_ID ?? `${config.SLIPWAY_BUILD_HOST ?? hostname()}-${process.pid}`;
   // A remote BuildKit builder, picked by the worker id; its host names the build host unless
   // SLIPWAY_BUILD_HOST does.

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { githubSettingsOf } from "@slipway/config";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { loadWorkerConfig } from "../src/config";
+import { checkWorkerFiles, loadWorkerConfig } from "../src/config";
 
 const good = { DATABASE_URL: "postgresql://u:p@127.0.0.1:5432/db", REDIS_URL: "redis://127.0.0.1:6379" };
 
@@ -150,14 +150,15 @@ describe("worker config", () => {
 
     const dir = mkdtempSync(join(tmpdir(), "slipway-buildkit-tls-"));
     writeFileSync(join(dir, "ca.pem"), "ca");
-    expect(problems({ SLIPWAY_BUILDKIT_ENDPOINT: "tcp://a:1234", SLIPWAY_BUILDKIT_TLS_DIR: dir })).toContain(
+    // The files are checked at start (deploy manifests are loaded where they are not mounted).
+    const tlsConfig = loadWorkerConfig({ ...good, SLIPWAY_BUILDKIT_ENDPOINT: "tcp://a:1234", SLIPWAY_BUILDKIT_TLS_DIR: dir });
+    expect(() => checkWorkerFiles(tlsConfig)).toThrow(
       `SLIPWAY_BUILDKIT_TLS_DIR: ${dir} has no cert.pem, key.pem (it needs ca.pem, cert.pem and key.pem)`,
     );
     writeFileSync(join(dir, "cert.pem"), "cert");
     writeFileSync(join(dir, "key.pem"), "key");
-    expect(
-      loadWorkerConfig({ ...good, SLIPWAY_BUILDKIT_ENDPOINT: "tcp://a:1234", SLIPWAY_BUILDKIT_TLS_DIR: dir }).SLIPWAY_BUILDKIT_TLS_DIR,
-    ).toBe(dir);
+    expect(checkWorkerFiles(tlsConfig).SLIPWAY_BUILDKIT_TLS_DIR).toBe(dir);
+    expect(checkWorkerFiles(loadWorkerConfig(good)).SLIPWAY_BUILDKIT_TLS_DIR).toBeUndefined();
     expect(problems({ SLIPWAY_BUILDKIT_TLS_DIR: dir })).toContain("SLIPWAY_BUILDKIT_TLS_DIR: is set but SLIPWAY_BUILDKIT_ENDPOINT is not");
     expect(problems({ SLIPWAY_BUILDKIT_ENDPOINT: "tcp://a:1234", SLIPWAY_BUILDKIT_TLS_DIR: "certs" })).toContain(
       "SLIPWAY_BUILDKIT_TLS_DIR: must be an absolute path",
@@ -176,5 +177,17 @@ describe("worker config", () => {
     expect(res.status).toBe(78);
     expect(res.stderr).toContain("SLIPWAY_BUILD_NETWORK: must be host, none or default");
     expect(res.stderr).toContain("SLIPWAY_BUILD_TIMEOUT_MIN: must be > 0");
+    const tls = spawnSync(tsx, [entry], {
+      env: {
+        PATH: process.env.PATH,
+        ...good,
+        SLIPWAY_BUILDKIT_ENDPOINT: "tcp://127.0.0.1:1234",
+        SLIPWAY_BUILDKIT_TLS_DIR: "/nonexistent/tls",
+      },
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    expect(tls.status).toBe(78);
+    expect(tls.stderr).toContain("SLIPWAY_BUILDKIT_TLS_DIR: /nonexistent/tls has no ca.pem, cert.pem, key.pem");
   });
 });

@@ -6,6 +6,13 @@ import { zCommaList } from "./env-fields";
 /** The files SLIPWAY_BUILDKIT_TLS_DIR must hold (buildx remote driver: cacert, cert, key). */
 const BUILDKIT_TLS_FILES = ["ca.pem", "cert.pem", "key.pem"] as const;
 
+/** What is missing from a TLS folder (SLIPWAY_BUILDKIT_TLS_DIR), or undefined when it holds every file. */
+export function buildkitTlsProblem(dir: string | undefined): string | undefined {
+  if (dir === undefined) return undefined;
+  const missing = BUILDKIT_TLS_FILES.filter((f) => !existsSync(join(dir, f)));
+  return missing.length ? `${dir} has no ${missing.join(", ")} (it needs ca.pem, cert.pem and key.pem)` : undefined;
+}
+
 /** Why `endpoint` is not a BuildKit address the remote driver takes, or undefined when it is. */
 function endpointProblem(endpoint: string): string | undefined {
   let url: URL;
@@ -40,19 +47,15 @@ export const buildkitFields = {
       }
     }),
   /** folder holding ca.pem, cert.pem and key.pem: mutual TLS to the BuildKit endpoint (the
-   * worker passes the paths to buildx, never the contents). Unset: no TLS */
+   * worker passes the paths to buildx, never the contents). Unset: no TLS. That the files are
+   * there is checked at the worker's start (buildkitTlsProblem), not here: deploy manifests are
+   * checked against the loader where the certificates are not mounted */
   SLIPWAY_BUILDKIT_TLS_DIR: z
     .preprocess((v) => (v === "" ? undefined : v), z.string().optional())
     .pipe(
       z
         .string()
         .refine((dir) => dir.startsWith("/"), "must be an absolute path")
-        .superRefine((dir, ctx) => {
-          if (!dir.startsWith("/")) return;
-          const missing = BUILDKIT_TLS_FILES.filter((f) => !existsSync(join(dir, f)));
-          if (missing.length)
-            ctx.addIssue({ code: "custom", message: `${dir} has no ${missing.join(", ")} (it needs ca.pem, cert.pem and key.pem)` });
-        })
         .optional(),
     ),
 };
