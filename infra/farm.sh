@@ -18,6 +18,16 @@ if [ -f .env ]; then
   done < <(grep -v '^\s*#' .env)
 fi
 
+# Build hosts: SLIPWAY_HOSTS daemons, each with its own data root, socket and build bridge.
+# Checked before anything is installed or started.
+HOSTS="${SLIPWAY_HOSTS:-1}"
+[[ "$HOSTS" =~ ^[1-9][0-9]?$ ]] && [ "$HOSTS" -le 16 ] || die "SLIPWAY_HOSTS must be a whole number from 1 to 16 (got '$HOSTS')"
+if [ "$HOSTS" -gt 1 ] && [ -n "${DOCKER_HOST:-}" ]; then
+  die "DOCKER_HOST is set ($DOCKER_HOST) and SLIPWAY_HOSTS=$HOSTS: the farm starts a daemon per host itself. Unset DOCKER_HOST, or use SLIPWAY_HOSTS=1 to build on that daemon"
+fi
+WORKERS="${SLIPWAY_WORKERS:-2}"
+[[ "$WORKERS" =~ ^[0-9]+$ ]] || die "SLIPWAY_WORKERS must be a number (got $WORKERS)"
+
 prepare_machine
 
 APP_PIDS=()
@@ -46,6 +56,13 @@ id slipway >/dev/null 2>&1 || useradd --system --user-group --no-create-home --h
 getent group slipway-docker >/dev/null || groupadd --system slipway-docker || die "could not create the slipway-docker group (groupadd)"
 export SLIPWAY_DOCKER_GROUP=slipway-docker
 services_up farm
+# Host 1 is the profile's daemon (data root .slipway/farm/docker, as before); hosts 2..N get
+# docker-h<i> and a socket and bridge of their own. services_down stops every one started here.
+HOST_SOCKETS=("$DOCKER_HOST")
+for ((h = 2; h <= HOSTS; h++)); do
+  launch_dockerd "H$h" "docker-h$h" "-h$h"
+  HOST_SOCKETS+=("$LAUNCHED_HOST")
+done
 
 # Secrets: from the environment, else made once and kept in the state folder.
 secrets="$STATE/secrets.env"
@@ -95,10 +112,17 @@ start_app() { # NAME ENTRY [SUPPLEMENTARY_GROUP]
   say "started $1 as user slipway (pid $!)"
 }
 start_app api apps/api/src/index.ts
-WORKERS="${SLIPWAY_WORKERS:-2}"
-[[ "$WORKERS" =~ ^[0-9]+$ ]] || die "SLIPWAY_WORKERS must be a number (got $WORKERS)"
-for ((w = 1; w <= WORKERS; w++)); do
-  SLIPWAY_WORKER_ID="${SLIPWAY_BUILD_HOST:-$(hostname)}-w$w" start_app "worker $w" apps/worker/src/index.ts slipway-docker
+# SLIPWAY_WORKERS workers per host, each on its host's daemon. One host keeps the plain
+# machine name as its build host label; several are <name>-h1..<name>-hN.
+HOST_LINES=""
+for ((h = 1; h <= HOSTS; h++)); do
+  label="${SLIPWAY_BUILD_HOST:-$(hostname)}"
+  [ "$HOSTS" -gt 1 ] && label="$label-h$h"
+  for ((w = 1; w <= WORKERS; w++)); do
+    DOCKER_HOST="${HOST_SOCKETS[h - 1]}" SLIPWAY_BUILD_HOST="$label" SLIPWAY_WORKER_ID="$label-w$w" \
+      start_app "worker $w of host $label" apps/worker/src/index.ts slipway-docker
+  done
+  HOST_LINES+=$(printf '\n    Host %-10s %s' "$label" "${HOST_SOCKETS[h - 1]}")
 done
 start_app publisher apps/publisher/src/index.ts
 
@@ -112,10 +136,10 @@ cat >&2 <<INFO
     API token      $SLIPWAY_API_TOKEN   (Authorization: Bearer ...)
     PostgreSQL     $(mask_url "$DATABASE_URL")
     Redis          $(mask_url "$REDIS_URL")   (passwords in $STATE/services.env)
-    Docker         $DOCKER_HOST
+    Build hosts    $HOSTS (SLIPWAY_HOSTS), Docker daemon of each:$HOST_LINES
     Registry       $SLIPWAY_REGISTRY   (builds and caches; never a publish target)
     Publishing     credentials: PUT /api/v1/registries/<host> (admin token); public hosts: ${SLIPWAY_PUBLIC_PUBLISH_HOSTS:-none}
-    Workers        $WORKERS build workers (SLIPWAY_WORKERS), git mirrors in $SLIPWAY_WORKER_CACHE_DIR
+    Workers        $WORKERS build workers per host (SLIPWAY_WORKERS), git mirrors in $SLIPWAY_WORKER_CACHE_DIR
 
 INFO
 

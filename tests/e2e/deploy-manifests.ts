@@ -43,13 +43,6 @@ const LOADERS: Record<Exclude<Role, "migrate">, Loader> = {
 };
 
 /**
- * Variables the worker reads once the buildx remote driver lands (SLIPWAY_BUILDKIT_ENDPOINT,
- * SLIPWAY_BUILDKIT_TLS_DIR: the agreed contract, written in parallel in apps/worker). Until
- * the worker's loader reads them they are accepted here by name; after, the loader knows them.
- */
-const WORKER_CONTRACT_VARS = ["SLIPWAY_BUILDKIT_ENDPOINT", "SLIPWAY_BUILDKIT_TLS_DIR"];
-
-/**
  * The variables a loader reads, found by running it on an environment that records every
  * name asked for: the zod schema reads each key of its shape, so this is the schema's key
  * list as the code has it, not a copy.
@@ -77,9 +70,7 @@ function migrateVariables(): Set<string> {
 /** Every variable a role's code reads. */
 export function knownVariables(role: Role): Set<string> {
   if (role === "migrate") return migrateVariables();
-  const known = variablesRead(LOADERS[role]);
-  if (role === "worker") for (const v of WORKER_CONTRACT_VARS) known.add(v);
-  return known;
+  return variablesRead(LOADERS[role]);
 }
 
 /** The variables a role's loader refuses to start without (the ConfigError of an empty environment). */

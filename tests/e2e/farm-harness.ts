@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { BuildWorker } from "@slipway/builder";
+import { BuildWorker, type RemoteBuilder } from "@slipway/builder";
 import { OctokitGithubClient, ReportWorker, type GithubSettings } from "@slipway/github";
 import { createLogger } from "@slipway/logger";
 import { internalRegistryLogin, PublishWorker } from "@slipway/publisher";
@@ -48,6 +48,8 @@ interface WorkerOverrides {
   workerId?: string;
   /** SLIPWAY_ROUTE_WAIT_MS @defaultValue 10000 */
   routeWaitMs?: number;
+  /** a remote BuildKit builder (made with createRemoteBuilder; pass its BUILDX_CONFIG in env) */
+  buildkit?: RemoteBuilder;
 }
 
 const ENDED = ["succeeded", "failed", "cancelled"];
@@ -158,6 +160,7 @@ export async function startTestFarm(opts: TestFarmOptions = {}): Promise<TestFar
           logMaxBytes: opts.logMaxBytes,
           coalesce: overrides.coalesce ?? opts.coalesce ?? true,
           ...(overrides.routeWaitMs !== undefined ? { routeWaitMs: overrides.routeWaitMs } : {}),
+          ...(overrides.buildkit ? { buildkit: overrides.buildkit } : {}),
           env: { ...process.env, DOCKER_HOST: testEnv.dockerHost, ...(opts.path ? { PATH: opts.path } : {}), ...env },
         },
       },

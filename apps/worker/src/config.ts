@@ -1,6 +1,9 @@
-import { hostname } from "node:os";
 import {
+  buildkitFields,
+  buildkitTlsProblem,
+  ConfigError,
   buildRetryFields,
+  checkBuildkitFields,
   zBool,
   checkGithubFields,
   githubFields,
@@ -32,8 +35,10 @@ const ZWorkerConfig = z.object({
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,100}$/, "letters, digits, . _ - only")
     .optional(),
-  /** the build host label recorded on builds @defaultValue the machine's hostname */
-  SLIPWAY_BUILD_HOST: z.string().min(1).default(hostname()),
+  /** the build host label recorded on builds @defaultValue the machine's hostname; with
+   * SLIPWAY_BUILDKIT_ENDPOINT, the host of the endpoint this worker builds on */
+  SLIPWAY_BUILD_HOST: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(1).optional()),
+  ...buildkitFields,
   /** RUN network for every build. Part of BuildKit's cache key: use the same value on every
    * worker. "default" puts RUN steps on the daemon's bridge, which `npm run farm` makes and
    * walls off from the host (see SECURITY.md, "Builds cannot reach the farm"); "host"
@@ -122,13 +127,25 @@ const protocolOf = (url: string) => {
     return undefined; // reported by the field itself
   }
 };
-const ZCheckedWorkerConfig = ZWorkerConfig.superRefine(checkGithubFields).refine(
-  (c) =>
-    protocolOf(c.SLIPWAY_GIT_BASE_URL) === undefined || c.SLIPWAY_GIT_PROTOCOLS.includes(protocolOf(c.SLIPWAY_GIT_BASE_URL) as "https"),
-  {
-    message: "its protocol must be one of SLIPWAY_GIT_PROTOCOLS",
-    path: ["SLIPWAY_GIT_BASE_URL"],
-  },
-);
+const ZCheckedWorkerConfig = ZWorkerConfig.superRefine(checkGithubFields)
+  .superRefine(checkBuildkitFields)
+  .refine(
+    (c) =>
+      protocolOf(c.SLIPWAY_GIT_BASE_URL) === undefined || c.SLIPWAY_GIT_PROTOCOLS.includes(protocolOf(c.SLIPWAY_GIT_BASE_URL) as "https"),
+    {
+      message: "its protocol must be one of SLIPWAY_GIT_PROTOCOLS",
+      path: ["SLIPWAY_GIT_BASE_URL"],
+    },
+  );
 
 export const loadWorkerConfig = (env: Record<string, string | undefined>) => loadConfig(ZCheckedWorkerConfig, env);
+
+/**
+ * What the loader cannot tell from the environment alone, checked at the worker's start: the
+ * TLS folder holds its files. A problem is a ConfigError naming the variable (exit 78).
+ */
+export function checkWorkerFiles<C extends { SLIPWAY_BUILDKIT_TLS_DIR?: string | undefined }>(config: C): C {
+  const problem = buildkitTlsProblem(config.SLIPWAY_BUILDKIT_TLS_DIR);
+  if (problem) throw new ConfigError([`SLIPWAY_BUILDKIT_TLS_DIR: ${problem}`]);
+  return config;
+}

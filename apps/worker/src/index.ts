@@ -1,6 +1,7 @@
 // The build worker process: read config, build dependencies, consume the build queue.
+import { hostname } from "node:os";
 import { join } from "node:path";
-import { BuildWorker } from "@slipway/builder";
+import { BuildWorker, createRemoteBuilder, endpointHost, remoteBuilderFor } from "@slipway/builder";
 import { githubSettingsOf, readConfigOrExit, runApp } from "@slipway/config";
 import { createDb } from "@slipway/db";
 import { EventBus } from "@slipway/events";
@@ -9,11 +10,22 @@ import { createLogger } from "@slipway/logger";
 import { createOutboxHandlers, createProducers, createRedis, OutboxRelay } from "@slipway/queue";
 import { startWorkerRetention } from "@slipway/retention";
 import { SecretBox, SecretStore } from "@slipway/secrets";
-import { loadWorkerConfig } from "./config";
+import { checkWorkerFiles, loadWorkerConfig } from "./config";
 
 runApp("worker", async () => {
-  const config = readConfigOrExit("worker", loadWorkerConfig, process.env);
-  const workerId = config.SLIPWAY_WORKER_ID ?? `${config.SLIPWAY_BUILD_HOST}-${process.pid}`;
+  const config = readConfigOrExit("worker", (env) => checkWorkerFiles(loadWorkerConfig(env)), process.env);
+  const workerId = config.SLIPWAY_WORKER_ID ?? `${config.SLIPWAY_BUILD_HOST ?? hostname()}-${process.pid}`;
+  // A remote BuildKit builder, picked by the worker id; its host names the build host unless
+  // SLIPWAY_BUILD_HOST does.
+  const buildkit = config.SLIPWAY_BUILDKIT_ENDPOINT.length
+    ? remoteBuilderFor({
+        endpoints: config.SLIPWAY_BUILDKIT_ENDPOINT,
+        workerId,
+        cacheDir: config.SLIPWAY_WORKER_CACHE_DIR,
+        ...(config.SLIPWAY_BUILDKIT_TLS_DIR ? { tlsDir: config.SLIPWAY_BUILDKIT_TLS_DIR } : {}),
+      })
+    : undefined;
+  const buildHost = config.SLIPWAY_BUILD_HOST ?? (buildkit && endpointHost(buildkit.endpoint)) ?? hostname();
   const logger = createLogger({ name: "worker", level: config.LOG_LEVEL }).child({ workerId });
   const db = createDb({ databaseUrl: config.DATABASE_URL, poolSize: 5 });
   const connection = createRedis(config.REDIS_URL, "worker");
@@ -44,6 +56,18 @@ runApp("worker", async () => {
   if (config.DOCKER_HOST) env.DOCKER_HOST = config.DOCKER_HOST;
   // git and buildx run with `env`: GitHub's credentials stay in this process.
   for (const name of Object.keys(env)) if (name.startsWith("SLIPWAY_GITHUB_")) delete env[name];
+  if (buildkit) {
+    Object.assign(env, await createRemoteBuilder(buildkit, env));
+    if (
+      !buildkit.tlsDir &&
+      buildkit.endpoint.startsWith("tcp://") &&
+      !/^(127\.|localhost$|::1$)/.test(endpointHost(buildkit.endpoint) ?? "")
+    )
+      logger.warn(
+        { buildkit: buildkit.endpoint },
+        "SLIPWAY_BUILDKIT_ENDPOINT over TCP without SLIPWAY_BUILDKIT_TLS_DIR: anyone on that network can use the builder (root-equivalent); use mutual TLS",
+      );
+  }
   // Before taking builds: a folder left by a killed worker is removed before this one adds its own.
   const stopRetention = await startWorkerRetention(logger.child({ component: "retention" }), {
     cacheDir: config.SLIPWAY_WORKER_CACHE_DIR,
@@ -60,7 +84,7 @@ runApp("worker", async () => {
       ...(config.SLIPWAY_SECRET_KEY ? { secrets: new SecretStore(db, new SecretBox(config.SLIPWAY_SECRET_KEY)) } : {}),
       settings: {
         workerId,
-        host: config.SLIPWAY_BUILD_HOST,
+        host: buildHost,
         registry: config.SLIPWAY_REGISTRY,
         network: config.SLIPWAY_BUILD_NETWORK,
         gitBaseUrl: config.SLIPWAY_GIT_BASE_URL,
@@ -77,6 +101,7 @@ runApp("worker", async () => {
         routeWaitMs: config.SLIPWAY_ROUTE_WAIT_MS,
         routeAffinityMs: config.SLIPWAY_ROUTE_AFFINITY_HOURS * 3600_000,
         env,
+        ...(buildkit ? { buildkit } : {}),
         ...(github ? { gitToken: (fullName: string) => github.gitToken(fullName), reportToGithub: true } : {}),
       },
     },
@@ -92,7 +117,13 @@ runApp("worker", async () => {
       "SLIPWAY_BUILD_NETWORK=host: RUN steps can reach every service on this machine (PostgreSQL, Redis, the registry); build only trusted code",
     );
   logger.info(
-    { registry: config.SLIPWAY_REGISTRY, network: config.SLIPWAY_BUILD_NETWORK, github: github?.mode ?? "off" },
+    {
+      registry: config.SLIPWAY_REGISTRY,
+      network: config.SLIPWAY_BUILD_NETWORK,
+      github: github?.mode ?? "off",
+      builder: buildkit ? { name: buildkit.name, endpoint: buildkit.endpoint, tls: buildkit.tlsDir !== undefined } : "docker",
+      host: buildHost,
+    },
     "build worker started",
   );
 

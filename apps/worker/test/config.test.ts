@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { githubSettingsOf } from "@slipway/config";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { loadWorkerConfig } from "../src/config";
+import { checkWorkerFiles, loadWorkerConfig } from "../src/config";
 
 const good = { DATABASE_URL: "postgresql://u:p@127.0.0.1:5432/db", REDIS_URL: "redis://127.0.0.1:6379" };
 
@@ -116,6 +116,56 @@ describe("worker config", () => {
     );
   });
 
+  it("remote BuildKit: tcp://host:port or unix:///path endpoints, a TLS folder holding ca.pem, cert.pem and key.pem; problems say which", () => {
+    const c = loadWorkerConfig({
+      ...good,
+      SLIPWAY_BUILDKIT_ENDPOINT: "tcp://buildkitd-0.buildkitd:1234, tcp://buildkitd-1.buildkitd:1234,unix:///run/buildkit/buildkitd.sock",
+    });
+    expect(c.SLIPWAY_BUILDKIT_ENDPOINT).toEqual([
+      "tcp://buildkitd-0.buildkitd:1234",
+      "tcp://buildkitd-1.buildkitd:1234",
+      "unix:///run/buildkit/buildkitd.sock",
+    ]);
+    expect(c.SLIPWAY_BUILD_HOST).toBeUndefined(); // the worker then names the build host after the endpoint
+    expect(loadWorkerConfig(good).SLIPWAY_BUILDKIT_ENDPOINT).toEqual([]);
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadWorkerConfig({ ...good, ...env });
+        return "";
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+    expect(problems({ SLIPWAY_BUILDKIT_ENDPOINT: "http://buildkitd:1234" })).toContain(
+      "SLIPWAY_BUILDKIT_ENDPOINT: http://buildkitd:1234 has the scheme http:// (tcp:// or unix:// only)",
+    );
+    expect(problems({ SLIPWAY_BUILDKIT_ENDPOINT: "tcp://a:1234,tcp://buildkitd" })).toContain(
+      "SLIPWAY_BUILDKIT_ENDPOINT: tcp://buildkitd needs a host and a port (tcp://host:port)",
+    );
+    expect(problems({ SLIPWAY_BUILDKIT_ENDPOINT: "buildkitd:1234" })).toContain(
+      "SLIPWAY_BUILDKIT_ENDPOINT: buildkitd:1234 has the scheme buildkitd://",
+    );
+    expect(problems({ SLIPWAY_BUILDKIT_ENDPOINT: "tcp://a:1234/x" })).toContain("tcp://a:1234/x must be tcp://host:port and nothing more");
+    expect(problems({ SLIPWAY_BUILDKIT_ENDPOINT: "unix://run/buildkit.sock" })).toContain("must be unix:///absolute/path");
+
+    const dir = mkdtempSync(join(tmpdir(), "slipway-buildkit-tls-"));
+    writeFileSync(join(dir, "ca.pem"), "ca");
+    // The files are checked at start (deploy manifests are loaded where they are not mounted).
+    const tlsConfig = loadWorkerConfig({ ...good, SLIPWAY_BUILDKIT_ENDPOINT: "tcp://a:1234", SLIPWAY_BUILDKIT_TLS_DIR: dir });
+    expect(() => checkWorkerFiles(tlsConfig)).toThrow(
+      `SLIPWAY_BUILDKIT_TLS_DIR: ${dir} has no cert.pem, key.pem (it needs ca.pem, cert.pem and key.pem)`,
+    );
+    writeFileSync(join(dir, "cert.pem"), "cert");
+    writeFileSync(join(dir, "key.pem"), "key");
+    expect(checkWorkerFiles(tlsConfig).SLIPWAY_BUILDKIT_TLS_DIR).toBe(dir);
+    expect(checkWorkerFiles(loadWorkerConfig(good)).SLIPWAY_BUILDKIT_TLS_DIR).toBeUndefined();
+    expect(problems({ SLIPWAY_BUILDKIT_TLS_DIR: dir })).toContain("SLIPWAY_BUILDKIT_TLS_DIR: is set but SLIPWAY_BUILDKIT_ENDPOINT is not");
+    expect(problems({ SLIPWAY_BUILDKIT_ENDPOINT: "tcp://a:1234", SLIPWAY_BUILDKIT_TLS_DIR: "certs" })).toContain(
+      "SLIPWAY_BUILDKIT_TLS_DIR: must be an absolute path",
+    );
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it("the worker process stops at start naming the bad variable", () => {
     const entry = fileURLToPath(new URL("../src/index.ts", import.meta.url));
     const tsx = fileURLToPath(new URL("../../../node_modules/.bin/tsx", import.meta.url));
@@ -127,5 +177,17 @@ describe("worker config", () => {
     expect(res.status).toBe(78);
     expect(res.stderr).toContain("SLIPWAY_BUILD_NETWORK: must be host, none or default");
     expect(res.stderr).toContain("SLIPWAY_BUILD_TIMEOUT_MIN: must be > 0");
+    const tls = spawnSync(tsx, [entry], {
+      env: {
+        PATH: process.env.PATH,
+        ...good,
+        SLIPWAY_BUILDKIT_ENDPOINT: "tcp://127.0.0.1:1234",
+        SLIPWAY_BUILDKIT_TLS_DIR: "/nonexistent/tls",
+      },
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    expect(tls.status).toBe(78);
+    expect(tls.stderr).toContain("SLIPWAY_BUILDKIT_TLS_DIR: /nonexistent/tls has no ca.pem, cert.pem, key.pem");
   });
 });

@@ -1,7 +1,7 @@
 import { CANCEL_CHANNEL, githubReportMessage, ZBuildJobData } from "@slipway/contracts";
 import { DelayedError, UnrecoverableError, Worker, type Job } from "bullmq";
 import { isFinalTry, triesExhausted, WorkerHeartbeat } from "@slipway/queue";
-import { dockerDaemonDown } from "./docker-daemon-down";
+import { buildHostDown } from "./docker-daemon-down";
 import { isDatabaseUnreachable } from "@slipway/db";
 import type { Redis } from "ioredis";
 import { executeBuild, SHUTDOWN, type BuildDeps } from "./execute-build";
@@ -123,7 +123,7 @@ export class BuildWorker {
       }
       if (build) this.repositories.set(data.buildId, build.repository.fullName);
       void this.heartbeat.beat();
-      const down = await dockerDaemonDown(this.deps.settings.env);
+      const down = await buildHostDown(this.deps.settings);
       if (down) {
         // Not the build's failure, and no reason to spend its tries: it goes back to the queue
         // for a worker whose daemon answers, and this one takes nothing until its own does.
@@ -204,13 +204,13 @@ export class BuildWorker {
   private waitForDaemon(problem: string): void {
     if (this.daemonWait) return;
     this.deps.logger.warn(
-      { problem, dockerHost: this.deps.settings.env.DOCKER_HOST },
+      { problem, dockerHost: this.deps.settings.env.DOCKER_HOST, buildkit: this.deps.settings.buildkit?.endpoint },
       "Docker daemon down: this worker takes no builds until it answers",
     );
     this.heartbeat.setProblem(problem);
     void this.worker.pause(true);
     this.daemonWait = setInterval(() => {
-      void dockerDaemonDown(this.deps.settings.env).then((still) => {
+      void buildHostDown(this.deps.settings).then((still) => {
         if (still || !this.daemonWait || this.closing) return;
         clearInterval(this.daemonWait);
         this.daemonWait = undefined;

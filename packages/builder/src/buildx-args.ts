@@ -12,6 +12,8 @@ export interface BuildxRequest {
   labels: Record<string, string>;
   /** RUN network mode; part of BuildKit's cache key, so every worker must use the same one */
   network: string;
+  /** the buildx builder instance (a remote BuildKit builder); absent: the Docker daemon's own */
+  builder?: string;
   /** the immutable tag pushed to the internal registry */
   imageRef: string;
   /** registry cache refs to import, most specific first */
@@ -23,7 +25,18 @@ export interface BuildxRequest {
 
 /** The argv after `docker`. */
 export function buildxArgs(r: BuildxRequest): string[] {
-  const args = ["buildx", "build", "--progress=rawjson", "--metadata-file", r.metadataFile, "--file", r.dockerfile, "--network", r.network];
+  const args = [
+    "buildx",
+    "build",
+    ...(r.builder ? ["--builder", r.builder] : []),
+    "--progress=rawjson",
+    "--metadata-file",
+    r.metadataFile,
+    "--file",
+    r.dockerfile,
+    "--network",
+    r.network,
+  ];
   // Provenance attestations embed the build time, so the same commit would never give the
   // same digest; Slipway records provenance itself (build rows). Reproducible digests let a
   // rebuild of a commit be recognised (coalescing).

@@ -1,4 +1,6 @@
 import http from "node:http";
+import net from "node:net";
+import type { RemoteBuilder } from "./remote-builder";
 
 /**
  * Whether the Docker daemon the worker's docker CLI talks to (DOCKER_HOST in `env`) refuses
@@ -29,4 +31,38 @@ export function dockerDaemonDown(env: Record<string, string | undefined>, timeou
     req.on("error", (err: NodeJS.ErrnoException) => resolve(`its Docker daemon does not answer (${err.code ?? err.message})`));
     req.end();
   });
+}
+
+/**
+ * Whether a remote BuildKit daemon refuses connections: the reason when it does, undefined when
+ * a connection can be made. Only the connection is checked (a TCP or unix-socket connect, then
+ * closed): `docker buildx inspect --bootstrap` would tell more, but was measured to take 20 s
+ * against a closed port (buildx waits for the builder until its deadline), too slow for a check
+ * before every try. A daemon that accepts connections but cannot build is found by the build.
+ */
+export function buildkitDown(endpoint: string, timeoutMs = 3_000): Promise<string | undefined> {
+  const url = new URL(endpoint);
+  const target: net.NetConnectOpts =
+    url.protocol === "unix:" ? { path: url.pathname } : { host: url.hostname.replace(/^\[(.*)\]$/, "$1"), port: Number(url.port) };
+  return new Promise((resolve) => {
+    const socket = net.connect({ ...target, timeout: timeoutMs });
+    const down = (why: string) => {
+      socket.destroy();
+      resolve(`its BuildKit builder ${endpoint} does not answer (${why})`);
+    };
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(undefined);
+    });
+    socket.once("timeout", () => down(`no answer within ${timeoutMs} ms`));
+    socket.once("error", (err: NodeJS.ErrnoException) => down(err.code ?? err.message));
+  });
+}
+
+/** The pre-try check of where this worker builds: its remote BuildKit builder if it has one, else its Docker daemon. */
+export function buildHostDown(settings: {
+  env: Record<string, string | undefined>;
+  buildkit?: RemoteBuilder | undefined;
+}): Promise<string | undefined> {
+  return settings.buildkit ? buildkitDown(settings.buildkit.endpoint) : dockerDaemonDown(settings.env);
 }

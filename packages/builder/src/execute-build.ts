@@ -20,6 +20,7 @@ import { explainSteps } from "./explain-steps";
 import type { Routing } from "./route-build";
 import { prepareBuild } from "./prepare-build";
 import { recordOutcome, type AttemptOutcome } from "./record-outcome";
+import type { RemoteBuilder } from "./remote-builder";
 import { repositoryGitUrl } from "./repository-git-url";
 import { runBuildx, type BuildxResult } from "./run-buildx";
 import { secretsDecision } from "./secrets-decision";
@@ -59,8 +60,11 @@ export interface WorkerSettings {
     /** repositories every build may pull (SLIPWAY_REGISTRY_BASE_PATHS) @defaultValue ["base/*"] */
     basePaths: readonly string[];
   };
-  /** environment for git and docker (DOCKER_HOST, ...) */
+  /** environment for git and docker (DOCKER_HOST, ...; BUILDX_CONFIG with a remote builder) */
   env: NodeJS.ProcessEnv;
+  /** a remote BuildKit builder (SLIPWAY_BUILDKIT_ENDPOINT), made by createRemoteBuilder: every
+   * build runs with `--builder` of it. Absent: builds run on the Docker daemon of env.DOCKER_HOST */
+  buildkit?: RemoteBuilder;
   /**
    * GitHub credentials for fetching (SLIPWAY_GITHUB_*): the token for a repository (an
    * installation token narrowed to it, or the PAT), or undefined (the App is not installed
@@ -272,6 +276,7 @@ export async function executeBuild(deps: BuildDeps, job: BuildJob, cancel: Abort
           ...prepared.request,
           secrets: secrets.map((s, i) => ({ id: s.name, env: secretVar(i) })),
           network: settings.network,
+          ...(settings.buildkit ? { builder: settings.buildkit.name } : {}),
           imageRef: refs.image,
           cacheFrom: refs.cacheFrom,
           cacheTo: refs.cacheTo,

@@ -6,3 +6,4 @@ export { RawjsonParser } from "./rawjson-parser";
 export { StepTracker } from "./step-tracker";
 export type { AttemptOutcome } from "./record-outcome";
 export { BuildWorker, type BuildWorkerOptions } from "./build-worker";
+export { createRemoteBuilder, endpointHost, remoteBuilderFor, type RemoteBuilder } from "./remote-builder";

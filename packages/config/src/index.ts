@@ -17,3 +17,4 @@ export {
 export { readConfigOrExit, runApp } from "./process-lifecycle";
 export { checkGithubFields, githubFields, githubSettingsOf, zPublicUrl, type TGithubSettings } from "./github-fields";
 export { gitFields } from "./git-fields";
+export { buildkitFields, buildkitTlsProblem, checkBuildkitFields } from "./buildkit-fields";
