@@ -85,6 +85,14 @@ start_postgres() {
 DO \$\$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname='slipway') THEN CREATE ROLE slipway LOGIN CREATEDB; END IF; END\$\$;
 ALTER ROLE slipway WITH LOGIN CREATEDB PASSWORD '$PG_PASSWORD';
 SQL
+  # Tests drop their databases WITH (FORCE), which must end every session in them; an autovacuum
+  # worker that went into a fresh database is no session of slipway's ("must be a member of the
+  # role whose process is being terminated", seen under load). The test profile's role may end
+  # it; the farm's may not.
+  if [ "$PROFILE" = test ]; then
+    runuser -u postgres -- psql -h "$dir" -p "$PG_PORT" -U postgres -qtA -v ON_ERROR_STOP=1 -c "GRANT pg_signal_backend TO slipway" >/dev/null \
+      || die "could not grant pg_signal_backend to the test role slipway"
+  fi
   if [ "$(runuser -u postgres -- psql -h "$dir" -p "$PG_PORT" -U postgres -qtAc "SELECT 1 FROM pg_database WHERE datname='slipway'")" != 1 ]; then
     runuser -u postgres -- createdb -h "$dir" -p "$PG_PORT" -U postgres -O slipway slipway || die "could not create database slipway"
   fi
