@@ -40,7 +40,7 @@ RUN --mount=type=cache,target=/root/.npm,sharing=locked npm ci --omit=dev --igno
   -w @slipway/api -w @slipway/worker -w @slipway/publisher-app --include-workspace-root
 
 FROM ${BASE} AS runtime
-RUN if command -v git >/dev/null && command -v tini >/dev/null && [ -f /etc/ssl/certs/ca-certificates.crt ]; then exit 0; fi; \
+RUN if command -v git >/dev/null && [ -x /usr/bin/tini ] && [ -f /etc/ssl/certs/ca-certificates.crt ]; then exit 0; fi; \
   apt-get update && apt-get install -y --no-install-recommends ca-certificates git tini && rm -rf /var/lib/apt/lists/*
 # The apps run as uid/gid 10001; the code stays root's, read-only to them. The worker's git
 # mirrors default to /var/cache/slipway/worker (SLIPWAY_WORKER_CACHE_DIR): mount a volume there.

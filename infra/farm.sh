@@ -25,8 +25,14 @@ HOSTS="${SLIPWAY_HOSTS:-1}"
 if [ "$HOSTS" -gt 1 ] && [ -n "${DOCKER_HOST:-}" ]; then
   die "DOCKER_HOST is set ($DOCKER_HOST) and SLIPWAY_HOSTS=$HOSTS: the farm starts a daemon per host itself. Unset DOCKER_HOST, or use SLIPWAY_HOSTS=1 to build on that daemon"
 fi
+# Its workers build on the daemons it starts and are named after them (the routing key).
+if [ -n "${SLIPWAY_BUILDKIT_ENDPOINT:-}" ]; then
+  die "SLIPWAY_BUILDKIT_ENDPOINT is set: npm run farm builds on the Docker daemons it starts. Remote BuildKit builders are for workers run on their own (the image, infra/k8s); unset it here"
+fi
 WORKERS="${SLIPWAY_WORKERS:-2}"
 [[ "$WORKERS" =~ ^[0-9]+$ ]] || die "SLIPWAY_WORKERS must be a number (got $WORKERS)"
+# SLIPWAY_FARM_CHECK=1: check these settings and stop, starting nothing.
+if [ "${SLIPWAY_FARM_CHECK:-}" = 1 ]; then say "settings are valid (SLIPWAY_FARM_CHECK=1: nothing started)"; exit 0; fi
 
 prepare_machine
 

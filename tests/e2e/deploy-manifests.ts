@@ -4,7 +4,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { ConfigError } from "@slipway/config";
+import { afterAll, beforeAll } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
+import { startTestApi, type TestApi } from "../../apps/api/test/harness";
 import { loadApiConfig } from "../../apps/api/src/config";
 import { loadPublisherConfig } from "../../apps/publisher/src/config";
 import { loadWorkerConfig } from "../../apps/worker/src/config";
@@ -131,4 +133,16 @@ export async function probe(url: string, ms = 30_000): Promise<Response> {
     if (res.status !== 503 || Date.now() > deadline) return res;
     await new Promise((r) => setTimeout(r, 500));
   }
+}
+
+/** The real api (in-process, on the test services) for the tests of a describe block. */
+export function runningApi(): () => TestApi {
+  let api: TestApi | undefined;
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+  return () => api!;
 }

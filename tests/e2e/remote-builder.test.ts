@@ -59,37 +59,41 @@ const workers = async () =>
     .hosts;
 
 describe("remote BuildKit builders", () => {
-  it("a worker whose builder refuses connections takes no builds: the build waits with no try used, the heartbeat names the endpoint; a worker that can build then builds it", async () => {
-    const endpoint = `tcp://127.0.0.1:${await freePort()}`;
-    await workerOnBuildkit([endpoint]);
-    const sha = farm.git.commit(
-      REPO,
-      { ".slipway.yml": null, Dockerfile: `FROM ${BASE}\nRUN echo "remote down ${Date.now()}" > /ok\n` },
-      { branch: BRANCH },
-    );
-    const id = await pushCommit(farm.api.url, sha);
-    await eventually(
-      async () =>
-        (await workers()).some(
-          (h) =>
-            h.host === "127.0.0.1" &&
-            h.workers.some((w) => w.problem === `its BuildKit builder ${endpoint} does not answer (ECONNREFUSED)`),
-        ),
-      30_000,
-      "the worker to report its builder down",
-    );
-    const waiting = await farm.api.db.build.findUniqueOrThrow({ where: { id }, include: { attempts: true } });
-    expect(waiting.status).toBe("queued");
-    expect(waiting.attempts[0]).toMatchObject({ status: "queued", tries: 0 });
-    expect((await farm.api.queue.queue.getJob(id))?.attemptsMade).toBe(0);
-    expect(dockerCalls().filter((c) => c.startsWith("buildx build"))).toEqual([]);
+  it(
+    "a worker whose builder refuses connections takes no builds: the build waits with no try used, the heartbeat names the endpoint; a worker that can build then builds it",
+    { timeout: 180_000 },
+    async () => {
+      const endpoint = `tcp://127.0.0.1:${await freePort()}`;
+      await workerOnBuildkit([endpoint]);
+      const sha = farm.git.commit(
+        REPO,
+        { ".slipway.yml": null, Dockerfile: `FROM ${BASE}\nRUN echo "remote down ${Date.now()}" > /ok\n` },
+        { branch: BRANCH },
+      );
+      const id = await pushCommit(farm.api.url, sha);
+      await eventually(
+        async () =>
+          (await workers()).some(
+            (h) =>
+              h.host === "127.0.0.1" &&
+              h.workers.some((w) => w.problem === `its BuildKit builder ${endpoint} does not answer (ECONNREFUSED)`),
+          ),
+        30_000,
+        "the worker to report its builder down",
+      );
+      const waiting = await farm.api.db.build.findUniqueOrThrow({ where: { id }, include: { attempts: true } });
+      expect(waiting.status).toBe("queued");
+      expect(waiting.attempts[0]).toMatchObject({ status: "queued", tries: 0 });
+      expect((await farm.api.queue.queue.getJob(id))?.attemptsMade).toBe(0);
+      expect(dockerCalls().filter((c) => c.startsWith("buildx build"))).toEqual([]);
 
-    // Back on the Docker daemon: the build runs, attempt 1 on its first try.
-    await farm.restartWorker();
-    const build = await farm.waitForEnd(id);
-    expect(build.status, build.errorMessage ?? "").toBe("succeeded");
-    expect(build.attempts.map((a) => [a.attempt, a.tries])).toEqual([[1, 1]]);
-  });
+      // Back on the Docker daemon: the build runs, attempt 1 on its first try.
+      await farm.restartWorker();
+      const build = await farm.waitForEnd(id);
+      expect(build.status, build.errorMessage ?? "").toBe("succeeded");
+      expect(build.attempts.map((a) => [a.attempt, a.tries])).toEqual([[1, 1]]);
+    },
+  );
 
   it(
     "a builder that accepts connections gets the build with --builder of the worker's instance; TLS files go by path, their contents never into argv",

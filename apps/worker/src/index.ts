@@ -58,14 +58,10 @@ runApp("worker", async () => {
   for (const name of Object.keys(env)) if (name.startsWith("SLIPWAY_GITHUB_")) delete env[name];
   if (buildkit) {
     Object.assign(env, await createRemoteBuilder(buildkit, env));
-    if (
-      !buildkit.tlsDir &&
-      buildkit.endpoint.startsWith("tcp://") &&
-      !/^(127\.|localhost$|::1$)/.test(endpointHost(buildkit.endpoint) ?? "")
-    )
+    if (!buildkit.tlsDir && config.SLIPWAY_BUILDKIT_INSECURE)
       logger.warn(
         { buildkit: buildkit.endpoint },
-        "SLIPWAY_BUILDKIT_ENDPOINT over TCP without SLIPWAY_BUILDKIT_TLS_DIR: anyone on that network can use the builder (root-equivalent); use mutual TLS",
+        "SLIPWAY_BUILDKIT_INSECURE=true: the BuildKit endpoint is reached without TLS; anyone on that network can use the builder (root-equivalent)",
       );
   }
   // Before taking builds: a folder left by a killed worker is removed before this one adds its own.

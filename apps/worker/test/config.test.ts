@@ -120,6 +120,7 @@ describe("worker config", () => {
     const c = loadWorkerConfig({
       ...good,
       SLIPWAY_BUILDKIT_ENDPOINT: "tcp://buildkitd-0.buildkitd:1234, tcp://buildkitd-1.buildkitd:1234,unix:///run/buildkit/buildkitd.sock",
+      SLIPWAY_BUILDKIT_INSECURE: "true",
     });
     expect(c.SLIPWAY_BUILDKIT_ENDPOINT).toEqual([
       "tcp://buildkitd-0.buildkitd:1234",
@@ -147,6 +148,18 @@ describe("worker config", () => {
     );
     expect(problems({ SLIPWAY_BUILDKIT_ENDPOINT: "tcp://a:1234/x" })).toContain("tcp://a:1234/x must be tcp://host:port and nothing more");
     expect(problems({ SLIPWAY_BUILDKIT_ENDPOINT: "unix://run/buildkit.sock" })).toContain("must be unix:///absolute/path");
+    expect(problems({ SLIPWAY_BUILDKIT_ENDPOINT: "tcp://:secret@a:1234", SLIPWAY_BUILDKIT_INSECURE: "true" })).toContain(
+      "must be tcp://host:port and nothing more",
+    );
+    // Plain TCP off this machine: refused without TLS unless the network is declared trusted.
+    expect(problems({ SLIPWAY_BUILDKIT_ENDPOINT: "tcp://127.0.0.1:1234,tcp://[::1]:1234,tcp://localhost:1234" })).toBe("");
+    for (const off of ["tcp://buildkitd:1234", "tcp://127.evil.example:1234", "tcp://10.0.0.5:1234"])
+      expect(problems({ SLIPWAY_BUILDKIT_ENDPOINT: off })).toContain(
+        `SLIPWAY_BUILDKIT_ENDPOINT: ${off} is plain TCP: set SLIPWAY_BUILDKIT_TLS_DIR (mutual TLS), or SLIPWAY_BUILDKIT_INSECURE=true`,
+      );
+    expect(problems({ SLIPWAY_BUILDKIT_ENDPOINT: "tcp://a:1234", SLIPWAY_BUILDKIT_TLS_DIR: "/certs,key=/x" })).toContain(
+      'SLIPWAY_BUILDKIT_TLS_DIR: must not contain , = or "',
+    );
 
     const dir = mkdtempSync(join(tmpdir(), "slipway-buildkit-tls-"));
     writeFileSync(join(dir, "ca.pem"), "ca");

@@ -47,8 +47,9 @@ export function remoteBuilderFor(opts: {
     name: `slipway-${sha256(`${endpoint}\n${opts.tlsDir ?? ""}`).slice(0, 12)}`,
     endpoint,
     ...(opts.tlsDir ? { tlsDir: opts.tlsDir } : {}),
-    // "worker-" first: a worker id may be "." or "..", which must not name a folder here.
-    configDir: join(opts.cacheDir, "buildx", `worker-${opts.workerId}`),
+    // "worker-" first: a worker id may be "." or ".."; and one made from SLIPWAY_BUILD_HOST
+    // may hold a "/": only a plain name of its own under <cache>/buildx.
+    configDir: join(opts.cacheDir, "buildx", `worker-${opts.workerId.replace(/[^A-Za-z0-9._-]/g, "_")}`),
   };
 }
 
