@@ -10,6 +10,16 @@ import { checkWorkerFiles, loadWorkerConfig } from "../src/config";
 
 const good = { DATABASE_URL: "postgresql://u:p@127.0.0.1:5432/db", REDIS_URL: "redis://127.0.0.1:6379" };
 
+/** What the loader says of `good` with `env` on top ("" when it accepts it). */
+const problems = (env: Record<string, string>) => {
+  try {
+    loadWorkerConfig({ ...good, ...env });
+    return "";
+  } catch (err) {
+    return (err as Error).message;
+  }
+};
+
 describe("worker config", () => {
   it("applies the documented defaults", () => {
     const c = loadWorkerConfig(good);
@@ -31,14 +41,6 @@ describe("worker config", () => {
     expect(loadWorkerConfig({ ...good, SLIPWAY_GIT_BASE_URL: "git://127.0.0.1:9418", SLIPWAY_GIT_PROTOCOLS: "https, git" })).toMatchObject({
       SLIPWAY_GIT_PROTOCOLS: ["https", "git"],
     });
-    const problems = (env: Record<string, string>) => {
-      try {
-        loadWorkerConfig({ ...good, ...env });
-        return "";
-      } catch (err) {
-        return (err as Error).message;
-      }
-    };
     expect(problems({ SLIPWAY_GIT_BASE_URL: "git://127.0.0.1:9418" })).toContain(
       "SLIPWAY_GIT_BASE_URL: its protocol must be one of SLIPWAY_GIT_PROTOCOLS",
     );
@@ -52,14 +54,6 @@ describe("worker config", () => {
   });
 
   it("GitHub: a token or an App (id + one PEM key, inline with \\n escapes or a file); problems name the variable, never the key", () => {
-    const problems = (env: Record<string, string>) => {
-      try {
-        loadWorkerConfig({ ...good, ...env });
-        return "";
-      } catch (err) {
-        return (err as Error).message;
-      }
-    };
     const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
     const pem = privateKey.export({ type: "pkcs1", format: "pem" }).toString();
     const dir = mkdtempSync(join(tmpdir(), "slipway-key-"));
@@ -129,14 +123,6 @@ describe("worker config", () => {
     ]);
     expect(c.SLIPWAY_BUILD_HOST).toBeUndefined(); // the worker then names the build host after the endpoint
     expect(loadWorkerConfig(good).SLIPWAY_BUILDKIT_ENDPOINT).toEqual([]);
-    const problems = (env: Record<string, string>) => {
-      try {
-        loadWorkerConfig({ ...good, ...env });
-        return "";
-      } catch (err) {
-        return (err as Error).message;
-      }
-    };
     expect(problems({ SLIPWAY_BUILDKIT_ENDPOINT: "http://buildkitd:1234" })).toContain(
       "SLIPWAY_BUILDKIT_ENDPOINT: http://buildkitd:1234 has the scheme http:// (tcp:// or unix:// only)",
     );
