@@ -14,10 +14,6 @@ case "$suite" in
   *) die "unknown benchmark suite $suite (ingest, dispatch, e2e, logs, scale, build or all)" ;;
 esac
 prepare_machine
-if [ "$suite" = all ] || [ "$suite" = build ]; then
-  # The C workload's base image is made with debootstrap (cached on disk after the first run).
-  command -v debootstrap >/dev/null 2>&1 || { say "installing debootstrap (bench only)"; apt-get install -y -qq debootstrap >/dev/null || die "could not install debootstrap"; }
-fi
 test_services_up
 run_suite() { say "benchmark: $1"; npx --no-install tsx "tests/bench/$1-bench.ts" "${@:2}"; }
 if [ "$suite" = all ]; then

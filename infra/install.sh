@@ -2,7 +2,8 @@
 # Installs the system packages Slipway needs on Debian 12, idempotently:
 #   - from Debian 12: redis-server, postgresql, docker-registry (Distribution v2.8), git,
 #     tini, iptables + iproute2 (the walled-off build bridge), openssl, busybox-static (test base images),
-#     chromium (the dashboard's browser tests drive it with playwright-core; no browser download)
+#     chromium (the dashboard's browser tests drive it with playwright-core; no browser download),
+#     debootstrap (Debian base images for the image test and the C benchmark)
 #   - from Debian 13 (private apt list, the system stays on Debian 12): containerd,
 #     docker.io (Engine 26 with the containerd image store) and docker-buildx,
 #     because Debian 12's docker.io (20.10) has no buildx and so no registry cache mode=max.
@@ -76,6 +77,8 @@ install_bookworm() {
   have_all openssl || missing+=(openssl)
   busybox_static_ok || missing+=(busybox-static)
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  # Tests and benchmarks make Debian base images with it (Slipway's own image, the C workload).
+  have_all debootstrap || missing+=(debootstrap)
   if [ ${#missing[@]} -eq 0 ]; then say "Debian 12 packages present"; return 0; fi
   apt_update_once
   say "installing from Debian 12: ${missing[*]}"
@@ -124,7 +127,7 @@ install_trixie_docker() {
 }
 
 main() {
-  if have_all redis-server docker-registry git tini iptables ip openssl && busybox_static_ok && pg_bin_ok && docker_ok; then
+  if have_all redis-server docker-registry git tini iptables ip openssl debootstrap && [ -x /usr/bin/chromium ] && busybox_static_ok && pg_bin_ok && docker_ok; then
     say "system packages present"; return 0
   fi
   require_root
