@@ -80,19 +80,18 @@ start_postgres() {
     pid=$(head -1 "$dir/data/postmaster.pid")
     STARTED+=("postgres:$pid")
   fi
-  # The password goes through psql's standard input, never an argument list.
-  runuser -u postgres -- psql -h "$dir" -p "$PG_PORT" -U postgres -qtA -v ON_ERROR_STOP=1 >/dev/null <<SQL || die "could not set up the PostgreSQL role slipway"
-DO \$\$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname='slipway') THEN CREATE ROLE slipway LOGIN CREATEDB; END IF; END\$\$;
-ALTER ROLE slipway WITH LOGIN CREATEDB PASSWORD '$PG_PASSWORD';
-SQL
   # Tests drop their databases WITH (FORCE), which must end every session in them; an autovacuum
   # worker that went into a fresh database is no session of slipway's ("must be a member of the
   # role whose process is being terminated", seen under load). The test profile's role may end
   # it; the farm's may not.
-  if [ "$PROFILE" = test ]; then
-    runuser -u postgres -- psql -h "$dir" -p "$PG_PORT" -U postgres -qtA -v ON_ERROR_STOP=1 -c "GRANT pg_signal_backend TO slipway" >/dev/null \
-      || die "could not grant pg_signal_backend to the test role slipway"
-  fi
+  local grant=""
+  [ "$PROFILE" = test ] && grant="GRANT pg_signal_backend TO slipway;"
+  # The password goes through psql's standard input, never an argument list.
+  runuser -u postgres -- psql -h "$dir" -p "$PG_PORT" -U postgres -qtA -v ON_ERROR_STOP=1 >/dev/null <<SQL || die "could not set up the PostgreSQL role slipway"
+DO \$\$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname='slipway') THEN CREATE ROLE slipway LOGIN CREATEDB; END IF; END\$\$;
+ALTER ROLE slipway WITH LOGIN CREATEDB PASSWORD '$PG_PASSWORD';
+$grant
+SQL
   if [ "$(runuser -u postgres -- psql -h "$dir" -p "$PG_PORT" -U postgres -qtAc "SELECT 1 FROM pg_database WHERE datname='slipway'")" != 1 ]; then
     runuser -u postgres -- createdb -h "$dir" -p "$PG_PORT" -U postgres -O slipway slipway || die "could not create database slipway"
   fi

@@ -17,6 +17,15 @@ const MIN_DEFER_MS = 50;
 const DEFAULT_ROUTE_WAIT_MS = 10_000;
 const DEFAULT_ROUTE_AFFINITY_MS = 24 * 3600_000;
 
+/**
+ * Puts the job back in the queue for `delayMs` without using one of its tries (BullMQ's
+ * DelayedError), when what keeps the build from starting or finishing here is not its own failure.
+ */
+async function giveBack(job: Job, token: string | undefined, delayMs: number): Promise<never> {
+  await job.moveToDelayed(Date.now() + delayMs, token);
+  throw new DelayedError();
+}
+
 export interface BuildWorkerOptions {
   /** blocking connection for BullMQ (maxRetriesPerRequest: null) */
   connection: Redis;
@@ -118,8 +127,7 @@ export class BuildWorker {
         this.deps.logger.debug({ buildId: data.buildId, why: route.why }, "routing: build given back for a host that built its repository");
         // Not this host's to build yet: back to the queue without using a try, where a worker
         // on a host with the repository's layers takes it (or this one, once the wait is over).
-        await job.moveToDelayed(Date.now() + route.delayMs, token);
-        throw new DelayedError();
+        return await giveBack(job, token, route.delayMs);
       }
       if (build) this.repositories.set(data.buildId, build.repository.fullName);
       void this.heartbeat.beat();
@@ -128,15 +136,13 @@ export class BuildWorker {
         // Not the build's failure, and no reason to spend its tries: it goes back to the queue
         // for a worker whose daemon answers, and this one takes nothing until its own does.
         this.waitForDaemon(down);
-        await job.moveToDelayed(Date.now() + DAEMON_DOWN_REQUEUE_MS, token);
-        throw new DelayedError();
+        return await giveBack(job, token, DAEMON_DOWN_REQUEUE_MS);
       }
       const routing = route ? { routing: route.routing, routingWhy: route.why } : {};
       const outcome = await executeBuild(this.deps, { ...data, finalTry: isFinalTry(job), ...routing }, ctl.signal);
       if (outcome.kind === "interrupted") {
         // Back to the queue without using up one of the job's attempts.
-        await job.moveToDelayed(Date.now() + 1000, token);
-        throw new DelayedError();
+        return await giveBack(job, token, 1000);
       }
       if (outcome.kind === "failed") {
         if (outcome.failure instanceof InfrastructureFailure && outcome.retrying) throw outcome.failure;
@@ -153,8 +159,7 @@ export class BuildWorker {
           { buildId: data.buildId, err: (err as Error).message },
           "PostgreSQL unreachable; the build waits in the queue",
         );
-        await job.moveToDelayed(Date.now() + DB_DOWN_RETRY_MS, token);
-        throw new DelayedError();
+        return await giveBack(job, token, DB_DOWN_RETRY_MS);
       }
       // Ours (daemon, registry, Postgres down while recording, ...): retry. On the last try,
       // make sure the build cannot stay "running" forever (a no-op if it was recorded).

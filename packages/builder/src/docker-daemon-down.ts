@@ -1,6 +1,6 @@
 import http from "node:http";
 import net from "node:net";
-import type { RemoteBuilder } from "./remote-builder";
+import { socketHost, type RemoteBuilder } from "./remote-builder";
 
 /**
  * Whether the Docker daemon the worker's docker CLI talks to (DOCKER_HOST in `env`) refuses
@@ -18,9 +18,9 @@ export function dockerDaemonDown(env: Record<string, string | undefined>, timeou
   if (host?.startsWith("unix://")) target = { socketPath: host.slice("unix://".length) };
   else if (host?.startsWith("tcp://")) {
     const url = new URL(`http://${host.slice("tcp://".length)}`);
-    // The CLI's default ports: 2376 with TLS, 2375 without. [::1] loses its brackets for net.
+    // The CLI's default ports: 2376 with TLS, 2375 without.
     const tls = env.DOCKER_TLS_VERIFY !== undefined && env.DOCKER_TLS_VERIFY !== "";
-    target = { host: url.hostname.replace(/^\[(.*)\]$/, "$1"), port: Number(url.port) || (tls ? 2376 : 2375) };
+    target = { host: socketHost(url), port: Number(url.port) || (tls ? 2376 : 2375) };
   } else return Promise.resolve(undefined);
   return new Promise((resolve) => {
     const req = http.request({ ...target, path: "/_ping", method: "GET", timeout: timeoutMs }, (res) => {
@@ -42,8 +42,7 @@ export function dockerDaemonDown(env: Record<string, string | undefined>, timeou
  */
 export function buildkitDown(endpoint: string, timeoutMs = 3_000): Promise<string | undefined> {
   const url = new URL(endpoint);
-  const target: net.NetConnectOpts =
-    url.protocol === "unix:" ? { path: url.pathname } : { host: url.hostname.replace(/^\[(.*)\]$/, "$1"), port: Number(url.port) };
+  const target: net.NetConnectOpts = url.protocol === "unix:" ? { path: url.pathname } : { host: socketHost(url), port: Number(url.port) };
   return new Promise((resolve) => {
     const socket = net.connect({ ...target, timeout: timeoutMs });
     const down = (why: string) => {

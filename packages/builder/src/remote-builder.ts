@@ -29,10 +29,13 @@ export function pickEndpoint(endpoints: readonly string[], workerId: string): st
   return endpoints[Number.parseInt(sha256(workerId).slice(0, 8), 16) % endpoints.length] as string;
 }
 
+/** A URL's host name as sockets take it: an IPv6 address without its brackets ([::1] -> ::1). */
+export const socketHost = (url: URL): string => url.hostname.replace(/^\[(.*)\]$/, "$1");
+
 /** The build host label of an endpoint: its host (tcp://buildkitd-0.buildkitd:1234 -> buildkitd-0.buildkitd); a unix socket: undefined (this machine). */
 export function endpointHost(endpoint: string): string | undefined {
   const url = new URL(endpoint);
-  return url.protocol === "tcp:" ? url.hostname.replace(/^\[(.*)\]$/, "$1") : undefined;
+  return url.protocol === "tcp:" ? socketHost(url) : undefined;
 }
 
 /** The remote builder of worker `workerId` among `endpoints`, its buildx state under `cacheDir`. */
